@@ -246,6 +246,8 @@ func (c *Client) giveUp(resp *http.Response, err error, attempts int) (*http.Res
 	if err == nil {
 		err = errors.New("request failed")
 	}
+	// Sanitize before wrapping: the wrapper's message is fixed when made.
+	err = c.sanitize(err)
 	if attempts > 1 {
 		return nil, fmt.Errorf("giving up after %d attempts: %w", attempts, err)
 	}

@@ -106,11 +106,6 @@ func maskPhones(s string) string {
 }
 
 func isPhone(s string, start, end int, m string) bool {
-	if start > 0 && isWordByte(s[start-1]) && s[start-1] != '+' {
-		// The digits continue a word (a UUID or hex id), except after a
-		// scheme colon, which is not a word byte.
-		return false
-	}
 	if end < len(s) && isWordByte(s[end]) {
 		return false
 	}
@@ -120,11 +115,15 @@ func isPhone(s string, start, end int, m string) bool {
 			n++
 		}
 	}
-	if n > 15 || dateRE.MatchString(strings.TrimLeft(m, "+%2bB(")) {
+	if m[0] == '+' || m[0] == '%' {
+		return n-boolInt(m[0] == '%') <= 15
+	}
+	if start > 0 && isWordByte(s[start-1]) {
+		// The digits continue a word: a UUID, a hex id, a name.
 		return false
 	}
-	if m[0] == '+' || m[0] == '%' {
-		return true
+	if n > 15 || dateRE.MatchString(strings.TrimLeft(m, "(")) {
+		return false
 	}
 	prefix := strings.ToLower(s[:start])
 	for _, scheme := range []string{"tel:", "tel%3a", "whatsapp:", "whatsapp%3a"} {
@@ -133,6 +132,13 @@ func isPhone(s string, start, end int, m string) bool {
 		}
 	}
 	return n >= 9
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func isWordByte(c byte) bool {
