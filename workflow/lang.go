@@ -1,0 +1,85 @@
+package workflow
+
+import (
+	"sort"
+	"strings"
+)
+
+// isLanguage reports whether code is a known three-letter (ISO 639-3)
+// language code.
+func isLanguage(code string) bool {
+	if len(code) != 3 {
+		return false
+	}
+	n := len(iso639Codes) / 3
+	i := sort.Search(n, func(i int) bool { return iso639Codes[3*i:3*i+3] >= code })
+	return i < n && iso639Codes[3*i:3*i+3] == code
+}
+
+// yesNoWords holds, per language, the usual ways of answering yes and no
+// by SMS, and the translated names of the Yes and No categories. The words
+// of the base language and of every translation are matched for everyone,
+// so a contact whose language is unknown can still answer in theirs.
+var yesNoWords = map[string]struct {
+	yes, no       []string
+	yesCat, noCat string
+}{
+	"eng": {[]string{"yes", "y", "yeah", "yep", "yea", "ok", "okay", "sure"}, []string{"no", "n", "nope", "nah"}, "Yes", "No"},
+	"fra": {[]string{"oui", "ouais", "ok"}, []string{"non", "n"}, "Oui", "Non"},
+	"spa": {[]string{"sí", "si", "s", "vale"}, []string{"no", "n"}, "Sí", "No"},
+	"por": {[]string{"sim", "s"}, []string{"não", "nao", "n"}, "Sim", "Não"},
+	"swa": {[]string{"ndiyo", "ndio", "naam"}, []string{"hapana", "la"}, "Ndiyo", "Hapana"},
+	"swh": {[]string{"ndiyo", "ndio", "naam"}, []string{"hapana", "la"}, "Ndiyo", "Hapana"},
+	"kin": {[]string{"yego"}, []string{"oya"}, "Yego", "Oya"},
+	"lug": {[]string{"yee", "ye"}, []string{"nedda"}, "Yee", "Nedda"},
+	"nya": {[]string{"inde"}, []string{"ayi", "iyayi"}, "Inde", "Ayi"},
+	"lin": {[]string{"iyo", "ee"}, []string{"te"}, "Iyo", "Te"},
+	"sna": {[]string{"hongu", "ehe"}, []string{"kwete", "aiwa"}, "Hongu", "Kwete"},
+	"zul": {[]string{"yebo"}, []string{"cha", "qha"}, "Yebo", "Cha"},
+	"xho": {[]string{"ewe"}, []string{"hayi"}, "Ewe", "Hayi"},
+	"som": {[]string{"haa", "haah"}, []string{"maya"}, "Haa", "Maya"},
+	"mlg": {[]string{"eny"}, []string{"tsia"}, "Eny", "Tsia"},
+	"hau": {[]string{"eh"}, []string{"aa"}, "Eh", "A'a"},
+	"yor": {[]string{"bẹẹni", "beeni"}, []string{"rara", "rárá"}, "Bẹẹni", "Rárá"},
+	"ibo": {[]string{"ee", "eh"}, []string{"mba"}, "Ee", "Mba"},
+	"amh": {[]string{"አዎ", "awo"}, []string{"አይ", "ay"}, "አዎ", "አይ"},
+	"ara": {[]string{"نعم", "naam"}, []string{"لا", "la"}, "نعم", "لا"},
+	"deu": {[]string{"ja", "j"}, []string{"nein"}, "Ja", "Nein"},
+	"ita": {[]string{"sì", "si"}, []string{"no"}, "Sì", "No"},
+	"nld": {[]string{"ja", "j"}, []string{"nee"}, "Ja", "Nee"},
+	"hin": {[]string{"haan", "han", "हाँ"}, []string{"nahin", "nahi", "नहीं"}, "हाँ", "नहीं"},
+}
+
+// closest returns the candidate nearest to s by edit distance (ignoring
+// case), when it is near enough to be a likely typo, or "".
+func closest(s string, candidates []string) string {
+	best, bestDist := "", max(1, len(s)/3)+1
+	for _, c := range candidates {
+		if d := editDistance(strings.ToLower(s), strings.ToLower(c)); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, in runes.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}

@@ -1,0 +1,516 @@
+package workflow
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// source remembers where each field of a parsed workflow came from, so that
+// validation can point at the line and column of every problem.
+type source struct {
+	file   string
+	values map[string]*yaml.Node // field path → its value node
+	keys   map[string]*yaml.Node // field path → its key node
+	bad    map[string]bool       // field paths already reported as malformed
+}
+
+// pos returns the position of the value at path, or of the closest enclosing
+// field that has one.
+func (s *source) pos(path string) Pos {
+	if s == nil {
+		return Pos{}
+	}
+	for p := path; ; p = parentPath(p) {
+		if n, ok := s.values[p]; ok {
+			return Pos{File: s.file, Line: n.Line, Column: n.Column}
+		}
+		if p == "" {
+			return Pos{File: s.file, Line: 1, Column: 1}
+		}
+	}
+}
+
+// keyPos returns the position of the key of the field at path, falling back
+// to pos.
+func (s *source) keyPos(path string) Pos {
+	if s == nil {
+		return Pos{}
+	}
+	if n, ok := s.keys[path]; ok {
+		return Pos{File: s.file, Line: n.Line, Column: n.Column}
+	}
+	return s.pos(path)
+}
+
+// posAt returns the position of the offset-th character (counting runes)
+// inside the scalar value at path, when the scalar sits on one line.
+func (s *source) posAt(path string, offset int) Pos {
+	p := s.pos(path)
+	if s == nil {
+		return p
+	}
+	n, ok := s.values[path]
+	if !ok || n.Kind != yaml.ScalarNode || strings.Contains(n.Value, "\n") {
+		return p
+	}
+	switch n.Style {
+	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
+		p.Column += 1 + offset
+	case yaml.LiteralStyle, yaml.FoldedStyle:
+		// The text starts on the next line; its indentation is not recorded.
+	default:
+		p.Column += offset
+	}
+	return p
+}
+
+// parentPath strips the last element of a field path: "questions[2].ask"
+// gives "questions[2]", which gives "questions", which gives "".
+func parentPath(p string) string {
+	i := strings.LastIndexAny(p, ".[")
+	if i < 0 {
+		return ""
+	}
+	return p[:i]
+}
+
+// Known keys of each mapping of the format, in the order they are documented.
+var (
+	workflowKeys = []string{"workflow", "key", "language", "translations", "keyword", "expire_after", "intro", "questions", "closing"}
+	questionKeys = []string{"result", "ask", "type", "retry", "max_retries", "timeout", "min", "max", "choices", "when", "save_to_field", "responses"}
+	choiceKeys   = []string{"category", "match", "closing"}
+)
+
+// ParseFile reads and parses a workflow file; see Parse.
+func ParseFile(path string) (*Workflow, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data)
+}
+
+// Parse parses and validates a workflow written in YAML; name is the file
+// name used in diagnostics. When anything is wrong the error is a
+// Diagnostics listing every problem (errors and warnings) with its position;
+// otherwise warnings, if any, are available from Validate.
+func Parse(name string, data []byte) (*Workflow, error) {
+	p := &parser{src: &source{
+		file:   name,
+		values: map[string]*yaml.Node{},
+		keys:   map[string]*yaml.Node{},
+		bad:    map[string]bool{},
+	}}
+	w := p.parse(data)
+	if w == nil {
+		return nil, p.diags
+	}
+	diags := append(p.diags, w.Validate()...)
+	diags.sort()
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return w, nil
+}
+
+type parser struct {
+	src   *source
+	diags Diagnostics
+}
+
+func (p *parser) errorf(pos Pos, field, format string, args ...any) {
+	p.diags = append(p.diags, Diagnostic{Pos: pos, Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// wrongType reports a value of the wrong kind and marks the field so that
+// validation does not report it a second time as missing.
+func (p *parser) wrongType(n *yaml.Node, path, want string) {
+	p.src.bad[path] = true
+	p.errorf(p.nodePos(n), path, "expected %s, got %s", want, describe(n))
+}
+
+func (p *parser) nodePos(n *yaml.Node) Pos {
+	return Pos{File: p.src.file, Line: n.Line, Column: n.Column}
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+)(?:, column (\d+))?`)
+
+func (p *parser) parse(data []byte) *Workflow {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		// yaml.v3 puts the line (and sometimes the column) in its message.
+		pos := Pos{File: p.src.file, Line: 1, Column: 1}
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		if m := yamlLine.FindStringSubmatch(msg); m != nil {
+			pos.Line, _ = strconv.Atoi(m[1])
+			if m[2] != "" {
+				pos.Column, _ = strconv.Atoi(m[2])
+			}
+			msg = strings.TrimPrefix(strings.TrimPrefix(msg, m[0]), ": ")
+		}
+		p.errorf(pos, "", "invalid YAML: %s", msg)
+		return nil
+	}
+	if len(doc.Content) == 0 {
+		p.errorf(Pos{File: p.src.file, Line: 1, Column: 1}, "", "empty workflow file")
+		return nil
+	}
+	root := resolve(doc.Content[0])
+	if root.Kind != yaml.MappingNode {
+		p.wrongType(root, "", "a mapping of workflow fields")
+		return nil
+	}
+	p.src.values[""] = root
+	w := &Workflow{src: p.src}
+
+	// The base language is needed to read every text, so it comes first.
+	fields := p.fields(root, "", workflowKeys)
+	if n, ok := fields["language"]; ok {
+		w.Language = p.str(n, "language")
+	}
+	for _, f := range p.ordered(root, "", fields) {
+		n, path := f.value, f.path
+		switch f.key {
+		case "workflow":
+			w.Name = p.str(n, path)
+		case "key":
+			w.Key = p.str(n, path)
+		case "translations":
+			w.Translations = p.strList(n, path)
+		case "keyword":
+			w.Keyword = p.str(n, path)
+		case "expire_after":
+			w.ExpireAfter = p.duration(n, path)
+		case "intro":
+			w.Intro = p.text(n, path, w.Language)
+		case "closing":
+			w.Closing = p.text(n, path, w.Language)
+		case "questions":
+			if n.Kind != yaml.SequenceNode {
+				p.wrongType(n, path, "a list of questions")
+				continue
+			}
+			for i, qn := range n.Content {
+				w.Questions = append(w.Questions, p.question(resolve(qn), fmt.Sprintf("questions[%d]", i), w.Language))
+			}
+		}
+	}
+	return w
+}
+
+type field struct {
+	key   string
+	path  string
+	value *yaml.Node
+}
+
+// fields records the keys of mapping n under path, reporting unknown and
+// duplicate keys, and returns the value of each known key.
+func (p *parser) fields(n *yaml.Node, path string, known []string) map[string]*yaml.Node {
+	out := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
+		fp := joinPath(path, k.Value)
+		if k.Kind != yaml.ScalarNode {
+			p.errorf(p.nodePos(k), path, "expected a field name, got %s", describe(k))
+			continue
+		}
+		if !slices.Contains(known, k.Value) {
+			msg := fmt.Sprintf("unknown field %q", k.Value)
+			if s := closest(k.Value, known); s != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", s)
+			}
+			p.errorf(p.nodePos(k), fp, "%s", msg)
+			continue
+		}
+		if first, dup := p.src.keys[fp]; dup {
+			p.errorf(p.nodePos(k), fp, "duplicate field %q (first at line %d)", k.Value, first.Line)
+			continue
+		}
+		p.src.keys[fp] = k
+		p.src.values[fp] = v
+		out[k.Value] = v
+	}
+	return out
+}
+
+// ordered returns the known fields of mapping n (at path) in file order,
+// leaving out the unknown and duplicate ones reported by fields.
+func (p *parser) ordered(n *yaml.Node, path string, fields map[string]*yaml.Node) []field {
+	var out []field
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := resolve(n.Content[i])
+		fp := joinPath(path, k.Value)
+		if v, ok := fields[k.Value]; ok && p.src.keys[fp] == k {
+			out = append(out, field{key: k.Value, path: fp, value: v})
+		}
+	}
+	return out
+}
+
+func joinPath(parent, key string) string {
+	if parent == "" {
+		return key
+	}
+	return parent + "." + key
+}
+
+func (p *parser) question(n *yaml.Node, path, base string) Question {
+	var q Question
+	p.src.values[path] = n
+	if n.Kind != yaml.MappingNode {
+		p.wrongType(n, path, "a question (a mapping with result, ask, type...)")
+		return q
+	}
+	fields := p.fields(n, path, questionKeys)
+	for _, f := range p.ordered(n, path, fields) {
+		v, fp := f.value, f.path
+		switch f.key {
+		case "result":
+			q.Result = p.str(v, fp)
+		case "ask":
+			q.Ask = p.text(v, fp, base)
+		case "type":
+			q.Type = QuestionType(p.str(v, fp))
+		case "retry":
+			q.Retry = p.text(v, fp, base)
+		case "max_retries":
+			q.MaxRetries = p.integer(v, fp)
+		case "timeout":
+			q.Timeout = p.duration(v, fp)
+		case "min":
+			q.Min = p.number(v, fp)
+		case "max":
+			q.Max = p.number(v, fp)
+		case "when":
+			q.When = p.str(v, fp)
+		case "save_to_field":
+			q.SaveToField = p.str(v, fp)
+		case "choices":
+			if v.Kind != yaml.SequenceNode {
+				p.wrongType(v, fp, "a list of choices")
+				continue
+			}
+			q.Choices = []Choice{}
+			for i, cn := range v.Content {
+				q.Choices = append(q.Choices, p.choice(resolve(cn), fmt.Sprintf("%s[%d]", fp, i), base))
+			}
+		case "responses":
+			if v.Kind != yaml.MappingNode {
+				p.wrongType(v, fp, "a mapping of category to message")
+				continue
+			}
+			for i := 0; i+1 < len(v.Content); i += 2 {
+				k := resolve(v.Content[i])
+				rp := fmt.Sprintf("%s[%d]", fp, i/2)
+				p.src.keys[rp] = k
+				p.src.values[rp] = k
+				q.Responses = append(q.Responses, Response{
+					Category: p.str(k, rp),
+					Text:     p.text(resolve(v.Content[i+1]), rp+".text", base),
+				})
+			}
+		}
+	}
+	return q
+}
+
+func (p *parser) choice(n *yaml.Node, path, base string) Choice {
+	var c Choice
+	p.src.values[path] = n
+	if n.Kind != yaml.MappingNode {
+		p.wrongType(n, path, "a choice (a mapping with category and match)")
+		return c
+	}
+	fields := p.fields(n, path, choiceKeys)
+	for _, f := range p.ordered(n, path, fields) {
+		v, fp := f.value, f.path
+		switch f.key {
+		case "category":
+			c.Category = p.text(v, fp, base)
+		case "closing":
+			c.Closing = p.text(v, fp, base)
+		case "match":
+			if v.Kind == yaml.MappingNode {
+				c.MatchIn = map[string][]string{}
+				for i := 0; i+1 < len(v.Content); i += 2 {
+					k := resolve(v.Content[i])
+					lang := p.str(k, fp)
+					lp := joinPath(fp, lang)
+					p.src.keys[lp] = k
+					p.src.values[lp] = resolve(v.Content[i+1])
+					c.MatchIn[lang] = p.strList(resolve(v.Content[i+1]), lp)
+				}
+				continue
+			}
+			c.Match = p.strList(v, fp)
+		}
+	}
+	return c
+}
+
+// resolve follows an alias to the node it names.
+func resolve(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "nothing"
+		}
+		return fmt.Sprintf("%q", n.Value)
+	default:
+		return "an unexpected YAML node"
+	}
+}
+
+// str reads a scalar as a string, whatever YAML would have typed it as; a
+// null value is the empty string.
+func (p *parser) str(n *yaml.Node, path string) string {
+	if n.Kind != yaml.ScalarNode {
+		p.wrongType(n, path, "a string")
+		return ""
+	}
+	if n.Tag == "!!null" {
+		return ""
+	}
+	return n.Value
+}
+
+func (p *parser) strList(n *yaml.Node, path string) []string {
+	if n.Kind != yaml.SequenceNode {
+		p.wrongType(n, path, "a list")
+		return nil
+	}
+	out := make([]string, 0, len(n.Content))
+	for i, e := range n.Content {
+		ep := fmt.Sprintf("%s[%d]", path, i)
+		e = resolve(e)
+		p.src.values[ep] = e
+		out = append(out, p.str(e, ep))
+	}
+	return out
+}
+
+// text reads a Text: a plain string in the base language, or a mapping of
+// language code to string.
+func (p *parser) text(n *yaml.Node, path, base string) Text {
+	if n.Kind == yaml.ScalarNode {
+		return Text{Base: p.str(n, path)}
+	}
+	if n.Kind != yaml.MappingNode {
+		p.wrongType(n, path, "a text or a mapping of language to text")
+		return Text{}
+	}
+	var t Text
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
+		lang := p.str(k, path)
+		lp := joinPath(path, lang)
+		if _, dup := p.src.keys[lp]; dup {
+			p.errorf(p.nodePos(k), lp, "duplicate language %q", lang)
+			continue
+		}
+		p.src.keys[lp] = k
+		p.src.values[lp] = v
+		s := p.str(v, lp)
+		if lang == base {
+			t.Base = s
+			continue
+		}
+		if t.Translations == nil {
+			t.Translations = map[string]string{}
+		}
+		t.Translations[lang] = s
+	}
+	if _, ok := p.src.keys[joinPath(path, base)]; !ok && isLanguage(base) {
+		p.src.bad[path] = true
+		p.errorf(p.nodePos(n), path, "missing the base language %q", base)
+	}
+	return t
+}
+
+func (p *parser) integer(n *yaml.Node, path string) int {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!int" {
+		if i, err := strconv.ParseInt(n.Value, 0, 32); err == nil {
+			return int(i)
+		}
+	}
+	p.wrongType(n, path, "a whole number")
+	return 0
+}
+
+func (p *parser) number(n *yaml.Node, path string) *float64 {
+	if n.Kind == yaml.ScalarNode && (n.Tag == "!!int" || n.Tag == "!!float") {
+		if f, err := strconv.ParseFloat(n.Value, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+			return &f
+		}
+	}
+	p.wrongType(n, path, "a number")
+	return nil
+}
+
+func (p *parser) duration(n *yaml.Node, path string) time.Duration {
+	s := p.str(n, path)
+	if p.src.bad[path] {
+		return 0
+	}
+	d, err := ParseDuration(s)
+	if err != nil {
+		p.src.bad[path] = true
+		p.errorf(p.nodePos(n), path, "%v", err)
+	}
+	return d
+}
+
+// ParseDuration reads a duration such as "12h", "30m", "7d", "2w" or
+// "1d12h": whole numbers followed by w (weeks), d (days), h, m or s.
+func ParseDuration(s string) (time.Duration, error) {
+	units := map[byte]time.Duration{'w': 7 * 24 * time.Hour, 'd': 24 * time.Hour, 'h': time.Hour, 'm': time.Minute, 's': time.Second}
+	rest := strings.TrimSpace(s)
+	if rest == "" {
+		return 0, errors.New(`invalid duration "": use a number and a unit, like 12h, 30m or 7d`)
+	}
+	var total time.Duration
+	for rest != "" {
+		i := 0
+		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+			i++
+		}
+		if i == 0 || i == len(rest) {
+			return 0, fmt.Errorf("invalid duration %q: use a number and a unit, like 12h, 30m or 7d", s)
+		}
+		unit, ok := units[rest[i]]
+		if !ok {
+			return 0, fmt.Errorf("invalid duration %q: unknown unit %q (use w, d, h, m or s)", s, rest[i:i+1])
+		}
+		v, err := strconv.ParseInt(rest[:i], 10, 64)
+		if err != nil || v > int64(365*24*time.Hour/unit) {
+			return 0, fmt.Errorf("invalid duration %q: too long", s)
+		}
+		total += time.Duration(v) * unit
+		rest = rest[i+1:]
+	}
+	if total > 365*24*time.Hour {
+		return 0, fmt.Errorf("invalid duration %q: too long", s)
+	}
+	return total, nil
+}

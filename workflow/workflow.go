@@ -1,0 +1,179 @@
+// Package workflow is the mHero workflow DSL: a short YAML file (or a Go
+// builder) describing the questions a Data Manager wants to ask health
+// workers by SMS, its validation with precise positioned messages, and its
+// compiler to a RapidPro flow export that RapidPro imports and its engine
+// (goflow) runs.
+//
+// A workflow is read with [Parse] or [ParseFile], or built with [New]; both
+// give the same [Workflow] and validate it the same way. [Compile] turns it
+// into a [flow.Export], and [WriteExport] writes that as JSON. Compiling is
+// deterministic: every UUID is derived from the workflow key and the place
+// of the node, so a recompiled export re-imports as an update of the same
+// flow.
+//
+// Nothing in this package touches the network.
+package workflow
+
+import (
+	"maps"
+	"slices"
+	"time"
+)
+
+// QuestionType says what kind of answer a question expects, which decides
+// the tests its reply is routed by.
+type QuestionType string
+
+// The question types of the DSL.
+const (
+	TypeText   QuestionType = "text"   // any non-blank reply
+	TypeNumber QuestionType = "number" // a number, optionally between Min and Max
+	TypeYesNo  QuestionType = "yes_no" // categories Yes and No
+	TypeChoice QuestionType = "choice" // one category per Choice
+	TypeDate   QuestionType = "date"   // a date
+	TypePhone  QuestionType = "phone"  // a phone number
+)
+
+var questionTypes = []QuestionType{TypeText, TypeNumber, TypeYesNo, TypeChoice, TypeDate, TypePhone}
+
+// Category names produced by the compiler besides a question's own answer
+// categories. `when` expressions and responses may refer to them.
+const (
+	CategoryOther      = "Other"       // a reply that fits no test, after the retries
+	CategoryNoResponse = "No Response" // no reply before the question's timeout
+	CategoryYes        = "Yes"         // a yes_no question's yes
+	CategoryNo         = "No"          // a yes_no question's no
+	CategoryHasText    = "Has Text"    // a text question's answer
+	CategoryHasNumber  = "Has Number"  // a number question's answer (within bounds)
+	CategoryHasDate    = "Has Date"    // a date question's answer
+	CategoryHasPhone   = "Has Phone"   // a phone question's answer
+)
+
+// Text is a message in the workflow's base language with optional
+// translations keyed by ISO 639-3 language code. In YAML it is either a
+// plain string (the base language) or a mapping of language to text that
+// includes the base language.
+type Text struct {
+	Base         string
+	Translations map[string]string
+}
+
+// T returns a Text in the base language only; add translations with In.
+func T(base string) Text { return Text{Base: base} }
+
+// In returns a copy of t with the translation for lang set to text.
+func (t Text) In(lang, text string) Text {
+	tr := maps.Clone(t.Translations)
+	if tr == nil {
+		tr = map[string]string{}
+	}
+	tr[lang] = text
+	return Text{Base: t.Base, Translations: tr}
+}
+
+// IsZero reports whether t has neither base text nor translations.
+func (t Text) IsZero() bool { return t.Base == "" && len(t.Translations) == 0 }
+
+// Get returns the text for lang, falling back to the base text when lang is
+// the base language or has no translation.
+func (t Text) Get(lang string) string {
+	if s, ok := t.Translations[lang]; ok {
+		return s
+	}
+	return t.Base
+}
+
+// Workflow is a parsed or built workflow: the questions to ask, in order,
+// with their skip logic, and the messages around them.
+type Workflow struct {
+	Name         string        // the flow's name
+	Key          string        // stable identity: the same key gives the same UUIDs
+	Language     string        // ISO 639-3 base language
+	Translations []string      // ISO 639-3 codes of the other languages
+	Keyword      string        // optional keyword that starts the flow
+	ExpireAfter  time.Duration // how long a waiting run lives; 0 means RapidPro's 7 days
+	Intro        Text          // optional first message
+	Questions    []Question
+	Closing      Text // optional last message
+
+	// src records where each field came from in a YAML file; nil for a
+	// workflow built in Go.
+	src *source
+}
+
+// Question is one question of a workflow and what happens with its answer.
+type Question struct {
+	Result      string        // the result name, unique within the workflow
+	Ask         Text          // the question sent
+	Type        QuestionType  // what answer is expected
+	Retry       Text          // sent after a reply that does not fit; empty for none
+	MaxRetries  int           // how many times Retry is sent before the Other path
+	Timeout     time.Duration // no reply after this takes the No Response path; 0 waits forever
+	Min, Max    *float64      // bounds of a number answer, inclusive
+	Choices     []Choice      // categories of a choice question, tested in order
+	When        string        // skip logic: the question is asked only when this holds
+	SaveToField string        // contact field key that also receives the answer
+	Responses   []Response    // follow-up messages sent for given categories
+}
+
+// Choice is one category of a choice question.
+type Choice struct {
+	Category Text     // the category name (translations are display names)
+	Match    []string // words or phrases matching this category, any language
+	// MatchIn holds words or phrases only meant for one language, keyed by
+	// ISO 639-3 code; they are matched for every contact and shown in that
+	// language's translation of the flow.
+	MatchIn map[string][]string
+	Closing Text // when set, this answer ends the workflow with this message
+}
+
+// Response is a follow-up message sent right after an answer in Category.
+type Response struct {
+	Category string
+	Text     Text
+}
+
+// Categories returns the categories a question's answer can take, in the
+// order the compiled router lists them: the answer categories, then Other,
+// then No Response when the question has a timeout.
+func (q *Question) Categories() []string {
+	var cats []string
+	switch q.Type {
+	case TypeText:
+		cats = []string{CategoryHasText}
+	case TypeNumber:
+		cats = []string{CategoryHasNumber}
+	case TypeYesNo:
+		cats = []string{CategoryYes, CategoryNo}
+	case TypeChoice:
+		for _, c := range q.Choices {
+			if !slices.Contains(cats, c.Category.Base) {
+				cats = append(cats, c.Category.Base)
+			}
+		}
+	case TypeDate:
+		cats = []string{CategoryHasDate}
+	case TypePhone:
+		cats = []string{CategoryHasPhone}
+	}
+	cats = append(cats, CategoryOther)
+	if q.Timeout > 0 {
+		cats = append(cats, CategoryNoResponse)
+	}
+	return cats
+}
+
+// Languages returns the base language followed by the translations.
+func (w *Workflow) Languages() []string {
+	return append([]string{w.Language}, w.Translations...)
+}
+
+// Question returns the question whose result is named result, or nil.
+func (w *Workflow) Question(result string) *Question {
+	for i := range w.Questions {
+		if w.Questions[i].Result == result {
+			return &w.Questions[i]
+		}
+	}
+	return nil
+}
