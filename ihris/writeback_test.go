@@ -85,8 +85,11 @@ func TestBroadcastMessageAndRunResources(t *testing.T) {
 
 func TestInvalidRecords(t *testing.T) {
 	for name, err := range map[string]error{
-		"no recipients":    func() error { _, _, err := (FlowStart{UUID: "a", FlowUUID: "b"}).resource(); return err }(),
-		"reference worker": func() error { _, _, err := (Broadcast{ID: "1", Text: "x", Workers: []string{"Practitioner/P1"}}).resource(); return err }(),
+		"no recipients": func() error { _, _, err := (FlowStart{UUID: "a", FlowUUID: "b"}).resource(); return err }(),
+		"reference worker": func() error {
+			_, _, err := (Broadcast{ID: "1", Text: "x", Workers: []string{"Practitioner/P1"}}).resource()
+			return err
+		}(),
 		"direction":        func() error { _, _, err := (Message{ID: "1", Worker: "P1"}).resource(); return err }(),
 		"exit type":        func() error { _, _, err := (Run{UUID: "r", Worker: "P1", ExitType: "done"}).resource(); return err }(),
 		"run without uuid": func() error { _, _, err := (Run{Worker: "P1"}).resource(); return err }(),
