@@ -1,0 +1,491 @@
+package fhir
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mhero-go/mhero/internal/httpx"
+)
+
+// Media types of FHIR R4 JSON.
+const (
+	mediaFHIRJSON = "application/fhir+json"
+	mediaForm     = "application/x-www-form-urlencoded"
+)
+
+// DefaultUserAgent is sent when [WithUserAgent] is not used.
+const DefaultUserAgent = "mhero-go-fhir/0"
+
+// Client talks to one FHIR R4 server. It is safe for concurrent use.
+type Client struct {
+	base    *url.URL // always ends with a slash
+	hc      *httpx.Client
+	headers http.Header
+	auth    auth
+	// tokens is set for WithTokenSource: the cached token and its expiry.
+	tokens *tokenCache
+}
+
+// NewClient returns a client for the FHIR server whose base URL (the part
+// before the resource type, e.g. "https://hapi.example.org/fhir") is
+// baseURL. User information in the URL ("https://user:pass@host/fhir") is
+// taken as Basic credentials and removed from the URL. A bad option makes
+// NewClient fail.
+func NewClient(baseURL string, opts ...Option) (*Client, error) {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		// The parse error quotes the URL, which may hold a password.
+		return nil, errors.New("fhir: base URL does not parse")
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return nil, errors.New("fhir: base URL must be an absolute http or https URL")
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, errors.New("fhir: base URL must not have a query or fragment")
+	}
+	var cfg config
+	if u.User != nil {
+		pass, _ := u.User.Password()
+		cfg.auth = basicAuth{user: u.User.Username(), pass: pass}
+		u.User = nil
+	}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+		u.RawPath = ""
+	}
+	hcfg := httpx.Config{
+		HTTPClient:       cfg.httpClient,
+		UserAgent:        cfg.userAgent,
+		Logger:           cfg.logger,
+		Redactor:         httpx.NewRedactor(cfg.secrets()...),
+		MaxRetries:       cfg.maxRetries,
+		RetryWaitMin:     cfg.retryWaitMin,
+		RetryWaitMax:     cfg.retryWaitMax,
+		MaxResponseBytes: cfg.maxResponseBytes,
+	}
+	if hcfg.UserAgent == "" {
+		hcfg.UserAgent = DefaultUserAgent
+	}
+	if cfg.pacer != nil {
+		p := cfg.pacer
+		hcfg.Pacer = func(*http.Request) *httpx.Pacer { return p }
+	}
+	c := &Client{base: u, hc: httpx.New(hcfg), headers: cfg.headers, auth: cfg.auth}
+	if ts, ok := cfg.auth.(tokenSourceAuth); ok {
+		c.tokens = &tokenCache{src: ts.src}
+	}
+	return c, nil
+}
+
+// BaseURL returns the server's base URL, ending with a slash.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// config collects the options before the client is built.
+type config struct {
+	httpClient       *http.Client
+	logger           *slog.Logger
+	userAgent        string
+	auth             auth
+	headers          http.Header
+	maxRetries       int
+	retryWaitMin     time.Duration
+	retryWaitMax     time.Duration
+	maxResponseBytes int64
+	pacer            *httpx.Pacer
+}
+
+func (c *config) secrets() []string {
+	switch a := c.auth.(type) {
+	case basicAuth:
+		return []string{a.pass}
+	case bearerAuth:
+		return []string{a.token}
+	}
+	return nil
+}
+
+// Option configures a [Client] in [NewClient].
+type Option func(*config) error
+
+// WithHTTPClient sends the requests through hc (its Transport, timeouts and
+// cookie jar). The client is not modified.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) error {
+		if hc == nil {
+			return errors.New("fhir: WithHTTPClient: nil *http.Client")
+		}
+		c.httpClient = hc
+		return nil
+	}
+}
+
+// WithLogger logs every request at Debug level (method, redacted URL,
+// status, duration; never bodies or credentials). Without it nothing is
+// logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		c.logger = l
+		return nil
+	}
+}
+
+// WithUserAgent sets the User-Agent header.
+func WithUserAgent(ua string) Option {
+	return func(c *config) error {
+		if strings.ContainsAny(ua, "\r\n") {
+			return errors.New("fhir: WithUserAgent: user agent contains a line break")
+		}
+		c.userAgent = ua
+		return nil
+	}
+}
+
+func setAuth(c *config, a auth) error {
+	if c.auth != nil {
+		return errors.New("fhir: more than one authentication option (Basic, bearer token, token source, URL user info)")
+	}
+	c.auth = a
+	return nil
+}
+
+// WithBasicAuth authenticates with HTTP Basic, as a HAPI server behind
+// iHRIS or emNutt usually expects.
+func WithBasicAuth(user, password string) Option {
+	return func(c *config) error {
+		if user == "" {
+			return errors.New("fhir: WithBasicAuth: empty user name")
+		}
+		return setAuth(c, basicAuth{user: user, pass: password})
+	}
+}
+
+// WithBearerToken authenticates with a fixed bearer token.
+func WithBearerToken(token string) Option {
+	return func(c *config) error {
+		if token == "" {
+			return errors.New("fhir: WithBearerToken: empty token")
+		}
+		return setAuth(c, bearerAuth{token: token})
+	}
+}
+
+// TokenSource supplies bearer tokens, for example from an OpenID Connect
+// provider (Keycloak in iHRIS). It must be safe for concurrent use.
+type TokenSource interface {
+	// Token returns a valid token and when it expires (zero: unknown, used
+	// until the server answers 401).
+	Token(ctx context.Context) (token string, expiry time.Time, err error)
+}
+
+// TokenSourceFunc adapts a function to a [TokenSource].
+type TokenSourceFunc func(ctx context.Context) (string, time.Time, error)
+
+// Token calls f.
+func (f TokenSourceFunc) Token(ctx context.Context) (string, time.Time, error) { return f(ctx) }
+
+// WithTokenSource authenticates with bearer tokens from ts. A token is
+// reused until a minute before its expiry; when the server answers 401 the
+// token is dropped, a new one fetched, and the request sent once more.
+func WithTokenSource(ts TokenSource) Option {
+	return func(c *config) error {
+		if ts == nil {
+			return errors.New("fhir: WithTokenSource: nil TokenSource")
+		}
+		return setAuth(c, tokenSourceAuth{src: ts})
+	}
+}
+
+// WithHeader adds a header to every request, for example the client
+// credentials an OpenHIM channel expects. It may be used several times.
+// Headers that the client manages (Authorization, Content-Type, Accept) are
+// refused; use the authentication options.
+func WithHeader(key, value string) Option {
+	return func(c *config) error {
+		k := http.CanonicalHeaderKey(key)
+		switch {
+		case k == "" || strings.ContainsAny(k, " \r\n:"):
+			return fmt.Errorf("fhir: WithHeader: bad header name %q", key)
+		case strings.ContainsAny(value, "\r\n"):
+			return fmt.Errorf("fhir: WithHeader: value of %s contains a line break", k)
+		case k == "Authorization" || k == "Content-Type" || k == "Accept":
+			return fmt.Errorf("fhir: WithHeader: %s is set by the client", k)
+		}
+		if c.headers == nil {
+			c.headers = http.Header{}
+		}
+		c.headers.Add(k, value)
+		return nil
+	}
+}
+
+// WithRetry sets how often a failed request that is safe to repeat (reads,
+// PUT, DELETE, conditional creates, 429s) is sent again, waiting between
+// minWait and maxWait with exponential backoff (or the server's
+// Retry-After). maxRetries 0 disables retries; zero waits keep the defaults.
+func WithRetry(maxRetries int, minWait, maxWait time.Duration) Option {
+	return func(c *config) error {
+		if maxRetries < 0 || minWait < 0 || maxWait < 0 || (maxWait > 0 && maxWait < minWait) {
+			return errors.New("fhir: WithRetry: negative value or maxWait < minWait")
+		}
+		c.maxRetries = maxRetries
+		if maxRetries == 0 {
+			c.maxRetries = -1 // httpx: negative disables, zero is the default
+		}
+		c.retryWaitMin, c.retryWaitMax = minWait, maxWait
+		return nil
+	}
+}
+
+// WithRateLimit paces requests to perSecond on average with bursts of up
+// to burst requests, and pauses them all when the server answers 429 with
+// a Retry-After.
+func WithRateLimit(perSecond float64, burst int) Option {
+	return func(c *config) error {
+		perHour := int(perSecond * 3600)
+		if perHour <= 0 || burst < 1 {
+			return errors.New("fhir: WithRateLimit: rate must be at least 1 an hour and burst at least 1")
+		}
+		c.pacer = httpx.NewPacer(perHour, burst)
+		return nil
+	}
+}
+
+// WithMaxResponseBytes caps the size of a response body (64 MiB by
+// default); a larger one fails the call.
+func WithMaxResponseBytes(n int64) Option {
+	return func(c *config) error {
+		if n <= 0 {
+			return errors.New("fhir: WithMaxResponseBytes: limit must be positive")
+		}
+		c.maxResponseBytes = n
+		return nil
+	}
+}
+
+// auth sets the Authorization header of a request.
+type auth interface{ isAuth() }
+
+type basicAuth struct{ user, pass string }
+type bearerAuth struct{ token string }
+type tokenSourceAuth struct{ src TokenSource }
+
+func (basicAuth) isAuth()       {}
+func (bearerAuth) isAuth()      {}
+func (tokenSourceAuth) isAuth() {}
+
+// tokenCache keeps the current token of a TokenSource.
+type tokenCache struct {
+	src TokenSource
+
+	mu     sync.Mutex
+	token  string
+	expiry time.Time
+}
+
+// expirySkew renews a token this long before it expires, so that it does
+// not expire in flight.
+const expirySkew = time.Minute
+
+func (t *tokenCache) get(ctx context.Context) (string, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.token != "" && (t.expiry.IsZero() || time.Until(t.expiry) > expirySkew) {
+		return t.token, nil
+	}
+	tok, exp, err := t.src.Token(ctx)
+	if err != nil {
+		return "", fmt.Errorf("fhir: getting a token: %w", err)
+	}
+	if tok == "" {
+		return "", errors.New("fhir: the token source returned an empty token")
+	}
+	t.token, t.expiry = tok, exp
+	return tok, nil
+}
+
+// invalidate forgets token if it is still the current one.
+func (t *tokenCache) invalidate(token string) {
+	t.mu.Lock()
+	if t.token == token {
+		t.token = ""
+	}
+	t.mu.Unlock()
+}
+
+// Response describes the server's answer to a call.
+type Response struct {
+	// StatusCode is the HTTP status (201 for a create, 200 when a
+	// conditional create found a match).
+	StatusCode int
+	// Header holds the response headers.
+	Header http.Header
+	// Location is the Location (or Content-Location) header: the URL of
+	// the version written.
+	Location string
+	// VersionID is the version from the ETag (W/"3" gives "3").
+	VersionID string
+	// LastModified is the Last-Modified header, zero when absent.
+	LastModified time.Time
+}
+
+// Created reports whether the server created a resource (201).
+func (r *Response) Created() bool { return r != nil && r.StatusCode == http.StatusCreated }
+
+func newResponse(resp *http.Response) *Response {
+	r := &Response{StatusCode: resp.StatusCode, Header: resp.Header}
+	r.Location = resp.Header.Get("Location")
+	if r.Location == "" {
+		r.Location = resp.Header.Get("Content-Location")
+	}
+	r.VersionID = versionFromETag(resp.Header.Get("ETag"))
+	if lm := resp.Header.Get("Last-Modified"); lm != "" {
+		r.LastModified, _ = http.ParseTime(lm)
+	}
+	return r
+}
+
+// versionFromETag returns 3 for W/"3".
+func versionFromETag(etag string) string {
+	etag = strings.TrimPrefix(strings.TrimSpace(etag), "W/")
+	return strings.Trim(etag, `"`)
+}
+
+// RequestOption changes one call.
+type RequestOption func(*http.Request)
+
+// WithIfMatch makes an update or delete conditional on the resource still
+// being at versionID (optimistic locking); otherwise the server answers
+// 409 or 412 (see [ErrConflict], [ErrPreconditionFailed]).
+func WithIfMatch(versionID string) RequestOption {
+	return func(r *http.Request) { r.Header.Set("If-Match", `W/"`+versionID+`"`) }
+}
+
+// WithRequestHeader sets a header on one call.
+func WithRequestHeader(key, value string) RequestOption {
+	return func(r *http.Request) { r.Header.Set(key, value) }
+}
+
+var (
+	resourceTypeRE = regexp.MustCompile(`^[A-Z][A-Za-z]{1,63}$`)
+	idRE           = regexp.MustCompile(`^[A-Za-z0-9\-.]{1,64}$`)
+)
+
+func checkType(resourceType string) error {
+	if !resourceTypeRE.MatchString(resourceType) {
+		return fmt.Errorf("fhir: bad resource type %q", resourceType)
+	}
+	return nil
+}
+
+func checkID(kind, id string) error {
+	if !idRE.MatchString(id) {
+		return fmt.Errorf("fhir: bad %s %q (FHIR ids are 1-64 letters, digits, '-' and '.')", kind, id)
+	}
+	return nil
+}
+
+// request is one call before it is sent.
+type request struct {
+	method string
+	url    *url.URL
+	body   []byte
+	ctype  string
+	header http.Header
+	opts   []RequestOption
+}
+
+// endpoint resolves path segments against the base URL.
+func (c *Client) endpoint(segments ...string) *url.URL {
+	return c.base.JoinPath(segments...)
+}
+
+// do sends r and returns the response with its body read, or the typed
+// error for a non-2xx status.
+func (c *Client) do(ctx context.Context, r *request) (*Response, []byte, error) {
+	resp, token, err := c.send(ctx, r)
+	if err != nil {
+		return nil, nil, err
+	}
+	if resp.StatusCode == http.StatusUnauthorized && c.tokens != nil {
+		// The token may have been revoked or may have expired early: try
+		// once more with a fresh one.
+		httpx.DrainClose(resp.Body)
+		c.tokens.invalidate(token)
+		resp, _, err = c.send(ctx, r)
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, nil, fmt.Errorf("fhir: reading the response to %s %s: %w", r.method, c.redactURL(r.url), err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return newResponse(resp), body, c.errorFor(r, resp, body)
+	}
+	return newResponse(resp), body, nil
+}
+
+// send sends r once (httpx retries what is safe), returning the bearer
+// token it used, if any.
+func (c *Client) send(ctx context.Context, r *request) (resp *http.Response, token string, err error) {
+	var body io.Reader
+	if r.body != nil {
+		body = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, r.url.String(), body)
+	if err != nil {
+		return nil, "", fmt.Errorf("fhir: building %s %s: bad request", r.method, c.redactURL(r.url))
+	}
+	for k, vs := range c.headers {
+		req.Header[k] = append([]string(nil), vs...)
+	}
+	for k, vs := range r.header {
+		req.Header[k] = append([]string(nil), vs...)
+	}
+	req.Header.Set("Accept", mediaFHIRJSON)
+	if r.body != nil {
+		req.Header.Set("Content-Type", r.ctype)
+	}
+	switch a := c.auth.(type) {
+	case basicAuth:
+		req.SetBasicAuth(a.user, a.pass)
+	case bearerAuth:
+		req.Header.Set("Authorization", "Bearer "+a.token)
+	case tokenSourceAuth:
+		token, err = c.tokens.get(ctx)
+		if err != nil {
+			return nil, "", err
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for _, o := range r.opts {
+		o(req)
+	}
+	resp, err = c.hc.Do(req)
+	if err != nil {
+		return nil, "", fmt.Errorf("fhir: %s %s: %w", r.method, c.redactURL(r.url), err)
+	}
+	return resp, token, nil
+}
+
+func (c *Client) redactURL(u *url.URL) string { return c.hc.Redactor().URL(u) }

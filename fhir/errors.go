@@ -1,0 +1,212 @@
+package fhir
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+)
+
+// Sentinel errors matched with errors.Is against the errors of this
+// package, by HTTP status.
+var (
+	ErrNotFound           = errors.New("fhir: not found")           // 404
+	ErrGone               = errors.New("fhir: gone")                // 410: deleted, or an expired page link
+	ErrUnauthorized       = errors.New("fhir: unauthorized")        // 401 and 403
+	ErrConflict           = errors.New("fhir: conflict")            // 409 (version conflict)
+	ErrPreconditionFailed = errors.New("fhir: precondition failed") // 412 (If-Match, or a conditional write matching several)
+	ErrRateLimited        = errors.New("fhir: rate limited")        // 429 after the retries
+	ErrInvalid            = errors.New("fhir: rejected as invalid") // 400 and 422
+)
+
+// statusSentinel maps a status to the sentinel it matches.
+func statusSentinel(code int) error {
+	switch code {
+	case http.StatusNotFound:
+		return ErrNotFound
+	case http.StatusGone:
+		return ErrGone
+	case http.StatusUnauthorized, http.StatusForbidden:
+		return ErrUnauthorized
+	case http.StatusConflict:
+		return ErrConflict
+	case http.StatusPreconditionFailed:
+		return ErrPreconditionFailed
+	case http.StatusTooManyRequests:
+		return ErrRateLimited
+	case http.StatusBadRequest, http.StatusUnprocessableEntity:
+		return ErrInvalid
+	}
+	return nil
+}
+
+// Issue is one issue of an OperationOutcome.
+type Issue struct {
+	// Severity is fatal, error, warning or information.
+	Severity string
+	// Code is the issue type (invalid, processing, not-found, ...).
+	Code string
+	// Details is details.text, or the display of its first coding.
+	Details string
+	// Diagnostics is the server's free-text explanation.
+	Diagnostics string
+	// Expression lists the FHIRPath of the elements concerned.
+	Expression []string
+}
+
+func (i Issue) String() string {
+	var b strings.Builder
+	b.WriteString(i.Severity)
+	if i.Code != "" {
+		b.WriteString(" ")
+		b.WriteString(i.Code)
+	}
+	if msg := firstNonEmpty(i.Diagnostics, i.Details); msg != "" {
+		b.WriteString(": ")
+		b.WriteString(msg)
+	}
+	if len(i.Expression) > 0 {
+		b.WriteString(" at ")
+		b.WriteString(strings.Join(i.Expression, ", "))
+	}
+	return b.String()
+}
+
+// OperationOutcomeError is a non-2xx answer whose body is an
+// OperationOutcome, the way FHIR servers explain failures.
+type OperationOutcomeError struct {
+	// StatusCode is the HTTP status.
+	StatusCode int
+	// Method and URL identify the request; the URL has secrets and phone
+	// numbers redacted.
+	Method, URL string
+	// Issues are the outcome's issues, in order.
+	Issues []Issue
+}
+
+func (e *OperationOutcomeError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "fhir: %s %s: %d %s", e.Method, e.URL, e.StatusCode, http.StatusText(e.StatusCode))
+	for i, is := range e.Issues {
+		if i == 3 {
+			fmt.Fprintf(&b, "; and %d more", len(e.Issues)-3)
+			break
+		}
+		b.WriteString("; ")
+		b.WriteString(is.String())
+	}
+	return b.String()
+}
+
+// Is matches the sentinel of the status ([ErrNotFound] for 404, ...).
+func (e *OperationOutcomeError) Is(target error) bool {
+	return target != nil && statusSentinel(e.StatusCode) == target
+}
+
+// StatusError is a non-2xx answer whose body is not an OperationOutcome
+// (a proxy's HTML page, plain text, nothing).
+type StatusError struct {
+	// StatusCode is the HTTP status.
+	StatusCode int
+	// Method and URL identify the request; the URL has secrets and phone
+	// numbers redacted.
+	Method, URL string
+	// Body is the start of the body (up to 512 bytes), redacted.
+	Body string
+}
+
+func (e *StatusError) Error() string {
+	s := fmt.Sprintf("fhir: %s %s: %d %s", e.Method, e.URL, e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Body != "" {
+		s += ": " + e.Body
+	}
+	return s
+}
+
+// Is matches the sentinel of the status ([ErrNotFound] for 404, ...).
+func (e *StatusError) Is(target error) bool {
+	return target != nil && statusSentinel(e.StatusCode) == target
+}
+
+// maxErrorBody is how much of a non-FHIR error body is kept.
+const maxErrorBody = 512
+
+// errorFor turns a non-2xx response into an *OperationOutcomeError or a
+// *StatusError.
+func (c *Client) errorFor(r *request, resp *http.Response, body []byte) error {
+	red := c.hc.Redactor()
+	u := c.redactURL(r.url)
+	if issues, ok := parseOutcome(body); ok {
+		for i := range issues {
+			issues[i].Diagnostics = red.String(issues[i].Diagnostics)
+			issues[i].Details = red.String(issues[i].Details)
+		}
+		return &OperationOutcomeError{StatusCode: resp.StatusCode, Method: r.method, URL: u, Issues: issues}
+	}
+	text := strings.TrimSpace(string(body))
+	if len(text) > maxErrorBody {
+		text = text[:maxErrorBody]
+		for !utf8.ValidString(text) {
+			text = text[:len(text)-1]
+		}
+		text += "…"
+	}
+	return &StatusError{StatusCode: resp.StatusCode, Method: r.method, URL: u, Body: red.String(text)}
+}
+
+// outcomeJSON is the part of an OperationOutcome the errors use; it is
+// decoded leniently (no enums) so that an odd code never hides the error.
+type outcomeJSON struct {
+	ResourceType string `json:"resourceType"`
+	Issue        []struct {
+		Severity string `json:"severity"`
+		Code     string `json:"code"`
+		Details  *struct {
+			Text   string `json:"text"`
+			Coding []struct {
+				Code    string `json:"code"`
+				Display string `json:"display"`
+			} `json:"coding"`
+		} `json:"details"`
+		Diagnostics string   `json:"diagnostics"`
+		Expression  []string `json:"expression"`
+		Location    []string `json:"location"`
+	} `json:"issue"`
+}
+
+// parseOutcome reads the issues of an OperationOutcome body.
+func parseOutcome(body []byte) ([]Issue, bool) {
+	var oo outcomeJSON
+	if json.Unmarshal(body, &oo) != nil || oo.ResourceType != "OperationOutcome" {
+		return nil, false
+	}
+	issues := make([]Issue, 0, len(oo.Issue))
+	for _, in := range oo.Issue {
+		is := Issue{Severity: in.Severity, Code: in.Code, Diagnostics: in.Diagnostics, Expression: in.Expression}
+		if len(is.Expression) == 0 {
+			is.Expression = in.Location // deprecated in R4, still sent by older servers
+		}
+		if d := in.Details; d != nil {
+			is.Details = d.Text
+			for _, cd := range d.Coding {
+				if is.Details != "" {
+					break
+				}
+				is.Details = firstNonEmpty(cd.Display, cd.Code)
+			}
+		}
+		issues = append(issues, is)
+	}
+	return issues, true
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
