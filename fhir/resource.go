@@ -24,7 +24,7 @@ type Resource struct {
 	// Warnings lists what the lenient decoder repaired or left out of Model.
 	Warnings []Warning
 
-	raw                              json.RawMessage // as received; nil for NewResource
+	raw                             json.RawMessage // as received; nil for NewResource
 	typ, id, versionID, lastUpdated string
 }
 
