@@ -1,0 +1,421 @@
+package fhir
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	models "github.com/samply/golang-fhir-models/fhir-models/fhir"
+)
+
+const practitionerJSON = `{"resourceType":"Practitioner","id":"P1","active":true,
+ "name":[{"family":"Traifrop","given":["Tekiokio"]}]}`
+
+// newTestClient returns a client of h that does not wait between retries.
+func newTestClient(t testing.TB, h *hapi, opts ...Option) *Client {
+	t.Helper()
+	c, err := NewClient(h.URL(), append([]Option{WithRetry(3, time.Millisecond, time.Millisecond)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestNewClientRejectsBadOptions(t *testing.T) {
+	for name, tc := range map[string]struct {
+		url  string
+		opts []Option
+	}{
+		"relative URL":     {"/fhir", nil},
+		"query in URL":     {"http://h/fhir?x=1", nil},
+		"nil HTTP client":  {"http://h/fhir", []Option{WithHTTPClient(nil)}},
+		"two auth modes":   {"http://h/fhir", []Option{WithBasicAuth("u", "p"), WithBearerToken("t")}},
+		"user info + auth": {"http://u:p@h/fhir", []Option{WithBearerToken("t")}},
+		"empty token":      {"http://h/fhir", []Option{WithBearerToken("")}},
+		"nil token source": {"http://h/fhir", []Option{WithTokenSource(nil)}},
+		"managed header":   {"http://h/fhir", []Option{WithHeader("authorization", "x")}},
+		"header newline":   {"http://h/fhir", []Option{WithHeader("X-A", "a\r\nb")}},
+		"negative retry":   {"http://h/fhir", []Option{WithRetry(-1, 0, 0)}},
+		"zero rate":        {"http://h/fhir", []Option{WithRateLimit(0, 1)}},
+		"zero max bytes":   {"http://h/fhir", []Option{WithMaxResponseBytes(0)}},
+	} {
+		if _, err := NewClient(tc.url, tc.opts...); err == nil {
+			t.Errorf("%s: NewClient succeeded", name)
+		}
+	}
+	_, err := NewClient("http://user:s3cr3t-pass@h/%zz")
+	if err == nil || strings.Contains(err.Error(), "s3cr3t") {
+		t.Errorf("bad URL error %v: want an error without the password", err)
+	}
+}
+
+func TestAuthModes(t *testing.T) {
+	tokens := TokenSourceFunc(func(context.Context) (string, time.Time, error) {
+		return "tok-from-source", time.Now().Add(time.Hour), nil
+	})
+	for _, tc := range []struct {
+		name string
+		url  func(h *hapi) string
+		opts []Option
+		want func(r *http.Request) bool
+	}{
+		{"none", nil, nil, func(r *http.Request) bool { return r.Header.Get("Authorization") == "" }},
+		{"basic", nil, []Option{WithBasicAuth("hapi", "hapi-pass")}, func(r *http.Request) bool {
+			u, p, ok := r.BasicAuth()
+			return ok && u == "hapi" && p == "hapi-pass"
+		}},
+		{"basic in URL", func(h *hapi) string { return strings.Replace(h.URL(), "://", "://hapi:url-pass@", 1) }, nil,
+			func(r *http.Request) bool {
+				u, p, ok := r.BasicAuth()
+				return ok && u == "hapi" && p == "url-pass"
+			}},
+		{"bearer", nil, []Option{WithBearerToken("static-token")}, func(r *http.Request) bool {
+			return r.Header.Get("Authorization") == "Bearer static-token"
+		}},
+		{"token source", nil, []Option{WithTokenSource(tokens)}, func(r *http.Request) bool {
+			return r.Header.Get("Authorization") == "Bearer tok-from-source"
+		}},
+		{"OpenHIM header", nil, []Option{WithHeader("X-OpenHIM-ClientID", "mhero"), WithBasicAuth("c", "p")},
+			func(r *http.Request) bool { return r.Header.Get("X-OpenHIM-ClientID") == "mhero" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHAPI(t)
+			h.put(practitionerJSON, h.tick())
+			h.authorize = tc.want
+			u := h.URL()
+			if tc.url != nil {
+				u = tc.url(h)
+			}
+			c, err := NewClient(u, tc.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := c.Read(t.Context(), "Practitioner", "P1"); err != nil {
+				t.Fatalf("Read: %v", err)
+			}
+			h.authorize = func(*http.Request) bool { return false }
+			_, _, err = c.Read(t.Context(), "Practitioner", "P1")
+			if !errors.Is(err, ErrUnauthorized) {
+				t.Fatalf("Read refused: %v, want ErrUnauthorized", err)
+			}
+			for _, secret := range []string{"hapi-pass", "url-pass", "static-token", "tok-from-source"} {
+				if strings.Contains(err.Error(), secret) {
+					t.Errorf("error %q shows a credential", err)
+				}
+			}
+		})
+	}
+}
+
+func TestTokenSourceRefreshesOnce(t *testing.T) {
+	h := newHAPI(t)
+	h.put(practitionerJSON, h.tick())
+	var calls atomic.Int32
+	src := TokenSourceFunc(func(context.Context) (string, time.Time, error) {
+		n := calls.Add(1)
+		return "token-" + string(rune('0'+n)), time.Time{}, nil
+	})
+	valid := "token-2" // the server has revoked token-1 already
+	h.authorize = func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer "+valid }
+	c := newTestClient(t, h, WithTokenSource(src))
+	for range 3 {
+		if _, _, err := c.Read(t.Context(), "Practitioner", "P1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := calls.Load(); n != 2 {
+		t.Errorf("token source called %d times, want 2 (initial, refresh after 401)", n)
+	}
+	// A token refused even when fresh is not retried forever.
+	valid = "nothing"
+	if _, _, err := c.Read(t.Context(), "Practitioner", "P1"); !errors.Is(err, ErrUnauthorized) {
+		t.Errorf("got %v, want ErrUnauthorized", err)
+	}
+	if n := calls.Load(); n != 3 {
+		t.Errorf("token source called %d times, want 3", n)
+	}
+	failing := TokenSourceFunc(func(context.Context) (string, time.Time, error) {
+		return "", time.Time{}, errors.New("keycloak down")
+	})
+	c = newTestClient(t, h, WithTokenSource(failing))
+	if _, _, err := c.Read(t.Context(), "Practitioner", "P1"); err == nil || !strings.Contains(err.Error(), "keycloak down") {
+		t.Errorf("got %v, want the token source's error", err)
+	}
+}
+
+func TestTokenSourceRenewsBeforeExpiry(t *testing.T) {
+	h := newHAPI(t)
+	h.put(practitionerJSON, h.tick())
+	var calls atomic.Int32
+	src := TokenSourceFunc(func(context.Context) (string, time.Time, error) {
+		calls.Add(1)
+		return "short-lived", time.Now().Add(30 * time.Second), nil // inside the renewal margin
+	})
+	c := newTestClient(t, h, WithTokenSource(src))
+	for range 2 {
+		if _, _, err := c.Read(t.Context(), "Practitioner", "P1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := calls.Load(); n != 2 {
+		t.Errorf("token source called %d times, want 2 (a token about to expire is renewed)", n)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	h := newHAPI(t)
+	c := newTestClient(t, h)
+	h.put(practitionerJSON, h.tick())
+
+	_, _, err := c.Read(t.Context(), "Practitioner", "nobody")
+	var oo *OperationOutcomeError
+	if !errors.As(err, &oo) || !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Read unknown: %v, want an *OperationOutcomeError matching ErrNotFound", err)
+	}
+	if oo.StatusCode != 404 || len(oo.Issues) != 1 || oo.Issues[0].Severity != "error" ||
+		oo.Issues[0].Code != "processing" || !strings.Contains(oo.Issues[0].Diagnostics, "is not known") {
+		t.Errorf("outcome %+v", oo)
+	}
+
+	if _, err := c.Delete(t.Context(), "Practitioner", "P1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Read(t.Context(), "Practitioner", "P1"); !errors.Is(err, ErrGone) {
+		t.Errorf("Read deleted: %v, want ErrGone", err)
+	}
+
+	if _, _, err := c.Read(t.Context(), "Practitioner", "a/b"); err == nil || len(h.log()) != 3 {
+		t.Errorf("bad id: %v, %d requests; want an error before any request", err, len(h.log()))
+	}
+
+	// A proxy in front of the server answers with HTML.
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusBadGateway)
+		w.Write([]byte("<html><body>Bad gateway: upstream 0788123456 down " + strings.Repeat("x", 1000) + "</body></html>"))
+	}))
+	defer proxy.Close()
+	pc, _ := NewClient(proxy.URL, WithRetry(0, 0, 0))
+	_, _, err = pc.Read(t.Context(), "Practitioner", "P1")
+	var se *StatusError
+	if !errors.As(err, &se) || se.StatusCode != 502 || len(se.Body) > 520 {
+		t.Fatalf("got %v, want a short *StatusError 502", err)
+	}
+	if strings.Contains(se.Error(), "0788123456") {
+		t.Errorf("error %q shows a phone number", se)
+	}
+}
+
+func TestRetriesAfter429(t *testing.T) {
+	h := newHAPI(t)
+	c := newTestClient(t, h)
+	h.put(practitionerJSON, h.tick())
+	h.tooMany = 2
+	if _, _, err := c.Read(t.Context(), "Practitioner", "P1"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.log()); n != 3 {
+		t.Errorf("%d requests, want 3", n)
+	}
+	h.tooMany = 10
+	_, _, err := c.Read(t.Context(), "Practitioner", "P1")
+	if !errors.Is(err, ErrRateLimited) {
+		t.Errorf("got %v, want ErrRateLimited once the retries are spent", err)
+	}
+}
+
+func TestCreateReadUpdateDelete(t *testing.T) {
+	h := newHAPI(t)
+	c := newTestClient(t, h)
+	ctx := t.Context()
+	active := true
+	r, err := NewResource(&models.Practitioner{Active: &active, Name: []models.HumanName{{Family: ptr("Kamara")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	created, resp, err := c.Create(ctx, r)
+	if err != nil || !resp.Created() || created.ID() == "" || created.VersionID() != "1" || resp.VersionID != "1" {
+		t.Fatalf("Create: %v %+v %+v", err, resp, created)
+	}
+	got, _, err := c.Read(ctx, "Practitioner", created.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, ok := As[models.Practitioner](got)
+	if !ok || *p.Name[0].Family != "Kamara" {
+		t.Fatalf("Read gave %#v", got.Model)
+	}
+	p.Name[0].Family = ptr("Kamara-Sesay")
+	updated, _, err := c.Update(ctx, got, WithIfMatch(got.VersionID()))
+	if err != nil || updated.VersionID() != "2" {
+		t.Fatalf("Update: %v %v", err, updated)
+	}
+	// got is now stale: If-Match with its version fails.
+	if _, _, err := c.Update(ctx, got, WithIfMatch(got.VersionID())); !errors.Is(err, ErrPreconditionFailed) {
+		t.Errorf("stale Update: %v, want ErrPreconditionFailed", err)
+	}
+	v1, _, err := c.VRead(ctx, "Practitioner", created.ID(), "1")
+	if p, _ := As[models.Practitioner](v1); err != nil || *p.Name[0].Family != "Kamara" {
+		t.Errorf("VRead 1: %v %v", err, v1)
+	}
+	if _, err := c.Delete(ctx, "Practitioner", created.ID()); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Read(ctx, "Practitioner", created.ID()); !errors.Is(err, ErrGone) {
+		t.Errorf("after Delete: %v, want ErrGone", err)
+	}
+}
+
+func TestConditionalCreateAndUpdate(t *testing.T) {
+	h := newHAPI(t)
+	c := newTestClient(t, h)
+	ctx := t.Context()
+	body := `{"resourceType":"Practitioner","identifier":[{"system":"http://ihris.org/ids","value":"EN-42"}]}`
+	r, err := ParseResource([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := url.Values{"identifier": {"http://ihris.org/ids|EN-42"}}
+	first, resp, err := c.CreateIfNoneExist(ctx, r, q)
+	if err != nil || !resp.Created() {
+		t.Fatalf("first: %v %+v", err, resp)
+	}
+	// The guard makes it safe to retry through a 429.
+	h.tooMany = 1
+	again, resp, err := c.CreateIfNoneExist(ctx, r, q)
+	if err != nil || resp.Created() || again.ID() != first.ID() {
+		t.Fatalf("second: %v %+v %v, want the existing %s", err, resp, again, first.ID())
+	}
+	if _, _, err := c.CreateIfNoneExist(ctx, r, nil); err == nil {
+		t.Error("CreateIfNoneExist without a query succeeded")
+	}
+
+	upd, _ := ParseResource([]byte(`{"resourceType":"Practitioner","active":false,
+		"identifier":[{"system":"http://ihris.org/ids","value":"EN-42"}]}`))
+	out, resp, err := c.UpdateWhere(ctx, upd, q)
+	if err != nil || resp.Created() || out.ID() != first.ID() || out.VersionID() != "2" {
+		t.Fatalf("UpdateWhere: %v %+v %v", err, resp, out)
+	}
+	other, _ := ParseResource([]byte(`{"resourceType":"Practitioner","active":true}`))
+	if _, _, err := c.Create(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.UpdateWhere(ctx, other, url.Values{"active": {"true", "true"}}); err != nil {
+		t.Fatal(err)
+	}
+	h.put(`{"resourceType":"Practitioner","id":"dup","active":true}`, h.tick())
+	if _, _, err := c.UpdateWhere(ctx, other, url.Values{"active": {"true"}}); !errors.Is(err, ErrPreconditionFailed) {
+		t.Errorf("UpdateWhere with 2 matches: %v, want ErrPreconditionFailed", err)
+	}
+}
+
+func TestCapabilities(t *testing.T) {
+	h := newHAPI(t)
+	c := newTestClient(t, h)
+	r, _, err := c.Capabilities(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, ok := As[models.CapabilityStatement](r)
+	if !ok || cs.FhirVersion.Code() != "4.0.1" {
+		t.Errorf("got %#v", r.Model)
+	}
+}
+
+func TestBatchAndTransaction(t *testing.T) {
+	h := newHAPI(t)
+	c := newTestClient(t, h)
+	ctx := t.Context()
+	h.put(practitionerJSON, h.tick())
+	p2, _ := ParseResource([]byte(`{"resourceType":"Practitioner","id":"P2","active":true}`))
+	entries, _, err := c.Batch(ctx, []BatchRequest{
+		{Method: "PUT", URL: "Practitioner/P2", Resource: p2},
+		{Method: "GET", URL: "Practitioner/P1"},
+		{Method: "GET", URL: "Practitioner/missing"},
+		{Method: "DELETE", URL: "Practitioner/P1"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 4 || entries[0].Err() != nil || entries[1].Resource.ID() != "P1" || entries[3].Err() != nil {
+		t.Fatalf("entries %+v", entries)
+	}
+	if err := entries[2].Err(); !errors.Is(err, ErrNotFound) {
+		t.Errorf("entry 2: %v, want ErrNotFound", err)
+	}
+	if entries[0].Response.StatusCode() != 201 {
+		t.Errorf("entry 0 status %q", entries[0].Response.Status)
+	}
+
+	_, _, err = c.Transaction(ctx, []BatchRequest{
+		{Method: "PUT", URL: "Practitioner/P3", Resource: p2},
+	})
+	var oo *OperationOutcomeError
+	if !errors.As(err, &oo) || oo.StatusCode != 400 {
+		t.Errorf("transaction with a bad entry: %v, want an *OperationOutcomeError 400", err)
+	}
+	if _, _, err := c.Batch(ctx, []BatchRequest{{Method: "PATCHY", URL: "x"}}); err == nil {
+		t.Error("bad method accepted")
+	}
+	if _, _, err := c.Batch(ctx, []BatchRequest{{Method: "PUT", URL: "Practitioner/P9"}}); err == nil {
+		t.Error("PUT without a resource accepted")
+	}
+}
+
+func TestHistory(t *testing.T) {
+	h := newHAPI(t)
+	c := newTestClient(t, h)
+	ctx := t.Context()
+	h.put(`{"resourceType":"Practitioner","id":"old"}`, h.tick())
+	checkpoint := h.tick()
+	for i := range 5 {
+		h.put(`{"resourceType":"Practitioner","id":"P1","active":`+map[bool]string{true: "true", false: "false"}[i%2 == 0]+`}`, h.tick())
+	}
+	h.put(`{"resourceType":"Practitioner","id":"P2"}`, h.tick())
+	if _, err := c.Delete(ctx, "Practitioner", "P2"); err != nil {
+		t.Fatal(err)
+	}
+	var versions, deletions int
+	for e, err := range c.History(ctx, "Practitioner", "", &HistoryParams{Since: checkpoint, Count: 2}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Deleted() {
+			deletions++
+			if e.Request.URL != "Practitioner/P2" {
+				t.Errorf("deletion of %s", e.Request.URL)
+			}
+			continue
+		}
+		if e.Resource.ID() == "old" {
+			t.Error("a version before _since")
+		}
+		versions++
+	}
+	if versions != 6 || deletions != 1 {
+		t.Errorf("%d versions, %d deletions; want 6 and 1", versions, deletions)
+	}
+	n := 0
+	for e, err := range c.History(ctx, "Practitioner", "P1", nil) {
+		if err != nil || e.Resource.ID() != "P1" {
+			t.Fatal(err, e)
+		}
+		n++
+	}
+	if n != 5 {
+		t.Errorf("instance history has %d versions, want 5", n)
+	}
+	for _, err := range c.History(ctx, "", "P1", nil) {
+		if err == nil {
+			t.Error("history of an id without a type accepted")
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
