@@ -1,0 +1,19 @@
+// Package ihristest is an in-process iHRIS: a FHIR R4 server that behaves
+// like the HAPI FHIR server behind iHRIS 5, plus a deterministic generator
+// of a national health workforce to fill it.
+//
+// The server keeps every resource as raw JSON (with its history) and
+// implements what iHRIS and mHero rely on: read, vread, create (with
+// If-None-Exist), update, delete, transaction and batch Bundles, _history
+// with _since, the capability statement, and searches with _id, _count,
+// _lastUpdated, _sort, _include/_revinclude (with :iterate), _elements,
+// _total, _summary=count, chained parameters and HAPI-style paging through
+// opaque _getpages links that can be made to expire (410 Gone). Auth
+// (Basic or Bearer), a request log and injected faults (5xx, 429 with
+// Retry-After) let tests check how a client behaves.
+//
+// It is seeded from the real iHRIS demo bundles (WithSeedDir) and/or from a
+// generated workforce (WithWorkforce), whose Truth tells tests what a
+// correct client must find: counts per district, region, cadre and job,
+// and which phone numbers are missing, invalid or shared.
+package ihristest

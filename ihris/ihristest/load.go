@@ -1,0 +1,184 @@
+package ihristest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+)
+
+// LoadDir loads every *.json file of dir, in name order, through the FHIR
+// API's own code paths: transaction and batch Bundles are processed as if
+// POSTed to the base, other resources are PUT under their id (or created
+// when they have none). Any failure is returned naming the file.
+func (s *Server) LoadDir(dir string) error {
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return fmt.Errorf("ihristest: %w", err)
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("ihristest: no *.json files in %s", dir)
+	}
+	slices.Sort(files)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("ihristest: %w", err)
+		}
+		if err := s.Load(b); err != nil {
+			return fmt.Errorf("ihristest: %s: %w", filepath.Base(f), err)
+		}
+	}
+	return nil
+}
+
+// Load stores one JSON resource or processes one transaction or batch
+// Bundle, as LoadDir does for each file.
+func (s *Server) Load(b []byte) error {
+	var head struct {
+		ResourceType string `json:"resourceType"`
+		ID           string `json:"id"`
+		Type         string `json:"type"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return fmt.Errorf("not a FHIR JSON resource: %w", err)
+	}
+	var res result
+	switch {
+	case head.ResourceType == "Bundle" && (head.Type == "transaction" || head.Type == "batch"):
+		res = s.transaction(b)
+		if res.status == http.StatusOK && head.Type == "batch" {
+			if err := batchFailure(res.body); err != nil {
+				return err
+			}
+		}
+	case head.ID != "":
+		res = s.update(head.ResourceType, head.ID, b, "")
+	default:
+		res = s.create(head.ResourceType, b, "")
+	}
+	if res.status >= 300 {
+		return fmt.Errorf("status %d: %s", res.status, bytes.TrimSpace(res.body))
+	}
+	return nil
+}
+
+func batchFailure(body []byte) error {
+	var resp struct {
+		Entry []struct {
+			Response struct {
+				Status  string          `json:"status"`
+				Outcome json.RawMessage `json:"outcome"`
+			} `json:"response"`
+		} `json:"entry"`
+	}
+	if err := json.Unmarshal(body, &resp); err != nil {
+		return err
+	}
+	for i, e := range resp.Entry {
+		if code, _ := strconv.Atoi(e.Response.Status[:min(3, len(e.Response.Status))]); code >= 300 {
+			return fmt.Errorf("batch entry %d: %s %s", i, e.Response.Status, e.Response.Outcome)
+		}
+	}
+	return nil
+}
+
+// capabilities builds the CapabilityStatement from the search parameter
+// table, so it always says what the server really does.
+func (s *Server) capabilities() result {
+	types := make([]string, 0, len(searchParams))
+	for t := range searchParams {
+		types = append(types, t)
+	}
+	slices.Sort(types)
+	var resources []any
+	for _, t := range types {
+		names := make([]string, 0, len(searchParams[t]))
+		for n := range searchParams[t] {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		params := []any{
+			map[string]any{"name": "_id", "type": "token"},
+			map[string]any{"name": "_lastUpdated", "type": "date"},
+			map[string]any{"name": "_profile", "type": "uri"},
+			map[string]any{"name": "_tag", "type": "token"},
+			map[string]any{"name": "_security", "type": "token"},
+		}
+		var incs, revs []string
+		for _, n := range names {
+			d := searchParams[t][n]
+			params = append(params, map[string]any{"name": n, "type": d.kind.String(), "documentation": d.doc})
+			if d.kind == kindReference {
+				incs = append(incs, t+":"+n)
+			}
+		}
+		for _, src := range types {
+			for n, d := range searchParams[src] {
+				if d.kind == kindReference {
+					revs = append(revs, src+":"+n)
+				}
+			}
+		}
+		slices.Sort(revs)
+		var interactions []any
+		for _, i := range []string{"read", "vread", "update", "delete", "history-instance", "history-type", "create", "search-type"} {
+			interactions = append(interactions, map[string]any{"code": i})
+		}
+		resources = append(resources, map[string]any{
+			"type": t, "interaction": interactions, "versioning": "versioned",
+			"conditionalCreate": true, "conditionalUpdate": true, "conditionalDelete": "multiple",
+			"searchInclude": incs, "searchRevInclude": revs, "searchParam": params,
+		})
+	}
+	b, err := json.Marshal(map[string]any{
+		"resourceType": "CapabilityStatement",
+		"status":       "active",
+		"date":         s.now().Format(timeFormat),
+		"kind":         "instance",
+		"software":     map[string]any{"name": "mHero ihristest (in-process iHRIS)"},
+		"implementation": map[string]any{
+			"description": "In-process iHRIS 5 FHIR server for tests", "url": s.base(),
+		},
+		"fhirVersion": "4.0.1",
+		"format":      []string{"application/fhir+json"},
+		"rest": []any{map[string]any{
+			"mode":        "server",
+			"resource":    resources,
+			"interaction": []any{map[string]any{"code": "transaction"}, map[string]any{"code": "batch"}, map[string]any{"code": "history-system"}},
+		}},
+	})
+	if err != nil {
+		return errResult(err)
+	}
+	return result{status: http.StatusOK, body: b}
+}
+
+// loadWorkforce stores a generated workforce directly (the generator's JSON
+// is already complete, with meta), keeping its lastUpdated times.
+func (s *Server) loadWorkforce(w Workforce) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	truth, err := w.Generate(func(r Resource) error {
+		if s.store.get(r.Type, r.ID) != nil {
+			// Already present (seeded twice): store as a new version.
+			m, err := decodeResource(r.JSON, r.Type)
+			if err != nil {
+				return err
+			}
+			_, err = s.write(r.Type, r.ID, "PUT", m)
+			return err
+		}
+		s.store.put(r.Type, r.ID, "PUT", r.LastUpdated, r.JSON, r.refs)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("ihristest: generating the workforce: %w", err)
+	}
+	s.truth = truth
+	return nil
+}

@@ -1,0 +1,607 @@
+package ihristest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// A criterion is one search parameter occurrence: its values are ORed, and
+// several criteria are ANDed.
+type criterion struct {
+	name     string // parameter, possibly chained ("practitioner.active")
+	modifier string // after ':' ("exact", "below", "missing", "not", a type)
+	values   []string
+}
+
+// An include is one _include or _revinclude: resources of src whose param
+// references the other side (restricted to target when set).
+type include struct {
+	src, param, target string
+	iterate            bool
+}
+
+// A dateCond is one _lastUpdated or _since comparison.
+type dateCond struct {
+	prefix string
+	lo, hi time.Time // the value's precision range [lo, hi)
+}
+
+func (c dateCond) match(t time.Time) bool {
+	switch c.prefix {
+	case "eq":
+		return !t.Before(c.lo) && t.Before(c.hi)
+	case "ne":
+		return t.Before(c.lo) || !t.Before(c.hi)
+	case "gt", "sa":
+		return !t.Before(c.hi)
+	case "ge":
+		return !t.Before(c.lo)
+	case "lt", "eb":
+		return t.Before(c.lo)
+	case "le":
+		return t.Before(c.hi)
+	}
+	return false
+}
+
+// A query is a parsed search request.
+type query struct {
+	typ         string
+	ids         [][]string // _id occurrences (each ORed)
+	lastUpdated []dateCond
+	criteria    []criterion
+	count       int
+	sort        []string
+	includes    []include
+	revincludes []include
+	elements    []string
+	total       bool
+	summaryOnly bool
+}
+
+// badRequest is a client error that becomes a 400 OperationOutcome.
+type badRequest struct{ msg string }
+
+func (e *badRequest) Error() string { return e.msg }
+
+func badf(format string, args ...any) error { return &badRequest{fmt.Sprintf(format, args...)} }
+
+// ignoredParams are accepted and have no effect.
+var ignoredParams = map[string]bool{"_format": true, "_pretty": true}
+
+// parseQuery parses the search parameters of a request on typ.
+func (s *Server) parseQuery(typ string, vals url.Values) (*query, error) {
+	q := &query{typ: typ, count: s.pageSize}
+	for key, vs := range vals {
+		name, mod, _ := strings.Cut(key, ":")
+		for _, v := range vs {
+			if err := s.parseParam(q, key, name, mod, v); err != nil {
+				return nil, err
+			}
+		}
+	}
+	// Map iteration order is random; keep criteria stable for logs.
+	slices.SortFunc(q.criteria, func(a, b criterion) int { return strings.Compare(a.name, b.name) })
+	return q, nil
+}
+
+func (s *Server) parseParam(q *query, key, name, mod, v string) error {
+	switch {
+	case ignoredParams[name]:
+		return nil
+	case name == "_count":
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return badf("invalid _count %q", v)
+		}
+		q.count = min(n, s.maxPageSize)
+	case name == "_id":
+		q.ids = append(q.ids, strings.Split(v, ","))
+	case name == "_lastUpdated":
+		c, err := parseDateCond(v)
+		if err != nil {
+			return err
+		}
+		q.lastUpdated = append(q.lastUpdated, c)
+	case name == "_sort":
+		for _, f := range strings.Split(v, ",") {
+			switch strings.TrimPrefix(f, "-") {
+			case "_lastUpdated", "_id":
+				q.sort = append(q.sort, f)
+			default:
+				return badf("unsupported _sort %q (this server sorts by _lastUpdated and _id)", f)
+			}
+		}
+	case name == "_include" || name == "_revinclude":
+		inc, err := parseInclude(v, mod)
+		if err != nil {
+			return err
+		}
+		if name == "_include" {
+			q.includes = append(q.includes, inc)
+		} else {
+			q.revincludes = append(q.revincludes, inc)
+		}
+	case name == "_elements":
+		for _, e := range strings.Split(v, ",") {
+			if e = strings.TrimSpace(e); e != "" {
+				q.elements = append(q.elements, e)
+			}
+		}
+	case name == "_total":
+		switch v {
+		case "none":
+			q.total = false
+		case "estimate", "accurate":
+			q.total = true
+		default:
+			return badf("invalid _total %q", v)
+		}
+	case name == "_summary":
+		switch v {
+		case "count":
+			q.summaryOnly, q.total = true, true
+		case "false":
+		default:
+			return badf("unsupported _summary %q (count and false are supported)", v)
+		}
+	default:
+		first, _, _ := strings.Cut(name, ".")
+		def, ok := lookupParam(q.typ, first)
+		if !ok {
+			return badf("unknown search parameter %q for resource type %s", name, q.typ)
+		}
+		if err := checkModifier(def, mod, name != first); err != nil {
+			return err
+		}
+		q.criteria = append(q.criteria, criterion{name: name, modifier: mod, values: splitValues(v)})
+	}
+	return nil
+}
+
+func checkModifier(def paramDef, mod string, chained bool) error {
+	switch {
+	case mod == "" || mod == "missing":
+		return nil
+	case chained:
+		return badf("modifier %q is not supported on a chain", mod)
+	case def.kind == kindString && (mod == "exact" || mod == "contains"):
+		return nil
+	case def.kind == kindToken && mod == "not":
+		return nil
+	case def.kind == kindReference && (mod == "below" || typeRE.MatchString(mod)):
+		return nil
+	case def.kind == kindURI && mod == "below":
+		return nil
+	}
+	return badf("modifier :%s is not supported on a %s parameter", mod, def.kind)
+}
+
+// splitValues splits a comma-separated OR list, honouring "\," escapes.
+func splitValues(v string) []string {
+	var out []string
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		switch {
+		case v[i] == '\\' && i+1 < len(v) && v[i+1] == ',':
+			b.WriteByte(',')
+			i++
+		case v[i] == ',':
+			out = append(out, b.String())
+			b.Reset()
+		default:
+			b.WriteByte(v[i])
+		}
+	}
+	return append(out, b.String())
+}
+
+func parseInclude(v, mod string) (include, error) {
+	parts := strings.Split(v, ":")
+	if v == "*" {
+		return include{src: "*", param: "*", iterate: mod == "iterate" || mod == "recurse"}, nil
+	}
+	if len(parts) < 2 || len(parts) > 3 {
+		return include{}, badf("invalid include %q (want Type:param[:TargetType])", v)
+	}
+	inc := include{src: parts[0], param: parts[1], iterate: mod == "iterate" || mod == "recurse"}
+	if len(parts) == 3 {
+		inc.target = parts[2]
+	}
+	if inc.param != "*" {
+		d, ok := searchParams[inc.src][inc.param]
+		if !ok || d.kind != kindReference {
+			return include{}, badf("%q is not a reference search parameter this server knows", v)
+		}
+	}
+	return inc, nil
+}
+
+// parseDateCond parses a prefixed date such as "ge2026-01-01T10:00:00Z".
+func parseDateCond(v string) (dateCond, error) {
+	c := dateCond{prefix: "eq"}
+	if len(v) > 2 && unicode.IsLetter(rune(v[0])) {
+		c.prefix, v = v[:2], v[2:]
+	}
+	switch c.prefix {
+	case "eq", "ne", "gt", "lt", "ge", "le", "sa", "eb":
+	default:
+		return c, badf("unsupported date prefix %q", c.prefix)
+	}
+	lo, hi, err := parseInstantRange(v)
+	if err != nil {
+		return c, err
+	}
+	c.lo, c.hi = lo, hi
+	return c, nil
+}
+
+// parseInstantRange parses a FHIR date or dateTime and returns the range of
+// instants its precision covers. A '+' in an unescaped query arrives as a
+// space and is put back.
+func parseInstantRange(v string) (time.Time, time.Time, error) {
+	v = strings.ReplaceAll(v, " ", "+")
+	layouts := []struct {
+		layout string
+		step   func(time.Time) time.Time
+	}{
+		{"2006", func(t time.Time) time.Time { return t.AddDate(1, 0, 0) }},
+		{"2006-01", func(t time.Time) time.Time { return t.AddDate(0, 1, 0) }},
+		{"2006-01-02", func(t time.Time) time.Time { return t.AddDate(0, 0, 1) }},
+		{"2006-01-02T15:04Z07:00", func(t time.Time) time.Time { return t.Add(time.Minute) }},
+		{"2006-01-02T15:04:05Z07:00", func(t time.Time) time.Time { return t.Add(time.Second) }},
+		{"2006-01-02T15:04:05", func(t time.Time) time.Time { return t.Add(time.Second) }},
+	}
+	for _, l := range layouts {
+		if t, err := time.Parse(l.layout, v); err == nil {
+			return t, l.step(t), nil
+		}
+	}
+	// Fractional seconds: precise to the digits given.
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		frac := 0
+		if i := strings.IndexByte(v, '.'); i >= 0 {
+			for j := i + 1; j < len(v) && v[j] >= '0' && v[j] <= '9'; j++ {
+				frac++
+			}
+		}
+		step := time.Second
+		for range frac {
+			step /= 10
+		}
+		return t, t.Add(max(step, time.Nanosecond)), nil
+	}
+	return time.Time{}, time.Time{}, badf("invalid date %q", v)
+}
+
+// matcher evaluates a query against stored resources, decoding each
+// resource at most once.
+type matcher struct {
+	s *Server
+	q *query
+}
+
+func decode(raw []byte) map[string]any {
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil {
+		return nil
+	}
+	return m
+}
+
+func (mt *matcher) match(v *version) bool {
+	if v.deleted {
+		return false
+	}
+	for _, ids := range mt.q.ids {
+		if !slices.Contains(ids, v.res.id) {
+			return false
+		}
+	}
+	for _, c := range mt.q.lastUpdated {
+		if !c.match(v.updated) {
+			return false
+		}
+	}
+	if len(mt.q.criteria) == 0 {
+		return true
+	}
+	m := decode(v.raw)
+	if m == nil {
+		return false
+	}
+	for _, c := range mt.q.criteria {
+		if !mt.s.evalCriterion(v.res.typ, m, c, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// evalCriterion reports whether resource m of typ satisfies c.
+func (s *Server) evalCriterion(typ string, m map[string]any, c criterion, depth int) bool {
+	first, rest, chained := strings.Cut(c.name, ".")
+	def, ok := lookupParam(typ, first)
+	if !ok {
+		return false
+	}
+	if chained {
+		if def.kind != kindReference || depth > 3 {
+			return false
+		}
+		sub := criterion{name: rest, modifier: c.modifier, values: c.values}
+		for _, r := range def.refs(m) {
+			t := normalizeRef(r, s.base())
+			ttyp, tid, ok := strings.Cut(t, "/")
+			if !ok {
+				continue
+			}
+			tv := s.store.live(ttyp, tid)
+			if tv == nil {
+				continue
+			}
+			if tm := decode(tv.raw); tm != nil && s.evalCriterion(ttyp, tm, sub, depth+1) {
+				return true
+			}
+		}
+		return false
+	}
+	if c.modifier == "missing" {
+		present := countValues(def, m) > 0
+		for _, v := range c.values {
+			if (v == "true") == !present {
+				return true
+			}
+		}
+		return false
+	}
+	switch def.kind {
+	case kindToken:
+		toks := def.tokens(m)
+		hit := slices.ContainsFunc(c.values, func(v string) bool { return tokenMatch(first, v, toks) })
+		if c.modifier == "not" {
+			return !hit
+		}
+		return hit
+	case kindString:
+		vals := def.strings(m)
+		return slices.ContainsFunc(c.values, func(v string) bool { return stringMatch(first, c.modifier, v, vals) })
+	case kindURI:
+		vals := def.strings(m)
+		return slices.ContainsFunc(c.values, func(v string) bool {
+			return slices.ContainsFunc(vals, func(x string) bool {
+				if c.modifier == "below" {
+					return strings.HasPrefix(x, v)
+				}
+				return x == v
+			})
+		})
+	case kindReference:
+		refs := def.refs(m)
+		for i, r := range refs {
+			refs[i] = normalizeRef(r, s.base())
+		}
+		for _, v := range c.values {
+			want := s.queryRef(v, c.modifier)
+			if slices.ContainsFunc(refs, func(r string) bool { return refMatch(r, want) }) {
+				return true
+			}
+			if c.modifier == "below" && s.below(refs, want, def) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func countValues(def paramDef, m map[string]any) int {
+	switch def.kind {
+	case kindToken:
+		return len(def.tokens(m))
+	case kindReference:
+		return len(def.refs(m))
+	}
+	return len(def.strings(m))
+}
+
+// queryRef turns a reference search value into "Type/id" or a bare "id".
+func (s *Server) queryRef(v, modifier string) string {
+	v = normalizeRef(v, s.base())
+	if !strings.Contains(v, "/") && typeRE.MatchString(modifier) {
+		return modifier + "/" + v
+	}
+	return v
+}
+
+func refMatch(have, want string) bool {
+	if strings.Contains(want, "/") {
+		return have == want
+	}
+	_, id, _ := strings.Cut(have, "/")
+	return id == want
+}
+
+// below reports whether any of refs has want among its ancestors through
+// the same parameter (partof:below), walking up at most 16 levels.
+func (s *Server) below(refs []string, want string, def paramDef) bool {
+	for _, r := range refs {
+		cur := r
+		for range 16 {
+			typ, id, ok := strings.Cut(cur, "/")
+			if !ok {
+				break
+			}
+			v := s.store.live(typ, id)
+			if v == nil {
+				break
+			}
+			m := decode(v.raw)
+			parents := def.refs(m)
+			if len(parents) == 0 {
+				break
+			}
+			cur = normalizeRef(parents[0], s.base())
+			if refMatch(cur, want) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// tokenMatch compares one token query value ("code", "system|code",
+// "|code", "system|") with the values of a resource. Phone tokens also
+// match when the digits are equal, so "0770123456" finds "0770 123 456".
+func tokenMatch(param, v string, toks []token) bool {
+	sys, code, hasSys := strings.Cut(v, "|")
+	if !hasSys {
+		code, sys = v, ""
+	}
+	phone := param == "phone" || param == "telecom"
+	for _, t := range toks {
+		if hasSys && t.system != sys {
+			continue
+		}
+		if code == "" && hasSys {
+			return true
+		}
+		if t.code == code || (phone && digits(t.code) != "" && digits(t.code) == digits(code)) {
+			return true
+		}
+	}
+	return false
+}
+
+// stringMatch is FHIR string matching: case-insensitive prefix by default,
+// :exact and :contains. Phone numbers compare on digits.
+func stringMatch(param, modifier, v string, vals []string) bool {
+	if param == "phonenumber" {
+		d := digits(v)
+		return d != "" && slices.ContainsFunc(vals, func(x string) bool { return strings.Contains(digits(x), d) })
+	}
+	lv := strings.ToLower(v)
+	for _, x := range vals {
+		switch modifier {
+		case "exact":
+			if x == v {
+				return true
+			}
+		case "contains":
+			if strings.Contains(strings.ToLower(x), lv) {
+				return true
+			}
+		default:
+			if strings.HasPrefix(strings.ToLower(x), lv) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func digits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+// search runs q and returns the matching live versions in result order.
+func (s *Server) search(q *query) []*version {
+	mt := &matcher{s: s, q: q}
+	var out []*version
+	for _, r := range s.candidates(q) {
+		if v := r.current(); mt.match(v) {
+			out = append(out, v)
+		}
+	}
+	sortVersions(out, q.sort)
+	return out
+}
+
+// candidates narrows the scan with the reverse reference index when the
+// query has a plain reference criterion, and with _id when given.
+func (s *Server) candidates(q *query) []*resource {
+	t := s.store.types[q.typ]
+	if t == nil {
+		return nil
+	}
+	if len(q.ids) > 0 {
+		var out []*resource
+		for _, id := range q.ids[0] {
+			if r := t.byID[id]; r != nil && !slices.Contains(out, r) {
+				out = append(out, r)
+			}
+		}
+		slices.SortFunc(out, func(a, b *resource) int { return cmpUint(a.seq, b.seq) })
+		return out
+	}
+	for _, c := range q.criteria {
+		def, ok := searchParams[q.typ][c.name]
+		if !ok || def.kind != kindReference || (c.modifier != "" && !typeRE.MatchString(c.modifier)) {
+			continue
+		}
+		var out []*resource
+		seen := map[*resource]bool{}
+		for _, v := range c.values {
+			want := s.queryRef(v, c.modifier)
+			if !strings.Contains(want, "/") {
+				out = nil
+				break // a bare id could point at any type: scan instead
+			}
+			for _, r := range s.store.referrers(q.typ, c.name, want) {
+				if !seen[r] {
+					seen[r] = true
+					out = append(out, r)
+				}
+			}
+		}
+		if out != nil || len(seen) == 0 && allTyped(s, c) {
+			slices.SortFunc(out, func(a, b *resource) int { return cmpUint(a.seq, b.seq) })
+			return out
+		}
+	}
+	return t.order
+}
+
+func allTyped(s *Server, c criterion) bool {
+	for _, v := range c.values {
+		if !strings.Contains(s.queryRef(v, c.modifier), "/") {
+			return false
+		}
+	}
+	return true
+}
+
+func sortVersions(vs []*version, keys []string) {
+	if len(keys) == 0 {
+		return
+	}
+	slices.SortStableFunc(vs, func(a, b *version) int {
+		for _, k := range keys {
+			desc := strings.HasPrefix(k, "-")
+			var c int
+			switch strings.TrimPrefix(k, "-") {
+			case "_lastUpdated":
+				c = a.updated.Compare(b.updated)
+			case "_id":
+				c = strings.Compare(a.res.id, b.res.id)
+			}
+			if desc {
+				c = -c
+			}
+			if c != 0 {
+				return c
+			}
+		}
+		return cmpUint(a.res.seq, b.res.seq)
+	})
+}

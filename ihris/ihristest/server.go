@@ -1,0 +1,376 @@
+package ihristest
+
+import (
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Server is an in-process iHRIS: a FHIR R4 server with HAPI's search and
+// paging behaviour, seeded from the iHRIS demo bundles and/or the workforce
+// generator. It is safe for concurrent use.
+type Server struct {
+	cfg  config
+	http *httptest.Server
+	url  string
+
+	mu          sync.RWMutex
+	store       *store
+	pages       *pageCache
+	truth       *Truth
+	pageSize    int
+	maxPageSize int
+
+	logMu    sync.Mutex
+	requests []Request
+	faults   []Fault
+}
+
+// An Option configures a Server.
+type Option func(*config) error
+
+type config struct {
+	basePath    string
+	addr        string
+	pageSize    int
+	maxPageSize int
+	pageTTL     time.Duration
+	pageUses    int
+	user, pass  string
+	token       string
+	now         func() time.Time
+	seeds       []func(*Server) error
+}
+
+// WithBasePath sets the path the FHIR API is served under (default "/fhir",
+// as HAPI behind iHRIS). Use "" to serve at the root.
+func WithBasePath(p string) Option {
+	return func(c *config) error {
+		p = strings.TrimRight(p, "/")
+		if p != "" && !strings.HasPrefix(p, "/") {
+			return fmt.Errorf("ihristest: base path %q must start with /", p)
+		}
+		c.basePath = p
+		return nil
+	}
+}
+
+// WithAddr listens on addr (for example "127.0.0.1:8080") instead of a
+// random loopback port, for example programs that print a stable URL.
+func WithAddr(addr string) Option {
+	return func(c *config) error {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			return fmt.Errorf("ihristest: address %q: %w", addr, err)
+		}
+		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return fmt.Errorf("ihristest: address %q is not a loopback address", addr)
+		}
+		c.addr = addr
+		return nil
+	}
+}
+
+// WithPageSize sets the default _count (HAPI's 20 unless set) and the
+// largest _count honoured; bigger requests are clamped, as HAPI does.
+func WithPageSize(def, max int) Option {
+	return func(c *config) error {
+		if def < 1 || max < def {
+			return fmt.Errorf("ihristest: page sizes %d/%d: want 1 <= default <= max", def, max)
+		}
+		c.pageSize, c.maxPageSize = def, max
+		return nil
+	}
+}
+
+// WithPageExpiry makes paging links (_getpages) expire after ttl, or after
+// they have been followed uses times (whichever comes first; zero disables
+// either). An expired link answers 410 Gone with an OperationOutcome, as
+// HAPI does when its search cache has been purged.
+func WithPageExpiry(ttl time.Duration, uses int) Option {
+	return func(c *config) error {
+		if ttl < 0 || uses < 0 {
+			return errors.New("ihristest: negative page expiry")
+		}
+		c.pageTTL, c.pageUses = ttl, uses
+		return nil
+	}
+}
+
+// WithBasicAuth requires HTTP Basic credentials on every request (HAPI
+// behind iHRIS, or emNutt's hapi/hapi). Combined with WithBearerToken,
+// either credential is accepted.
+func WithBasicAuth(user, password string) Option {
+	return func(c *config) error {
+		if user == "" {
+			return errors.New("ihristest: empty basic-auth user")
+		}
+		c.user, c.pass = user, password
+		return nil
+	}
+}
+
+// WithBearerToken requires "Authorization: Bearer <token>" on every
+// request (the iHRIS backend's JWT or Keycloak token).
+func WithBearerToken(token string) Option {
+	return func(c *config) error {
+		if token == "" {
+			return errors.New("ihristest: empty bearer token")
+		}
+		c.token = token
+		return nil
+	}
+}
+
+// WithClock sets the clock used for meta.lastUpdated on writes and for
+// page-link expiry (time.Now by default).
+func WithClock(now func() time.Time) Option {
+	return func(c *config) error {
+		if now == nil {
+			return errors.New("ihristest: nil clock")
+		}
+		c.now = now
+		return nil
+	}
+}
+
+// WithSeedDir loads every *.json file of dir at start, in name order:
+// transaction and batch Bundles (such as the iHRIS demo bundles in
+// shared/fixtures/ihris/demo) are processed as if POSTed, and any other
+// resource (CodeSystems, ValueSets, SearchParameters...) is stored under its
+// own id. Seeds apply in the order the options are given.
+func WithSeedDir(dir string) Option {
+	return func(c *config) error {
+		if dir == "" {
+			return errors.New("ihristest: empty seed directory")
+		}
+		c.seeds = append(c.seeds, func(s *Server) error { return s.LoadDir(dir) })
+		return nil
+	}
+}
+
+// WithWorkforce seeds the server with a generated national workforce (see
+// Workforce); Server.Truth then describes what was generated.
+func WithWorkforce(w Workforce) Option {
+	return func(c *config) error {
+		if err := w.validate(); err != nil {
+			return err
+		}
+		c.seeds = append(c.seeds, func(s *Server) error { return s.loadWorkforce(w) })
+		return nil
+	}
+}
+
+// Start builds the server, seeds it and starts listening on loopback.
+func Start(opts ...Option) (*Server, error) {
+	cfg := config{basePath: "/fhir", pageSize: 20, maxPageSize: 1000, now: time.Now}
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	s := &Server{
+		cfg:         cfg,
+		store:       newStore(),
+		pages:       newPageCache(),
+		pageSize:    cfg.pageSize,
+		maxPageSize: cfg.maxPageSize,
+	}
+	s.http = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	if cfg.addr != "" {
+		l, err := net.Listen("tcp", cfg.addr)
+		if err != nil {
+			return nil, fmt.Errorf("ihristest: %w", err)
+		}
+		s.http.Listener.Close()
+		s.http.Listener = l
+	}
+	s.url = "http://" + s.http.Listener.Addr().String() + cfg.basePath
+	for _, seed := range cfg.seeds {
+		if err := seed(s); err != nil {
+			s.http.Listener.Close()
+			return nil, err
+		}
+	}
+	s.http.Start()
+	return s, nil
+}
+
+// NewServer is Start for tests: like httptest.NewServer it panics when the
+// server cannot start (a bad option or an unreadable seed).
+func NewServer(opts ...Option) *Server {
+	s, err := Start(opts...)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// URL returns the FHIR base URL, such as "http://127.0.0.1:41234/fhir".
+func (s *Server) URL() string { return s.url }
+
+// Client returns an HTTP client for the server.
+func (s *Server) Client() *http.Client { return s.http.Client() }
+
+// Close shuts the server down.
+func (s *Server) Close() { s.http.Close() }
+
+// Truth returns the ground truth of the generated workforce, or nil when
+// the server was not seeded by WithWorkforce.
+func (s *Server) Truth() *Truth {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.truth
+}
+
+func (s *Server) base() string { return s.url }
+
+func (s *Server) now() time.Time { return s.cfg.now().UTC().Truncate(time.Millisecond) }
+
+// A Request is one request the server received, for tests that assert how
+// a client talks to iHRIS (requests per page, headers, retries).
+type Request struct {
+	Method string
+	// URL is the path and query, relative to the host.
+	URL    string
+	Header http.Header
+	// Status is the status code the server answered.
+	Status int
+}
+
+// Requests returns a copy of the request log.
+func (s *Server) Requests() []Request {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	out := make([]Request, len(s.requests))
+	copy(out, s.requests)
+	return out
+}
+
+// RequestCount returns the number of requests received since the start
+// or the last ResetRequests.
+func (s *Server) RequestCount() int {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	return len(s.requests)
+}
+
+// ResetRequests clears the request log.
+func (s *Server) ResetRequests() {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	s.requests = nil
+}
+
+// A Fault makes the server answer matching requests with an error status
+// instead of serving them.
+type Fault struct {
+	// Status is the status code to answer, such as 503 or 429.
+	Status int
+	// RetryAfter, when positive, is sent as a Retry-After header in seconds.
+	RetryAfter time.Duration
+	// Times is how many matching requests fail (at least one).
+	Times int
+	// Match selects the requests to fail; nil matches every request.
+	Match func(*http.Request) bool
+}
+
+// InjectFault queues a fault; faults apply in the order injected.
+func (s *Server) InjectFault(f Fault) {
+	if f.Times < 1 {
+		f.Times = 1
+	}
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	s.faults = append(s.faults, f)
+}
+
+// takeFault returns the fault to apply to r, consuming one use of it.
+func (s *Server) takeFault(r *http.Request) (Fault, bool) {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	for i := range s.faults {
+		f := &s.faults[i]
+		if f.Match != nil && !f.Match(r) {
+			continue
+		}
+		out := *f
+		if f.Times--; f.Times == 0 {
+			s.faults = append(s.faults[:i], s.faults[i+1:]...)
+		}
+		return out, true
+	}
+	return Fault{}, false
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusRecorder) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusRecorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	rec := &statusRecorder{ResponseWriter: w}
+	defer func() {
+		s.logMu.Lock()
+		s.requests = append(s.requests, Request{Method: r.Method, URL: r.URL.RequestURI(), Header: r.Header.Clone(), Status: rec.status})
+		s.logMu.Unlock()
+	}()
+	if f, ok := s.takeFault(r); ok {
+		if f.RetryAfter > 0 {
+			rec.Header().Set("Retry-After", strconv.Itoa(int((f.RetryAfter+time.Second-1)/time.Second)))
+		}
+		writeOutcome(rec, f.Status, "transient", "injected fault")
+		return
+	}
+	if !s.authorized(r) {
+		switch {
+		case s.cfg.token != "":
+			rec.Header().Set("WWW-Authenticate", `Bearer realm="iHRIS"`)
+		default:
+			rec.Header().Set("WWW-Authenticate", `Basic realm="iHRIS"`)
+		}
+		writeOutcome(rec, http.StatusUnauthorized, "login", "authentication required")
+		return
+	}
+	p, ok := strings.CutPrefix(r.URL.Path, s.cfg.basePath)
+	if !ok {
+		writeOutcome(rec, http.StatusNotFound, "not-found", "not a FHIR endpoint: "+r.URL.Path)
+		return
+	}
+	s.route(rec, r, strings.Trim(p, "/"))
+}
+
+func (s *Server) authorized(r *http.Request) bool {
+	if s.cfg.user == "" && s.cfg.token == "" {
+		return true
+	}
+	if u, p, ok := r.BasicAuth(); ok && s.cfg.user != "" {
+		return subtle.ConstantTimeCompare([]byte(u), []byte(s.cfg.user)) == 1 &&
+			subtle.ConstantTimeCompare([]byte(p), []byte(s.cfg.pass)) == 1
+	}
+	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && s.cfg.token != "" {
+		return subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.token)) == 1
+	}
+	return false
+}

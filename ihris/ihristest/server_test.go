@@ -1,0 +1,314 @@
+package ihristest_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mhero-go/mhero/ihris/ihristest"
+)
+
+// bundle is the part of a FHIR Bundle the tests read.
+type bundle struct {
+	ResourceType string `json:"resourceType"`
+	Type         string `json:"type"`
+	Total        *int   `json:"total"`
+	Link         []struct {
+		Relation string `json:"relation"`
+		URL      string `json:"url"`
+	} `json:"link"`
+	Entry []struct {
+		FullURL  string         `json:"fullUrl"`
+		Resource map[string]any `json:"resource"`
+		Search   struct {
+			Mode string `json:"mode"`
+		} `json:"search"`
+		Request struct {
+			Method string `json:"method"`
+			URL    string `json:"url"`
+		} `json:"request"`
+		Response struct {
+			Status   string `json:"status"`
+			Location string `json:"location"`
+		} `json:"response"`
+	} `json:"entry"`
+}
+
+func (b *bundle) next() string {
+	for _, l := range b.Link {
+		if l.Relation == "next" {
+			return l.URL
+		}
+	}
+	return ""
+}
+
+// ids returns "Type/id" of the entries with the given search mode ("" for all).
+func (b *bundle) ids(mode string) []string {
+	var out []string
+	for _, e := range b.Entry {
+		if mode == "" || e.Search.Mode == mode {
+			out = append(out, e.Resource["resourceType"].(string)+"/"+e.Resource["id"].(string))
+		}
+	}
+	return out
+}
+
+// do sends a request and decodes a JSON answer into out (when not nil).
+func do(t *testing.T, s *ihristest.Server, method, u string, body any, out any, header ...string) int {
+	t.Helper()
+	if !strings.HasPrefix(u, "http") {
+		u = s.URL() + "/" + strings.TrimPrefix(u, "/")
+	}
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, u, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/fhir+json")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := s.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != nil && len(b) > 0 {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: decoding %q: %v", method, u, b, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+func search(t *testing.T, s *ihristest.Server, u string) *bundle {
+	t.Helper()
+	var b bundle
+	if st := do(t, s, "GET", u, nil, &b); st != http.StatusOK {
+		t.Fatalf("GET %s: status %d", u, st)
+	}
+	return &b
+}
+
+// all follows next links and returns every page.
+func all(t *testing.T, s *ihristest.Server, u string) []*bundle {
+	t.Helper()
+	var pages []*bundle
+	for u != "" {
+		b := search(t, s, u)
+		pages = append(pages, b)
+		u = b.next()
+	}
+	return pages
+}
+
+func small(t *testing.T, opts ...ihristest.Option) *ihristest.Server {
+	t.Helper()
+	w := ihristest.Workforce{Seed: 7, Workers: 300, Regions: 3, Districts: 9, Facilities: 30}
+	s := ihristest.NewServer(append([]ihristest.Option{ihristest.WithWorkforce(w)}, opts...)...)
+	t.Cleanup(s.Close)
+	return s
+}
+
+func TestPagingReturnsEveryResourceOnce(t *testing.T) {
+	s := small(t)
+	truth := s.Truth()
+	s.ResetRequests()
+	pages := all(t, s, "Practitioner?_count=37")
+	seen := map[string]bool{}
+	for _, p := range pages {
+		for _, id := range p.ids("match") {
+			if seen[id] {
+				t.Fatalf("%s returned twice", id)
+			}
+			seen[id] = true
+		}
+	}
+	if len(seen) != truth.Workers {
+		t.Fatalf("got %d practitioners, want %d", len(seen), truth.Workers)
+	}
+	want := (truth.Workers + 36) / 37
+	if len(pages) != want || s.RequestCount() != want {
+		t.Fatalf("%d pages in %d requests, want %d", len(pages), s.RequestCount(), want)
+	}
+	if !strings.Contains(pages[0].next(), "_getpages=") || !strings.HasPrefix(pages[0].next(), s.URL()+"?") {
+		t.Fatalf("next link %q is not a HAPI _getpages link on the base", pages[0].next())
+	}
+}
+
+func TestTotalOnlyWhenAsked(t *testing.T) {
+	s := small(t)
+	if b := search(t, s, "Practitioner?_count=5"); b.Total != nil {
+		t.Fatalf("total %d sent without _total", *b.Total)
+	}
+	b := search(t, s, "Practitioner?_count=5&_total=accurate")
+	if b.Total == nil || *b.Total != s.Truth().Workers {
+		t.Fatalf("total = %v, want %d", b.Total, s.Truth().Workers)
+	}
+	b = search(t, s, "PractitionerRole?_summary=count")
+	if b.Total == nil || *b.Total != s.Truth().Roles || len(b.Entry) != 0 {
+		t.Fatalf("_summary=count: total %v with %d entries, want %d and none", b.Total, len(b.Entry), s.Truth().Roles)
+	}
+}
+
+func TestExpiredPageLinkIsGone(t *testing.T) {
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	s := small(t, ihristest.WithClock(func() time.Time { return now }), ihristest.WithPageExpiry(time.Minute, 2))
+	first := search(t, s, "Practitioner?_count=10")
+	second := search(t, s, first.next())
+	third := search(t, s, second.next())
+	var oo map[string]any
+	if st := do(t, s, "GET", third.next(), nil, &oo); st != http.StatusGone {
+		t.Fatalf("third use of a link: status %d, want 410", st)
+	}
+	if oo["resourceType"] != "OperationOutcome" {
+		t.Fatalf("410 body is %v, want an OperationOutcome", oo)
+	}
+	fresh := search(t, s, "Practitioner?_count=10")
+	now = now.Add(2 * time.Minute)
+	if st := do(t, s, "GET", fresh.next(), nil, nil); st != http.StatusGone {
+		t.Fatalf("link older than its TTL: status %d, want 410", st)
+	}
+}
+
+func TestIncludesAndRevincludes(t *testing.T) {
+	s := small(t)
+	b := search(t, s, "PractitionerRole?_count=20&_include=PractitionerRole:practitioner&_include=PractitionerRole:location&_include:iterate=Location:partof")
+	inc := b.ids("include")
+	var prac, loc int
+	for _, id := range inc {
+		switch {
+		case strings.HasPrefix(id, "Practitioner/"):
+			prac++
+		case strings.HasPrefix(id, "Location/"):
+			loc++
+		}
+	}
+	if prac == 0 || loc == 0 || !slices.Contains(inc, "Location/LR") {
+		t.Fatalf("includes %v: want practitioners, facilities and (iterating partof) the country", inc)
+	}
+	// Each match's practitioner is included once.
+	for _, e := range b.Entry {
+		if e.Search.Mode != "match" {
+			continue
+		}
+		ref := e.Resource["practitioner"].(map[string]any)["reference"].(string)
+		if !slices.Contains(inc, ref) {
+			t.Fatalf("%s not included", ref)
+		}
+	}
+	// _revinclude: every role of the page's practitioners.
+	b = search(t, s, "Practitioner?_count=50&_revinclude=PractitionerRole:practitioner")
+	roles := 0
+	for _, id := range b.ids("include") {
+		if strings.HasPrefix(id, "PractitionerRole/") {
+			roles++
+		}
+	}
+	want := 0
+	for _, id := range b.ids("match") {
+		rb := search(t, s, "PractitionerRole?practitioner="+url.QueryEscape(id))
+		want += len(rb.Entry)
+	}
+	if roles != want || want == 0 {
+		t.Fatalf("revincluded %d roles, want %d", roles, want)
+	}
+}
+
+func TestSearchParameters(t *testing.T) {
+	s := small(t)
+	truth := s.Truth()
+	count := func(u string) int {
+		n := 0
+		for _, p := range all(t, s, u) {
+			n += len(p.ids("match"))
+		}
+		return n
+	}
+	if got := count("Practitioner?active=false&_count=100"); got != len(truth.Inactive) {
+		t.Errorf("active=false: %d, want %d", got, len(truth.Inactive))
+	}
+	if got := count("PractitionerRole?active=true&_count=100"); got != truth.CurrentRoles {
+		t.Errorf("current roles: %d, want %d", got, truth.CurrentRoles)
+	}
+	nurses := map[string]bool{}
+	for _, p := range all(t, s, "PractitionerRole?role=http://ihris.org/fhir/CodeSystem/ihris-job|2230-1B&active=true&practitioner.active=true&_count=100") {
+		for _, e := range p.Entry {
+			nurses[e.Resource["practitioner"].(map[string]any)["reference"].(string)] = true
+		}
+	}
+	if len(nurses) != truth.ByJob["2230-1B"] {
+		t.Errorf("nurses: %d, want %d", len(nurses), truth.ByJob["2230-1B"])
+	}
+	if got := count("PractitionerRole?employment-status=fullTime&active=true&_count=100"); got < truth.ByEmploymentStatus["fullTime"] {
+		t.Errorf("full-time current roles: %d, want at least %d workers", got, truth.ByEmploymentStatus["fullTime"])
+	}
+	if got := count("Location?partof=Location/LR&_count=100"); got != truth.Places["region"] {
+		t.Errorf("regions: %d, want %d", got, truth.Places["region"])
+	}
+	below := truth.Places["region"] + truth.Places["district"] + truth.Places["facility"]
+	if got := count("Location?partof:below=Location/LR&_count=100"); got != below {
+		t.Errorf("partof:below the country: %d, want %d", got, below)
+	}
+	for shared, ids := range truth.SharedPhones {
+		local := "0" + strings.TrimPrefix(shared, "+231")
+		b := search(t, s, "Practitioner?phone="+url.QueryEscape(local))
+		if got := b.ids("match"); len(got) != 2 {
+			t.Errorf("phone %s: %v, want %v", local, got, ids)
+		}
+		break
+	}
+	b := search(t, s, "Practitioner?name=kol&_count=1000")
+	for _, e := range b.Entry {
+		if !strings.Contains(strings.ToLower(e.Resource["name"].([]any)[0].(map[string]any)["text"].(string)), "kol") {
+			t.Errorf("name=kol matched %v", e.Resource["name"])
+		}
+	}
+	b = search(t, s, "Practitioner?identifier=http://moh.gov.lr/fhir/employee-number|MOH-000042")
+	if got := b.ids("match"); !slices.Equal(got, []string{"Practitioner/P000042"}) {
+		t.Errorf("identifier search: %v", got)
+	}
+	b = search(t, s, "CodeSystem?url=http://ihris.org/fhir/CodeSystem/ihris-job")
+	if len(b.Entry) != 1 {
+		t.Errorf("CodeSystem?url: %d entries", len(b.Entry))
+	}
+	var oo map[string]any
+	if st := do(t, s, "GET", "Practitioner?shoe-size=12", nil, &oo); st != http.StatusBadRequest || oo["resourceType"] != "OperationOutcome" {
+		t.Errorf("unknown parameter: status %d %v, want 400 OperationOutcome", st, oo)
+	}
+}
+
+func TestElements(t *testing.T) {
+	s := small(t)
+	b := search(t, s, "Practitioner?_count=3&_elements=name")
+	for _, e := range b.Entry {
+		if _, ok := e.Resource["telecom"]; ok {
+			t.Fatalf("_elements=name kept telecom: %v", e.Resource)
+		}
+		if _, ok := e.Resource["name"]; !ok {
+			t.Fatalf("_elements=name dropped name: %v", e.Resource)
+		}
+	}
+}
