@@ -1,0 +1,737 @@
+package rapidpro
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mhero-go/mhero/internal/fixtures"
+)
+
+const testToken = "s3cr3t-token-0123456789"
+
+// fakeAPI is an httptest server that checks the token like RapidPro (403
+// otherwise) and routes /api/v2/<endpoint> to handlers set by each test.
+type fakeAPI struct {
+	srv       *httptest.Server
+	workspace string
+
+	mu       sync.Mutex
+	handlers map[string]http.HandlerFunc
+	requests []string // "METHOD endpoint?query"
+}
+
+func newFake(t *testing.T) *fakeAPI {
+	t.Helper()
+	f := &fakeAPI{handlers: map[string]http.HandlerFunc{}, workspace: fmt.Sprintf("ws-%s-%d", t.Name(), time.Now().UnixNano())}
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
+	endpoint, ok := strings.CutPrefix(r.URL.Path, "/api/v2/")
+	if !ok || !strings.HasSuffix(endpoint, ".json") {
+		http.Error(w, "HTML docs", http.StatusNotFound)
+		return
+	}
+	f.mu.Lock()
+	f.requests = append(f.requests, r.Method+" "+endpoint+"?"+r.URL.RawQuery)
+	h := f.handlers[r.Method+" "+endpoint]
+	f.mu.Unlock()
+	if r.Header.Get("Authorization") != "Token "+testToken {
+		writeJSON(w, http.StatusForbidden, map[string]string{"detail": "Invalid token"})
+		return
+	}
+	w.Header().Set(WorkspaceHeader, f.workspace)
+	if h == nil {
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"detail": "Method not allowed."})
+		return
+	}
+	h(w, r)
+}
+
+func (f *fakeAPI) handle(methodEndpoint string, h http.HandlerFunc) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.handlers[methodEndpoint] = h
+}
+
+func (f *fakeAPI) count(prefix string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, r := range f.requests {
+		if strings.HasPrefix(r, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+func (f *fakeAPI) client(t *testing.T, opts ...Option) *Client {
+	t.Helper()
+	base := []Option{WithoutPacing(), WithRetry(3, time.Millisecond, 5*time.Millisecond), WithReconcileWait(0)}
+	c, err := NewClient(f.srv.URL, testToken, append(base, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func TestNewClientBaseURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://rp.example.org":              "https://rp.example.org/api/v2/",
+		"https://rp.example.org/":             "https://rp.example.org/api/v2/",
+		"https://rp.example.org/api/v2":       "https://rp.example.org/api/v2/",
+		"https://rp.example.org/api/v2/":      "https://rp.example.org/api/v2/",
+		"https://rp.example.org/sub/api/v2/x": "https://rp.example.org/sub/api/v2/x/api/v2/",
+		"http://localhost:8000/?q=1":          "http://localhost:8000/api/v2/",
+	} {
+		c, err := NewClient(in, testToken)
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		if got := c.BaseURL(); got != want {
+			t.Errorf("NewClient(%q).BaseURL() = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestNewClientRejectsBadInput(t *testing.T) {
+	for name, tc := range map[string]struct {
+		base, token string
+		opts        []Option
+	}{
+		"relative URL":  {"rp.example.org", testToken, nil},
+		"ftp URL":       {"ftp://rp.example.org", testToken, nil},
+		"credentials":   {"https://u:p@rp.example.org", testToken, nil},
+		"empty token":   {"https://rp.example.org", " ", nil},
+		"nil client":    {"https://rp.example.org", testToken, []Option{WithHTTPClient(nil)}},
+		"nil logger":    {"https://rp.example.org", testToken, []Option{WithLogger(nil)}},
+		"bad retry":     {"https://rp.example.org", testToken, []Option{WithRetry(1, time.Second, time.Millisecond)}},
+		"bad rate":      {"https://rp.example.org", testToken, []Option{WithRateLimit(0, 1)}},
+		"empty ws":      {"https://rp.example.org", testToken, []Option{WithWorkspace("")}},
+		"empty agent":   {"https://rp.example.org", testToken, []Option{WithUserAgent("")}},
+		"negative wait": {"https://rp.example.org", testToken, []Option{WithReconcileWait(-time.Second)}},
+	} {
+		c, err := NewClient(tc.base, tc.token, tc.opts...)
+		if err == nil {
+			t.Errorf("%s: NewClient succeeded (%v), want an error", name, c.BaseURL())
+			continue
+		}
+		if strings.Contains(err.Error(), testToken) {
+			t.Errorf("%s: error %q shows the token", name, err)
+		}
+	}
+}
+
+func TestRequestsCarryTokenJSONSuffixAndUserAgent(t *testing.T) {
+	f := newFake(t)
+	var got http.Header
+	var path string
+	f.handle("GET workspace.json", func(w http.ResponseWriter, r *http.Request) {
+		got, path = r.Header.Clone(), r.URL.Path
+		writeJSON(w, 200, map[string]any{"uuid": f.workspace, "name": "Ministry"})
+	})
+	c := f.client(t, WithUserAgent("mhero-test/1"))
+	ws, err := c.Workspace.Get(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ws.Name != "Ministry" || path != "/api/v2/workspace.json" {
+		t.Errorf("got %+v from %s", ws, path)
+	}
+	if got.Get("Authorization") != "Token "+testToken || got.Get("User-Agent") != "mhero-test/1" {
+		t.Errorf("headers %v", got)
+	}
+	if c.WorkspaceUUID() != f.workspace {
+		t.Errorf("workspace not learned from the header: %q", c.WorkspaceUUID())
+	}
+}
+
+func TestBadTokenIsRecognisable(t *testing.T) {
+	f := newFake(t)
+	c, err := NewClient(f.srv.URL, "wrong-token-value-42", WithoutPacing())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Workspace.Get(t.Context())
+	var apiErr *Error
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("error %v (%T) is not an *Error", err, err)
+	}
+	if apiErr.StatusCode != 403 || !apiErr.IsInvalidToken() || !errors.Is(err, ErrInvalidToken) || !errors.Is(err, ErrForbidden) {
+		t.Errorf("403 not recognised as a bad token: %+v", apiErr)
+	}
+	if strings.Contains(err.Error(), "wrong-token-value-42") {
+		t.Errorf("error shows the token: %v", err)
+	}
+	if f.count("GET workspace.json") != 1 {
+		t.Errorf("a 403 was retried: %d requests", f.count("GET workspace.json"))
+	}
+}
+
+func TestValidationErrorsFromFixtures(t *testing.T) {
+	dir := fixtures.Dir(t, "fixtures", "rapidpro")
+	want := map[string]map[string]string{ // file -> flattened field -> message
+		"error_400_field_required.json": {"flow": "This field is required."},
+		"error_400_non_field.json":      {"non_field_errors": "Must specify at least one group, contact or URN"},
+		"error_400_urn_indexed.json":    {"urns.0": "Invalid URN: foo:bar. Ensure phone numbers contain country codes."},
+		"error_400_urn_taken.json":      {"urns.0": "URN is in use by another contact."},
+		"error_400_too_many_items.json": {"groups": "Ensure this field has no more than 100 elements."},
+		"error_400_query_param.json":    {"": "Param 'uuid': xyz is not a valid UUID."},
+	}
+	f := newFake(t)
+	c := f.client(t)
+	for file, fields := range want {
+		body, err := os.ReadFile(filepath.Join(dir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.handle("POST flow_starts.json", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(400)
+			w.Write(body)
+		})
+		_, err = c.FlowStarts.Create(t.Context(), &FlowStartRequest{Flow: "f", URNs: []string{"foo:bar"}})
+		var apiErr *Error
+		if !errors.As(err, &apiErr) || !errors.Is(err, ErrValidation) {
+			t.Fatalf("%s: error %v is not a validation *Error", file, err)
+		}
+		for field, msg := range fields {
+			got := apiErr.Detail
+			if field != "" {
+				got = strings.Join(apiErr.Fields[field], " ")
+			}
+			if got != msg {
+				t.Errorf("%s: field %q = %q, want %q (all: %v)", file, field, got, msg, apiErr.Fields)
+			}
+		}
+		if !bytes.Equal(apiErr.Body, body) {
+			t.Errorf("%s: raw body not kept: %s", file, apiErr.Body)
+		}
+	}
+	if n := f.count("POST flow_starts.json"); n != len(want) {
+		t.Errorf("400s were retried: %d POSTs for %d cases", n, len(want))
+	}
+}
+
+func TestServerErrorPlainText(t *testing.T) {
+	f := newFake(t)
+	f.handle("GET groups.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(500)
+		fmt.Fprint(w, "Server Error. Site administrators have been notified.")
+	})
+	c := f.client(t)
+	_, err := c.Groups.ListPage(t.Context(), nil)
+	var apiErr *Error
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 500 || !errors.Is(err, ErrServer) {
+		t.Fatalf("got %v, want a 500 *Error", err)
+	}
+	if apiErr.Detail != "Server Error. Site administrators have been notified." {
+		t.Errorf("detail %q", apiErr.Detail)
+	}
+	if n := f.count("GET groups.json"); n != 4 {
+		t.Errorf("a GET answered 500 was tried %d times, want 1 + 3 retries", n)
+	}
+}
+
+func TestNotFound(t *testing.T) {
+	f := newFake(t)
+	f.handle("DELETE groups.json", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 404, map[string]string{"detail": "Not found."})
+	})
+	f.handle("GET groups.json", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, map[string]any{"next": nil, "results": []any{}})
+	})
+	c := f.client(t)
+	if err := c.Groups.Delete(t.Context(), "nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Delete: %v, want ErrNotFound", err)
+	}
+	if _, err := c.Groups.Get(t.Context(), "nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Get on an empty list: %v, want ErrNotFound", err)
+	}
+}
+
+func TestRetryAfterSecondsAndDate(t *testing.T) {
+	for name, header := range map[string]func() string{
+		"seconds": func() string { return "1" },
+		"date":    func() string { return time.Now().Add(2 * time.Second).UTC().Format(http.TimeFormat) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newFake(t)
+			var calls atomic.Int32
+			f.handle("GET runs.json", func(w http.ResponseWriter, r *http.Request) {
+				if calls.Add(1) == 1 {
+					w.Header().Set("Retry-After", header())
+					writeJSON(w, 429, map[string]string{"detail": "Request was throttled. Expected available in 1 second."})
+					return
+				}
+				writeJSON(w, 200, map[string]any{"next": nil, "results": []any{}})
+			})
+			c := f.client(t)
+			start := time.Now()
+			if _, err := c.Runs.ListPage(t.Context(), nil); err != nil {
+				t.Fatal(err)
+			}
+			// The wait must follow the header (a lower bound, not a timing
+			// measurement: the default backoff here is milliseconds).
+			if waited := time.Since(start); waited < 900*time.Millisecond || calls.Load() != 2 {
+				t.Errorf("waited %s over %d calls; want >= 1s and 2 calls", waited, calls.Load())
+			}
+		})
+	}
+}
+
+func TestRateLimitedErrorWhenRetryAfterTooLong(t *testing.T) {
+	f := newFake(t)
+	f.handle("POST broadcasts.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "3600")
+		writeJSON(w, 429, map[string]string{"detail": "Request was throttled. Expected available in 3600 seconds."})
+	})
+	c := f.client(t)
+	_, err := c.Broadcasts.Create(t.Context(), &BroadcastRequest{Text: Translations{"": "hi"}, Groups: []string{"Nurses"}})
+	var apiErr *Error
+	if !errors.As(err, &apiErr) || !errors.Is(err, ErrRateLimited) || apiErr.RetryAfter != time.Hour {
+		t.Fatalf("got %v, want ErrRateLimited with RetryAfter 1h", err)
+	}
+	if n := f.count("POST broadcasts.json"); n != 1 {
+		t.Errorf("%d POSTs", n)
+	}
+}
+
+func TestContextCancelsRetryAfterWait(t *testing.T) {
+	f := newFake(t)
+	f.handle("GET contacts.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "300")
+		writeJSON(w, 429, map[string]string{"detail": "throttled"})
+	})
+	c := f.client(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := c.Contacts.ListPage(ctx, nil)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v, want context.DeadlineExceeded", err)
+	}
+	if time.Since(start) > 10*time.Second {
+		t.Errorf("the wait ignored the context")
+	}
+}
+
+func TestContextCancelsPacingWait(t *testing.T) {
+	f := newFake(t)
+	f.handle("GET labels.json", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, map[string]any{"next": nil, "results": []any{}})
+	})
+	c, err := NewClient(f.srv.URL, testToken, WithRateLimit(1, 1), WithWorkspace(f.workspace))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Labels.ListPage(t.Context(), nil); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	// One request an hour: the second must wait, until the context ends.
+	if _, err := c.Labels.ListPage(ctx, nil); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v, want context.DeadlineExceeded", err)
+	}
+}
+
+func TestPacerSharedPerWorkspaceAndScope(t *testing.T) {
+	f := newFake(t)
+	f.handle("GET workspace.json", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, map[string]any{"uuid": f.workspace})
+	})
+	c1, _ := NewClient(f.srv.URL, testToken)
+	c2, _ := NewClient(f.srv.URL, "another-token-of-the-same-workspace")
+	c3, _ := NewClient(f.srv.URL, "another-token-of-the-same-workspace", WithWorkspace(f.workspace))
+	req := func(endpoint string) *http.Request {
+		r, _ := http.NewRequest("GET", f.srv.URL+"/api/v2/"+endpoint, nil)
+		return r
+	}
+	if c1.pacerFor(req("runs.json")) == c2.pacerFor(req("runs.json")) {
+		t.Error("tokens of unknown workspaces share a pacer")
+	}
+	if _, err := c1.Workspace.Get(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if c1.pacerFor(req("runs.json")) != c3.pacerFor(req("runs.json")) {
+		t.Error("two clients of the same workspace do not share the runs pacer")
+	}
+	if c1.pacerFor(req("runs.json")) == c1.pacerFor(req("contacts.json")) {
+		t.Error("runs and contacts share a pacer")
+	}
+	if c1.pacerFor(req("groups.json")) != c1.pacerFor(req("labels.json")) {
+		t.Error("groups and labels (both scope v2) do not share a pacer")
+	}
+}
+
+func TestRetryAfterPausesTheWholeWorkspace(t *testing.T) {
+	f := newFake(t)
+	var throttled atomic.Bool
+	f.handle("GET runs.json", func(w http.ResponseWriter, r *http.Request) {
+		if throttled.CompareAndSwap(false, true) {
+			w.Header().Set("Retry-After", "1")
+			writeJSON(w, 429, map[string]string{"detail": "throttled"})
+			return
+		}
+		writeJSON(w, 200, map[string]any{"next": nil, "results": []any{}})
+	})
+	c1 := f.client(t, WithWorkspace(f.workspace))
+	c2 := f.client(t, WithWorkspace(f.workspace))
+	if _, err := c1.Runs.ListPage(t.Context(), nil); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := http.NewRequest("GET", f.srv.URL+"/api/v2/runs.json", nil)
+	if c2.pacerFor(r).PausedUntil().IsZero() {
+		t.Error("a 429 seen by one client did not pause the other client of the workspace")
+	}
+}
+
+func TestTokenAndPhoneNeverLogged(t *testing.T) {
+	f := newFake(t)
+	var calls atomic.Int32
+	f.handle("GET contacts.json", func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			writeJSON(w, 502, map[string]string{"detail": "bad gateway for tel:+250788123456 token " + testToken})
+			return
+		}
+		writeJSON(w, 400, map[string]string{"detail": "Invalid URN: tel:+250788123456 with " + testToken})
+	})
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c := f.client(t, WithLogger(logger))
+	_, err := c.Contacts.GetByURN(t.Context(), "tel:+250788123456")
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	var apiErr *Error
+	errors.As(err, &apiErr)
+	for where, text := range map[string]string{"logs": logs.String(), "error": err.Error(), "body": string(apiErr.Body)} {
+		if strings.Contains(text, testToken) {
+			t.Errorf("%s show the token: %s", where, text)
+		}
+		if strings.Contains(text, "788123456") || strings.Contains(text, "250788123456") {
+			t.Errorf("%s show the full phone number: %s", where, text)
+		}
+	}
+	if !strings.Contains(logs.String(), "request") {
+		t.Errorf("nothing was logged: %q", logs.String())
+	}
+}
+
+// pagedRuns serves total runs over pages of PageSize, newest first, with a
+// next URL that carries the filters and an opaque cursor like RapidPro's.
+func pagedRuns(f *fakeAPI, total int, mutate func(w http.ResponseWriter, r *http.Request, offset int) bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		offset := 0
+		if c := r.URL.Query().Get("cursor"); c != "" {
+			offset, _ = strconv.Atoi(strings.TrimPrefix(c, "o-"))
+		}
+		if mutate != nil && mutate(w, r, offset) {
+			return
+		}
+		end := min(offset+PageSize, total)
+		results := make([]map[string]any, 0, end-offset)
+		for i := offset; i < end; i++ {
+			results = append(results, map[string]any{
+				"uuid": fmt.Sprintf("run-%06d", i), "flow": map[string]string{"uuid": r.URL.Query().Get("flow"), "name": "Survey"},
+				"contact": map[string]string{"uuid": fmt.Sprintf("c-%d", i), "name": "Nurse"}, "responded": true,
+				"values":     map[string]any{"q1": map[string]any{"name": "Q1", "value": "yes", "category": "Yes", "node": "n1", "time": "2026-01-01T10:00:00.123456Z"}},
+				"created_on": "2026-01-01T10:00:00.000000Z", "modified_on": "2026-01-01T10:00:00.000000Z", "exit_type": "completed",
+			})
+		}
+		var next any
+		if end < total {
+			q := r.URL.Query()
+			q.Set("cursor", fmt.Sprintf("o-%d", end))
+			next = "http://" + r.Host + "/api/v2/runs.json?" + q.Encode()
+		}
+		writeJSON(w, 200, map[string]any{"next": next, "previous": nil, "results": results})
+	}
+}
+
+func TestListFollowsEveryPage(t *testing.T) {
+	f := newFake(t)
+	const total = 5*PageSize + 5 // as in RapidPro's own pagination test
+	f.handle("GET runs.json", pagedRuns(f, total, nil))
+	c := f.client(t)
+	seen := map[string]bool{}
+	for run, err := range c.Runs.List(t.Context(), &RunListParams{Flow: "flow-1"}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[run.UUID] || run.Flow.UUID != "flow-1" {
+			t.Fatalf("run %s repeated or lost its filter (flow %q)", run.UUID, run.Flow.UUID)
+		}
+		seen[run.UUID] = true
+	}
+	if len(seen) != total || f.count("GET runs.json") != 6 {
+		t.Errorf("got %d runs in %d requests, want %d in 6", len(seen), f.count("GET runs.json"), total)
+	}
+}
+
+func TestListStopsLazily(t *testing.T) {
+	f := newFake(t)
+	f.handle("GET runs.json", pagedRuns(f, 3*PageSize, nil))
+	c := f.client(t)
+	n := 0
+	for _, err := range c.Runs.List(t.Context(), nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n++; n == PageSize+1 {
+			break
+		}
+	}
+	if got := f.count("GET runs.json"); got != 2 {
+		t.Errorf("fetched %d pages to read %d runs, want 2", got, n)
+	}
+}
+
+func TestResumeFromSavedCursorInNewClient(t *testing.T) {
+	f := newFake(t)
+	const total = 3*PageSize + 10
+	f.handle("GET runs.json", pagedRuns(f, total, nil))
+	params := &RunListParams{Flow: "flow-1"}
+	page, err := f.client(t).Runs.ListPage(t.Context(), params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved, _ := json.Marshal(page.Next) // as a program would persist it
+	if params.Cursor != "" {
+		t.Fatal("ListPage changed the caller's params")
+	}
+
+	var cursor string
+	json.Unmarshal(saved, &cursor)
+	got := len(page.Results)
+	for run, err := range f.client(t).Runs.List(t.Context(), &RunListParams{Cursor: cursor}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run.Flow.UUID != "flow-1" {
+			t.Fatalf("the filter was lost on resume: %+v", run.Flow)
+		}
+		got++
+	}
+	if got != total {
+		t.Errorf("read %d runs across the restart, want %d", got, total)
+	}
+}
+
+func TestBareCursorValueResumes(t *testing.T) {
+	f := newFake(t)
+	f.handle("GET runs.json", pagedRuns(f, 2*PageSize, nil))
+	page, err := f.client(t).Runs.ListPage(t.Context(), &RunListParams{Cursor: "o-250", Flow: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Results) != PageSize || page.Results[0].UUID != "run-000250" || page.Next != "" {
+		t.Errorf("got %d results from %s, next %q", len(page.Results), page.Results[0].UUID, page.Next)
+	}
+	if _, err := f.client(t).Contacts.ListPage(t.Context(), &ContactListParams{Cursor: page.Results[0].UUID + "?x"}); err == nil {
+		t.Error("a cursor URL of another endpoint was accepted")
+	}
+}
+
+func TestNextURLOnAnotherHostKeepsTokenHome(t *testing.T) {
+	f := newFake(t)
+	var elsewhere atomic.Int32
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { elsewhere.Add(1) }))
+	defer evil.Close()
+	var calls atomic.Int32
+	f.handle("GET flows.json", func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			writeJSON(w, 200, map[string]any{"next": evil.URL + "/api/v2/flows.json?cursor=abc", "results": []any{map[string]any{"uuid": "a"}}})
+			return
+		}
+		writeJSON(w, 200, map[string]any{"next": nil, "results": []any{map[string]any{"uuid": "b"}}})
+	})
+	n := 0
+	for _, err := range f.client(t).Flows.List(t.Context(), nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n != 2 || elsewhere.Load() != 0 {
+		t.Errorf("read %d flows; %d requests went to the other host", n, elsewhere.Load())
+	}
+}
+
+func TestTruncatedPageIsRetriedWithoutDuplicates(t *testing.T) {
+	f := newFake(t)
+	const total = 4 * PageSize
+	var broken sync.Map
+	f.handle("GET runs.json", pagedRuns(f, total, func(w http.ResponseWriter, r *http.Request, offset int) bool {
+		if _, done := broken.LoadOrStore(offset, true); done {
+			return false
+		}
+		switch offset / PageSize {
+		case 1: // a body cut short: promised more bytes than sent
+			w.Header().Set("Content-Length", "100000")
+			w.WriteHeader(200)
+			fmt.Fprint(w, `{"next": null, "results": [{"uuid": "run-0`)
+			return true
+		case 2: // a 503 from a proxy
+			http.Error(w, "upstream unavailable", 503)
+			return true
+		case 3: // the connection dropped with no answer
+			conn, _, _ := w.(http.Hijacker).Hijack()
+			conn.Close()
+			return true
+		}
+		return false
+	}))
+	c := f.client(t)
+	seen := map[string]int{}
+	for run, err := range c.Runs.List(t.Context(), nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[run.UUID]++
+	}
+	if len(seen) != total {
+		t.Errorf("got %d distinct runs, want %d", len(seen), total)
+	}
+	for uuid, n := range seen {
+		if n != 1 {
+			t.Errorf("run %s seen %d times", uuid, n)
+		}
+	}
+}
+
+func TestChangesDeduplicatesTheInclusiveBoundary(t *testing.T) {
+	f := newFake(t)
+	runs := []map[string]any{
+		{"uuid": "r1", "modified_on": "2026-01-01T10:00:00.000001Z"},
+		{"uuid": "r2", "modified_on": "2026-01-01T10:00:00.000002Z"},
+		{"uuid": "r3", "modified_on": "2026-01-01T10:00:00.000002Z"},
+		{"uuid": "r4", "modified_on": "2026-01-01T10:00:00.000003Z"},
+	}
+	f.handle("GET runs.json", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if q.Get("reverse") != "true" {
+			t.Errorf("Changes did not ask for oldest first: %s", r.URL.RawQuery)
+		}
+		var out []map[string]any
+		after, _ := ParseTime(q.Get("after"))
+		for _, run := range runs {
+			mod, _ := ParseTime(run["modified_on"].(string))
+			if !mod.Before(after) { // inclusive, like RapidPro
+				out = append(out, run)
+			}
+		}
+		writeJSON(w, 200, map[string]any{"next": nil, "results": out})
+	})
+	c := f.client(t)
+	var cp Checkpoint
+	read := func(stopAfter int) []string {
+		var got []string
+		for run, err := range c.Runs.Changes(t.Context(), nil, cp) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, run.UUID)
+			cp.Observe(run.ModifiedOn.Time, run.UUID)
+			if len(got) == stopAfter {
+				break
+			}
+		}
+		return got
+	}
+	if got := strings.Join(read(2), ","); got != "r1,r2" {
+		t.Fatalf("first sync read %s", got)
+	}
+	// The checkpoint survives a restart as JSON.
+	saved, _ := json.Marshal(cp)
+	cp = Checkpoint{}
+	json.Unmarshal(saved, &cp)
+	if got := strings.Join(read(0), ","); got != "r3,r4" {
+		t.Errorf("second sync read %s, want r3,r4 (r2 is at the inclusive boundary)", got)
+	}
+	if got := read(0); len(got) != 0 {
+		t.Errorf("third sync read %v, want nothing", got)
+	}
+}
+
+func TestIdempotentWritesRetryButCreatesDoNot(t *testing.T) {
+	f := newFake(t)
+	var updates, creates atomic.Int32
+	f.handle("POST contacts.json", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("uuid") != "" {
+			if updates.Add(1) == 1 {
+				http.Error(w, "Server Error", 500)
+				return
+			}
+			writeJSON(w, 200, map[string]any{"uuid": r.URL.Query().Get("uuid")})
+			return
+		}
+		creates.Add(1)
+		http.Error(w, "Server Error", 500)
+	})
+	c := f.client(t)
+	if _, err := c.Contacts.Update(t.Context(), "c1", &ContactRequest{Name: Ptr("Amina")}); err != nil {
+		t.Errorf("an update answered 500 once was not retried: %v", err)
+	}
+	if _, err := c.Contacts.Create(t.Context(), &ContactRequest{Name: Ptr("Amina")}); !errors.Is(err, ErrServer) {
+		t.Errorf("create: %v, want ErrServer", err)
+	}
+	if creates.Load() != 1 {
+		t.Errorf("a create answered 500 was sent %d times", creates.Load())
+	}
+}
+
+func TestEncodingOfRequests(t *testing.T) {
+	f := newFake(t)
+	var body map[string]any
+	f.handle("POST contacts.json", func(w http.ResponseWriter, r *http.Request) {
+		body = nil
+		json.NewDecoder(r.Body).Decode(&body)
+		writeJSON(w, 200, map[string]any{"uuid": "c1"})
+	})
+	c := f.client(t)
+	if _, err := c.Contacts.Update(t.Context(), "c1", &ContactRequest{Groups: []string{}, Fields: map[string]*string{"district": nil, "cadre": Ptr("nurse")}}); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"fields":{"cadre":"nurse","district":null},"groups":[]}`
+	if got, _ := json.Marshal(body); string(got) != want {
+		t.Errorf("body %s, want %s (an empty group list clears, nil fields are left out)", got, want)
+	}
+}
+
+func TestPhoneErrorsMaskNumbersInAPIErrors(t *testing.T) {
+	f := newFake(t)
+	f.handle("POST contacts.json", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 400, map[string]any{"urns": map[string][]string{"0": {"Invalid URN: tel:+250788123456. Ensure phone numbers contain country codes."}}})
+	})
+	_, err := f.client(t).Contacts.Create(t.Context(), &ContactRequest{URNs: []string{"tel:+250788123456"}})
+	if err == nil || strings.Contains(err.Error(), "250788123456") {
+		t.Errorf("error %v shows the full number", err)
+	}
+}
+
