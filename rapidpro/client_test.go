@@ -734,4 +734,3 @@ func TestPhoneErrorsMaskNumbersInAPIErrors(t *testing.T) {
 		t.Errorf("error %v shows the full number", err)
 	}
 }
-
