@@ -1,0 +1,378 @@
+package workflow
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/mhero-go/mhero/workflow/flow"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// compileFile parses and compiles a workflow file to export JSON.
+func compileFile(t testing.TB, path string, opts ...CompileOption) (*flow.Export, []byte) {
+	t.Helper()
+	w, err := ParseFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := Compile(w, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := WriteExport(&buf, e); err != nil {
+		t.Fatal(err)
+	}
+	return e, buf.Bytes()
+}
+
+func TestCompileGolden(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no workflows in testdata: %v", err)
+	}
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".yaml")
+		t.Run(name, func(t *testing.T) {
+			e, got := compileFile(t, file)
+			checkExport(t, e)
+			golden := filepath.Join("testdata", "golden", name+".json")
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("compiled %s differs from %s (run go test -update if the change is intended)", file, golden)
+			}
+		})
+	}
+}
+
+func TestCompileTwiceGivesTheSameBytes(t *testing.T) {
+	_, first := compileFile(t, "testdata/clinic_survey.yaml")
+	_, second := compileFile(t, "testdata/clinic_survey.yaml")
+	if !bytes.Equal(first, second) {
+		t.Error("two compilations of the same workflow differ")
+	}
+}
+
+func TestCompiledExportReadsBack(t *testing.T) {
+	_, data := compileFile(t, "testdata/clinic_survey.yaml")
+	e, err := flow.ParseExport(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := flow.MarshalExport(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(data, again) {
+		t.Error("the export read by workflow/flow writes back differently")
+	}
+}
+
+func TestCompileSpecVersion(t *testing.T) {
+	e, _ := compileFile(t, "testdata/malaria_stock.yaml")
+	if got := e.Flows[0].SpecVersion; got != "13.0.0" {
+		t.Errorf("default spec_version = %q, want 13.0.0", got)
+	}
+	e, _ = compileFile(t, "testdata/malaria_stock.yaml", WithSpecVersion(SpecVersion132))
+	if got := e.Flows[0].SpecVersion; got != "13.2.0" {
+		t.Errorf("spec_version = %q, want 13.2.0", got)
+	}
+	w, err := ParseFile("testdata/malaria_stock.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Compile(w, WithSpecVersion("14.0.0")); err == nil {
+		t.Error("Compile accepted spec version 14.0.0")
+	}
+}
+
+func TestCompileRefusesAnInvalidWorkflow(t *testing.T) {
+	w := &Workflow{Name: "x", Key: "x", Language: "eng"}
+	_, err := Compile(w)
+	ds, ok := err.(Diagnostics)
+	if !ok || len(ds) == 0 || ds[0].Field != "questions" {
+		t.Errorf("Compile() error = %v, want Diagnostics about questions", err)
+	}
+}
+
+func TestUUIDsAreStableWhenQuestionsAreInserted(t *testing.T) {
+	base, err := ParseFile("testdata/malaria_stock.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	grown := *base
+	grown.Questions = slices.Insert(slices.Clone(base.Questions), 1, Question{Result: "extra", Ask: T("Anything else?"), Type: TypeText})
+	e1, err := Compile(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e2, err := Compile(&grown)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range e1.Flows[0].Nodes {
+		if e2.Flows[0].Node(n.UUID) == nil {
+			t.Errorf("node %s disappeared when a question was inserted", n.UUID)
+		}
+	}
+	if e1.Flows[0].UUID != e2.Flows[0].UUID {
+		t.Error("the flow UUID changed")
+	}
+}
+
+func TestUUID(t *testing.T) {
+	a, b := UUID("malaria-stock", "flow"), UUID("malaria-stock", "flow")
+	if a != b || !uuid4.MatchString(a) {
+		t.Errorf("UUID = %q, %q; want equal v4 UUIDs", a, b)
+	}
+	if UUID("malaria-stock", "flow") == UUID("malaria-stocks", "flow") || UUID("a", "bc") == UUID("ab", "c") {
+		t.Error("different keys or paths gave the same UUID")
+	}
+}
+
+var uuid4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+
+// checkExport verifies what RapidPro and its editor need of a compiled
+// export (spec §10 of flow-spec.md): v4 UUIDs unique in the flow, exits
+// leading to nodes of the flow, a default Other category on every router,
+// No Response for timeouts, categories and exits one to one, a _ui entry
+// for every node without overlaps, and every field and flow referenced
+// declared in the export.
+func checkExport(t *testing.T, e *flow.Export) {
+	t.Helper()
+	if e.Version.Text != "13" || len(e.Flows) != 1 {
+		t.Fatalf("export version %q with %d flows, want 13 with 1", e.Version.Text, len(e.Flows))
+	}
+	f := e.Flows[0]
+	seen := map[string]string{}
+	unique := func(uuid, what string) {
+		if !uuid4.MatchString(uuid) {
+			t.Errorf("%s UUID %q is not a v4 UUID", what, uuid)
+		}
+		if prev, dup := seen[uuid]; dup {
+			t.Errorf("%s UUID %s is also a %s", what, uuid, prev)
+		}
+		seen[uuid] = what
+	}
+	unique(f.UUID, "flow")
+	positions := map[[2]float64]string{}
+	fields := map[string]bool{}
+	for _, fd := range e.Fields {
+		fields[fd.Key] = true
+	}
+	for _, n := range f.Nodes {
+		unique(n.UUID, "node")
+		for _, a := range n.Actions {
+			unique(a.ActionUUID(), "action")
+			if sf, ok := a.(*flow.SetContactField); ok && !fields[sf.Field.Key] {
+				t.Errorf("field %q is set but not declared", sf.Field.Key)
+			}
+		}
+		for _, x := range n.Exits {
+			unique(x.UUID, "exit")
+			if x.DestinationUUID != "" && f.Node(x.DestinationUUID) == nil {
+				t.Errorf("node %s exits to unknown node %s", n.UUID, x.DestinationUUID)
+			}
+		}
+		ui, ok := f.UI.Nodes[n.UUID]
+		if !ok {
+			t.Errorf("node %s has no _ui entry", n.UUID)
+		}
+		pos := [2]float64{ui.Position.Left, ui.Position.Top}
+		if other, dup := positions[pos]; dup {
+			t.Errorf("nodes %s and %s are drawn at the same place", n.UUID, other)
+		}
+		positions[pos] = n.UUID
+		r := n.Router
+		if r == nil {
+			if len(n.Exits) != 1 {
+				t.Errorf("action node %s has %d exits, want 1", n.UUID, len(n.Exits))
+			}
+			continue
+		}
+		if len(r.Categories) != len(n.Exits) {
+			t.Errorf("node %s has %d categories and %d exits", n.UUID, len(r.Categories), len(n.Exits))
+		}
+		for i, c := range r.Categories {
+			unique(c.UUID, "category")
+			if i < len(n.Exits) && c.ExitUUID != n.Exits[i].UUID {
+				t.Errorf("node %s: category %q is not paired with exit %d", n.UUID, c.Name, i)
+			}
+		}
+		if d := r.Category(r.DefaultCategoryUUID); d == nil || d.Name != CategoryOther {
+			t.Errorf("node %s has no default Other category", n.UUID)
+		}
+		if r.Wait != nil && r.Wait.Timeout != nil {
+			if c := r.Category(r.Wait.Timeout.CategoryUUID); c == nil || c.Name != CategoryNoResponse {
+				t.Errorf("node %s: the timeout does not lead to No Response", n.UUID)
+			}
+		}
+		for _, c := range r.Cases {
+			if r.Category(c.CategoryUUID) == nil {
+				t.Errorf("node %s: case %s has no category", n.UUID, c.Type)
+			}
+		}
+	}
+	for lang, items := range f.Localization {
+		for uuid := range items {
+			if _, ok := seen[uuid]; !ok && !isCaseUUID(f, uuid) {
+				t.Errorf("localization %s names unknown item %s", lang, uuid)
+			}
+		}
+	}
+	for _, tr := range e.Triggers {
+		if tr.Flow == nil || tr.Flow.UUID != f.UUID {
+			t.Errorf("trigger %v does not start the exported flow", tr.Keywords)
+		}
+	}
+}
+
+func isCaseUUID(f flow.Flow, uuid string) bool {
+	for _, n := range f.Nodes {
+		if n.Router != nil {
+			for _, c := range n.Router.Cases {
+				if c.UUID == uuid {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func TestCompileFeatures(t *testing.T) {
+	e, _ := compileFile(t, "testdata/clinic_survey.yaml")
+	f := e.Flows[0]
+	if f.ExpireAfterMinutes != 2*24*60 {
+		t.Errorf("expire_after_minutes = %d, want 2880", f.ExpireAfterMinutes)
+	}
+	if len(e.Triggers) != 1 || e.Triggers[0].Keywords[0] != "ready" {
+		t.Errorf("triggers = %+v, want keyword ready", e.Triggers)
+	}
+	var keys []string
+	for _, fd := range e.Fields {
+		keys = append(keys, fd.Key+":"+fd.Type)
+	}
+	if want := []string{"clinic_comments:text", "facility:text", "staff_present:number"}; !slices.Equal(keys, want) {
+		t.Errorf("fields = %v, want %v", keys, want)
+	}
+	counts := map[string]int{}
+	for _, n := range f.Nodes {
+		if n.Router != nil {
+			for _, c := range n.Router.Cases {
+				counts[c.Type]++
+			}
+		}
+	}
+	for _, test := range []string{"has_any_word", "has_phrase", "has_number_gte", "has_category", "has_number_lt", "has_date", "has_phone", "has_text"} {
+		if counts[test] == 0 {
+			t.Errorf("no %s case in the compiled clinic survey (cases: %v)", test, counts)
+		}
+	}
+	for _, lang := range []string{"fra", "swa"} {
+		props := map[string]int{}
+		for _, item := range f.Localization[lang] {
+			for p := range item {
+				props[p]++
+			}
+		}
+		for _, p := range []string{"text", "name", "arguments"} {
+			if props[p] == 0 {
+				t.Errorf("no %s localization in %s", p, lang)
+			}
+		}
+	}
+}
+
+func TestYesNoWordsDoNotOverlap(t *testing.T) {
+	for lang, e := range yesNoWords {
+		if !isLanguage(lang) {
+			t.Errorf("%s is not a language code", lang)
+		}
+		for _, y := range e.yes {
+			for other, o := range yesNoWords {
+				if slices.Contains(o.no, y) {
+					t.Errorf("%q is yes in %s and no in %s", y, lang, other)
+				}
+			}
+			if got := words(y); len(got) != 1 || got[0] != y {
+				t.Errorf("yes word %q of %s is not one lowercase word: %v", y, lang, got)
+			}
+		}
+		for _, n := range e.no {
+			if got := words(n); len(got) != 1 || got[0] != n {
+				t.Errorf("no word %q of %s is not one lowercase word: %v", n, lang, got)
+			}
+		}
+	}
+}
+
+func TestSMSParts(t *testing.T) {
+	tests := []struct {
+		text  string
+		parts int
+		ucs2  bool
+	}{
+		{"", 1, false},
+		{strings.Repeat("a", 160), 1, false},
+		{strings.Repeat("a", 161), 2, false},
+		{strings.Repeat("a", 306), 2, false},
+		{strings.Repeat("a", 307), 3, false},
+		{strings.Repeat("€", 80), 1, false}, // 2 septets each
+		{strings.Repeat("€", 81), 2, false},
+		{strings.Repeat("é", 160), 1, false}, // in the GSM alphabet
+		{strings.Repeat("ê", 70), 1, true},
+		{strings.Repeat("ê", 71), 2, true},
+		{strings.Repeat("ê", 134), 2, true},
+		{strings.Repeat("ê", 135), 3, true},
+		{strings.Repeat("😀", 35), 1, true}, // two UTF-16 units each
+		{strings.Repeat("😀", 36), 2, true},
+	}
+	for _, tt := range tests {
+		parts, ucs2 := SMSParts(tt.text)
+		if parts != tt.parts || ucs2 != tt.ucs2 {
+			t.Errorf("SMSParts(%d × %q) = %d, %v; want %d, %v", len([]rune(tt.text)), firstRune(tt.text), parts, ucs2, tt.parts, tt.ucs2)
+		}
+	}
+}
+
+func firstRune(s string) string {
+	for _, r := range s {
+		return string(r)
+	}
+	return ""
+}
+
+func TestIsLanguage(t *testing.T) {
+	for _, code := range []string{"eng", "fra", "swa", "swh", "kin", "lug", "por", "ara", "amh", "und"} {
+		if !isLanguage(code) {
+			t.Errorf("isLanguage(%q) = false", code)
+		}
+	}
+	for _, code := range []string{"", "en", "xyz", "ENG", "base", "zzz"} {
+		if isLanguage(code) {
+			t.Errorf("isLanguage(%q) = true", code)
+		}
+	}
+}
+
+func ExampleUUID() {
+	fmt.Println(UUID("malaria-stock", "flow"))
+	// Output: 2d7ab7f2-7dee-4ba6-b763-c6a208f150b9
+}
