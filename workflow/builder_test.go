@@ -21,7 +21,7 @@ func TestBuilderMatchesYAML(t *testing.T) {
 			Language("eng").
 			Translations("fra").
 			Keyword("STOCK").
-			ExpireAfter(24 * time.Hour).
+			ExpireAfter(24*time.Hour).
 			Intro(T("Hello @contact.name, the Ministry of Health needs 1 minute of your time.")).
 			Question(
 				YesNo("act_in_stock", T("Do you have ACTs in stock? Reply YES or NO")).
@@ -41,7 +41,7 @@ func TestBuilderMatchesYAML(t *testing.T) {
 			Language("eng").
 			Translations("fra", "swa").
 			Keyword("READY").
-			ExpireAfter(48 * time.Hour).
+			ExpireAfter(48*time.Hour).
 			Intro(fr3("Hello @contact.name of @fields.facility, 4 questions from the MOH.",
 				"Bonjour @contact.name de @fields.facility, 4 questions du MS.",
 				"Habari @contact.name wa @fields.facility, maswali 4 kutoka Wizara.")).
