@@ -1,0 +1,79 @@
+package rapidprotest
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// Clock tells the server the time for the timestamps it writes.
+type Clock interface {
+	Now() time.Time
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+// ManualClock is a Clock that moves only when told to, optionally stepping
+// a fixed amount on every reading so that records get distinct times. It is
+// safe for concurrent use.
+type ManualClock struct {
+	mu   sync.Mutex
+	now  time.Time
+	step time.Duration
+}
+
+// NewManualClock returns a clock stopped at start that advances by step
+// after every Now (step 0 keeps it still).
+func NewManualClock(start time.Time, step time.Duration) *ManualClock {
+	return &ManualClock{now: start, step: step}
+}
+
+// Now returns the current time, then advances it by the step.
+func (c *ManualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := c.now
+	c.now = c.now.Add(c.step)
+	return t
+}
+
+// Advance moves the clock forward by d.
+func (c *ManualClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// Set moves the clock to t.
+func (c *ManualClock) Set(t time.Time) {
+	c.mu.Lock()
+	c.now = t
+	c.mu.Unlock()
+}
+
+// ids generates UUIDs (version 4 layout) from a seeded generator and
+// increasing integer ids. The store's lock guards it.
+type ids struct {
+	rng  *rand.Rand
+	next int64
+}
+
+func newIDs(seed uint64) *ids {
+	return &ids{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+}
+
+func (g *ids) uuid() string {
+	a, b := g.rng.Uint64(), g.rng.Uint64()
+	a = a&^0xf000 | 0x4000         // version 4
+	b = b&^(0xc<<60) | (0x8 << 60) // RFC 4122 variant
+	return fmt.Sprintf("%08x-%04x-%04x-%04x-%012x",
+		a>>32, (a>>16)&0xffff, a&0xffff, b>>48, b&0xffffffffffff)
+}
+
+func (g *ids) id() int64 {
+	g.next++
+	return g.next
+}
