@@ -173,7 +173,7 @@ found:
 		warn("code", "role without a job code")
 		return job
 	}
-	if m.Terminology != nil && job.System == JobSystem {
+	if m.Terminology != nil && len(m.Terminology.jobs) > 0 && job.System == JobSystem {
 		if j, ok := m.Terminology.Job(job.Code); ok {
 			job.Display = firstNonEmpty(job.Display, j.Display)
 		} else {

@@ -47,8 +47,8 @@ func readTestBundle(t *testing.T) (models.Practitioner, []models.PractitionerRol
 
 func TestMapperWorker(t *testing.T) {
 	p, roles := readTestBundle(t)
-	tree := NewPlaces(slices.Concat(strictLocations(t, "bundle-Country.json"), strictLocations(t, "bundle-Region.json"),
-		strictLocations(t, "bundle-District.json"), []models.Location{facility("TF.CC.CAP.2", "TF.CC.CAP")}))
+	tree := NewPlaces(slices.Concat(demoLocations(t, "bundle-Country.json"), demoLocations(t, "bundle-Region.json"),
+		demoLocations(t, "bundle-District.json"), []models.Location{facility("TF.CC.CAP.2", "TF.CC.CAP")}))
 	m := Mapper{Places: tree, Terminology: demoTerminology(t)}
 	w := m.Worker(p, roles)
 

@@ -1,29 +1,26 @@
 package ihris
 
 import (
-	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/mhero-go/mhero/fhir"
 	models "github.com/samply/golang-fhir-models/fhir-models/fhir"
 )
 
-// strictLocations decodes fixture Locations with samply's strict decoder.
-func strictLocations(t *testing.T, file string) []models.Location {
+// demoLocations decodes the Locations of a demo bundle leniently.
+func demoLocations(t *testing.T, file string) []models.Location {
 	t.Helper()
 	var out []models.Location
 	for _, raw := range fixtureEntries(t, "demo", file) {
-		var head struct{ ResourceType string }
-		_ = json.Unmarshal(raw, &head)
-		if head.ResourceType != "Location" {
-			continue
-		}
-		l, err := models.UnmarshalLocation(raw)
+		res, err := fhir.ParseResource(raw)
 		if err != nil {
 			t.Fatalf("%s: %v", file, err)
 		}
-		out = append(out, l)
+		if l, ok := fhir.As[models.Location](res); ok {
+			out = append(out, *l)
+		}
 	}
 	return out
 }
@@ -37,7 +34,7 @@ func placeIDs(ps []Place) []string {
 }
 
 func TestPlacesDemoJurisdictions(t *testing.T) {
-	locs := slices.Concat(strictLocations(t, "bundle-Country.json"), strictLocations(t, "bundle-Region.json"), strictLocations(t, "bundle-District.json"))
+	locs := slices.Concat(demoLocations(t, "bundle-Country.json"), demoLocations(t, "bundle-Region.json"), demoLocations(t, "bundle-District.json"))
 	tree := NewPlaces(locs)
 	if tree.Len() != 247+5+30 {
 		t.Errorf("Len() = %d", tree.Len())
@@ -60,6 +57,30 @@ func TestPlacesDemoJurisdictions(t *testing.T) {
 	}
 	if got := tree.Levels(); !slices.Equal(got[:3], []string{"country", "region", "district"}) {
 		t.Errorf("Levels() = %v", got)
+	}
+}
+
+func TestPlacesEthiopiaSampleHasDeeperLevels(t *testing.T) {
+	tree := NewPlaces(demoLocations(t, "sample_facilty.json"))
+	chain := tree.Chain("ET.R8.Z14.W67-MFR-346")
+	var levels []string
+	for _, p := range chain {
+		levels = append(levels, p.Level)
+	}
+	if !slices.Equal(levels, []string{"woreda", "zone", "region", "country"}) {
+		t.Errorf("levels up from a woreda = %v", levels)
+	}
+	fac, ok := tree.Get("DHIS2-zAq6X665PeH")
+	if !ok || !fac.Facility || fac.ParentID != "addis-ababa-regional-health-bureau" {
+		t.Errorf("facility = %+v, %v", fac, ok)
+	}
+	// The ministry's partOf is an empty reference: it is a root, not an error.
+	if p, _ := tree.Get("federal-ministry-of-health"); p.ParentID != "" || !p.Facility {
+		t.Errorf("ministry = %+v", p)
+	}
+	under := tree.FacilitiesUnder("federal-ministry-of-health")
+	if len(under) != 12 {
+		t.Errorf("FacilitiesUnder(ministry) = %d %v, want 12", len(under), under)
 	}
 }
 

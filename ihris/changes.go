@@ -1,0 +1,357 @@
+package ihris
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mhero-go/mhero/fhir"
+	models "github.com/samply/golang-fhir-models/fhir-models/fhir"
+)
+
+// maxSeenAtCheckpoint bounds the resources a checkpoint remembers at its
+// instant. A bulk load can give thousands the same meta.lastUpdated; past
+// the bound the instant counts as wholly seen, so only a write landing in
+// that very millisecond after the read could be missed.
+const maxSeenAtCheckpoint = 256
+
+// Checkpoint marks how far a reader has followed the registry's changes: the
+// newest meta.lastUpdated it has seen (the server's clock, never ours) and
+// the resources seen at exactly that instant, so that asking again from it
+// neither loses a change made in the same millisecond nor repeats one. The
+// zero Checkpoint means "from the beginning". It is stored as text (see
+// [Checkpoint.MarshalText]); treat the text as opaque.
+type Checkpoint struct {
+	at   time.Time
+	seen []string // "Type/id" of the resources last updated at exactly at, sorted
+	// full reports that more than maxSeenAtCheckpoint resources share at:
+	// everything at that instant counts as seen.
+	full bool
+}
+
+// Time returns the newest meta.lastUpdated seen (zero for the beginning).
+func (c Checkpoint) Time() time.Time { return c.at }
+
+// IsZero reports whether the checkpoint is the beginning.
+func (c Checkpoint) IsZero() bool { return c.at.IsZero() }
+
+// String returns the checkpoint's text.
+func (c Checkpoint) String() string {
+	if c.at.IsZero() {
+		return ""
+	}
+	s := c.at.UTC().Format(time.RFC3339Nano)
+	if c.full {
+		return s + " *"
+	}
+	if len(c.seen) > 0 {
+		s += " " + strings.Join(c.seen, " ")
+	}
+	return s
+}
+
+// MarshalText encodes the checkpoint for storage.
+func (c Checkpoint) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
+
+// UnmarshalText decodes a stored checkpoint.
+func (c *Checkpoint) UnmarshalText(text []byte) error {
+	fields := strings.Fields(string(text))
+	if len(fields) == 0 {
+		*c = Checkpoint{}
+		return nil
+	}
+	at, err := time.Parse(time.RFC3339Nano, fields[0])
+	if err != nil {
+		return fmt.Errorf("ihris: checkpoint %q: %w", text, err)
+	}
+	if len(fields) == 2 && fields[1] == "*" {
+		*c = Checkpoint{at: at, full: true}
+		return nil
+	}
+	for _, ref := range fields[1:] {
+		if typ, id, ok := strings.Cut(ref, "/"); !ok || typ == "" || id == "" {
+			return fmt.Errorf("ihris: checkpoint %q: %q is not a reference", text, ref)
+		}
+	}
+	seen := slices.Clone(fields[1:])
+	slices.Sort(seen)
+	*c = Checkpoint{at: at, seen: slices.Compact(seen)}
+	return nil
+}
+
+// covers reports whether the resource was already seen by whoever holds the
+// checkpoint.
+func (c Checkpoint) covers(ref string, lastUpdated time.Time) bool {
+	if c.at.IsZero() || lastUpdated.IsZero() {
+		return false
+	}
+	if lastUpdated.Before(c.at) {
+		return true
+	}
+	if !lastUpdated.Equal(c.at) {
+		return false
+	}
+	_, found := slices.BinarySearch(c.seen, ref)
+	return c.full || found
+}
+
+// advance records a resource seen at lastUpdated.
+func (c *Checkpoint) advance(ref string, lastUpdated time.Time) {
+	switch {
+	case lastUpdated.IsZero() || lastUpdated.Before(c.at):
+	case lastUpdated.After(c.at):
+		c.at, c.seen, c.full = lastUpdated, []string{ref}, false
+	case c.full:
+	case len(c.seen) >= maxSeenAtCheckpoint:
+		c.seen, c.full = nil, true
+	default:
+		if i, found := slices.BinarySearch(c.seen, ref); !found {
+			c.seen = slices.Insert(c.seen, i, ref)
+		}
+	}
+}
+
+// Change is one health worker changed or deleted since a checkpoint.
+type Change struct {
+	// ID is the Practitioner's id.
+	ID string
+	// Deleted reports that the Practitioner was deleted; Worker is then
+	// zero but for its ID.
+	Deleted bool
+	// Worker is the health worker as it is now, with all its roles.
+	Worker HealthWorker
+}
+
+// Changes is the feed of changes since a checkpoint, from
+// [Registry.ChangesSince]. Iterate it once with All, then store Checkpoint.
+type Changes struct {
+	reg   *Registry
+	ctx   context.Context
+	since Checkpoint
+	next  Checkpoint
+	done  bool
+}
+
+// ChangesSince returns the health workers changed since the checkpoint: a
+// Practitioner updated, one of its PractitionerRoles updated or deleted (a
+// transfer, a new posting), or the Practitioner deleted (seen through
+// _history, as searches do not show deletions). Each worker comes once. A
+// zero checkpoint returns every worker and no deletion.
+func (r *Registry) ChangesSince(ctx context.Context, since Checkpoint) *Changes {
+	return &Changes{reg: r, ctx: ctx, since: since, next: since}
+}
+
+// Checkpoint returns the checkpoint to ask from next time: the newest
+// meta.lastUpdated seen, once All has been iterated to its end without
+// error; until then, the checkpoint the feed started from, so that an
+// interrupted sync is simply done again.
+func (c *Changes) Checkpoint() Checkpoint {
+	if !c.done {
+		return c.since
+	}
+	return c.next
+}
+
+// All yields the changes: updated workers first, in the order they changed,
+// then workers whose roles changed, then deletions.
+func (c *Changes) All() iter.Seq2[Change, error] {
+	return func(yield func(Change, error) bool) {
+		c.done, c.next = false, c.since
+		ref, err := c.reg.reference(c.ctx)
+		if err != nil {
+			yield(Change{}, err)
+			return
+		}
+		f := &feed{Changes: c, m: Mapper{Places: ref.places, Terminology: ref.terms}, emitted: map[string]bool{}, yield: yield}
+		if f.practitioners() && f.roles() && f.deletions() {
+			c.done = true
+		}
+	}
+}
+
+// feed is one pass over the changes. emitted holds the ids of the workers
+// already yielded: memory grows with the changes, not the registry.
+type feed struct {
+	*Changes
+	m       Mapper
+	emitted map[string]bool
+	yield   func(Change, error) bool
+}
+
+func (f *feed) fail(err error) bool {
+	f.yield(Change{}, err)
+	return false
+}
+
+func (f *feed) sinceParams() url.Values {
+	v := url.Values{}
+	if !f.Changes.since.IsZero() {
+		v.Set("_lastUpdated", "ge"+f.Changes.since.Time().UTC().Format(time.RFC3339Nano))
+	}
+	return v
+}
+
+func (f *feed) emit(w HealthWorker) bool {
+	if f.emitted[w.ID] {
+		return true
+	}
+	f.emitted[w.ID] = true
+	return f.yield(Change{ID: w.ID, Worker: w}, nil)
+}
+
+// practitioners yields the Practitioners updated since the checkpoint.
+func (f *feed) practitioners() bool {
+	sp := &fhir.SearchParams{Params: f.sinceParams(), Count: f.reg.pageSize, RevInclude: []string{rolesOfPractitioner}, Sort: []string{"_lastUpdated"}}
+	for page, err := range f.reg.client.Pages(f.ctx, "Practitioner", sp) {
+		if err != nil {
+			return f.fail(fmt.Errorf("ihris: changed practitioners: %w", err))
+		}
+		seenAt := map[string]time.Time{}
+		for _, res := range page.Matches() {
+			seenAt[res.ID()] = res.LastUpdatedTime()
+		}
+		for _, w := range workersOfPage(page, f.m) {
+			ref, at := w.Reference(), seenAt[w.ID]
+			if f.Changes.since.covers(ref, at) {
+				continue
+			}
+			f.next.advance(ref, at)
+			if !f.emit(w) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// roles yields the workers whose PractitionerRoles changed since the
+// checkpoint, read again whole.
+func (f *feed) roles() bool {
+	sp := &fhir.SearchParams{Params: f.sinceParams(), Count: f.reg.pageSize, Sort: []string{"_lastUpdated"}}
+	for page, err := range f.reg.client.Pages(f.ctx, "PractitionerRole", sp) {
+		if err != nil {
+			return f.fail(fmt.Errorf("ihris: changed roles: %w", err))
+		}
+		var ids []string
+		for _, res := range page.Matches() {
+			at := res.LastUpdatedTime()
+			if f.Changes.since.covers(res.Reference(), at) {
+				continue
+			}
+			f.next.advance(res.Reference(), at)
+			if pr, ok := fhir.As[models.PractitionerRole](res); ok && pr.Practitioner != nil {
+				if id := referenceID(deref(pr.Practitioner.Reference), "Practitioner"); id != "" && !f.emitted[id] && !slices.Contains(ids, id) {
+					ids = append(ids, id)
+				}
+			}
+		}
+		if !f.reg.yieldWorkers(f.ctx, ids, f.m, nil, func(w HealthWorker, err error) bool {
+			if err != nil {
+				return f.fail(err)
+			}
+			return f.emit(w)
+		}) {
+			return false
+		}
+	}
+	return true
+}
+
+// deletions yields the Practitioners deleted since the checkpoint, and the
+// workers who lost a role to a deletion. A zero checkpoint has none.
+func (f *feed) deletions() bool {
+	if f.Changes.since.IsZero() {
+		return true
+	}
+	hp := &fhir.HistoryParams{Since: f.Changes.since.Time(), Count: f.reg.pageSize}
+	var deleted []string
+	for e, err := range f.reg.client.History(f.ctx, "Practitioner", "", hp) {
+		if err != nil {
+			return f.fail(fmt.Errorf("ihris: practitioner history: %w", err))
+		}
+		if id, at, ok := deletion(e, "Practitioner"); ok && !f.Changes.since.covers("Practitioner/"+id, at) {
+			f.next.advance("Practitioner/"+id, at)
+			if !slices.Contains(deleted, id) {
+				deleted = append(deleted, id)
+			}
+		}
+	}
+	var roleWorkers []string
+	for e, err := range f.reg.client.History(f.ctx, "PractitionerRole", "", hp) {
+		if err != nil {
+			return f.fail(fmt.Errorf("ihris: role history: %w", err))
+		}
+		id, at, ok := deletion(e, "PractitionerRole")
+		if !ok || f.Changes.since.covers("PractitionerRole/"+id, at) {
+			continue
+		}
+		f.next.advance("PractitionerRole/"+id, at)
+		worker, err := f.reg.workerOfDeletedRole(f.ctx, id)
+		if err != nil {
+			return f.fail(err)
+		}
+		if worker != "" && !f.emitted[worker] && !slices.Contains(deleted, worker) && !slices.Contains(roleWorkers, worker) {
+			roleWorkers = append(roleWorkers, worker)
+		}
+	}
+	// A worker deleted and then re-created is a change, not a deletion.
+	for _, id := range deleted {
+		if f.emitted[id] {
+			continue
+		}
+		if _, err := f.reg.Worker(f.ctx, id); err == nil {
+			roleWorkers = append(roleWorkers, id)
+			continue
+		} else if !errors.Is(err, fhir.ErrNotFound) && !errors.Is(err, fhir.ErrGone) {
+			return f.fail(err)
+		}
+		f.emitted[id] = true
+		if !f.yield(Change{ID: id, Deleted: true, Worker: HealthWorker{ID: id}}, nil) {
+			return false
+		}
+	}
+	return f.reg.yieldWorkers(f.ctx, roleWorkers, f.m, nil, func(w HealthWorker, err error) bool {
+		if err != nil {
+			return f.fail(err)
+		}
+		return f.emit(w)
+	})
+}
+
+// deletion reads a history entry recording the deletion of a resource of
+// the given type: its id and when it happened.
+func deletion(e *fhir.Entry, typ string) (id string, at time.Time, ok bool) {
+	if !e.Deleted() || e.Request == nil {
+		return "", time.Time{}, false
+	}
+	id = referenceID(e.Request.URL, typ)
+	if id == "" {
+		return "", time.Time{}, false
+	}
+	if e.Response != nil {
+		at, _ = time.Parse(time.RFC3339Nano, e.Response.LastModified)
+		if at.IsZero() {
+			at, _ = time.Parse(time.RFC1123, e.Response.LastModified)
+		}
+	}
+	return id, at, true
+}
+
+// workerOfDeletedRole finds, in the role's history, the Practitioner a
+// deleted role belonged to ("" when no version says).
+func (r *Registry) workerOfDeletedRole(ctx context.Context, roleID string) (string, error) {
+	for e, err := range r.client.History(ctx, "PractitionerRole", roleID, nil) {
+		if err != nil {
+			return "", fmt.Errorf("ihris: history of PractitionerRole/%s: %w", roleID, err)
+		}
+		if pr, ok := fhir.As[models.PractitionerRole](e.Resource); ok && pr.Practitioner != nil {
+			return referenceID(deref(pr.Practitioner.Reference), "Practitioner"), nil
+		}
+	}
+	return "", nil
+}

@@ -1,0 +1,433 @@
+package ihris
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mhero-go/mhero/fhir"
+	models "github.com/samply/golang-fhir-models/fhir-models/fhir"
+)
+
+// Registry reads health workers from an iHRIS FHIR server and writes mHero
+// activity back. It caches the location tree and the job terminology (see
+// [WithCacheTTL] and [Registry.Refresh]) and is safe for concurrent use.
+type Registry struct {
+	client      *fhir.Client
+	pageSize    int
+	idsPerQuery int
+	cacheTTL    time.Duration
+	now         func() time.Time
+
+	mu  sync.Mutex // guards ref; held while loading so one load serves all
+	ref *referenceData
+}
+
+// referenceData is what every health worker is read through.
+type referenceData struct {
+	places   *Places
+	terms    *Terminology
+	loadedAt time.Time
+}
+
+// Option configures a [Registry].
+type Option func(*Registry) error
+
+// WithPageSize sets how many Practitioners (or PractitionerRoles) are asked
+// for per page (_count), between 1 and 1000; 100 by default. Memory use is
+// proportional to it, the number of requests inversely.
+func WithPageSize(n int) Option {
+	return func(r *Registry) error {
+		if n < 1 || n > 1000 {
+			return fmt.Errorf("ihris: page size %d is not between 1 and 1000", n)
+		}
+		r.pageSize = n
+		return nil
+	}
+}
+
+// WithCacheTTL sets how long the location tree and terminology are kept
+// before they are read again (15 minutes by default). Zero keeps them until
+// [Registry.Refresh].
+func WithCacheTTL(d time.Duration) Option {
+	return func(r *Registry) error {
+		if d < 0 {
+			return fmt.Errorf("ihris: cache TTL %v is negative", d)
+		}
+		r.cacheTTL = d
+		return nil
+	}
+}
+
+// WithClock sets the clock used only to age the cache.
+func WithClock(now func() time.Time) Option {
+	return func(r *Registry) error {
+		if now == nil {
+			return errors.New("ihris: WithClock(nil)")
+		}
+		r.now = now
+		return nil
+	}
+}
+
+// NewRegistry returns a registry reading through client.
+func NewRegistry(client *fhir.Client, opts ...Option) (*Registry, error) {
+	if client == nil {
+		return nil, errors.New("ihris: NewRegistry needs a FHIR client")
+	}
+	r := &Registry{client: client, pageSize: 100, idsPerQuery: 100, cacheTTL: 15 * time.Minute, now: time.Now}
+	for _, opt := range opts {
+		if err := opt(r); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// Places returns the location tree, read once and cached.
+func (r *Registry) Places(ctx context.Context) (*Places, error) {
+	ref, err := r.reference(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return ref.places, nil
+}
+
+// Terminology returns the job, cadre and employment-status code systems,
+// read once and cached.
+func (r *Registry) Terminology(ctx context.Context) (*Terminology, error) {
+	ref, err := r.reference(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return ref.terms, nil
+}
+
+// Refresh reads the location tree and the terminology again now.
+func (r *Registry) Refresh(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ref, err := r.load(ctx)
+	if err != nil {
+		return err
+	}
+	r.ref = ref
+	return nil
+}
+
+func (r *Registry) reference(ctx context.Context) (*referenceData, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ref != nil && (r.cacheTTL == 0 || r.now().Sub(r.ref.loadedAt) < r.cacheTTL) {
+		return r.ref, nil
+	}
+	ref, err := r.load(ctx)
+	if err != nil {
+		if r.ref != nil {
+			// Stale reference data beats none: the workers still read.
+			return r.ref, nil
+		}
+		return nil, err
+	}
+	r.ref = ref
+	return ref, nil
+}
+
+func (r *Registry) load(ctx context.Context) (*referenceData, error) {
+	var locations []models.Location
+	var warnings []Warning
+	for res, err := range r.client.Search(ctx, "Location", &fhir.SearchParams{Count: 1000}) {
+		if err != nil {
+			return nil, fmt.Errorf("ihris: reading the location tree: %w", err)
+		}
+		if l, ok := fhir.As[models.Location](res); ok {
+			locations = append(locations, *l)
+			warnings = append(warnings, convertWarnings(res.Warnings)...)
+		}
+	}
+	places := NewPlaces(locations)
+	places.warnings = append(warnings, places.warnings...)
+
+	var systems []models.CodeSystem
+	params := &fhir.SearchParams{Params: url.Values{"url": {strings.Join([]string{JobSystem, CadreSystem, EmploymentStatusSystem}, ",")}}}
+	for res, err := range r.client.Search(ctx, "CodeSystem", params) {
+		if err != nil {
+			return nil, fmt.Errorf("ihris: reading the job terminology: %w", err)
+		}
+		if cs, ok := fhir.As[models.CodeSystem](res); ok {
+			systems = append(systems, *cs)
+			warnings = append(warnings, convertWarnings(res.Warnings)...)
+		}
+	}
+	terms := NewTerminology(systems...)
+	if len(terms.jobs) == 0 {
+		terms.warnings = append(terms.warnings, Warning{Resource: "CodeSystem", Path: "url",
+			Message: "the ihris-job CodeSystem is not on the server; cadres cannot be resolved"})
+	}
+	return &referenceData{places: places, terms: terms, loadedAt: r.now()}, nil
+}
+
+func convertWarnings(ws []fhir.Warning) []Warning {
+	out := make([]Warning, 0, len(ws))
+	for _, w := range ws {
+		res := w.ResourceType
+		if w.ID != "" {
+			res += "/" + w.ID
+		}
+		out = append(out, Warning{Resource: res, Path: w.Path, Message: w.Problem})
+	}
+	return out
+}
+
+// rolesOfPractitioner brings a Practitioner's roles into its search page.
+const rolesOfPractitioner = "PractitionerRole:practitioner"
+
+// All streams every health worker of the registry, active or not, one page
+// of Practitioners (with their roles, through _revinclude) at a time: the
+// number of requests grows with pages, not workers, and memory stays flat.
+// The search is sorted by _lastUpdated so it survives expired page links.
+func (r *Registry) All(ctx context.Context) iter.Seq2[HealthWorker, error] {
+	return r.practitioners(ctx, nil, nil)
+}
+
+// Worker reads one health worker with their roles.
+func (r *Registry) Worker(ctx context.Context, id string) (HealthWorker, error) {
+	for w, err := range r.practitioners(ctx, url.Values{"_id": {id}}, nil) {
+		return w, err
+	}
+	return HealthWorker{}, fmt.Errorf("ihris: Practitioner/%s: %w", id, fhir.ErrNotFound)
+}
+
+// practitioners streams the workers of a Practitioner search with extra
+// parameters, keeping those keep accepts (all when nil).
+func (r *Registry) practitioners(ctx context.Context, params url.Values, keep func(HealthWorker) bool) iter.Seq2[HealthWorker, error] {
+	return func(yield func(HealthWorker, error) bool) {
+		ref, err := r.reference(ctx)
+		if err != nil {
+			yield(HealthWorker{}, err)
+			return
+		}
+		m := Mapper{Places: ref.places, Terminology: ref.terms}
+		sp := &fhir.SearchParams{Params: params, Count: r.pageSize, RevInclude: []string{rolesOfPractitioner}, Sort: []string{"_lastUpdated"}}
+		for page, err := range r.client.Pages(ctx, "Practitioner", sp) {
+			if err != nil {
+				yield(HealthWorker{}, fmt.Errorf("ihris: reading practitioners: %w", err))
+				return
+			}
+			for _, w := range workersOfPage(page, m) {
+				if keep != nil && !keep(w) {
+					continue
+				}
+				if !yield(w, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// workersOfPage joins the Practitioners matched on a page with the roles
+// included beside them.
+func workersOfPage(page *fhir.Page, m Mapper) []HealthWorker {
+	type roleRes struct {
+		role     models.PractitionerRole
+		warnings []Warning
+	}
+	roles := map[string][]roleRes{}
+	for _, res := range page.Included() {
+		if pr, ok := fhir.As[models.PractitionerRole](res); ok && pr.Practitioner != nil {
+			id := referenceID(deref(pr.Practitioner.Reference), "Practitioner")
+			roles[id] = append(roles[id], roleRes{*pr, convertWarnings(res.Warnings)})
+		}
+	}
+	var out []HealthWorker
+	for _, res := range page.Matches() {
+		p, ok := fhir.As[models.Practitioner](res)
+		if !ok {
+			continue
+		}
+		if p.Id == nil {
+			// The lenient decoder may have left the id out of the model.
+			id := res.ID()
+			p.Id = &id
+		}
+		mine := roles[*p.Id]
+		prs := make([]models.PractitionerRole, len(mine))
+		warnings := convertWarnings(res.Warnings)
+		for i, rr := range mine {
+			prs[i] = rr.role
+			warnings = append(warnings, rr.warnings...)
+		}
+		w := m.Worker(*p, prs)
+		w.Warnings = append(warnings, w.Warnings...)
+		out = append(out, w)
+	}
+	return out
+}
+
+// ErrUnknownCode is matched (errors.Is) when criteria name a place or a
+// cadre the registry does not know: a typo must not silently select nobody.
+var ErrUnknownCode = errors.New("ihris: unknown code")
+
+// Find streams the health workers that meet the criteria.
+//
+// Role conditions are narrowed on the server: the places become the
+// Locations of their subtrees (from the cached tree) and the cadres the
+// jobs that carry them (from the cached terminology), searched as
+// PractitionerRole?location=...&role=...; each page of roles then brings
+// its workers, with all their roles, in one more request. The criteria are
+// checked again on the full worker, so the result is exact. Without role
+// conditions the Practitioner search of [Registry.All] is filtered instead.
+// A worker matching through several roles is returned once (the ids
+// returned so far are remembered, nothing more).
+func (r *Registry) Find(ctx context.Context, c Criteria) iter.Seq2[HealthWorker, error] {
+	return func(yield func(HealthWorker, error) bool) {
+		if err := c.Validate(); err != nil {
+			yield(HealthWorker{}, err)
+			return
+		}
+		if !c.hasRoleConditions() {
+			params := url.Values{}
+			switch c.status() {
+			case StatusActive:
+				params.Set("active", "true")
+			case StatusInactive:
+				params.Set("active", "false")
+			}
+			if len(c.Genders) > 0 {
+				params.Set("gender", strings.Join(c.Genders, ","))
+			}
+			for w, err := range r.practitioners(ctx, params, c.Match) {
+				if !yield(w, err) || err != nil {
+					return
+				}
+			}
+			return
+		}
+		ref, err := r.reference(ctx)
+		if err != nil {
+			yield(HealthWorker{}, err)
+			return
+		}
+		queries, err := roleQueries(c, ref, r.idsPerQuery)
+		if err != nil {
+			yield(HealthWorker{}, err)
+			return
+		}
+		seen := map[string]bool{}
+		m := Mapper{Places: ref.places, Terminology: ref.terms}
+		for _, q := range queries {
+			sp := &fhir.SearchParams{Params: q, Count: r.pageSize, Elements: []string{"practitioner"}}
+			for page, err := range r.client.Pages(ctx, "PractitionerRole", sp) {
+				if err != nil {
+					yield(HealthWorker{}, fmt.Errorf("ihris: searching roles: %w", err))
+					return
+				}
+				var ids []string
+				for _, res := range page.Matches() {
+					if pr, ok := fhir.As[models.PractitionerRole](res); ok && pr.Practitioner != nil {
+						if id := referenceID(deref(pr.Practitioner.Reference), "Practitioner"); id != "" && !seen[id] {
+							seen[id] = true
+							ids = append(ids, id)
+						}
+					}
+				}
+				if !r.yieldWorkers(ctx, ids, m, c.Match, yield) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// yieldWorkers reads the workers with the given ids (and all their roles)
+// and yields those keep accepts. It reports whether to go on.
+func (r *Registry) yieldWorkers(ctx context.Context, ids []string, m Mapper, keep func(HealthWorker) bool, yield func(HealthWorker, error) bool) bool {
+	for chunk := range slices.Chunk(ids, r.idsPerQuery) {
+		sp := &fhir.SearchParams{Params: url.Values{"_id": {strings.Join(chunk, ",")}}, Count: len(chunk), RevInclude: []string{rolesOfPractitioner}}
+		for page, err := range r.client.Pages(ctx, "Practitioner", sp) {
+			if err != nil {
+				yield(HealthWorker{}, fmt.Errorf("ihris: reading practitioners: %w", err))
+				return false
+			}
+			for _, w := range workersOfPage(page, m) {
+				if keep != nil && !keep(w) {
+					continue
+				}
+				if !yield(w, nil) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// roleQueries turns the role conditions into PractitionerRole searches:
+// one per chunk of facilities (a region may hold hundreds).
+func roleQueries(c Criteria, ref *referenceData, idsPerQuery int) ([]url.Values, error) {
+	base := url.Values{"active": {"true"}}
+	jobs := slices.Clone(c.Jobs)
+	if len(c.Cadres) > 0 {
+		known := ref.terms.Cadres()
+		var cadreJobs []string
+		for _, cadre := range c.Cadres {
+			if !slices.Contains(known, cadre) {
+				return nil, fmt.Errorf("%w: cadre %q is not in the terminology", ErrUnknownCode, cadre)
+			}
+			cadreJobs = append(cadreJobs, ref.terms.JobsInCadre(cadre)...)
+		}
+		if len(jobs) > 0 {
+			jobs = slices.DeleteFunc(jobs, func(j string) bool { return !slices.Contains(cadreJobs, j) })
+		} else {
+			jobs = cadreJobs
+		}
+		if len(jobs) == 0 {
+			return nil, nil // no job has both: nobody matches
+		}
+	}
+	if len(jobs) > 0 {
+		slices.Sort(jobs)
+		tokens := make([]string, 0, len(jobs))
+		for _, j := range slices.Compact(jobs) {
+			tokens = append(tokens, JobSystem+"|"+j)
+		}
+		base.Set("role", strings.Join(tokens, ","))
+	}
+	if len(c.Places) == 0 {
+		return []url.Values{base}, nil
+	}
+	// Every place of the subtrees, not only facilities: a role may point
+	// at a Location that does not say it is a facility.
+	var facilities []string
+	for _, id := range c.Places {
+		if _, ok := ref.places.Get(id); !ok {
+			return nil, fmt.Errorf("%w: place Location/%s is not in the location tree", ErrUnknownCode, id)
+		}
+		for _, p := range ref.places.Subtree(id) {
+			facilities = append(facilities, p.ID)
+		}
+	}
+	slices.Sort(facilities)
+	facilities = slices.Compact(facilities)
+	var out []url.Values
+	for chunk := range slices.Chunk(facilities, idsPerQuery) {
+		q := url.Values{}
+		for k, v := range base {
+			q[k] = slices.Clone(v)
+		}
+		refs := make([]string, len(chunk))
+		for i, f := range chunk {
+			refs[i] = "Location/" + f
+		}
+		q.Set("location", strings.Join(refs, ","))
+		out = append(out, q)
+	}
+	return out, nil
+}

@@ -1,0 +1,110 @@
+package ihris_test
+
+import (
+	"context"
+	"maps"
+	"strings"
+	"testing"
+
+	"github.com/mhero-go/mhero/fhir"
+	"github.com/mhero-go/mhero/ihris"
+	"github.com/mhero-go/mhero/ihris/ihristest"
+	"github.com/mhero-go/mhero/internal/fixtures"
+)
+
+// demoServer serves the iHRIS demo bundles and terminology.
+func demoServer(t testing.TB, opts ...ihristest.Option) *ihristest.Server {
+	t.Helper()
+	demo := fixtures.Dir(t, "fixtures", "ihris", "demo")
+	terms := fixtures.Dir(t, "fixtures", "ihris", "terminology")
+	srv, err := ihristest.Start(append([]ihristest.Option{ihristest.WithSeedDir(demo), ihristest.WithSeedDir(terms)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func newRegistry(t testing.TB, srv *ihristest.Server, opts ...ihris.Option) *ihris.Registry {
+	t.Helper()
+	client, err := fhir.NewClient(srv.URL(), fhir.WithHTTPClient(srv.Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := ihris.NewRegistry(client, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg
+}
+
+func TestAllDemoPractitionersLoad(t *testing.T) {
+	srv := demoServer(t)
+	reg := newRegistry(t, srv, ihris.WithPageSize(200))
+	ctx := context.Background()
+
+	places, err := reg.Places(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The demo facilities write managingOrganization as a bare string (15)
+	// and 8 places of the Ethiopian sample write positions as strings: each
+	// is a warning, and every place is kept.
+	placeWarnings := map[string]int{}
+	for _, w := range places.Warnings() {
+		placeWarnings[w.Path]++
+	}
+	if want := map[string]int{"managingOrganization": 15, "position.latitude": 8, "position.longitude": 8}; !maps.Equal(placeWarnings, want) {
+		t.Errorf("place warnings by element = %v, want %v", placeWarnings, want)
+	}
+	// Country, region, district and facility bundles, and the Ethiopian
+	// sample, whose country ET is also in the country bundle.
+	if places.Len() != 247+5+30+15+26-1 {
+		t.Errorf("places = %d, want every demo Location", places.Len())
+	}
+
+	srv.ResetRequests()
+	var workers, roles, current, withFacility int
+	var warnings []ihris.Warning
+	ids := map[string]bool{}
+	for w, err := range reg.All(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		workers++
+		ids[w.ID] = true
+		roles += len(w.Roles)
+		current += len(w.CurrentRoles())
+		for _, r := range w.Roles {
+			if _, ok := r.Facility(); ok {
+				withFacility++
+			}
+		}
+		warnings = append(warnings, w.Warnings...)
+	}
+	if workers != 1007 || len(ids) != 1007 {
+		t.Errorf("workers = %d (%d distinct), want all 1007", workers, len(ids))
+	}
+	if roles != 1008 || withFacility != 1008 {
+		t.Errorf("roles = %d (%d with a facility), want 1008", roles, withFacility)
+	}
+	if current != 1008-13 {
+		t.Errorf("current roles = %d, want 995 (13 have ended)", current)
+	}
+	// 16 practitioners carry the old dependents extension with a string
+	// valueInteger: one warning each, nothing else is wrong in the demo.
+	quirky := map[string]bool{}
+	for _, w := range warnings {
+		if !strings.HasSuffix(w.Path, ".valueInteger") || !strings.HasPrefix(w.Resource, "Practitioner/") {
+			t.Errorf("unexpected warning %s", w)
+		}
+		quirky[w.Resource] = true
+	}
+	if len(warnings) != 16 || len(quirky) != 16 {
+		t.Errorf("%d warnings on %d workers, want 16 on 16", len(warnings), len(quirky))
+	}
+	// 1007 practitioners in pages of 200 with their roles: 6 pages.
+	if got := srv.RequestCount(); got != 6 {
+		t.Errorf("requests = %d, want 6 (one per page)", got)
+	}
+}
