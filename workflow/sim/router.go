@@ -1,0 +1,106 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/mhero-go/mhero/workflow/flow"
+)
+
+// route picks the exit of node n for run r: the first exit without a
+// router, else the router's category (saving its result when named).
+// timeout routes a wait's timeout instead of the current input.
+func (s *Sim) route(r *run, n *flow.Node, timeout bool) (string, error) {
+	rt := n.Router
+	if rt == nil {
+		if len(n.Exits) == 0 {
+			return "", nil
+		}
+		return n.Exits[0].UUID, nil
+	}
+	var categoryUUID, match, operand string
+	switch {
+	case timeout:
+		categoryUUID = rt.Wait.Timeout.CategoryUUID
+		match = s.now().UTC().Format(isoLayout)
+	case rt.Type == flow.RouterRandom:
+		if len(rt.Categories) == 0 {
+			return "", s.unsupported(r, n, "a random router without categories")
+		}
+		x := s.random()
+		i := min(int(math.Floor(x*float64(len(rt.Categories)))), len(rt.Categories)-1)
+		categoryUUID, match, operand = rt.Categories[i].UUID, strconv.Itoa(i), strconv.FormatFloat(x, 'f', -1, 64)
+	case rt.Type == flow.RouterSwitch:
+		var err error
+		categoryUUID, match, operand, err = s.switchCategory(r, n)
+		if err != nil {
+			return "", err
+		}
+	default:
+		return "", s.unsupported(r, n, fmt.Sprintf("the router type %q", rt.Type))
+	}
+	if categoryUUID == "" {
+		s.failRun(r, fmt.Sprintf("router on node[uuid=%s] failed to pick a category", n.UUID))
+		return "", nil
+	}
+	category := rt.Category(categoryUUID)
+	if category == nil {
+		return "", fmt.Errorf("sim: node %s: category %s is not a valid category", n.UUID, categoryUUID)
+	}
+	if rt.ResultName != "" {
+		localized, _ := s.localize(r.flow, category.UUID, "name", []string{""})
+		s.saveResult(r, n, rt.ResultName, match, category.Name, localized[0], operand)
+	}
+	return category.ExitUUID, nil
+}
+
+// switchCategory evaluates a switch router's operand and tests its cases in
+// order; without a match it takes the default category with the operand as
+// the value.
+func (s *Sim) switchCategory(r *run, n *flow.Node) (categoryUUID, match, operandText string, err error) {
+	rt := n.Router
+	e := s.newEnv(r, n)
+	operand := e.evaluateTemplateValue(rt.Operand)
+	if e.unsupported != "" {
+		return "", "", "", s.unsupported(r, n, e.unsupported)
+	}
+	if xe, isErr := operand.(xerror); isErr {
+		s.logError(n, xe.msg)
+	} else {
+		operandText = render(operand)
+	}
+	for _, c := range rt.Cases {
+		test := e.function(strings.ToLower(c.Type))
+		if test == nil || !strings.HasPrefix(strings.ToLower(c.Type), "has_") {
+			return "", "", "", s.unsupported(r, n, fmt.Sprintf("the case test %q", c.Type))
+		}
+		args := []value{operand}
+		localized, _ := s.localize(r.flow, c.UUID, "arguments", c.Arguments)
+		if len(localized) != len(c.Arguments) {
+			localized = c.Arguments
+		}
+		for _, a := range localized {
+			args = append(args, e.evaluateTemplateValue(a))
+		}
+		result := test.call(e, args)
+		if e.unsupported != "" {
+			return "", "", "", s.unsupported(r, n, e.unsupported)
+		}
+		switch res := result.(type) {
+		case xerror:
+			s.logError(n, fmt.Sprintf("error calling test %s: %s", strings.ToUpper(c.Type), res.msg))
+		case *object:
+			if !truthy(res) {
+				continue
+			}
+			m, _ := res.get("match")
+			return c.CategoryUUID, render(m), operandText, nil
+		}
+	}
+	if rt.DefaultCategoryUUID != "" {
+		return rt.DefaultCategoryUUID, operandText, operandText, nil
+	}
+	return "", "", operandText, nil
+}

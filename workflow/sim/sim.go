@@ -1,0 +1,595 @@
+package sim
+
+import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mhero-go/mhero/workflow/flow"
+)
+
+// Status is the state of a simulated session.
+type Status string
+
+// Session statuses, named as goflow names run statuses.
+const (
+	StatusActive      Status = "active" // running; only seen mid-step
+	StatusWaiting     Status = "waiting"
+	StatusCompleted   Status = "completed"
+	StatusExpired     Status = "expired"
+	StatusInterrupted Status = "interrupted"
+	StatusFailed      Status = "failed"
+)
+
+// maxStepsPerSprint is goflow's default limit on nodes visited between two
+// inputs; going past it fails the run (usually a loop).
+const maxStepsPerSprint = 100
+
+// Message is a message the flow sent to the contact.
+type Message struct {
+	Text         string   `json:"text"`
+	Attachments  []string `json:"attachments,omitempty"`
+	QuickReplies []string `json:"quick_replies,omitempty"`
+	// Language is the language of the translation used: the flow's
+	// language when untranslated.
+	Language   string `json:"language"`
+	NodeUUID   string `json:"node_uuid"`
+	ActionUUID string `json:"action_uuid"`
+}
+
+// Result is a run result: the answer to a question or a set_run_result.
+type Result struct {
+	Name string `json:"name"`
+	// Key is the snakified name, as in @results.key.
+	Key string `json:"key"`
+	// Value is the matched part of the input (e.g. "25" for a number test),
+	// the whole input for the default category, or the time of a timeout.
+	Value    string `json:"value"`
+	Category string `json:"category"`
+	// CategoryLocalized is the category's name in the contact's language,
+	// empty when untranslated.
+	CategoryLocalized string `json:"category_localized,omitempty"`
+	// Input is the text tested (the operand), empty for set_run_result and timeouts.
+	Input     string    `json:"input"`
+	NodeUUID  string    `json:"node_uuid"`
+	CreatedOn time.Time `json:"created_on"`
+}
+
+// Event records something the flow did besides messaging the contact and
+// saving results: contact changes, broadcasts, labels, and errors goflow
+// would log (a template that failed to evaluate, a missing group...).
+type Event struct {
+	// Type is goflow's event type, e.g. "contact_field_changed",
+	// "contact_groups_changed", "broadcast_created", "error", "failure".
+	Type     string `json:"type"`
+	NodeUUID string `json:"node_uuid,omitempty"`
+	// Detail says what happened, e.g. "district = Bo" or the error text.
+	Detail string `json:"detail"`
+}
+
+// Outcome is a plain snapshot of a simulated session, easy to compare with
+// another engine's or to print as JSON.
+type Outcome struct {
+	Status   Status            `json:"status"`
+	Messages []Message         `json:"messages"`
+	Results  map[string]Result `json:"results"`
+	// Path lists the UUIDs of the nodes visited, in order, across subflows.
+	Path    []string `json:"path"`
+	Contact Contact  `json:"contact"`
+	Events  []Event  `json:"events,omitempty"`
+	// Failure says why the session failed.
+	Failure string `json:"failure,omitempty"`
+}
+
+// Sim runs one contact through a flow offline. It is not safe for
+// concurrent use.
+type Sim struct {
+	opts   options
+	flows  map[string]*flow.Flow
+	main   *flow.Flow
+	fields map[string]flow.Field // declared fields; nil means any field is a text field
+	groups []flow.Group          // declared groups; nil means any referenced group exists
+	funcs  map[string]*function
+	random func() float64
+
+	contact  Contact
+	status   Status
+	runs     []*run
+	waiting  *run
+	input    *inputMsg
+	messages []Message
+	events   []Event
+	path     []string
+	failure  string
+	err      error // an unsupported feature stops the simulation
+	started  time.Time
+	uuids    int
+}
+
+type run struct {
+	uuid     string
+	flow     *flow.Flow
+	parent   *run
+	child    *run
+	results  map[string]*Result
+	path     []string
+	status   Status
+	node     *flow.Node // the node being visited or waited at
+	terminal bool
+	created  time.Time
+}
+
+type inputMsg struct {
+	uuid    string
+	text    string
+	created time.Time
+}
+
+// New makes a simulator for an export's flow: the first one, or the one
+// chosen with WithFlow. The export's fields and groups are the assets the
+// flow sees, and its other flows can be entered as subflows.
+func New(e *flow.Export, opts ...Option) (*Sim, error) {
+	if e == nil || len(e.Flows) == 0 {
+		return nil, errors.New("sim: the export has no flow")
+	}
+	s, err := newSim(opts)
+	if err != nil {
+		return nil, err
+	}
+	for i := range e.Flows {
+		s.flows[e.Flows[i].UUID] = &e.Flows[i]
+	}
+	s.main = &e.Flows[0]
+	if s.opts.flow != "" {
+		s.main = nil
+		for i := range e.Flows {
+			if e.Flows[i].UUID == s.opts.flow || e.Flows[i].Name == s.opts.flow {
+				s.main = &e.Flows[i]
+				break
+			}
+		}
+		if s.main == nil {
+			return nil, fmt.Errorf("sim: the export has no flow %q", s.opts.flow)
+		}
+	}
+	if e.Fields != nil {
+		s.fields = make(map[string]flow.Field, len(e.Fields))
+		for _, f := range e.Fields {
+			s.fields[f.Key] = f
+		}
+	}
+	if e.Groups != nil {
+		s.groups = e.Groups
+	}
+	return s, nil
+}
+
+// NewFlow makes a simulator for a single flow definition. Every field it
+// sets is taken as a text field and every group it references as existing.
+func NewFlow(f *flow.Flow, opts ...Option) (*Sim, error) {
+	if f == nil {
+		return nil, errors.New("sim: no flow")
+	}
+	s, err := newSim(opts)
+	if err != nil {
+		return nil, err
+	}
+	if s.opts.flow != "" && s.opts.flow != f.UUID && s.opts.flow != f.Name {
+		return nil, fmt.Errorf("sim: the flow is not %q", s.opts.flow)
+	}
+	s.flows[f.UUID] = f
+	s.main = f
+	return s, nil
+}
+
+func newSim(opts []Option) (*Sim, error) {
+	o := defaultOptions()
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, fmt.Errorf("sim: %w", err)
+		}
+	}
+	s := &Sim{opts: o, flows: map[string]*flow.Flow{}, funcs: newFunctions(), status: StatusActive}
+	s.random = o.random
+	if s.random == nil {
+		s.random = rand.New(rand.NewPCG(1, 2)).Float64
+	}
+	s.contact = o.contact.clone()
+	return s, nil
+}
+
+// Start runs the flow from its first node until it waits for a reply or
+// ends. It returns an *UnsupportedError when the flow reaches something
+// the simulator can't run.
+func (s *Sim) Start() error {
+	if s.started != (time.Time{}) {
+		return errors.New("sim: already started")
+	}
+	s.started = s.now()
+	r := s.newRun(s.main, nil)
+	return s.continueFrom(r, firstNode(s.main))
+}
+
+// Resume delivers the contact's reply to the waiting flow and runs on until
+// the next wait or the end.
+func (s *Sim) Resume(text string) error {
+	r, err := s.waitingRun()
+	if err != nil {
+		return err
+	}
+	s.input = &inputMsg{uuid: s.newUUID(), text: text, created: s.now()}
+	s.status, r.status = StatusActive, StatusActive
+	exit, err := s.route(r, r.node, false)
+	if err != nil {
+		return s.stop(err)
+	}
+	return s.continueAfter(r, exit)
+}
+
+// Timeout tells the waiting flow that no reply came in time: it takes the
+// wait's timeout category ("No Response").
+func (s *Sim) Timeout() error {
+	r, err := s.waitingRun()
+	if err != nil {
+		return err
+	}
+	if w := r.node.Router.Wait; w.Timeout == nil {
+		return fmt.Errorf("sim: the wait on node %s has no timeout", r.node.UUID)
+	}
+	s.status, r.status = StatusActive, StatusActive
+	exit, err := s.route(r, r.node, true)
+	if err != nil {
+		return s.stop(err)
+	}
+	return s.continueAfter(r, exit)
+}
+
+// Expire ends a waiting session as if its runs had expired.
+func (s *Sim) Expire() error { return s.end(StatusExpired) }
+
+// Interrupt ends a waiting session as if another flow had interrupted it.
+func (s *Sim) Interrupt() error { return s.end(StatusInterrupted) }
+
+func (s *Sim) end(status Status) error {
+	if _, err := s.waitingRun(); err != nil {
+		return err
+	}
+	for _, r := range s.runs {
+		if r.status == StatusActive || r.status == StatusWaiting {
+			r.status = status
+		}
+	}
+	s.status, s.waiting = status, nil
+	return nil
+}
+
+// Status returns the session's status.
+func (s *Sim) Status() Status { return s.status }
+
+// Messages returns the messages sent to the contact so far.
+func (s *Sim) Messages() []Message { return slices.Clone(s.messages) }
+
+// Path returns the UUIDs of the nodes visited so far.
+func (s *Sim) Path() []string { return slices.Clone(s.path) }
+
+// Contact returns the contact as the flow has changed it.
+func (s *Sim) Contact() Contact { return s.contact.clone() }
+
+// Results returns the main run's results in the order they were first saved.
+func (s *Sim) Results() []Result {
+	if len(s.runs) == 0 {
+		return nil
+	}
+	out := make([]Result, 0, len(s.runs[0].results))
+	for _, r := range s.runs[0].results {
+		out = append(out, *r)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedOn.Before(out[j].CreatedOn) || (out[i].CreatedOn.Equal(out[j].CreatedOn) && out[i].Key < out[j].Key) })
+	return out
+}
+
+// Outcome returns a snapshot of the session.
+func (s *Sim) Outcome() Outcome {
+	out := Outcome{
+		Status:   s.status,
+		Messages: s.Messages(),
+		Results:  map[string]Result{},
+		Path:     s.Path(),
+		Contact:  s.Contact(),
+		Events:   slices.Clone(s.events),
+		Failure:  s.failure,
+	}
+	if out.Messages == nil {
+		out.Messages = []Message{}
+	}
+	if out.Path == nil {
+		out.Path = []string{}
+	}
+	if len(s.runs) > 0 {
+		for k, r := range s.runs[0].results {
+			out.Results[k] = *r
+		}
+	}
+	return out
+}
+
+func (s *Sim) waitingRun() (*run, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	if s.status != StatusWaiting || s.waiting == nil {
+		return nil, fmt.Errorf("sim: the session is %s, not waiting", s.status)
+	}
+	return s.waiting, nil
+}
+
+// stop records an error that ends the simulation.
+func (s *Sim) stop(err error) error {
+	s.err = err
+	return err
+}
+
+func (s *Sim) now() time.Time { return s.opts.clock() }
+
+// newUUID returns a deterministic version 4 UUID, unique within the session.
+func (s *Sim) newUUID() string {
+	s.uuids++
+	sum := sha256.Sum256([]byte(s.main.UUID + "/" + strconv.Itoa(s.uuids)))
+	sum[6] = sum[6]&0x0f | 0x40
+	sum[8] = sum[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", sum[0:4], sum[4:6], sum[6:8], sum[8:10], sum[10:16])
+}
+
+func (s *Sim) newRun(f *flow.Flow, parent *run) *run {
+	r := &run{uuid: s.newUUID(), flow: f, parent: parent, results: map[string]*Result{}, status: StatusActive, created: s.now()}
+	if parent != nil {
+		parent.child = r
+	}
+	s.runs = append(s.runs, r)
+	return r
+}
+
+func firstNode(f *flow.Flow) string {
+	if len(f.Nodes) == 0 {
+		return ""
+	}
+	return f.Nodes[0].UUID
+}
+
+// continueAfter follows an exit picked on r's current node.
+func (s *Sim) continueAfter(r *run, exitUUID string) error {
+	return s.continueFrom(r, exitDestination(r.node, exitUUID))
+}
+
+func exitDestination(n *flow.Node, exitUUID string) string {
+	if n == nil {
+		return ""
+	}
+	for _, x := range n.Exits {
+		if x.UUID == exitUUID {
+			return x.DestinationUUID
+		}
+	}
+	return ""
+}
+
+// continueFrom runs r from the node dest until a wait or the end of the
+// session, following goflow's loop: subflows, parent resumption, the step
+// limit and failures.
+func (s *Sim) continueFrom(r *run, dest string) error {
+	steps := 0
+	for {
+		if dest == "" {
+			if r.status == StatusActive {
+				r.status = StatusCompleted
+			}
+			parent := r.parent
+			if parent != nil && parent.status == StatusActive {
+				child := r
+				r = parent
+				if child.status == StatusFailed {
+					s.failRun(r, fmt.Sprintf("child run for flow '%s' ended in error, ending execution", child.flow.UUID))
+					continue
+				}
+				exit, err := s.route(r, r.node, false)
+				if err != nil {
+					return s.stop(err)
+				}
+				dest = exitDestination(r.node, exit)
+				continue
+			}
+			if r.status == StatusFailed || s.runs[0].status == StatusFailed {
+				s.status = StatusFailed
+			} else {
+				s.status = StatusCompleted
+			}
+			s.waiting = nil
+			return nil
+		}
+		steps++
+		if steps > maxStepsPerSprint {
+			s.failRun(r, fmt.Sprintf("reached maximum number of steps per sprint (%d)", maxStepsPerSprint))
+			dest = ""
+			continue
+		}
+		node := r.flow.Node(dest)
+		if node == nil {
+			return s.stop(fmt.Errorf("sim: unable to find destination node %s in flow %s", dest, r.flow.UUID))
+		}
+		r.node = node
+		r.path = append(r.path, node.UUID)
+		s.path = append(s.path, node.UUID)
+
+		child, err := s.executeActions(r, node)
+		if err != nil {
+			return s.stop(err)
+		}
+		if r.status == StatusFailed {
+			dest = ""
+			continue
+		}
+		if child != nil {
+			r = child
+			dest = firstNode(child.flow)
+			continue
+		}
+		if node.Router != nil && node.Router.Wait != nil {
+			if node.Router.Wait.Type != flow.WaitMsg {
+				return s.stop(s.unsupported(r, node, fmt.Sprintf("a wait of type %q", node.Router.Wait.Type)))
+			}
+			r.status, s.status, s.waiting = StatusWaiting, StatusWaiting, r
+			return nil
+		}
+		exit, err := s.route(r, node, false)
+		if err != nil {
+			return s.stop(err)
+		}
+		if r.status == StatusFailed {
+			dest = ""
+			continue
+		}
+		dest = exitDestination(node, exit)
+	}
+}
+
+func (s *Sim) failRun(r *run, reason string) {
+	r.status = StatusFailed
+	if s.failure == "" {
+		s.failure = reason
+	}
+	nodeUUID := ""
+	if r.node != nil {
+		nodeUUID = r.node.UUID
+	}
+	s.events = append(s.events, Event{Type: "failure", NodeUUID: nodeUUID, Detail: reason})
+}
+
+func (s *Sim) logError(n *flow.Node, detail string) {
+	s.events = append(s.events, Event{Type: "error", NodeUUID: n.UUID, Detail: detail})
+}
+
+// ---- localization ----
+
+// languages returns the languages to look for translations in, in order,
+// as goflow does: the contact's language if allowed, the environment's
+// default language, then the flow's own.
+func (s *Sim) languages(f *flow.Flow) []string {
+	allowed := s.allowedLanguages(f)
+	var langs []string
+	if c := s.contact.Language; c != "" && slices.Contains(allowed, c) {
+		langs = append(langs, c)
+	}
+	if len(allowed) > 0 && (len(langs) == 0 || allowed[0] != langs[0]) {
+		langs = append(langs, allowed[0])
+	}
+	return append(langs, f.Language)
+}
+
+func (s *Sim) allowedLanguages(f *flow.Flow) []string {
+	if s.opts.env.AllowedLanguages != nil {
+		return s.opts.env.AllowedLanguages
+	}
+	langs := []string{f.Language}
+	extra := make([]string, 0, len(f.Localization))
+	for l := range f.Localization {
+		if l != f.Language {
+			extra = append(extra, l)
+		}
+	}
+	slices.Sort(extra)
+	return append(langs, extra...)
+}
+
+// localize returns the translation of an item's property for the contact,
+// or native, and the language used.
+func (s *Sim) localize(f *flow.Flow, uuid, property string, native []string) ([]string, string) {
+	for _, lang := range s.languages(f) {
+		if lang == f.Language {
+			return native, lang
+		}
+		if t, ok := f.Localization.Translation(lang, uuid, property); ok {
+			return t, lang
+		}
+	}
+	return native, f.Language
+}
+
+// ---- evaluation ----
+
+// newEnv returns an evaluation environment for run r at node n.
+func (s *Sim) newEnv(r *run, n *flow.Node) *env {
+	e := &env{
+		now:        s.now(),
+		tz:         s.opts.env.Timezone,
+		dateFormat: s.opts.env.DateFormat,
+		timeFormat: s.opts.env.TimeFormat,
+		country:    s.opts.env.DefaultCountry,
+		functions:  s.funcs,
+	}
+	if tz := s.contact.Timezone; tz != "" {
+		if loc, err := time.LoadLocation(tz); err == nil {
+			e.tz = loc
+		}
+	}
+	e.ctx = s.context(r, n, e)
+	return e
+}
+
+// template evaluates a template for an action or router of node n.
+func (s *Sim) template(r *run, n *flow.Node, tpl string) (string, bool, error) {
+	e := s.newEnv(r, n)
+	out, failed := e.evaluateTemplate(tpl)
+	if e.unsupported != "" {
+		return "", false, s.unsupported(r, n, e.unsupported)
+	}
+	if failed {
+		s.logError(n, fmt.Sprintf("error evaluating %q", tpl))
+	}
+	return out, failed, nil
+}
+
+// ---- errors ----
+
+// UnsupportedError reports a flow feature the simulator can't run: an
+// action, router, wait, case test, function or context value. It names
+// the node so the flow's author can find it in the editor.
+type UnsupportedError struct {
+	FlowName string
+	NodeUUID string
+	// Label describes the node as the editor shows it: its _ui type and
+	// result name, when the flow has them.
+	Label string
+	// Feature is what isn't supported, e.g. `action "call_webhook"`.
+	Feature string
+}
+
+func (e *UnsupportedError) Error() string {
+	label := ""
+	if e.Label != "" {
+		label = " (" + e.Label + ")"
+	}
+	return fmt.Sprintf("sim: flow %q, node %s%s: %s is not supported by the simulator", e.FlowName, e.NodeUUID, label, e.Feature)
+}
+
+func (s *Sim) unsupported(r *run, n *flow.Node, feature string) error {
+	return &UnsupportedError{FlowName: r.flow.Name, NodeUUID: n.UUID, Label: nodeLabel(r.flow, n), Feature: feature}
+}
+
+func nodeLabel(f *flow.Flow, n *flow.Node) string {
+	var parts []string
+	if f.UI != nil {
+		if ui, ok := f.UI.Nodes[n.UUID]; ok && ui.Type != "" {
+			parts = append(parts, ui.Type)
+		}
+	}
+	if n.Router != nil && n.Router.ResultName != "" {
+		parts = append(parts, fmt.Sprintf("result %q", n.Router.ResultName))
+	}
+	return strings.Join(parts, ", ")
+}
