@@ -246,4 +246,3 @@ func (s *Sim) relatedRunContext(r *run, contact *object, fields value) value {
 		"status":  string(r.status),
 	})
 }
-

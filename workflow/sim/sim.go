@@ -290,7 +290,9 @@ func (s *Sim) Results() []Result {
 	for _, r := range s.runs[0].results {
 		out = append(out, *r)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedOn.Before(out[j].CreatedOn) || (out[i].CreatedOn.Equal(out[j].CreatedOn) && out[i].Key < out[j].Key) })
+	sort.SliceStable(out, func(i, j int) bool {
+		return out[i].CreatedOn.Before(out[j].CreatedOn) || (out[i].CreatedOn.Equal(out[j].CreatedOn) && out[i].Key < out[j].Key)
+	})
 	return out
 }
 

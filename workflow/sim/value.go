@@ -55,7 +55,7 @@ func (n number) rat() *big.Rat {
 }
 
 func (n number) cmp(o number) int { return n.rat().Cmp(o.rat()) }
-func (n number) isZero() bool    { return n.rat().Sign() == 0 }
+func (n number) isZero() bool     { return n.rat().Sign() == 0 }
 
 func (n number) add(o number) number { return number{new(big.Rat).Add(n.rat(), o.rat())} }
 func (n number) sub(o number) number { return number{new(big.Rat).Sub(n.rat(), o.rat())} }
