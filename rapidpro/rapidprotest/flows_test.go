@@ -296,16 +296,16 @@ func TestConcurrentUse(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range 20 {
+			for i := range 8 {
 				urn := fmt.Sprintf("tel:+2317770%d%04d", w, i)
 				call(t, srv, "POST", "flow_starts.json", object{"flow": surveyUUID, "urns": []string{urn}})
 				_ = srv.Receive(context.Background(), urn, "no")
-				call(t, srv, "GET", "runs.json", nil)
+				getPage(t, srv, "runs.json?paths=false")
 			}
 		}()
 	}
 	wg.Wait()
-	if c := srv.Counts(); c.FlowStarts != 80 || c.Runs != 80 {
+	if c := srv.Counts(); c.FlowStarts != 32 || c.Runs != 32 {
 		t.Errorf("counts %+v", c)
 	}
 }
