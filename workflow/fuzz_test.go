@@ -1,0 +1,53 @@
+package workflow
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzParse checks that Parse never panics, that every problem it reports
+// is positioned in the file, and that whatever it accepts compiles.
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.yaml")
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	for _, s := range []string{
+		"",
+		"- a list",
+		head + okQuestion,
+		head + "questions:\n  - {result: a, ask: hi, type: yes_no}\n  - {result: b, ask: ho, type: number, when: \"a in [yes, 'No Response'] or (a != no and a == yes)\"}\n  - {result: c, ask: x, type: text, when: b >= 3.5}\n",
+		head + "translations: [fra]\nintro: {eng: a, fra: b, fra: c}\n" + okQuestion,
+		head + "questions:\n  - &q {result: a, ask: hi, type: text}\n  - *q\n",
+		head + "questions:\n  - result: a\n    ask: hi\n    type: choice\n    choices:\n      - {category: A, match: {eng: [x, y z]}, closing: bye}\n    responses: {A: ok, Other: hmm}\n",
+		head + "expire_after: 1d12h\nquestions:\n  - {result: a, ask: hi, type: number, min: -1e3, max: 0x10, timeout: 90s}\n",
+		"workflow: [\n",
+		"? [a]\n: b\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		w, err := Parse("fuzz.yaml", data)
+		if err != nil {
+			var ds Diagnostics
+			if !errors.As(err, &ds) || !ds.HasErrors() {
+				t.Fatalf("error %T without diagnostics: %v", err, err)
+			}
+			for _, d := range ds {
+				if !d.Pos.IsValid() || d.Pos.File != "fuzz.yaml" || d.Pos.Column < 1 {
+					t.Fatalf("diagnostic not positioned in the file: %#v", d)
+				}
+			}
+			return
+		}
+		if _, err := Compile(w); err != nil {
+			t.Fatalf("a workflow Parse accepted does not compile: %v", err)
+		}
+	})
+}
