@@ -72,6 +72,12 @@ func PhoneURN(number, defaultCountry string) (string, error) {
 		return "", &PhoneError{Masked: masked, Reason: reason}
 	}
 	country := phonenumbers.GetRegionCodeForNumber(num)
+	if country == "" || country == "ZZ" {
+		country = phonenumbers.GetRegionCodeForCountryCode(int(num.GetCountryCode()))
+	}
+	if country == "ZZ" {
+		country = ""
+	}
 	if !phonenumbers.IsValidNumber(num) {
 		reason := "not a valid number"
 		if country != "" {
