@@ -382,16 +382,26 @@ type generator struct {
 	emit  func(Resource) error
 	truth *Truth
 	err   error
+	buf   []byte
 }
+
+// appender is a generated shape with a hand-written encoder.
+type appender interface{ appendJSON([]byte) []byte }
 
 func (g *generator) out(typ, id string, at time.Time, v any, refs []ref) {
 	if g.err != nil {
 		return
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		g.err = err
-		return
+	var b []byte
+	if a, ok := v.(appender); ok {
+		g.buf = a.appendJSON(g.buf[:0])
+		b = append(make([]byte, 0, len(g.buf)), g.buf...)
+	} else {
+		var err error
+		if b, err = json.Marshal(v); err != nil {
+			g.err = err
+			return
+		}
 	}
 	if at.After(g.truth.Newest) {
 		g.truth.Newest = at
@@ -737,7 +747,7 @@ func (g *generator) workers(facilities []*place) {
 		} else {
 			t.Inactive = append(t.Inactive, id)
 		}
-		g.out("Practitioner", id, at, p, nil)
+		g.out("Practitioner", id, at, &p, nil)
 		g.roles(id, at, active, home, pickFacility)
 		if g.err != nil {
 			return
@@ -783,7 +793,7 @@ func (g *generator) roles(pid string, at time.Time, active bool, home *place, pi
 			period.End = date(g.w.Newest.AddDate(0, -1-r.IntN(24), 0))
 		}
 		id := fmt.Sprintf("PR%s-%d", pid[1:], k)
-		g.out("PractitionerRole", id, at, jRole{
+		g.out("PractitionerRole", id, at, &jRole{
 			ResourceType: "PractitionerRole", ID: id, Meta: meta(at, profileRole),
 			Extension: []jExt{{URL: extEmploymentStatus, ValueCoding: &jCoding{System: systemEmploymentState, Code: status.code, Display: status.display}}},
 			Active:    current, Period: period,
