@@ -1,0 +1,164 @@
+package workflow_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/mhero-go/mhero/workflow"
+	"github.com/mhero-go/mhero/workflow/flow"
+	"github.com/mhero-go/mhero/workflow/sim"
+)
+
+// conversation is a scripted exchange with a compiled workflow: replies
+// ("/timeout" lets the question time out), and what goflow v0.197.7 did
+// with the same export and steps (recorded with internal/goflowcheck in
+// the same environment: Africa/Monrovia, DD-MM-YYYY, LR, 2026-01-05 09:00 UTC).
+type conversation struct {
+	name     string
+	language string
+	steps    []string
+	messages []string
+	results  map[string]string // key → "value (category)"
+	status   sim.Status
+}
+
+const (
+	malariaIntro = "Hello Ann, the Ministry of Health needs 1 minute of your time."
+	malariaAsk   = "Do you have ACTs in stock? Reply YES or NO"
+	malariaRetry = "Please reply YES or NO"
+	malariaWhy   = "Why? 1 Not delivered 2 Expired 3 Other"
+	malariaThank = "Thank you. The MOH will follow up."
+	clinicHello  = "Hello Ann of Redemption, 4 questions from the MOH."
+	clinicOpen   = "Is the clinic open today? YES or NO"
+	clinicStaff  = "How many staff are present?"
+	clinicWhy    = "Why is it closed? 1 Strike 2 Flood 3 Other"
+	clinicSupply = "When is the next supply visit?"
+	clinicPhone  = "Which number can the district call?"
+	clinicAny    = "Any comment?"
+	clinicThanks = "Thank you."
+	timedOut     = "2026-01-05T09:00:00.000000Z"
+)
+
+func TestCompiledWorkflowsRunInTheSimulator(t *testing.T) {
+	tests := map[string][]conversation{
+		"testdata/malaria_stock.yaml": {
+			{name: "yes then a number", steps: []string{"yes", "12"},
+				messages: []string{malariaIntro, malariaAsk, "How many weeks of stock remain?", malariaThank},
+				results:  map[string]string{"act_in_stock": "yes (Yes)", "weeks_left": "12 (Has Number)"}, status: sim.StatusCompleted},
+			{name: "a retry, French no, a phrase", steps: []string{"maybe", "Non", "it was not delivered"},
+				messages: []string{malariaIntro, malariaAsk, malariaRetry, malariaWhy, malariaThank},
+				results:  map[string]string{"act_in_stock": "Non (No)", "reason": "not delivered (Not delivered)"}, status: sim.StatusCompleted},
+			{name: "no response", steps: []string{"/timeout"},
+				messages: []string{malariaIntro, malariaAsk, malariaThank},
+				results:  map[string]string{"act_in_stock": timedOut + " (No Response)"}, status: sim.StatusCompleted},
+			{name: "retries run out", steps: []string{"x", "x", "x"},
+				messages: []string{malariaIntro, malariaAsk, malariaRetry, malariaRetry, malariaThank},
+				results:  map[string]string{"act_in_stock": "x (Other)"}, status: sim.StatusCompleted},
+			{name: "no then a number choice", steps: []string{"no", "2"},
+				messages: []string{malariaIntro, malariaAsk, malariaWhy, malariaThank},
+				results:  map[string]string{"act_in_stock": "no (No)", "reason": "2 (Expired)"}, status: sim.StatusCompleted},
+		},
+		"testdata/clinic_survey.yaml": {
+			{name: "open with few staff", steps: []string{"yes", "2", "tomorrow 12-01-2026", "0770123456", "fine"},
+				messages: []string{clinicHello, clinicOpen, clinicStaff, clinicSupply, clinicPhone, clinicAny, clinicThanks},
+				results: map[string]string{"open_today": "yes (Yes)", "staff_present": "2 (Has Number)", "next_supply": "2026-01-12T09:00:00.000000Z (Has Date)",
+					"contact_phone": "+231770123456 (Has Phone)", "comments": "fine (Has Text)"}, status: sim.StatusCompleted},
+			{name: "Swahili yes, many staff", steps: []string{"ndiyo", "25", "15-01-2026", "ok"},
+				messages: []string{clinicHello, clinicOpen, clinicStaff, clinicSupply, clinicAny, clinicThanks},
+				results: map[string]string{"open_today": "ndiyo (Yes)", "staff_present": "25 (Has Number)", "next_supply": "2026-01-15T09:00:00.000000Z (Has Date)",
+					"comments": "ok (Has Text)"}, status: sim.StatusCompleted},
+			{name: "enough staff skips the supply question", steps: []string{"ndiyo", "10", "ok"},
+				messages: []string{clinicHello, clinicOpen, clinicStaff, clinicAny, clinicThanks},
+				results:  map[string]string{"open_today": "ndiyo (Yes)", "staff_present": "10 (Has Number)", "comments": "ok (Has Text)"}, status: sim.StatusCompleted},
+			{name: "a French flood ends the survey", steps: []string{"non", "Inondation"},
+				messages: []string{clinicHello, clinicOpen, clinicWhy, "Stay safe. The district will send help."},
+				results:  map[string]string{"open_today": "non (No)", "closed_reason": "Inondation (Flood)"}, status: sim.StatusCompleted},
+			{name: "a phrase picks Flood", steps: []string{"hapana", "heavy rain today"},
+				messages: []string{clinicHello, clinicOpen, clinicWhy, "Stay safe. The district will send help."},
+				results:  map[string]string{"open_today": "hapana (No)", "closed_reason": "heavy rain (Flood)"}, status: sim.StatusCompleted},
+			{name: "a strike asks for the supply date", steps: []string{"no", "strike", "20-01-2026", "none"},
+				messages: []string{clinicHello, clinicOpen, clinicWhy, clinicSupply, clinicAny, clinicThanks},
+				results: map[string]string{"open_today": "no (No)", "closed_reason": "strike (Strike)", "next_supply": "2026-01-20T09:00:00.000000Z (Has Date)",
+					"comments": "none (Has Text)"}, status: sim.StatusCompleted},
+			{name: "no response gets a follow-up", steps: []string{"/timeout", "x"},
+				messages: []string{clinicHello, clinicOpen, "We will call you.", clinicAny, clinicThanks},
+				results:  map[string]string{"open_today": timedOut + " (No Response)", "comments": "x (Has Text)"}, status: sim.StatusCompleted},
+			{name: "Other after the retry still waits for the reason", steps: []string{"?", "??", "no comment"},
+				messages: []string{clinicHello, clinicOpen, "Please reply YES or NO", clinicWhy, clinicAny},
+				results:  map[string]string{"open_today": "?? (Other)", "closed_reason": "no comment (Other)"}, status: sim.StatusWaiting},
+			{name: "in French", language: "fra", steps: []string{"non", "Inondation"},
+				messages: []string{"Bonjour Ann de Redemption, 4 questions du MS.", "Le centre est-il ouvert ? OUI ou NON", "Pourquoi fermé ? 1 Grève 2 Inondation 3 Autre", "Restez prudents. Le district enverra de l'aide."},
+				results:  map[string]string{"open_today": "non (No)", "closed_reason": "Inondation (Flood)"}, status: sim.StatusCompleted},
+		},
+	}
+	monrovia, err := time.LoadLocation("Africa/Monrovia")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, time.January, 5, 9, 0, 0, 0, time.UTC)
+	for file, convs := range tests {
+		w, err := workflow.ParseFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		compiled, err := workflow.Compile(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := workflow.WriteExport(&buf, compiled); err != nil {
+			t.Fatal(err)
+		}
+		// Run what RapidPro would import: the JSON, read back.
+		export, err := flow.ParseExport(buf.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range convs {
+			t.Run(file+"/"+c.name, func(t *testing.T) {
+				s, err := sim.New(export,
+					sim.WithContact(sim.Contact{Name: "Ann", URN: "tel:+231770000001", Language: c.language,
+						Fields: map[string]string{"facility": "Redemption"}}),
+					sim.WithClock(func() time.Time { return now }),
+					sim.WithEnvironment(sim.Environment{Timezone: monrovia, DateFormat: "DD-MM-YYYY", DefaultCountry: "LR"}))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := s.Start(); err != nil {
+					t.Fatal(err)
+				}
+				for _, step := range c.steps {
+					if step == "/timeout" {
+						err = s.Timeout()
+					} else {
+						err = s.Resume(step)
+					}
+					if err != nil {
+						t.Fatalf("step %q: %v", step, err)
+					}
+				}
+				out := s.Outcome()
+				var got []string
+				for _, m := range out.Messages {
+					got = append(got, m.Text)
+				}
+				if diff := cmp.Diff(c.messages, got); diff != "" {
+					t.Errorf("messages (-goflow +sim):\n%s", diff)
+				}
+				results := map[string]string{}
+				for key, r := range out.Results {
+					results[key] = r.Value + " (" + r.Category + ")"
+				}
+				if diff := cmp.Diff(c.results, results); diff != "" {
+					t.Errorf("results (-goflow +sim):\n%s", diff)
+				}
+				if out.Status != c.status {
+					t.Errorf("status %s, want %s (failure: %s)", out.Status, c.status, strings.TrimSpace(out.Failure))
+				}
+			})
+		}
+	}
+}
