@@ -376,3 +376,28 @@ func ExampleUUID() {
 	fmt.Println(UUID("malaria-stock", "flow"))
 	// Output: 2d7ab7f2-7dee-4ba6-b763-c6a208f150b9
 }
+
+// The example workflows of examples/workflows (real MOH use cases) must
+// stay free of problems and compile to well-formed exports.
+func TestExampleWorkflowsCompile(t *testing.T) {
+	files, _ := filepath.Glob("../examples/workflows/*.yaml")
+	if len(files) == 0 {
+		t.Skip("no example workflows")
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			w, err := ParseFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ds := w.Validate(); len(ds) > 0 {
+				t.Errorf("warnings:\n%v", ds)
+			}
+			e, err := Compile(w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkExport(t, e)
+		})
+	}
+}

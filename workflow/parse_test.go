@@ -158,6 +158,8 @@ func TestParseDiagnostics(t *testing.T) {
 			"5:51", "questions[0].max_retries", "needs a retry message", false},
 		{"response for an unknown category", head + "questions:\n  - result: a\n    ask: hi\n    type: yes_no\n    responses:\n      Maybe: ok\n",
 			"9:7", "questions[0].responses[0]", `a has no category "Maybe"`, false},
+		{"a result used before it is asked", head + "questions:\n  - {result: a, ask: \"You said @results.b?\", type: text}\n  - {result: b, ask: ho, type: text}\n",
+			"5:22", "questions[0].ask", "@results.b is not the result of an earlier question", true},
 		{"timeout after expiry", head + "expire_after: 1h\nquestions:\n  - {result: a, ask: hi, type: text, timeout: 2h}\n",
 			"6:47", "questions[0].timeout", "the run expires (expire_after 1h0m0s) before this timeout", true},
 	}

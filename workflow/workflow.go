@@ -1,17 +1,3 @@
-// Package workflow is the mHero workflow DSL: a short YAML file (or a Go
-// builder) describing the questions a Data Manager wants to ask health
-// workers by SMS, its validation with precise positioned messages, and its
-// compiler to a RapidPro flow export that RapidPro imports and its engine
-// (goflow) runs.
-//
-// A workflow is read with [Parse] or [ParseFile], or built with [New]; both
-// give the same [Workflow] and validate it the same way. [Compile] turns it
-// into a [flow.Export], and [WriteExport] writes that as JSON. Compiling is
-// deterministic: every UUID is derived from the workflow key and the place
-// of the node, so a recompiled export re-imports as an update of the same
-// flow.
-//
-// Nothing in this package touches the network.
 package workflow
 
 import (
