@@ -285,8 +285,9 @@ func (s *Server) includesFor(q *query, page []*version) []*version {
 					continue
 				}
 				m := decode(v.raw)
-				for name, d := range searchParams[v.res.typ] {
-					if d.kind != kindReference || (inc.param != "*" && inc.param != name) {
+				for _, name := range refParams(v.res.typ) {
+					d := searchParams[v.res.typ][name]
+					if inc.param != "*" && inc.param != name {
 						continue
 					}
 					for _, r := range d.refs(m) {

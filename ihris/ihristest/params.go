@@ -1,6 +1,7 @@
 package ihristest
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -420,6 +421,23 @@ func refsAt(keys ...string) func(map[string]any) []string {
 		return out
 	}
 }
+
+// refParams returns the names of typ's reference parameters, sorted so
+// that includes come out in a stable order.
+func refParams(typ string) []string { return refParamNames[typ] }
+
+var refParamNames = func() map[string][]string {
+	out := map[string][]string{}
+	for typ, params := range searchParams {
+		for name, d := range params {
+			if d.kind == kindReference {
+				out[typ] = append(out[typ], name)
+			}
+		}
+		slices.Sort(out[typ])
+	}
+	return out
+}()
 
 // indexRefs extracts the references of typ's reference parameters, in the
 // "Type/id" form the reverse index uses. base is the server's own base URL,

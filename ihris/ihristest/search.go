@@ -86,6 +86,9 @@ func (s *Server) parseQuery(typ string, vals url.Values) (*query, error) {
 			}
 		}
 	}
+	if q.count == 0 { // _count=0 asks for the total only
+		q.summaryOnly, q.total = true, true
+	}
 	// Map iteration order is random; keep criteria stable for logs.
 	slices.SortFunc(q.criteria, func(a, b criterion) int { return strings.Compare(a.name, b.name) })
 	return q, nil
@@ -152,12 +155,7 @@ func (s *Server) parseParam(q *query, key, name, mod, v string) error {
 			return badf("unsupported _summary %q (count and false are supported)", v)
 		}
 	default:
-		first, _, _ := strings.Cut(name, ".")
-		def, ok := lookupParam(q.typ, first)
-		if !ok {
-			return badf("unknown search parameter %q for resource type %s", name, q.typ)
-		}
-		if err := checkModifier(def, mod, name != first); err != nil {
+		if err := checkChain(q.typ, name, mod); err != nil {
 			return err
 		}
 		q.criteria = append(q.criteria, criterion{name: name, modifier: mod, values: splitValues(v)})
@@ -165,12 +163,40 @@ func (s *Server) parseParam(q *query, key, name, mod, v string) error {
 	return nil
 }
 
-func checkModifier(def paramDef, mod string, chained bool) error {
+// chainTargets names the resource type a chained reference parameter
+// leads to, to check the rest of the chain when the query is parsed.
+var chainTargets = map[string]string{
+	"practitioner": "Practitioner", "location": "Location", "partof": "Location",
+	"organization": "Organization", "based-on": "CommunicationRequest",
+}
+
+// checkChain checks the parameter at the end of a chain such as
+// "location.partof" and the modifier applied to it.
+func checkChain(typ, name, mod string) error {
+	for {
+		first, rest, chained := strings.Cut(name, ".")
+		def, ok := lookupParam(typ, first)
+		if !ok {
+			return badf("unknown search parameter %q for resource type %s", first, typ)
+		}
+		if !chained {
+			return checkModifier(def, mod)
+		}
+		if def.kind != kindReference {
+			return badf("%s is not a reference parameter and cannot be chained", first)
+		}
+		target, known := chainTargets[first]
+		if !known {
+			return nil // a reference to any type: checked when evaluated
+		}
+		typ, name = target, rest
+	}
+}
+
+func checkModifier(def paramDef, mod string) error {
 	switch {
 	case mod == "" || mod == "missing":
 		return nil
-	case chained:
-		return badf("modifier %q is not supported on a chain", mod)
 	case def.kind == kindString && (mod == "exact" || mod == "contains"):
 		return nil
 	case def.kind == kindToken && mod == "not":
@@ -280,11 +306,30 @@ func parseInstantRange(v string) (time.Time, time.Time, error) {
 	return time.Time{}, time.Time{}, badf("invalid date %q", v)
 }
 
-// matcher evaluates a query against stored resources, decoding each
-// resource at most once.
+// matcher evaluates a query against stored resources. Resources reached
+// through chains and partof:below (a few hundred facilities and districts
+// for 200,000 roles) are decoded once and cached, up to a bound.
 type matcher struct {
-	s *Server
-	q *query
+	s     *Server
+	q     *query
+	cache map[*version]map[string]any
+}
+
+// maxDecodeCache bounds the decoded resources a matcher keeps.
+const maxDecodeCache = 4096
+
+func (mt *matcher) decoded(v *version) map[string]any {
+	if m, ok := mt.cache[v]; ok {
+		return m
+	}
+	m := decode(v.raw)
+	if mt.cache == nil {
+		mt.cache = map[*version]map[string]any{}
+	}
+	if len(mt.cache) < maxDecodeCache {
+		mt.cache[v] = m
+	}
+	return m
 }
 
 func decode(raw []byte) map[string]any {
@@ -317,15 +362,16 @@ func (mt *matcher) match(v *version) bool {
 		return false
 	}
 	for _, c := range mt.q.criteria {
-		if !mt.s.evalCriterion(v.res.typ, m, c, 0) {
+		if !mt.eval(v.res.typ, m, c, 0) {
 			return false
 		}
 	}
 	return true
 }
 
-// evalCriterion reports whether resource m of typ satisfies c.
-func (s *Server) evalCriterion(typ string, m map[string]any, c criterion, depth int) bool {
+// eval reports whether resource m of typ satisfies c.
+func (mt *matcher) eval(typ string, m map[string]any, c criterion, depth int) bool {
+	s := mt.s
 	first, rest, chained := strings.Cut(c.name, ".")
 	def, ok := lookupParam(typ, first)
 	if !ok {
@@ -346,7 +392,7 @@ func (s *Server) evalCriterion(typ string, m map[string]any, c criterion, depth 
 			if tv == nil {
 				continue
 			}
-			if tm := decode(tv.raw); tm != nil && s.evalCriterion(ttyp, tm, sub, depth+1) {
+			if tm := mt.decoded(tv); tm != nil && mt.eval(ttyp, tm, sub, depth+1) {
 				return true
 			}
 		}
@@ -392,7 +438,7 @@ func (s *Server) evalCriterion(typ string, m map[string]any, c criterion, depth 
 			if slices.ContainsFunc(refs, func(r string) bool { return refMatch(r, want) }) {
 				return true
 			}
-			if c.modifier == "below" && s.below(refs, want, def) {
+			if c.modifier == "below" && mt.below(refs, want, def) {
 				return true
 			}
 		}
@@ -429,7 +475,8 @@ func refMatch(have, want string) bool {
 
 // below reports whether any of refs has want among its ancestors through
 // the same parameter (partof:below), walking up at most 16 levels.
-func (s *Server) below(refs []string, want string, def paramDef) bool {
+func (mt *matcher) below(refs []string, want string, def paramDef) bool {
+	s := mt.s
 	for _, r := range refs {
 		cur := r
 		for range 16 {
@@ -441,8 +488,7 @@ func (s *Server) below(refs []string, want string, def paramDef) bool {
 			if v == nil {
 				break
 			}
-			m := decode(v.raw)
-			parents := def.refs(m)
+			parents := def.refs(mt.decoded(v))
 			if len(parents) == 0 {
 				break
 			}

@@ -176,6 +176,31 @@ func TestServerCountsMatchTheTruth(t *testing.T) {
 		}
 		break
 	}
+	for region, want := range truth.ByRegion {
+		got := workers("PractitionerRole?active=true&practitioner.active=true&location.partof:below=Location/" + region + "&_count=200")
+		if got != want {
+			t.Errorf("region %s: %d workers, truth says %d", region, got, want)
+		}
+	}
+	for cadre, want := range truth.ByCadre {
+		if cadre != "nurse" {
+			continue
+		}
+		var jobs []string
+		cs := search(t, s, "CodeSystem?url=http://ihris.org/fhir/CodeSystem/ihris-job")
+		for _, c := range cs.Entry[0].Resource["concept"].([]any) {
+			for _, p := range c.(map[string]any)["property"].([]any) {
+				pm := p.(map[string]any)
+				if pm["code"] == "cadre" && pm["valueCoding"].(map[string]any)["code"] == cadre {
+					jobs = append(jobs, "http://ihris.org/fhir/CodeSystem/ihris-job|"+c.(map[string]any)["code"].(string))
+				}
+			}
+		}
+		got := workers("PractitionerRole?active=true&practitioner.active=true&role=" + strings.Join(jobs, ",") + "&_count=200")
+		if got != want {
+			t.Errorf("cadre %s (jobs %v): %d workers, truth says %d", cadre, jobs, got, want)
+		}
+	}
 }
 
 func BenchmarkGenerate200k(b *testing.B) {
