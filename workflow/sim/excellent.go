@@ -266,6 +266,10 @@ type parser struct {
 
 type parseError struct{ msg string }
 
+// anonFunction marks the parse error of an anonymous function, "(x) => ...",
+// which goflow supports and this simulator doesn't.
+const anonFunction = "(anonymous function)"
+
 func (p *parser) peek() lexeme { return p.toks[p.pos] }
 func (p *parser) next() lexeme {
 	t := p.toks[p.pos]
@@ -358,7 +362,7 @@ func (p *parser) primary() expr {
 	case lexOp:
 		if t.text == "(" {
 			if p.isAnonFunction() {
-				panic(parseError{"=>"})
+				panic(parseError{anonFunction})
 			}
 			p.next()
 			inner := p.binary(0)
@@ -587,6 +591,10 @@ func (b *binaryExpr) eval(e *env) value {
 	return errorf("unknown operator %s", b.op)
 }
 
+// maxNumberBits bounds the size of numbers built by exponents, which
+// goflow's decimals would not hold either.
+const maxNumberBits = 4096
+
 // power raises base to a whole exponent exactly; other exponents are
 // reported as unsupported by the caller's environment.
 func power(base, exp number) value {
@@ -598,6 +606,9 @@ func power(base, exp number) value {
 		return errorf("exponent out of range")
 	}
 	k := n.Int64()
+	if bits := base.rat().Num().BitLen() + base.rat().Denom().BitLen(); bits*abs(int(k)) > maxNumberBits {
+		return errorf("number too large")
+	}
 	out := numberFromInt(1)
 	for range abs(int(k)) {
 		out = out.mul(base)
@@ -616,6 +627,9 @@ func power(base, exp number) value {
 func (e *env) evaluateExpression(src string) value {
 	x, err := parseExpression(src)
 	if err != nil {
+		if strings.Contains(err.Error(), anonFunction) && e.unsupported == "" {
+			e.unsupported = "an anonymous function"
+		}
 		return xerror{err.Error()}
 	}
 	return x.eval(e)

@@ -264,10 +264,10 @@ func newFunctions() map[string]*function {
 	}
 	out := make(map[string]*function, len(fs)+len(unsupportedFunctions))
 	for name, f := range fs {
-		out[name] = &function{name: name, call: f}
+		out[name] = &function{name: name, fn: f}
 	}
 	for _, name := range unsupportedFunctions {
-		out[name] = &function{name: name, call: func(e *env, _ []value) value {
+		out[name] = &function{name: name, fn: func(e *env, _ []value) value {
 			if e.unsupported == "" {
 				e.unsupported = "the function " + name + "()"
 			}
@@ -643,6 +643,7 @@ func roundFunc(f func(n number, places int) number) callFunc {
 // roundAway rounds up (or down) unless the number is already round at
 // places, as goflow's round_up and round_down do.
 func roundAway(n number, places int, up bool) number {
+	places = min(max(places, -1000), 1000)
 	if n.round(places).cmp(n) == 0 {
 		return n
 	}
@@ -692,7 +693,7 @@ func formatNumberFunc(e *env, args []value) value {
 	if err != nil {
 		return *err
 	}
-	places := 2
+	places := -1
 	if len(args) >= 2 {
 		if places, err = toInteger(args[1]); err != nil {
 			return *err
@@ -708,7 +709,10 @@ func formatNumberFunc(e *env, args []value) value {
 		}
 		group = truthy(args[2])
 	}
-	s := n.round(places).rat().FloatString(places)
+	s := n.String()
+	if places >= 0 {
+		s = n.round(places).rat().FloatString(places)
+	}
 	intPart, frac, _ := strings.Cut(s, ".")
 	neg := strings.HasPrefix(intPart, "-")
 	intPart = strings.TrimPrefix(intPart, "-")

@@ -70,6 +70,12 @@ func (n number) div(o number) number {
 // round rounds half away from zero to places decimal places (negative
 // places round to tens, hundreds, ...).
 func (n number) round(places int) number {
+	switch {
+	case places > 1000: // beyond any place a number here has
+		return n
+	case places < -1000:
+		return numberFromInt(0)
+	}
 	scale := new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(abs(places))), nil))
 	x := new(big.Rat).Set(n.rat())
 	if places >= 0 {
@@ -215,7 +221,17 @@ func errorf(format string, args ...any) xerror { return xerror{fmt.Sprintf(forma
 // function is a callable value: a built-in function or a case test.
 type function struct {
 	name string
-	call func(e *env, args []value) value
+	fn   func(e *env, args []value) value
+}
+
+// call calls the function, wrapping an error it returns with its name as
+// goflow does.
+func (f *function) call(e *env, args []value) value {
+	v := f.fn(e, args)
+	if xe, ok := v.(xerror); ok {
+		return errorf("error calling %s(...): %s", f.name, xe.msg)
+	}
+	return v
 }
 
 // isoLayout is how goflow renders datetimes.
@@ -302,9 +318,9 @@ func describe(v value) string {
 	case nil:
 		return "null"
 	case string:
-		return fmt.Sprintf("text %q", v)
+		return strconv.Quote(v)
 	case number:
-		return "number " + v.String()
+		return v.String()
 	case bool:
 		if v {
 			return "true"

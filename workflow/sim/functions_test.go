@@ -1,0 +1,208 @@
+package sim
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestFunctions(t *testing.T) {
+	tests := map[string]string{
+		// text
+		`upper("hello")`:                          "HELLO",
+		`lower("HeLLo")`:                          "hello",
+		`title("hello wORLD o'neil")`:             "Hello World O'Neil",
+		`trim("  hi  ")`:                          "hi",
+		`trim("**hi**", "*")`:                     "hi",
+		`trim_left("  hi  ")`:                     "hi  ",
+		`trim_right("  hi  ")`:                    "  hi",
+		`word("bee cat dog", 0)`:                  "bee",
+		`word("bee.cat,dog", 1)`:                  "cat",
+		`word("bee.cat,dog", -1)`:                 "dog",
+		`word("bee.*cat,dog", 1, ".*=|")`:         "cat,dog",
+		`word_count("bee cat dog")`:               "3",
+		`word_count("O'Grady is here")`:           "3",
+		`word_slice("bee cat dog", 1)`:            "cat dog",
+		`word_slice("bee cat dog", 0, 2)`:         "bee cat",
+		`remove_first_word("foo bar baz")`:        "bar baz",
+		`field("a,b,c", 1, ",")`:                  "b",
+		`field("a  b   c", 2, " ")`:               "c",
+		`text_slice("hello", 1, 3)`:               "el",
+		`text_slice("hello", -3)`:                 "llo",
+		`text_length("ábc")`:                      "3",
+		`text_compare("abc", "abd")`:              "-1",
+		`repeat("*", 3)`:                          "***",
+		`replace("foo bar foo", "foo", "zap")`:    "zap bar zap",
+		`replace("foo bar foo", "foo", "zap", 1)`: "zap bar foo",
+		`url_encode("two & words")`:               "two%20%26%20words",
+		`clean("😃 Hello \nwo\tr\rld")`:            "😃 Hello world",
+		`text(3.50)`:                              "3.5",
+		// logic
+		`if(true, "yes", "no")`:            "yes",
+		`if(0, "yes", "no")`:               "no",
+		`if("false", "yes", "no")`:         "no",
+		`and(true, "x", 1)`:                "true",
+		`and(true, "")`:                    "false",
+		`or(false, "", 1)`:                 "true",
+		`default(fields.unset, "none")`:    "none",
+		`default(fields.district, "none")`: "Gasabo",
+		`default(fields.nope, "none")`:     "none",
+		`is_error(fields.nope)`:            "true",
+		`boolean("no")`:                    "true",
+		`count(contact.groups)`:            "2",
+		`join(array("a", 1, true), "|")`:   "a|1|true",
+		`contains(array("a", "b"), "b")`:   "true",
+		`sum(array(1, "2.5", 3))`:          "6.5",
+		`array(1, "x")`:                    "[1, x]",
+		`array(1, "x")[1]`:                 "x",
+		`contact.groups[0].name`:           "Testers",
+		`contact.groups[-1].name`:          "Males",
+		`contact["NAME"]`:                  "Ryan Lewis",
+		`contact.missing`:                  "",
+		`is_error(contact.missing)`:        "true",
+		`is_error(contact["missing"])`:     "false",
+		// numbers
+		`round(12.141)`:                   "12",
+		`round(12.5)`:                     "13",
+		`round(-12.5)`:                    "-13",
+		`round(12.141, 2)`:                "12.14",
+		`round(12345, -2)`:                "12300",
+		`round_up(12.141)`:                "13",
+		`round_up(12, 2)`:                 "12",
+		`round_down(12.9)`:                "12",
+		`abs(-5)`:                         "5",
+		`max(1, "7", 3)`:                  "7",
+		`min(1, -7, 3)`:                   "-7",
+		`mean(1, 2, 4)`:                   "2.3333333333333333",
+		`mod(5, 2)`:                       "1",
+		`mod(-5, 2)`:                      "-1",
+		`format_number(1234.5670)`:        "1,234.567",
+		`format_number(1234.5678, 2)`:     "1,234.57",
+		`format_number(1234.5, 0, false)`: "1235",
+		`number("  12.50 ")`:              "12.5",
+		// operators
+		`1 + 2 * 3`:                       "7",
+		`(1 + 2) * 3`:                     "9",
+		`2 ^ 3 ^ 2`:                       "64",
+		`-2 ^ 2`:                          "4",
+		`7 / 2`:                           "3.5",
+		`1 / 3`:                           "0.3333333333333333",
+		`2 / 3`:                           "0.6666666666666667",
+		`10 - 2 - 3`:                      "5",
+		`fields.age + 1`:                  "24",
+		`"a" & "b" & 1`:                   "ab1",
+		`1 & 2 = 2`:                       "1true",
+		`1 = "1"`:                         "true",
+		`"a" != "A"`:                      "true",
+		`3 >= 3`:                          "true",
+		`2 < 10`:                          "true",
+		`"2" < "10"`:                      "true",
+		`results.age.value > 18`:          "true",
+		`TRUE`:                            "true",
+		`Null`:                            "",
+		`"say \"hi\""`:                    `say "hi"`,
+		`"a\w+"`:                          `a\w+`,
+		`upper(contact.first_name) & "!"`: "RYAN!",
+	}
+	for expr, want := range tests {
+		e := testEnv("YYYY-MM-DD")
+		v := e.evaluateExpression(expr)
+		got := render(v)
+		if isError(v) {
+			got = ""
+		}
+		if got != want {
+			t.Errorf("@(%s) = %q (%s), want %q", expr, got, render(v), want)
+		}
+	}
+}
+
+func TestExpressionErrors(t *testing.T) {
+	for _, expr := range []string{
+		`1 / 0`, `"x" + 1`, `upper()`, `word("a b", 5)`, `fields.nope`, `contact.name.first`,
+		`nofunc(1)`, `contact()`, `1 +`, `(1`, `"open`, `a.`, `1 2`, `$`, `repeat("x", -1)`,
+		`array(1)[5]`, `round(1, "x")`,
+	} {
+		if v := testEnv("YYYY-MM-DD").evaluateExpression(expr); !isError(v) {
+			t.Errorf("@(%s) = %q, want an error", expr, render(v))
+		}
+	}
+}
+
+func TestTemplates(t *testing.T) {
+	tests := map[string]string{
+		`Hi @contact.name!`:                         "Hi Ryan Lewis!",
+		`Hi @contact.first_name.`:                   "Hi Ryan.",
+		`Hi @CONTACT.First_Name`:                    "Hi Ryan",
+		`@fields.district/@contact.fields.district`: "Gasabo/",
+		`You said @input.text (@input)`:             "You said Hi there (Hi there)",
+		`@results.age / @results.age.category`:      "23 / Adult",
+		`email me@example.com or @@handle`:          "email me@example.com or @handle",
+		`price @ 5 and @`:                           "price @ 5 and @",
+		`@(upper(contact.first_name)) and @(1 + 1)`: "RYAN and 2",
+		`broken @(1 +) stays out`:                   "broken  stays out",
+		`unclosed @(upper("x"`:                      `unclosed @(upper("x"`,
+		`paren in text @(upper("a)b"))`:             "paren in text A)B",
+		`missing @results.nope here`:                "missing  here",
+		`@fields.unset|`:                            "|",
+		`Age: @fields`:                              "Age: Age: 23",
+		`@contact.name.`:                            "Ryan Lewis.",
+		`@(format_number(fields.age * 1000))`:       "23,000",
+	}
+	for tpl, want := range tests {
+		got, _ := testEnv("YYYY-MM-DD").evaluateTemplate(tpl)
+		if got != want {
+			t.Errorf("%q gave %q, want %q", tpl, got, want)
+		}
+	}
+}
+
+func TestTemplateValue(t *testing.T) {
+	e := testEnv("YYYY-MM-DD")
+	if v, ok := e.evaluateTemplateValue(" @fields.age ").(number); !ok || v.String() != "23" {
+		t.Errorf("a lone identifier should keep its type, got %T", v)
+	}
+	if v, ok := e.evaluateTemplateValue("@contact.groups").(array); !ok || len(v) != 2 {
+		t.Errorf("@contact.groups should be an array, got %T", v)
+	}
+	if v := e.evaluateTemplateValue("age @fields.age"); v != "age 23" {
+		t.Errorf("a mixed template should be text, got %v", v)
+	}
+}
+
+func TestUnsupportedIsReported(t *testing.T) {
+	for _, tpl := range []string{`@webhook.status`, `@(datetime_add(now(), 1, "D"))`, `@(foreach(array(1), (x) => x))`} {
+		e := testEnv("YYYY-MM-DD")
+		e.evaluateTemplate(tpl)
+		if e.unsupported == "" {
+			t.Errorf("%s: expected to be reported as unsupported", tpl)
+		}
+	}
+	e := testEnv("YYYY-MM-DD")
+	e.evaluateTemplate(`@(upper("fine")) @nofunc`)
+	if e.unsupported != "" {
+		t.Errorf("unexpected unsupported report %q", e.unsupported)
+	}
+}
+
+func FuzzEvaluateTemplate(f *testing.F) {
+	for _, seed := range []string{
+		`Hi @contact.name, @(upper(results.age.category & "x"))`,
+		`@(if(fields.age > 5, round(1/3, 2), word("a b", -1)))`,
+		`@(has_number_between(input, "1", 10).match) @@ @`,
+		`@((((1))) ^ -2 [0] . x) @("unterminated`,
+		`@(format_date(today(), "EEEE DD MMMM YYYY")) @(has_date("1/2/3 4pm"))`,
+		`@(array(1,2)[-3]) @(mod(1, 0)) @(repeat("ab", 99999))`,
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, tpl string) {
+		if len(tpl) > 2000 {
+			return
+		}
+		e := testEnv("DD-MM-YYYY")
+		out, _ := e.evaluateTemplate(tpl)
+		if strings.Count(out, "") > 20*len(tpl)+10000 {
+			t.Fatalf("output of %q is unreasonably long", tpl)
+		}
+	})
+}
