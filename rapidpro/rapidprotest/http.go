@@ -69,6 +69,8 @@ func routes() map[string]endpoint {
 		"resthook_subscribers": {scope: ScopeV2, get: (*Server).listResthookSubscribers, post: (*Server).createResthookSubscriber, del: (*Server).deleteResthookSubscriber},
 		"runs":                 {scope: ScopeRuns, get: (*Server).listRuns},
 		"tickets":              {scope: ScopeV2, get: (*Server).listTickets},
+		"ticket_actions":       {scope: ScopeV2, post: (*Server).ticketActions},
+		"media":                {scope: ScopeV2, post: (*Server).uploadMedia},
 		"topics":               {scope: ScopeV2, get: (*Server).listTopics, post: (*Server).writeTopic},
 		"users":                {scope: ScopeV2, get: (*Server).listUsers},
 	}

@@ -12,6 +12,7 @@ import (
 
 // ContactSpec describes a contact to seed with AddContact.
 type ContactSpec struct {
+	UUID     string // optional; generated when empty
 	Name     string
 	Language string            // ISO 639-3, optional
 	URNs     []string          // normalised like the API does
@@ -57,7 +58,15 @@ func (s *Server) AddContact(spec ContactSpec) (string, error) {
 	default:
 		return "", fmt.Errorf("rapidprotest: invalid contact status %q", spec.Status)
 	}
+	if spec.UUID != "" && (!isUUID(spec.UUID) || st.contactsByUUID[spec.UUID] != nil) {
+		return "", fmt.Errorf("rapidprotest: contact UUID %q is invalid or taken", spec.UUID)
+	}
 	c := st.newContact()
+	if spec.UUID != "" {
+		delete(st.contactsByUUID, c.uuid)
+		c.uuid = spec.UUID
+		st.contactsByUUID[c.uuid] = c
+	}
 	c.status = spec.Status
 	if spec.Name != "" {
 		name := spec.Name

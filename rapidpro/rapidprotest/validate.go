@@ -174,11 +174,20 @@ func normalizeURN(raw, country string) (string, bool) {
 		if err != nil || !phonenumbers.IsPossibleNumber(num) {
 			return "", false
 		}
-		return "tel:" + phonenumbers.Format(num, phonenumbers.E164), true
+		path = phonenumbers.Format(num, phonenumbers.E164)
+		// A number that does not survive a second parse (leading zeros
+		// after the country code) is garbage, not a phone number.
+		again, err := phonenumbers.Parse(path, country)
+		if err != nil || phonenumbers.Format(again, phonenumbers.E164) != path {
+			return "", false
+		}
 	case "mailto":
-		return "mailto:" + strings.ToLower(path), true
+		path = strings.ToLower(path)
 	case "twitter":
-		return "twitter:" + strings.ToLower(strings.TrimPrefix(path, "@")), true
+		path = strings.ToLower(strings.TrimPrefix(path, "@"))
+	}
+	if strings.TrimSpace(path) == "" {
+		return "", false
 	}
 	return scheme + ":" + path, true
 }
