@@ -1,0 +1,309 @@
+package rapidpro
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/mhero-go/mhero/rapidpro/rapidprotest"
+)
+
+// testServer starts an in-process RapidPro without throttling.
+func testServer(t *testing.T, opts ...rapidprotest.Option) *rapidprotest.Server {
+	t.Helper()
+	srv, err := rapidprotest.New(append([]rapidprotest.Option{rapidprotest.WithRateLimits(0, 0), rapidprotest.WithSeed(1)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+// testClient returns a client of srv with quick retries and no pacing.
+func testClient(t *testing.T, srv *rapidprotest.Server, opts ...Option) *Client {
+	t.Helper()
+	base := []Option{WithoutPacing(), WithRetry(4, time.Millisecond, 20*time.Millisecond), WithReconcileWait(10 * time.Millisecond)}
+	c, err := NewClient(srv.URL(), srv.Token(), append(base, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// readAll lists every run, failing on a duplicate.
+func readAllRuns(t *testing.T, c *Client, p *RunListParams) map[string]bool {
+	t.Helper()
+	seen := map[string]bool{}
+	for run, err := range c.Runs.List(t.Context(), p) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[run.UUID] {
+			t.Fatalf("run %s listed twice", run.UUID)
+		}
+		seen[run.UUID] = true
+	}
+	return seen
+}
+
+func TestServerPagingOverManyPages(t *testing.T) {
+	srv := testServer(t)
+	const total = 5*PageSize + 5
+	flow, err := srv.SeedRuns(rapidprotest.RunSeed{Count: total})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := testClient(t, srv)
+	if got := readAllRuns(t, c, &RunListParams{Flow: flow}); len(got) != total {
+		t.Errorf("listed %d runs, want %d", len(got), total)
+	}
+	if n := srv.RequestCount("GET", "runs"); n != 6 {
+		t.Errorf("%d pages fetched, want 6", n)
+	}
+}
+
+func TestServerResumeFromCursorInNewClient(t *testing.T) {
+	srv := testServer(t)
+	const total = 3*PageSize + 17
+	if _, err := srv.SeedRuns(rapidprotest.RunSeed{Count: total}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := testClient(t, srv).Runs.ListPage(t.Context(), &RunListParams{Reverse: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := first.Next // a program stores this, exits, and starts again
+	seen := map[string]bool{}
+	for _, r := range first.Results {
+		seen[r.UUID] = true
+	}
+	fresh := testClient(t, srv)
+	for run, err := range fresh.Runs.List(t.Context(), &RunListParams{Cursor: saved}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[run.UUID] {
+			t.Fatalf("run %s read again after resuming", run.UUID)
+		}
+		seen[run.UUID] = true
+	}
+	if len(seen) != total {
+		t.Errorf("read %d runs across the restart, want %d", len(seen), total)
+	}
+}
+
+func TestServerPacingAvoids429(t *testing.T) {
+	// The server allows 4 requests a second on the runs scope; the client
+	// paces at 3 a second, so it never meets a 429.
+	srv := testServer(t, rapidprotest.WithRateLimit(rapidprotest.ScopeRuns, 4, time.Second))
+	if _, err := srv.SeedRuns(rapidprotest.RunSeed{Count: 6 * PageSize}); err != nil {
+		t.Fatal(err)
+	}
+	c := testClient(t, srv, WithRateLimit(3*3600, 1))
+	if got := readAllRuns(t, c, nil); len(got) != 6*PageSize {
+		t.Fatalf("listed %d runs", len(got))
+	}
+	for _, r := range srv.Requests() {
+		if r.Status == http.StatusTooManyRequests {
+			t.Errorf("the paced client was throttled: %+v", r)
+		}
+	}
+}
+
+func TestServer429RetryAfterHonoured(t *testing.T) {
+	// Unpaced, the client runs into the limit and waits out Retry-After.
+	srv := testServer(t, rapidprotest.WithRateLimit(rapidprotest.ScopeRuns, 3, time.Second))
+	if _, err := srv.SeedRuns(rapidprotest.RunSeed{Count: 5 * PageSize}); err != nil {
+		t.Fatal(err)
+	}
+	c := testClient(t, srv)
+	if got := readAllRuns(t, c, nil); len(got) != 5*PageSize {
+		t.Fatalf("listed %d runs", len(got))
+	}
+	throttled := 0
+	for _, r := range srv.Requests() {
+		if r.Status == http.StatusTooManyRequests {
+			throttled++
+		}
+	}
+	if throttled == 0 {
+		t.Error("the test did not reach the server's limit")
+	}
+}
+
+func TestServerFaultsWhilePagingLoseAndRepeatNothing(t *testing.T) {
+	srv := testServer(t)
+	const total = 8 * PageSize
+	if _, err := srv.SeedRuns(rapidprotest.RunSeed{Count: total}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []rapidprotest.Fault{
+		{Kind: rapidprotest.FaultStatus, Status: 503, Method: "GET", Endpoint: "runs", Skip: 1, Times: 2},
+		{Kind: rapidprotest.FaultTruncate, Method: "GET", Endpoint: "runs", Skip: 2, Times: 1},
+		{Kind: rapidprotest.FaultDropAfterCommit, Method: "GET", Endpoint: "runs", Skip: 3, Times: 1},
+		{Kind: rapidprotest.FaultStatus, Status: 500, Method: "GET", Endpoint: "runs", Skip: 5, Times: 1},
+	} {
+		srv.InjectFault(f)
+	}
+	c := testClient(t, srv)
+	if got := readAllRuns(t, c, &RunListParams{Reverse: true}); len(got) != total {
+		t.Errorf("listed %d distinct runs, want %d", len(got), total)
+	}
+	faulted := 0
+	for _, r := range srv.Requests() {
+		if r.Fault != "" {
+			faulted++
+		}
+	}
+	if faulted < 4 {
+		t.Errorf("only %d requests were faulted", faulted)
+	}
+}
+
+// startFixture seeds a flow and a group of three contacts.
+func startFixture(t *testing.T, srv *rapidprotest.Server) (flow string) {
+	t.Helper()
+	flow, err := srv.SeedRuns(rapidprotest.RunSeed{Count: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.AddGroup("Nurses", ""); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if _, err := srv.AddContact(rapidprotest.ContactSpec{Name: fmt.Sprintf("Nurse %d", i), URNs: []string{fmt.Sprintf("tel:+23177000000%d", i)}, Groups: []string{"Nurses"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return flow
+}
+
+func TestServerExactlyOneFlowStartAfterCommitThenDrop(t *testing.T) {
+	srv := testServer(t)
+	flow := startFixture(t, srv)
+	before := srv.Counts().FlowStarts
+	srv.InjectFault(rapidprotest.Fault{Kind: rapidprotest.FaultDropAfterCommit, Method: "POST", Endpoint: "flow_starts", Times: 1})
+	c := testClient(t, srv)
+	start, err := c.FlowStarts.Create(t.Context(), &FlowStartRequest{Flow: flow, Groups: []string{"Nurses"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Counts().FlowStarts - before; got != 1 {
+		t.Errorf("%d flow starts exist, want exactly 1", got)
+	}
+	if n := srv.RequestCount("POST", "flow_starts"); n != 1 {
+		t.Errorf("the start was POSTed %d times", n)
+	}
+	if start.UUID == "" || start.Mark() == "" {
+		t.Errorf("the reconciled start is incomplete: %+v", start)
+	}
+}
+
+func TestServerFlowStartRetriedAfter500(t *testing.T) {
+	srv := testServer(t)
+	flow := startFixture(t, srv)
+	srv.InjectFault(rapidprotest.Fault{Kind: rapidprotest.FaultStatus, Status: 500, Method: "POST", Endpoint: "flow_starts", Times: 1})
+	c := testClient(t, srv)
+	if _, err := c.FlowStarts.Create(t.Context(), &FlowStartRequest{Flow: flow, Groups: []string{"Nurses"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Counts().FlowStarts; got != 1 {
+		t.Errorf("%d flow starts exist, want exactly 1", got)
+	}
+	if n := srv.RequestCount("POST", "flow_starts"); n != 2 {
+		t.Errorf("the start was POSTed %d times, want 2 (the first was refused)", n)
+	}
+}
+
+func TestServerBroadcastCommittedThenDropped(t *testing.T) {
+	srv := testServer(t)
+	startFixture(t, srv)
+	srv.InjectFault(rapidprotest.Fault{Kind: rapidprotest.FaultDropAfterCommit, Method: "POST", Endpoint: "broadcasts", Times: 1})
+	c := testClient(t, srv)
+	b, err := c.Broadcasts.Create(t.Context(), &BroadcastRequest{Text: Translations{"eng": "Training on Monday"}, Groups: []string{"Nurses"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Counts().Broadcasts; got != 1 || b.UUID == "" {
+		t.Errorf("%d broadcasts exist (%+v), want exactly 1", got, b)
+	}
+}
+
+func TestServerBadTokenAndValidation(t *testing.T) {
+	srv := testServer(t)
+	bad, err := NewClient(srv.URL(), "not-the-token-at-all", WithoutPacing())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bad.Contacts.ListPage(t.Context(), nil); !errors.Is(err, ErrInvalidToken) {
+		t.Errorf("bad token: %v, want ErrInvalidToken", err)
+	}
+	c := testClient(t, srv)
+	if _, err := c.Contacts.Create(t.Context(), &ContactRequest{Name: Ptr("A"), URNs: []string{"tel:+231770000001"}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Contacts.Create(t.Context(), &ContactRequest{Name: Ptr("B"), URNs: []string{"tel:+231770000001"}})
+	var apiErr *Error
+	if !errors.As(err, &apiErr) || len(apiErr.Fields["urns.0"]) == 0 {
+		t.Fatalf("taken URN: %v, want a field error on urns.0", err)
+	}
+	if _, err := c.Contacts.ListPage(t.Context(), &ContactListParams{UUID: "not-a-uuid"}); !errors.Is(err, ErrValidation) {
+		t.Errorf("invalid uuid param: %v, want ErrValidation", err)
+	}
+}
+
+func TestServerContactsLifecycle(t *testing.T) {
+	srv := testServer(t)
+	if err := srv.AddField("district", "District", "text"); err != nil {
+		t.Fatal(err)
+	}
+	c := testClient(t, srv)
+	g, err := c.Groups.Create(t.Context(), "Midwives")
+	if err != nil {
+		t.Fatal(err)
+	}
+	urn, err := PhoneURN("0770 000 009", "LR")
+	if err != nil {
+		t.Fatal(err)
+	}
+	created, err := c.Contacts.UpdateByURN(t.Context(), urn, &ContactRequest{Name: Ptr("Ama"), Fields: map[string]*string{"district": Ptr("Bong")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created.Fields["district"].String() != "Bong" || created.URNs[0] != urn {
+		t.Errorf("upsert: %+v", created)
+	}
+	if _, err := c.ContactActions.AddToGroup(t.Context(), g.UUID, []string{created.UUID}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Contacts.Get(t.Context(), created.UUID)
+	if err != nil || len(got.Groups) != 1 || got.Groups[0].Name != "Midwives" {
+		t.Fatalf("after add: %+v, %v", got, err)
+	}
+	var cp Checkpoint
+	n := 0
+	for ct, err := range c.Contacts.Changes(t.Context(), nil, cp) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		cp.Observe(ct.ModifiedOn.Time, ct.UUID)
+		n++
+	}
+	if n != 1 {
+		t.Errorf("Changes listed %d contacts, want 1", n)
+	}
+	for range c.Contacts.Changes(t.Context(), nil, cp) {
+		t.Error("Changes repeated a contact already seen")
+	}
+	if err := c.Contacts.Delete(t.Context(), created.UUID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Contacts.Get(t.Context(), created.UUID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("after delete: %v", err)
+	}
+}
