@@ -648,12 +648,11 @@ func (c *compiler) cond(q *Question, e cond, k int, yes, no string) int {
 // compare adds the split node for one comparison: a switch on the earlier
 // result with a case per value, a category for a match and Other.
 func (c *compiler) compare(q *Question, e cmpCond, k int, yes, no string) {
-	target := c.w.Question(e.result)
-	if target == nil { // case differs from the result's own spelling
-		for i := range c.w.Questions {
-			if strings.EqualFold(c.w.Questions[i].Result, e.result) {
-				target = &c.w.Questions[i]
-			}
+	var target *Question // validated: an earlier question, named in any case
+	for i := range c.w.Questions {
+		if strings.EqualFold(c.w.Questions[i].Result, e.result) {
+			target = &c.w.Questions[i]
+			break
 		}
 	}
 	key := strings.ToLower(target.Result)
