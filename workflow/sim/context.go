@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/nyaruka/phonenumbers"
+
 	"github.com/mhero-go/mhero/workflow/flow"
 )
 
@@ -54,7 +56,7 @@ func (s *Sim) context(r *run, n *flow.Node, e *env) *object {
 		"parent":  s.relatedRunContext(r.parent, contact, fields),
 		"contact": contact,
 		"results": results,
-		"urns":    unsupportedValue{"@urns"},
+		"urns":    s.urnsContext(),
 		"fields":  fields,
 		"ticket":  nil,
 		"trigger": newObject(map[string]value{
@@ -91,7 +93,7 @@ func (s *Sim) contactContext(e *env) *object {
 	}
 	def := c.Name
 	if def == "" {
-		def = urnPath(c.URN)
+		def = formatURN(c.URN)
 	}
 	groups := make(array, len(c.Groups))
 	for i, g := range c.Groups {
@@ -124,13 +126,49 @@ func (s *Sim) contactContext(e *env) *object {
 	})
 }
 
-// urnPath returns the path of a URN ("tel:+231..." gives "+231...").
-func urnPath(urn string) string {
-	_, path, ok := strings.Cut(urn, ":")
+// urnSchemes are the URN schemes goflow knows; @urns has one property per
+// scheme, null when the contact has no URN of it.
+var urnSchemes = []string{"discord", "mailto", "ext", "facebook", "fcm", "freshchat", "instagram", "jiochat", "line",
+	"rocketchat", "slack", "teams", "telegram", "tel", "twitterid", "twitter", "viber", "vk", "webchat", "wechat", "whatsapp"}
+
+func (s *Sim) urnsContext() *object {
+	props := make(map[string]value, len(urnSchemes))
+	for _, scheme := range urnSchemes {
+		props[scheme] = nil
+	}
+	if scheme, _, ok := strings.Cut(s.contact.URN, ":"); ok {
+		props[scheme] = s.contact.URN
+	}
+	return newObject(props)
+}
+
+// splitURN splits "scheme:path?query#display".
+func splitURN(urn string) (scheme, path, display string, ok bool) {
+	scheme, rest, ok := strings.Cut(urn, ":")
+	if !ok || scheme == "" || rest == "" {
+		return "", "", "", false
+	}
+	rest, display, _ = strings.Cut(rest, "#")
+	path, _, _ = strings.Cut(rest, "?")
+	return scheme, path, display, true
+}
+
+// formatURN formats a URN for display as goflow does: phone numbers in
+// national format, other URNs by display name or path.
+func formatURN(urn string) string {
+	scheme, path, display, ok := splitURN(urn)
 	if !ok {
 		return urn
 	}
-	path, _, _ = strings.Cut(path, "?")
+	if scheme == "tel" {
+		if p, err := phonenumbers.Parse(path, ""); err == nil {
+			return phonenumbers.Format(p, phonenumbers.NATIONAL)
+		}
+		return path
+	}
+	if display != "" {
+		return display
+	}
 	return path
 }
 
@@ -143,6 +181,9 @@ func (s *Sim) fieldsContext(e *env) *object {
 		props[key] = nil
 	}
 	for key, text := range s.contact.Fields {
+		if _, declared := s.fields[key]; s.fields != nil && !declared {
+			continue // not a field of this workspace
+		}
 		v := s.fieldValue(e, key, text)
 		props[key] = v
 		if v != nil {

@@ -59,7 +59,7 @@ var unsupportedFunctions = []string{
 	"datetime_diff", "datetime_add", "replace_time", "tz", "tz_offset", "epoch", "date_from_parts",
 	"week_number", "parse_time", "time_from_parts", "reverse", "sort", "unique", "concat", "filter",
 	"urn_parts", "attachment_parts", "json", "parse_json", "format", "format_time", "format_location",
-	"format_urn", "legacy_add", "read_chars", "extract", "extract_object", "foreach", "foreach_value",
+	"legacy_add", "read_chars", "extract", "extract_object", "foreach", "foreach_value",
 	"keys", "object", "regex_match", "html_decode", "time", "has_intent", "has_top_intent", "has_state",
 	"has_district", "has_ward",
 }
@@ -87,6 +87,12 @@ func newFunctions() map[string]*function {
 		"title":             oneText(func(e *env, s string) value { return titleCase(strings.ToLower(s)) }),
 		"clean":             oneText(func(e *env, s string) value { return nonPrintable.ReplaceAllString(s, "") }),
 		"text_length":       oneText(func(e *env, s string) value { return numberFromInt(int64(utf8.RuneCountInString(s))) }),
+		"format_urn": oneText(func(e *env, s string) value {
+			if _, _, _, ok := splitURN(s); !ok {
+				return errorf("%s is not a valid URN", s)
+			}
+			return formatURN(s)
+		}),
 		"url_encode":        oneText(func(e *env, s string) value { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }),
 		"remove_first_word": oneText(func(e *env, s string) value { return removeFirstWord(s) }),
 		"trim":              textAndOptionalText(func(s, chars string) value { return trimWith(s, chars, strings.Trim, strings.TrimSpace) }),

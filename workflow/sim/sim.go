@@ -93,8 +93,8 @@ type Sim struct {
 	opts   options
 	flows  map[string]*flow.Flow
 	main   *flow.Flow
-	fields map[string]flow.Field // declared fields; nil means any field is a text field
-	groups []flow.Group          // declared groups; nil means any referenced group exists
+	fields map[string]flow.Field // declared fields; nil (a bare flow) means any field is a text field
+	groups []flow.Group          // declared groups; nil (a bare flow) means any referenced group exists
 	funcs  map[string]*function
 	random func() float64
 
@@ -158,15 +158,13 @@ func New(e *flow.Export, opts ...Option) (*Sim, error) {
 			return nil, fmt.Errorf("sim: the export has no flow %q", s.opts.flow)
 		}
 	}
-	if e.Fields != nil {
-		s.fields = make(map[string]flow.Field, len(e.Fields))
-		for _, f := range e.Fields {
-			s.fields[f.Key] = f
-		}
+	// The export's fields and groups are the workspace's assets, as goflow
+	// is given them: anything else is a missing dependency.
+	s.fields = make(map[string]flow.Field, len(e.Fields))
+	for _, f := range e.Fields {
+		s.fields[f.Key] = f
 	}
-	if e.Groups != nil {
-		s.groups = e.Groups
-	}
+	s.groups = append([]flow.Group{}, e.Groups...)
 	return s, nil
 }
 
@@ -490,36 +488,51 @@ func (s *Sim) languages(f *flow.Flow) []string {
 	if len(allowed) > 0 && (len(langs) == 0 || allowed[0] != langs[0]) {
 		langs = append(langs, allowed[0])
 	}
-	return append(langs, f.Language)
+	return append(langs, flowLanguage(f))
 }
 
-func (s *Sim) allowedLanguages(f *flow.Flow) []string {
+// allowedLanguages returns the environment's languages or, by default, the
+// main flow's language followed by every language the flows are
+// translated to.
+func (s *Sim) allowedLanguages(*flow.Flow) []string {
 	if s.opts.env.AllowedLanguages != nil {
 		return s.opts.env.AllowedLanguages
 	}
-	langs := []string{f.Language}
-	extra := make([]string, 0, len(f.Localization))
-	for l := range f.Localization {
-		if l != f.Language {
-			extra = append(extra, l)
+	base := flowLanguage(s.main)
+	var extra []string
+	for _, f := range s.flows {
+		for l := range f.Localization {
+			if l != base && !slices.Contains(extra, l) {
+				extra = append(extra, l)
+			}
 		}
 	}
 	slices.Sort(extra)
-	return append(langs, extra...)
+	return append([]string{base}, extra...)
+}
+
+// flowLanguage is a flow's language as goflow reads it: spec 13.2 turns a
+// language that isn't a 3-letter code (like "base") into "und".
+func flowLanguage(f *flow.Flow) string {
+	if isLanguageCode(f.Language) {
+		return f.Language
+	}
+	return "und"
 }
 
 // localize returns the translation of an item's property for the contact,
 // or native, and the language used.
 func (s *Sim) localize(f *flow.Flow, uuid, property string, native []string) ([]string, string) {
+	base := flowLanguage(f)
 	for _, lang := range s.languages(f) {
-		if lang == f.Language {
+		if lang == base {
 			return native, lang
 		}
 		if t, ok := f.Localization.Translation(lang, uuid, property); ok {
 			return t, lang
 		}
 	}
-	return native, f.Language
+	return native, base
 }
 
 // ---- evaluation ----
@@ -594,4 +607,37 @@ func nodeLabel(f *flow.Flow, n *flow.Node) string {
 		parts = append(parts, fmt.Sprintf("result %q", n.Router.ResultName))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// Input is one step of a scripted conversation: a reply, or a timeout
+// when Timeout is set.
+type Input struct {
+	Text    string `json:"text,omitempty"`
+	Timeout bool   `json:"timeout,omitempty"`
+}
+
+// Play starts the session if needed, then feeds the inputs in order while
+// the session waits. Inputs left when the session ends are ignored; the
+// outcome tells how far it got.
+func (s *Sim) Play(inputs ...Input) error {
+	if s.started == (time.Time{}) {
+		if err := s.Start(); err != nil {
+			return err
+		}
+	}
+	for _, in := range inputs {
+		if s.status != StatusWaiting {
+			return nil
+		}
+		var err error
+		if in.Timeout {
+			err = s.Timeout()
+		} else {
+			err = s.Resume(in.Text)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
