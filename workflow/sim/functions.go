@@ -82,11 +82,11 @@ func newFunctions() map[string]*function {
 		"array":    func(e *env, args []value) value { return array(slices.Clone(args)) },
 
 		// text
-		"upper":             oneText(func(e *env, s string) value { return strings.ToUpper(s) }),
-		"lower":             oneText(func(e *env, s string) value { return strings.ToLower(s) }),
-		"title":             oneText(func(e *env, s string) value { return titleCase(strings.ToLower(s)) }),
-		"clean":             oneText(func(e *env, s string) value { return nonPrintable.ReplaceAllString(s, "") }),
-		"text_length":       oneText(func(e *env, s string) value { return numberFromInt(int64(utf8.RuneCountInString(s))) }),
+		"upper":       oneText(func(e *env, s string) value { return strings.ToUpper(s) }),
+		"lower":       oneText(func(e *env, s string) value { return strings.ToLower(s) }),
+		"title":       oneText(func(e *env, s string) value { return titleCase(strings.ToLower(s)) }),
+		"clean":       oneText(func(e *env, s string) value { return nonPrintable.ReplaceAllString(s, "") }),
+		"text_length": oneText(func(e *env, s string) value { return numberFromInt(int64(utf8.RuneCountInString(s))) }),
 		"format_urn": oneText(func(e *env, s string) value {
 			if _, _, _, ok := splitURN(s); !ok {
 				return errorf("%s is not a valid URN", s)
