@@ -390,6 +390,8 @@ func (s *Server) writeContact(r *http.Request) reply {
 		if target = st.contactsByUUID[q.Get("uuid")]; target == nil || target.deleted {
 			return notFound()
 		}
+	case q.Get("urn") != "" && s.cfg.workspace.Anon:
+		return detail(http.StatusBadRequest, "URN lookups not allowed for anonymous organizations")
 	case q.Get("urn") != "":
 		n, valid := normalizeURN(q.Get("urn"), s.cfg.workspace.Country)
 		if !valid {

@@ -431,7 +431,7 @@ func (s *Server) createFlowStart(r *http.Request) reply {
 		}
 		compact := &bytes.Buffer{}
 		_ = json.Compact(compact, raw)
-		if key == "params" && len([]rune(compact.String())) > maxParamsChars {
+		if key == "params" && pythonJSONLen(compact.Bytes()) > maxParamsChars {
 			errs.add("params", msgParamsTooLong)
 			continue
 		}
@@ -747,4 +747,32 @@ func (s *Server) listRuns(r *http.Request) reply {
 			(!filterResponded || r.responded == responded) && (id == 0 || r.id == id)
 	})
 	return listReply(r, items, cursor, func(x *run) runJSON { return s.runToJSON(x, paths) })
+}
+
+// pythonJSONLen is the length of Python's json.dumps of a compact JSON
+// document, which RapidPro measures params with: ", " and ": " separators,
+// and non-ASCII characters escaped as \uXXXX (two escapes outside the BMP).
+func pythonJSONLen(compact []byte) int {
+	n, inString, escaped := 0, false, false
+	for _, r := range string(compact) {
+		switch {
+		case inString && escaped:
+			escaped = false
+		case inString && r == '\\':
+			escaped = true
+		case r == '"':
+			inString = !inString
+		case !inString && (r == ',' || r == ':'):
+			n++ // the space Python adds after the separator
+		}
+		switch {
+		case r > 0xFFFF:
+			n += 12
+		case r > 0x7F:
+			n += 6
+		default:
+			n++
+		}
+	}
+	return n
 }

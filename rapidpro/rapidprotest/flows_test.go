@@ -309,3 +309,57 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("counts %+v", c)
 	}
 }
+
+func TestSeededSurveyDescribesItsResults(t *testing.T) {
+	srv := newServer(t)
+	flow, err := srv.SeedRuns(rapidprotest.RunSeed{Count: 3, Contacts: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, body := call(t, srv, "GET", "flows.json?uuid="+flow, nil)
+	f := results(t, body)[0]
+	res := f["results"].([]any)
+	if len(res) != 2 || res[0].(object)["key"] != "available" || res[1].(object)["key"] != "facility_stock" {
+		t.Fatalf("results %v", res)
+	}
+	if f["runs"].(object)["completed"] != 3.0 {
+		t.Errorf("runs %v", f["runs"])
+	}
+	_, _, body = call(t, srv, "GET", "runs.json", nil)
+	r := results(t, body)[0]
+	v := r["values"].(object)["available"].(object)
+	if v["node"] != res[0].(object)["node_uuids"].([]any)[0] {
+		t.Errorf("value node %v is not the result's node %v", v["node"], res[0])
+	}
+	// The seeded survey also runs: a start asks the first question.
+	_, _, body = call(t, srv, "GET", "contacts.json", nil)
+	c := results(t, body)[0]["uuid"].(string)
+	if status, _, _ := call(t, srv, "POST", "flow_starts.json", object{"flow": flow, "contacts": []string{c}}); status != 201 {
+		t.Fatalf("start: %d", status)
+	}
+	if err := srv.Receive(t.Context(), results(t, body)[0]["urns"].([]any)[0].(string), "yes"); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Receive(t.Context(), results(t, body)[0]["urns"].([]any)[0].(string), "7 boxes"); err != nil {
+		t.Fatal(err)
+	}
+	_, _, body = call(t, srv, "GET", "runs.json?contact="+c, nil)
+	latest := results(t, body)[0]
+	if latest["exit_type"] != "completed" || latest["values"].(object)["facility_stock"].(object)["category"] != "Has Number" {
+		t.Errorf("run %v", latest)
+	}
+}
+
+func TestAnonymousWorkspaceMasksURNs(t *testing.T) {
+	srv := newServer(t, rapidprotest.WithWorkspace(rapidprotest.Workspace{Anon: true}))
+	if _, err := srv.AddContact(rapidprotest.ContactSpec{Name: "Ama", URNs: []string{"tel:+231770000001"}}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, body := call(t, srv, "GET", "contacts.json", nil)
+	if u := results(t, body)[0]["urns"].([]any)[0]; u != "tel:********" {
+		t.Errorf("urn %v is not masked", u)
+	}
+	if status, _, _ := call(t, srv, "GET", "contacts.json?urn=tel:%2B231770000001", nil); status != 400 {
+		t.Errorf("URN lookup: status %d, want 400", status)
+	}
+}

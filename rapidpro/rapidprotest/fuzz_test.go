@@ -92,3 +92,13 @@ func TestParseQuery(t *testing.T) {
 		}
 	}
 }
+
+func TestPythonJSONLen(t *testing.T) {
+	// len(json.dumps({"a": "é", "b": [1, 2]})) in Python is 28.
+	if n := pythonJSONLen([]byte(`{"a":"é","b":[1,2]}`)); n != 28 {
+		t.Errorf("got %d, want 28", n)
+	}
+	if n := pythonJSONLen([]byte(`{"a":"x,y:\"z"}`)); n != len(`{"a": "x,y:\"z"}`) {
+		t.Errorf("separators inside strings were counted: %d", n)
+	}
+}

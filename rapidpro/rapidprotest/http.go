@@ -115,9 +115,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if status == 0 {
 			status = http.StatusInternalServerError
 		}
-		if status == http.StatusInternalServerError {
+		switch {
+		case status == http.StatusInternalServerError:
 			writeServerError(w)
-		} else {
+		case status == http.StatusTooManyRequests:
+			w.Header().Set("Retry-After", "1")
+			writeJSON(w, status, map[string]string{"detail": "Request was throttled. Expected available in 1 second."})
+		case status >= 500:
+			// Proxies in front of RapidPro answer 502-504 in plain text.
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(status)
+			_, _ = w.Write([]byte(http.StatusText(status)))
+		default:
 			writeJSON(w, status, map[string]string{"detail": http.StatusText(status)})
 		}
 		s.log.add(r, name, status, f.Kind.String())

@@ -336,6 +336,7 @@ func (s *Server) SeedRuns(spec RunSeed) (string, error) {
 		spec.Start = st.now().Add(-time.Duration(spec.Count) * spec.Interval)
 	}
 	start := spec.Start.UTC().Truncate(time.Microsecond)
+	nodes := []string{st.gen.uuid(), st.gen.uuid(), st.gen.uuid()}
 	var f *flow
 	if spec.FlowUUID != "" {
 		if f = st.flowsByUUID[spec.FlowUUID]; f == nil {
@@ -343,7 +344,7 @@ func (s *Server) SeedRuns(spec RunSeed) (string, error) {
 		}
 	} else {
 		var err error
-		if f, err = st.putFlow(seedFlow(st.gen)); err != nil {
+		if f, err = st.putFlow(seedFlow(st.gen, nodes)); err != nil {
 			return "", err
 		}
 	}
@@ -363,7 +364,6 @@ func (s *Server) SeedRuns(spec RunSeed) (string, error) {
 
 	// The shared, clipped path and values: applyOutcome copies before
 	// changing them.
-	nodes := []string{st.gen.uuid(), st.gen.uuid(), st.gen.uuid()}
 	path := slices.Clip([]pathStep{{nodes[0], start}, {nodes[1], start}, {nodes[2], start}})
 	values := slices.Clip([]runValue{
 		{key: "available", name: "Available", value: "yes", category: "Yes", node: nodes[1], time: start},
@@ -390,11 +390,33 @@ func sortIndex[T any](x *index[T]) {
 	slices.SortStableFunc(x.items, func(a, b T) int { return x.key(a).cmp(x.key(b)) })
 }
 
-// seedFlow is the definition of the survey SeedRuns creates.
-func seedFlow(gen *ids) json.RawMessage {
+// seedFlow is the survey SeedRuns creates: a question, then two waits
+// whose results are the values seeded runs carry (nodes[1] and nodes[2]).
+func seedFlow(gen *ids, nodes []string) json.RawMessage {
+	wait := func(node, result, next string, cats ...string) map[string]any {
+		var categories, exits, cases []any
+		for i, c := range cats {
+			cu, eu := gen.uuid(), gen.uuid()
+			categories = append(categories, map[string]any{"uuid": cu, "name": c, "exit_uuid": eu})
+			exits = append(exits, map[string]any{"uuid": eu, "destination_uuid": next})
+			if i < len(cats)-1 {
+				typ, args := "has_any_word", []string{strings.ToLower(c)}
+				if c == "Has Number" {
+					typ, args = "has_number", nil
+				}
+				cases = append(cases, map[string]any{"uuid": gen.uuid(), "type": typ, "arguments": args, "category_uuid": cu})
+			}
+		}
+		return map[string]any{"uuid": node, "actions": []any{}, "exits": exits, "router": map[string]any{
+			"type": "switch", "operand": "@input.text", "result_name": result, "wait": map[string]any{"type": "msg"},
+			"cases": cases, "categories": categories, "default_category_uuid": categories[len(categories)-1].(map[string]any)["uuid"]}}
+	}
+	ask := map[string]any{"uuid": nodes[0], "actions": []any{map[string]any{"uuid": gen.uuid(), "type": "send_msg",
+		"text": "Are you available this week?"}}, "exits": []any{map[string]any{"uuid": gen.uuid(), "destination_uuid": nodes[1]}}}
 	b, _ := json.Marshal(map[string]any{
 		"uuid": gen.uuid(), "name": "Seeded Survey", "spec_version": "13.1.0", "language": "eng",
-		"type": "messaging", "expire_after_minutes": 10080, "nodes": []any{}, "localization": map[string]any{},
+		"type": "messaging", "expire_after_minutes": 10080, "localization": map[string]any{},
+		"nodes": []any{ask, wait(nodes[1], "Available", nodes[2], "Yes", "No", "Other"), wait(nodes[2], "Facility Stock", "", "Has Number", "Other")},
 	})
 	return b
 }
