@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mhero-go/mhero/workflow"
+	"github.com/mhero-go/mhero/workflow/flow"
+)
+
+// fixedNow is the clock of simulations in tests: timeouts save it as their
+// value.
+func fixedNow() time.Time { return time.Date(2026, time.March, 2, 8, 30, 0, 0, time.UTC) }
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// invalidWorkflow has three errors and a warning, on known lines.
+const invalidWorkflow = `workflow: Broken survey
+key: broken
+language: eng
+keyword: TWO WORDS
+questions:
+  - result: weeks
+    ask: "How many weeks?"
+    type: number
+    min: 10
+    max: 2
+  - result: weeks
+    ask: "Again?"
+    type: yes_no
+    colour: blue
+`
+
+// longWorkflow is valid but its question needs two SMS: a warning.
+const longWorkflow = `workflow: Long question
+key: long
+language: eng
+questions:
+  - result: ok
+    ask: "This question is far too long for a single text message because it keeps explaining, at length, what the Ministry of Health wants to know from every health worker and why it matters so much."
+    type: yes_no
+`
+
+// TestRun runs the program in-process and compares what it prints with
+// testdata/NAME.golden (go test -update rewrites them).
+func TestRun(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "broken.yaml")
+	if err := os.WriteFile(bad, []byte(invalidWorkflow), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	long := filepath.Join(dir, "long.yaml")
+	if err := os.WriteFile(long, []byte(longWorkflow), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		args  []string
+		stdin string
+		code  int
+	}{
+		{"no-args", nil, "", exitUsage},
+		{"help", []string{"help"}, "", exitOK},
+		{"unknown-command", []string{"frobnicate"}, "", exitUsage},
+		{"validate-ok", []string{"validate", "../workflows/malaria-stock.yaml"}, "", exitOK},
+		{"validate-invalid", []string{"validate", bad}, "", exitInvalid},
+		{"validate-warning", []string{"validate", long}, "", exitOK},
+		{"validate-missing-file", []string{"validate", filepath.Join(dir, "nope.yaml")}, "", exitInvalid},
+		{"validate-no-file", []string{"validate"}, "", exitUsage},
+		{"validate-two-files", []string{"validate", "a.yaml", "b.yaml"}, "", exitUsage},
+		{"validate-bad-flag", []string{"validate", "--frob", "a.yaml"}, "", exitUsage},
+		{"validate-help", []string{"validate", "-h"}, "", exitOK},
+
+		{"compile-to-file", []string{"compile", "../workflows/idsr-weekly.yaml", "-o", filepath.Join(dir, "idsr.json")}, "", exitOK},
+		{"compile-bad-spec", []string{"compile", "--spec", "14.0.0", "../workflows/idsr-weekly.yaml"}, "", exitUsage},
+		{"compile-invalid", []string{"compile", bad}, "", exitInvalid},
+
+		{"simulate-script", []string{"simulate", "../workflows/malaria-stock.yaml", "--name", "Fatu Kamara",
+			"--reply", "no", "--reply", "not delivered", "--timeout"}, "", exitOK},
+		{"simulate-json", []string{"simulate", "--json", "--lang", "fra", "--name", "Aminata",
+			"../workflows/outbreak-staff.yaml", "--reply", "oui", "--reply", "20/03/2026", "--reply", "5", "--reply", "non"}, "", exitOK},
+		{"simulate-swahili-retries", []string{"simulate", "../workflows/training-needs.yaml", "--lang", "swa", "--name", "Neema",
+			"--reply", "daktari", "--reply", "muuguzi", "--reply", "ndiyo", "--reply", "4", "--timeout"}, "", exitOK},
+		{"simulate-interactive", []string{"simulate", "../workflows/training-needs.yaml"}, "/timeout\n2\nyes\n1\n\n", exitOK},
+		{"simulate-interactive-eof", []string{"simulate", "../workflows/idsr-weekly.yaml", "--json"}, "40\n2\n", exitOK},
+		{"simulate-script-too-long", []string{"simulate", "../workflows/outbreak-staff.yaml", "--reply", "no", "--reply", "1", "--reply", "again"}, "", exitInvalid},
+		{"simulate-timeout-without-timeout", []string{"simulate", "../workflows/outbreak-staff.yaml", "--reply", "yes", "--timeout"}, "", exitInvalid},
+		{"simulate-bad-lang", []string{"simulate", "../workflows/outbreak-staff.yaml", "--lang", "swa"}, "", exitUsage},
+		{"simulate-bad-timeout-value", []string{"simulate", "../workflows/outbreak-staff.yaml", "--timeout=maybe"}, "", exitUsage},
+		{"simulate-invalid", []string{"simulate", bad, "--reply", "yes"}, "", exitInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			e := &env{stdin: strings.NewReader(tt.stdin), stdout: &stdout, stderr: &stderr, now: fixedNow}
+			code := e.run(tt.args)
+			if code != tt.code {
+				t.Errorf("exit status %d, want %d\nstderr:\n%s", code, tt.code, stderr.String())
+			}
+			got := strings.ReplaceAll("== stdout\n"+stdout.String()+"== stderr\n"+stderr.String(), dir, "$TMP")
+			checkGolden(t, filepath.Join("testdata", tt.name+".golden"), got)
+		})
+	}
+}
+
+func checkGolden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if string(want) != got {
+		t.Errorf("output differs from %s\n--- want\n%s\n--- got\n%s", path, want, got)
+	}
+}
+
+// TestRunMain checks the process entry point's wiring: run parses the
+// arguments and reports usage errors like the program does.
+func TestRunMain(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"validate", "../workflows/idsr-weekly.yaml"}, strings.NewReader(""), &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit status %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "IDSR weekly report") {
+		t.Errorf("stdout %q does not name the workflow", stdout.String())
+	}
+}
+
+// TestCompileOutput checks that compile prints exactly what the compiler
+// writes, to stdout or to the -o file, and that both are the same bytes
+// every time (UUIDs included).
+func TestCompileOutput(t *testing.T) {
+	const file = "../workflows/malaria-stock.yaml"
+	w, err := workflow.ParseFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	export, err := workflow.Compile(w, workflow.WithSpecVersion("13.2.0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	if err := workflow.WriteExport(&want, export); err != nil {
+		t.Fatal(err)
+	}
+
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"compile", file, "--spec", "13.2.0"}, nil, &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit status %d: %s", code, stderr.String())
+	}
+	if !bytes.Equal(stdout.Bytes(), want.Bytes()) {
+		t.Error("compile printed something else than the compiler's export")
+	}
+	out := filepath.Join(t.TempDir(), "export.json")
+	stdout.Reset()
+	if code := run([]string{"compile", "-o", out, "--spec", "13.2.0", file}, nil, &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit status %d: %s", code, stderr.String())
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want.Bytes()) {
+		t.Error("compile -o wrote something else than the compiler's export")
+	}
+	if _, err := flow.ParseExport(got); err != nil {
+		t.Errorf("the export does not read back: %v", err)
+	}
+}
+
+// TestScriptOrder checks that --reply and --timeout are played in the order
+// given, mixed.
+func TestScriptOrder(t *testing.T) {
+	e := &env{stderr: io.Discard}
+	fs := e.newFlagSet("simulate")
+	var sc script
+	fs.Var(replyFlag{&sc}, "reply", "")
+	fs.Var(timeoutFlag{&sc}, "timeout", "")
+	pos, err := parseArgs(fs, []string{"--timeout", "f.yaml", "--reply", "yes", "--timeout", "--reply=3", "--timeout=false", "--", "--reply"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []step{{timeout: true}, {reply: "yes"}, {timeout: true}, {reply: "3"}}
+	if !slices.Equal(sc.steps, want) {
+		t.Errorf("steps %+v, want %+v", sc.steps, want)
+	}
+	if !slices.Equal(pos, []string{"f.yaml", "--reply"}) {
+		t.Errorf("positional arguments %q", pos)
+	}
+}
