@@ -2,6 +2,7 @@ package ihristest_test
 
 import (
 	"net/http"
+	"path/filepath"
 	"testing"
 
 	"github.com/mhero-go/mhero/ihris/ihristest"
@@ -42,10 +43,24 @@ func TestDemoBundlesLoad(t *testing.T) {
 	}
 }
 
-func TestTerminologyLoads(t *testing.T) {
-	dir := fixtures.Dir(t, "fixtures", "ihris", "terminology")
-	s := ihristest.NewServer(ihristest.WithSeedDir(dir))
+func TestTerminologyProfilesAndMHeroLoad(t *testing.T) {
+	dir := fixtures.Dir(t, "fixtures", "ihris")
+	s := ihristest.NewServer(
+		ihristest.WithSeedDir(filepath.Join(dir, "terminology")),
+		ihristest.WithSeedDir(filepath.Join(dir, "profiles")),
+		ihristest.WithSeedDir(filepath.Join(dir, "search-parameters")),
+		ihristest.WithSeedDir(filepath.Join(dir, "mhero")), // includes a Kibana export, skipped
+	)
 	defer s.Close()
+	if b := search(t, s, "StructureDefinition?url=http://ihris.org/fhir/StructureDefinition/ihris-practitioner"); len(b.Entry) != 1 {
+		t.Errorf("ihris-practitioner profile: %d entries", len(b.Entry))
+	}
+	if b := search(t, s, "SearchParameter?code=employmentstatus"); len(b.Entry) != 1 {
+		t.Errorf("employmentstatus SearchParameter: %d entries", len(b.Entry))
+	}
+	if b := search(t, s, "CommunicationRequest?_summary=count"); b.Total == nil || *b.Total != 2 {
+		t.Errorf("mHero CommunicationRequests: %v", b.Total)
+	}
 	b := search(t, s, "CodeSystem?url=http://ihris.org/fhir/CodeSystem/ihris-job")
 	if len(b.Entry) != 1 || len(b.Entry[0].Resource["concept"].([]any)) != 51 {
 		t.Fatalf("ihris-job: %d entries", len(b.Entry))

@@ -3,6 +3,7 @@ package ihristest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -14,7 +15,9 @@ import (
 // LoadDir loads every *.json file of dir, in name order, through the FHIR
 // API's own code paths: transaction and batch Bundles are processed as if
 // POSTed to the base, other resources are PUT under their id (or created
-// when they have none). Any failure is returned naming the file.
+// when they have none). JSON files that are not FHIR resources (no
+// resourceType, such as the Kibana export among the mHero fixtures) are
+// skipped. Any other failure is returned naming the file.
 func (s *Server) LoadDir(dir string) error {
 	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil {
@@ -29,12 +32,14 @@ func (s *Server) LoadDir(dir string) error {
 		if err != nil {
 			return fmt.Errorf("ihristest: %w", err)
 		}
-		if err := s.Load(b); err != nil {
+		if err := s.Load(b); err != nil && !errors.Is(err, errNotFHIR) {
 			return fmt.Errorf("ihristest: %s: %w", filepath.Base(f), err)
 		}
 	}
 	return nil
 }
+
+var errNotFHIR = errors.New("not a FHIR JSON resource")
 
 // Load stores one JSON resource or processes one transaction or batch
 // Bundle, as LoadDir does for each file.
@@ -44,8 +49,8 @@ func (s *Server) Load(b []byte) error {
 		ID           string `json:"id"`
 		Type         string `json:"type"`
 	}
-	if err := json.Unmarshal(b, &head); err != nil {
-		return fmt.Errorf("not a FHIR JSON resource: %w", err)
+	if err := json.Unmarshal(b, &head); err != nil || head.ResourceType == "" {
+		return errNotFHIR
 	}
 	var res result
 	switch {

@@ -312,3 +312,74 @@ func TestElements(t *testing.T) {
 		}
 	}
 }
+
+func TestListensOnALoopbackAddress(t *testing.T) {
+	s, err := ihristest.Start(ihristest.WithAddr("127.0.0.1:0"), ihristest.WithBasePath(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if !strings.HasPrefix(s.URL(), "http://127.0.0.1:") || strings.HasSuffix(s.URL(), "/fhir") {
+		t.Fatalf("URL %q", s.URL())
+	}
+	resp, err := http.Get(s.URL() + "/metadata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("metadata: %d", resp.StatusCode)
+	}
+}
+
+func TestPostSearchAndRevincludeIterate(t *testing.T) {
+	s := small(t)
+	var b bundle
+	if st := do(t, s, "POST", "Location/_search", "partof=Location/LR&_revinclude:iterate=Location:partof&_count=100", &b,
+		"Content-Type", "application/x-www-form-urlencoded"); st != http.StatusOK {
+		t.Fatalf("POST _search: %d", st)
+	}
+	truth := s.Truth()
+	if len(b.ids("match")) != truth.Places["region"] {
+		t.Fatalf("matched %d regions, want %d", len(b.ids("match")), truth.Places["region"])
+	}
+	// Iterating down partOf reaches every district and facility.
+	if got, want := len(b.ids("include")), truth.Places["district"]+truth.Places["facility"]; got != want {
+		t.Fatalf("included %d places below the regions, want %d", got, want)
+	}
+}
+
+func TestCapabilityStatementListsSearchParameters(t *testing.T) {
+	s := ihristest.NewServer()
+	defer s.Close()
+	var cs struct {
+		ResourceType string
+		FHIRVersion  string `json:"fhirVersion"`
+		Rest         []struct {
+			Resource []struct {
+				Type        string
+				SearchParam []struct{ Name string }
+			}
+		}
+	}
+	do(t, s, "GET", "metadata", nil, &cs)
+	if cs.ResourceType != "CapabilityStatement" || cs.FHIRVersion != "4.0.1" {
+		t.Fatalf("metadata: %s %s", cs.ResourceType, cs.FHIRVersion)
+	}
+	for _, r := range cs.Rest[0].Resource {
+		if r.Type != "PractitionerRole" {
+			continue
+		}
+		var names []string
+		for _, p := range r.SearchParam {
+			names = append(names, p.Name)
+		}
+		for _, want := range []string{"practitioner", "location", "role", "employment-status", "_lastUpdated"} {
+			if !slices.Contains(names, want) {
+				t.Errorf("PractitionerRole lacks %s in %v", want, names)
+			}
+		}
+		return
+	}
+	t.Fatal("no PractitionerRole in the capability statement")
+}

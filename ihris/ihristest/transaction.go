@@ -139,7 +139,8 @@ func (s *Server) parseEntry(i int, e any) (*op, error) {
 // prepare checks every transaction entry against the current state,
 // assigns ids to created resources and rewrites urn:uuid references.
 func (s *Server) prepare(ops []*op) error {
-	ids := map[string]string{} // fullUrl (urn:uuid:…) → Type/id
+	ids := map[string]string{}   // fullUrl (urn:uuid:…) → Type/id
+	touched := map[string]bool{} // Type/id written by an entry
 	for _, o := range ops {
 		switch o.method {
 		case "POST":
@@ -185,6 +186,13 @@ func (s *Server) prepare(ops []*op) error {
 			if o.id == "" {
 				return badf("entry %d: conditional delete is not supported in a transaction", o.idx)
 			}
+		}
+		if o.method != "GET" && !o.skip {
+			key := o.typ + "/" + o.id
+			if touched[key] {
+				return badf("entry %d: %s appears more than once in the transaction", o.idx, key)
+			}
+			touched[key] = true
 		}
 		if strings.HasPrefix(o.fullURL, "urn:uuid:") && o.id != "" {
 			ids[o.fullURL] = o.typ + "/" + o.id
