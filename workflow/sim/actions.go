@@ -300,5 +300,6 @@ func (s *Sim) saveResult(r *run, n *flow.Node, name, value, category, categoryLo
 	key := flow.Snakify(name)
 	res := &Result{Name: name, Key: key, Value: value, Category: category, CategoryLocalized: categoryLocalized, Input: input, NodeUUID: n.UUID, CreatedOn: s.now()}
 	r.results[key] = res
+	r.resultsContext = nil
 	s.event("run_result_changed", n, fmt.Sprintf("%s = %s (%s)", name, value, category))
 }

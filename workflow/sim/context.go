@@ -219,7 +219,16 @@ func (s *Sim) fieldValue(e *env, key, text string) value {
 	return text
 }
 
+// resultsContext returns @results for a run, built once per change of the
+// run's results: context objects are never modified once built.
 func resultsContext(r *run) *object {
+	if r.resultsContext == nil {
+		r.resultsContext = buildResultsContext(r)
+	}
+	return r.resultsContext
+}
+
+func buildResultsContext(r *run) *object {
 	props := make(map[string]value, len(r.results))
 	lines := make([]string, 0, len(r.results))
 	for key, res := range r.results {

@@ -113,16 +113,17 @@ type Sim struct {
 }
 
 type run struct {
-	uuid     string
-	flow     *flow.Flow
-	parent   *run
-	child    *run
-	results  map[string]*Result
-	path     []string
-	status   Status
-	node     *flow.Node // the node being visited or waited at
-	terminal bool
-	created  time.Time
+	uuid    string
+	flow    *flow.Flow
+	parent  *run
+	child   *run
+	results map[string]*Result
+	path    []string
+	status  Status
+	node    *flow.Node // the node being visited or waited at
+	created time.Time
+	// resultsContext caches @results until the results change.
+	resultsContext *object
 }
 
 type inputMsg struct {
