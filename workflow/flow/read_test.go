@@ -91,7 +91,7 @@ func TestParseErrorsArePositioned(t *testing.T) {
 	}
 }
 
-func FuzzParseExport(f *testing.F) {
+func FuzzRead(f *testing.F) {
 	f.Add([]byte(`{"version": 13, "flows": [{"uuid": "u", "nodes": [{"uuid": "n", "actions": [{"type": "send_msg", "text": "hi"}], "exits": [{"uuid": "e", "destination_uuid": null}]}]}]}`))
 	f.Add([]byte(`{"version": "11.12", "flows": [], "triggers": [{"trigger_type": "K", "keyword": "x", "channel": null}]}`))
 	f.Add([]byte(`{"flows": [{"nodes": [{"router": {"type": "switch", "cases": [{"arguments": [1]}]}}]}]}`))
