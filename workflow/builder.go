@@ -169,6 +169,13 @@ func (qb *QuestionBuilder) Respond(category string, t Text) *QuestionBuilder {
 	return qb
 }
 
+// AddToGroup adds the contact to the named contact group after an answer
+// in category.
+func (qb *QuestionBuilder) AddToGroup(category, group string) *QuestionBuilder {
+	qb.q.Groups = append(qb.q.Groups, GroupAdd{Category: category, Group: group})
+	return qb
+}
+
 // Option is a choice of a OneOf question: its category and the words or
 // phrases that pick it, in any language.
 func Option(category string, match ...string) Choice {
@@ -227,6 +234,7 @@ func (q Question) clone() Question {
 		}
 		q.Choices = append(q.Choices, c)
 	}
+	q.Groups = slices.Clone(q.Groups)
 	responses := q.Responses
 	q.Responses = nil
 	for _, r := range responses {

@@ -49,7 +49,8 @@ func TestBuilderMatchesYAML(t *testing.T) {
 				YesNo("open_today", fr3("Is the clinic open today? YES or NO", "Le centre est-il ouvert ? OUI ou NON", "Kliniki iko wazi leo? NDIYO au HAPANA")).
 					Retry(fr3("Please reply YES or NO", "Répondez OUI ou NON", "Jibu NDIYO au HAPANA"), 1).
 					Timeout(6*time.Hour).
-					Respond("No Response", fr3("We will call you.", "Nous vous appellerons.", "Tutakupigia simu.")),
+					Respond("No Response", fr3("We will call you.", "Nous vous appellerons.", "Tutakupigia simu.")).
+					AddToGroup("No", "Closed facilities"),
 				Number("staff_present", fr3("How many staff are present?", "Combien d'agents sont présents ?", "Wafanyakazi wangapi wapo?")).
 					Min(0).
 					When("open_today == yes").
@@ -62,7 +63,9 @@ func TestBuilderMatchesYAML(t *testing.T) {
 						MatchingIn("swa", "mafuriko").
 						EndingWith(fr3("Stay safe. The district will send help.", "Restez prudents. Le district enverra de l'aide.", "Kaeni salama. Wilaya itatuma msaada.")),
 					Option("Other reason", "3", "other", "autre", "nyingine"),
-				).When("open_today != yes and open_today not in [no_response]"),
+				).When("open_today != yes and open_today not in [no_response]").
+					AddToGroup("Flood", "Flooded facilities").
+					AddToGroup("Flood", "Emergency watch"),
 				Date("next_supply", fr3("When is the next supply visit?", "Quand est la prochaine livraison ?", "Ugavi ujao ni lini?")).
 					When(`(staff_present < 3 or staff_present >= 20) or closed_reason in [strike, "Other reason"]`),
 				Phone("contact_phone", fr3("Which number can the district call?", "Quel numéro le district peut-il appeler ?", "Namba gani wilaya ipige?")).

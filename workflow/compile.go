@@ -101,6 +101,10 @@ func Compile(w *Workflow, opts ...CompileOption) (*flow.Export, error) {
 		Fields:    c.exportFields(),
 		Groups:    []flow.Group{},
 	}
+	slices.Sort(c.groups)
+	for _, name := range c.groups {
+		export.Groups = append(export.Groups, flow.Group{UUID: GroupUUID(name), Name: name})
+	}
 	if w.Keyword != "" {
 		export.Triggers = append(export.Triggers, flow.Trigger{
 			TriggerType:   "K",
@@ -161,6 +165,7 @@ type compiler struct {
 	ui     map[string]flow.UINode
 	loc    flow.Localization
 	fields map[string]string // key → field type
+	groups []string          // names of the groups contacts are added to
 
 	top int // where the next node of the main column goes
 	// side holds the nodes of the current question placed to the right of
@@ -536,8 +541,23 @@ func (c *compiler) afterUUID(q *Question, category, next string) string {
 }
 
 func (c *compiler) hasAfterNode(q *Question, category string) bool {
-	return c.response(q, category) != nil || !c.choiceClosing(q, category).IsZero()
+	return c.response(q, category) != nil || !c.choiceClosing(q, category).IsZero() || len(c.groupsFor(q, category)) > 0
 }
+
+// groupsFor returns the groups an answer in category adds the contact to.
+func (c *compiler) groupsFor(q *Question, category string) []string {
+	var names []string
+	for _, g := range q.Groups {
+		if cat, _ := findCategory(q.Categories(), g.Category); cat == category && !slices.Contains(names, g.Group) {
+			names = append(names, g.Group)
+		}
+	}
+	return names
+}
+
+// GroupUUID is the UUID given to a contact group in exports: derived from
+// its name alone, so every workflow refers to a group the same way.
+func GroupUUID(name string) string { return UUID("", "group/"+name) }
 
 func (c *compiler) response(q *Question, category string) *Response {
 	for i := range q.Responses {
@@ -560,7 +580,8 @@ func (c *compiler) choiceClosing(q *Question, category string) Text {
 }
 
 // after adds the nodes that follow an answer to q: per category, the
-// saved field, the follow-up response and the choice's closing; and the
+// saved field, the groups joined, the follow-up response and the choice's
+// closing; and the
 // shared node saving answers that have none of those.
 func (c *compiler) after(q *Question, next string) {
 	shared := false
@@ -575,6 +596,17 @@ func (c *compiler) after(q *Question, next string) {
 		if q.SaveToField != "" && isAnswer(cat) {
 			node.Actions = append(node.Actions, c.saveField(q, path+"/save"))
 			height += 60
+		}
+		if names := c.groupsFor(q, cat); len(names) > 0 {
+			add := &flow.AddContactGroups{UUID: c.uuid(path + "/groups")}
+			for _, name := range names {
+				add.Groups = append(add.Groups, flow.GroupRef{UUID: GroupUUID(name), Name: name})
+				if !slices.Contains(c.groups, name) {
+					c.groups = append(c.groups, name)
+				}
+			}
+			node.Actions = append(node.Actions, add)
+			height += 40 + 20*len(names)
 		}
 		dest := next
 		if r := c.response(q, cat); r != nil {

@@ -172,9 +172,12 @@ func checkExport(t *testing.T, e *flow.Export) {
 	}
 	unique(f.UUID, "flow")
 	positions := map[[2]float64]string{}
-	fields := map[string]bool{}
+	fields, groups := map[string]bool{}, map[string]bool{}
 	for _, fd := range e.Fields {
 		fields[fd.Key] = true
+	}
+	for _, g := range e.Groups {
+		groups[g.UUID+" "+g.Name] = true
 	}
 	for _, n := range f.Nodes {
 		unique(n.UUID, "node")
@@ -182,6 +185,13 @@ func checkExport(t *testing.T, e *flow.Export) {
 			unique(a.ActionUUID(), "action")
 			if sf, ok := a.(*flow.SetContactField); ok && !fields[sf.Field.Key] {
 				t.Errorf("field %q is set but not declared", sf.Field.Key)
+			}
+			if ag, ok := a.(*flow.AddContactGroups); ok {
+				for _, g := range ag.Groups {
+					if !groups[g.UUID+" "+g.Name] {
+						t.Errorf("group %q (%s) is joined but not declared", g.Name, g.UUID)
+					}
+				}
 			}
 		}
 		for _, x := range n.Exits {
@@ -271,6 +281,13 @@ func TestCompileFeatures(t *testing.T) {
 	}
 	if want := []string{"clinic_comments:text", "facility:text", "staff_present:number"}; !slices.Equal(keys, want) {
 		t.Errorf("fields = %v, want %v", keys, want)
+	}
+	var groups []string
+	for _, g := range e.Groups {
+		groups = append(groups, g.Name)
+	}
+	if want := []string{"Closed facilities", "Emergency watch", "Flooded facilities"}; !slices.Equal(groups, want) {
+		t.Errorf("groups = %v, want %v", groups, want)
 	}
 	counts := map[string]int{}
 	for _, n := range f.Nodes {

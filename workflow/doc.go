@@ -30,6 +30,8 @@
 //	    timeout: 12h                  # no reply: the No Response path
 //	    responses:                    # follow-up message per category
 //	      No: "The district pharmacist will contact you."
+//	    add_to_group:                 # contact groups joined per category
+//	      No: Stock-out facilities    # (a name or a list of names)
 //	  - result: reason
 //	    ask: "Why? 1 Not delivered 2 Expired"
 //	    type: choice

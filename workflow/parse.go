@@ -86,7 +86,7 @@ func parentPath(p string) string {
 // Known keys of each mapping of the format, in the order they are documented.
 var (
 	workflowKeys = []string{"workflow", "key", "language", "translations", "keyword", "expire_after", "intro", "questions", "closing"}
-	questionKeys = []string{"result", "ask", "type", "retry", "max_retries", "timeout", "min", "max", "choices", "when", "save_to_field", "responses"}
+	questionKeys = []string{"result", "ask", "type", "retry", "max_retries", "timeout", "min", "max", "choices", "when", "save_to_field", "responses", "add_to_group"}
 	choiceKeys   = []string{"category", "match", "closing"}
 )
 
@@ -303,6 +303,26 @@ func (p *parser) question(n *yaml.Node, path, base string) Question {
 			q.Choices = []Choice{}
 			for i, cn := range v.Content {
 				q.Choices = append(q.Choices, p.choice(resolve(cn), fmt.Sprintf("%s[%d]", fp, i), base))
+			}
+		case "add_to_group":
+			if v.Kind != yaml.MappingNode {
+				p.wrongType(v, fp, "a mapping of category to group name(s)")
+				continue
+			}
+			for i := 0; i+1 < len(v.Content); i += 2 {
+				k, gv := resolve(v.Content[i]), resolve(v.Content[i+1])
+				category := p.str(k, fmt.Sprintf("%s[%d]", fp, len(q.Groups)))
+				names := []*yaml.Node{gv}
+				if gv.Kind == yaml.SequenceNode {
+					names = gv.Content
+				}
+				// One entry per group, so each name keeps its own position.
+				for _, gn := range names {
+					gn = resolve(gn)
+					gp := fmt.Sprintf("%s[%d]", fp, len(q.Groups))
+					p.src.keys[gp], p.src.values[gp], p.src.values[gp+".group"] = k, k, gn
+					q.Groups = append(q.Groups, GroupAdd{Category: category, Group: p.str(gn, gp+".group")})
+				}
 			}
 		case "responses":
 			if v.Kind != yaml.MappingNode {

@@ -160,6 +160,10 @@ func TestParseDiagnostics(t *testing.T) {
 			"9:7", "questions[0].responses[0]", `a has no category "Maybe"`, false},
 		{"a result used before it is asked", head + "questions:\n  - {result: a, ask: \"You said @results.b?\", type: text}\n  - {result: b, ask: ho, type: text}\n",
 			"5:22", "questions[0].ask", "@results.b is not the result of an earlier question", true},
+		{"group for an unknown category", head + "questions:\n  - result: a\n    ask: hi\n    type: yes_no\n    add_to_group:\n      Maybe: Unsure\n",
+			"9:7", "questions[0].add_to_group[0]", `a has no category "Maybe"`, false},
+		{"bad group name", head + "questions:\n  - result: a\n    ask: hi\n    type: yes_no\n    add_to_group:\n      No: [Closed, \"+bad\"]\n",
+			"9:20", "questions[0].add_to_group[1].group", "cannot start with + or -", false},
 		{"timeout after expiry", head + "expire_after: 1h\nquestions:\n  - {result: a, ask: hi, type: text, timeout: 2h}\n",
 			"6:47", "questions[0].timeout", "the run expires (expire_after 1h0m0s) before this timeout", true},
 	}

@@ -23,6 +23,7 @@ type conversation struct {
 	messages []string
 	results  map[string]string // key → "value (category)"
 	status   sim.Status
+	groups   []string // the contact's groups at the end, when checked
 }
 
 const (
@@ -75,7 +76,8 @@ func TestCompiledWorkflowsRunInTheSimulator(t *testing.T) {
 				results:  map[string]string{"open_today": "ndiyo (Yes)", "staff_present": "10 (Has Number)", "comments": "ok (Has Text)"}, status: sim.StatusCompleted},
 			{name: "a French flood ends the survey", steps: []string{"non", "Inondation"},
 				messages: []string{clinicHello, clinicOpen, clinicWhy, "Stay safe. The district will send help."},
-				results:  map[string]string{"open_today": "non (No)", "closed_reason": "Inondation (Flood)"}, status: sim.StatusCompleted},
+				results:  map[string]string{"open_today": "non (No)", "closed_reason": "Inondation (Flood)"}, status: sim.StatusCompleted,
+				groups: []string{"Closed facilities", "Flooded facilities", "Emergency watch"}},
 			{name: "a phrase picks Flood", steps: []string{"hapana", "heavy rain today"},
 				messages: []string{clinicHello, clinicOpen, clinicWhy, "Stay safe. The district will send help."},
 				results:  map[string]string{"open_today": "hapana (No)", "closed_reason": "heavy rain (Flood)"}, status: sim.StatusCompleted},
@@ -154,6 +156,18 @@ func TestCompiledWorkflowsRunInTheSimulator(t *testing.T) {
 				}
 				if diff := cmp.Diff(c.results, results); diff != "" {
 					t.Errorf("results (-goflow +sim):\n%s", diff)
+				}
+				if c.groups != nil {
+					var groups []string
+					for _, g := range out.Contact.Groups {
+						groups = append(groups, g.Name)
+						if g.UUID != workflow.GroupUUID(g.Name) {
+							t.Errorf("group %q has UUID %s, want %s", g.Name, g.UUID, workflow.GroupUUID(g.Name))
+						}
+					}
+					if diff := cmp.Diff(c.groups, groups); diff != "" {
+						t.Errorf("contact groups (-want +sim):\n%s", diff)
+					}
 				}
 				if out.Status != c.status {
 					t.Errorf("status %s, want %s (failure: %s)", out.Status, c.status, strings.TrimSpace(out.Failure))

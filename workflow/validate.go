@@ -258,6 +258,27 @@ func (v *validator) question(i int) {
 		}
 	}
 	v.responses(path, q)
+	v.groups(path, q)
+}
+
+// groups checks the groups a question adds contacts to: known categories
+// and names RapidPro accepts.
+func (v *validator) groups(path string, q *Question) {
+	cats := q.Categories()
+	for i, g := range q.Groups {
+		gf := fmt.Sprintf("%s.add_to_group[%d]", path, i)
+		if _, ok := findCategory(cats, g.Category); !ok && q.Type != "" {
+			v.errorf(gf, "%s", unknownCategory(q, g.Category, cats))
+		}
+		switch name := g.Group; {
+		case strings.TrimSpace(name) == "":
+			v.errorf(gf+".group", "missing the group name")
+		case utf8.RuneCountInString(name) > maxNameLength:
+			v.errorf(gf+".group", "group names are at most %d characters", maxNameLength)
+		case name != strings.TrimSpace(name) || strings.ContainsAny(name, "\"\\") || strings.HasPrefix(name, "+") || strings.HasPrefix(name, "-"):
+			v.errorf(gf+".group", "group name %q cannot start with + or -, contain \" or \\, or have spaces around it", name)
+		}
+	}
 }
 
 func (v *validator) choices(path string, q *Question) {

@@ -100,6 +100,7 @@ type Question struct {
 	When        string        // skip logic: the question is asked only when this holds
 	SaveToField string        // contact field key that also receives the answer
 	Responses   []Response    // follow-up messages sent for given categories
+	Groups      []GroupAdd    // contact groups joined for given categories
 }
 
 // Choice is one category of a choice question.
@@ -117,6 +118,13 @@ type Choice struct {
 type Response struct {
 	Category string
 	Text     Text
+}
+
+// GroupAdd adds the contact to a contact group after an answer in
+// Category, e.g. to reach every facility that reported a stock-out.
+type GroupAdd struct {
+	Category string
+	Group    string
 }
 
 // Categories returns the categories a question's answer can take, in the
