@@ -96,18 +96,25 @@ func (r *BroadcastRequest) validate() error {
 }
 
 // Create sends a broadcast, at most once. RapidPro has no field to mark a
-// broadcast with, so when the request fails without telling whether the
-// broadcast was made, Create looks for a broadcast created since just before
-// the request with the same text and recipients, and sends again only if
-// there is none. An identical broadcast sent less than a minute earlier
-// would be taken for this one (a message missed rather than sent twice).
-// If the search fails it returns an *OutcomeUnknownError.
+// broadcast with, so Create first notes the newest broadcast on the server
+// (one extra GET); when the request then fails without telling whether the
+// broadcast was made, it looks among the broadcasts newer than that one for
+// one with the same text and recipients, and sends again only if there is
+// none. If the search fails it returns an *OutcomeUnknownError.
 func (s *BroadcastsService) Create(ctx context.Context, req *BroadcastRequest) (*Broadcast, error) {
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
 	if len(req.Groups) > MaxBatch || len(req.Contacts) > MaxBatch || len(req.URNs) > MaxBatch {
 		return nil, fmt.Errorf("rapidpro: a broadcast takes at most %d groups, contacts and URNs each; use CreateMany", MaxBatch)
+	}
+	newest, err := s.ListPage(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	var before string // the UUID of the newest broadcast before ours
+	if len(newest.Results) > 0 {
+		before = newest.Results[0].UUID
 	}
 	body := *req
 	send := func(ctx context.Context) (*Broadcast, error) {
@@ -117,10 +124,13 @@ func (s *BroadcastsService) Create(ctx context.Context, req *BroadcastRequest) (
 		}
 		return &out, nil
 	}
-	find := func(ctx context.Context, since time.Time) (*Broadcast, error) {
-		for b, err := range s.List(ctx, &BroadcastListParams{After: since}) {
+	find := func(ctx context.Context, _ time.Time) (*Broadcast, error) {
+		for b, err := range s.List(ctx, nil) { // newest first
 			if err != nil {
 				return nil, err
+			}
+			if b.UUID == before {
+				return nil, nil
 			}
 			if body.matches(&b) {
 				return &b, nil

@@ -306,6 +306,9 @@ func TestRetryAfterSecondsAndDate(t *testing.T) {
 
 func TestRateLimitedErrorWhenRetryAfterTooLong(t *testing.T) {
 	f := newFake(t)
+	f.handle("GET broadcasts.json", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, map[string]any{"next": nil, "results": []any{}})
+	})
 	f.handle("POST broadcasts.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "3600")
 		writeJSON(w, 429, map[string]string{"detail": "Request was throttled. Expected available in 3600 seconds."})

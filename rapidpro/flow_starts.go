@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"maps"
+	"net/http"
 	"net/url"
 	"time"
 )
@@ -107,18 +108,24 @@ func (s *FlowStartsService) Get(ctx context.Context, uuid string) (*FlowStart, e
 }
 
 // FindMarked returns the flow start whose params carry mark under
-// MarkParam, looking at the starts modified since the given server time
-// (ErrNotFound if none).
+// MarkParam (ErrNotFound if none). It reads the starts newest first: at
+// least the 250 most recently modified, so that a server clock out of step
+// with ours cannot hide it, and on until they are older than since (a time
+// on the server's clock before the start was made).
 func (s *FlowStartsService) FindMarked(ctx context.Context, mark string, since time.Time) (*FlowStart, error) {
-	for fs, err := range s.List(ctx, &FlowStartListParams{After: since, Reverse: true}) {
+	read := 0
+	for fs, err := range s.List(ctx, nil) {
 		if err != nil {
 			return nil, err
 		}
 		if fs.Mark() == mark {
 			return &fs, nil
 		}
+		if read++; read >= PageSize && fs.ModifiedOn.Before(since) {
+			break
+		}
 	}
-	return nil, &Error{StatusCode: 404, Method: "GET", Endpoint: "flow_starts.json", Detail: "no flow start carries mark " + mark}
+	return nil, &Error{StatusCode: http.StatusNotFound, Method: http.MethodGet, Endpoint: "flow_starts.json", Detail: "no flow start carries mark " + mark}
 }
 
 // FlowStartRequest is the body of a flow start. Give at least one of Groups,

@@ -307,3 +307,18 @@ func TestServerContactsLifecycle(t *testing.T) {
 		t.Errorf("after delete: %v", err)
 	}
 }
+
+func TestServerExactlyOneFlowStartWhenServerClockDiffers(t *testing.T) {
+	// The server stamps records with a clock months behind its Date
+	// header: the lookup must not rely on the two agreeing.
+	clock := rapidprotest.NewManualClock(time.Now().Add(-90*24*time.Hour), time.Millisecond)
+	srv := testServer(t, rapidprotest.WithClock(clock))
+	flow := startFixture(t, srv)
+	srv.InjectFault(rapidprotest.Fault{Kind: rapidprotest.FaultDropAfterCommit, Method: "POST", Endpoint: "flow_starts", Times: 1})
+	if _, err := testClient(t, srv).FlowStarts.Create(t.Context(), &FlowStartRequest{Flow: flow, Groups: []string{"Nurses"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Counts().FlowStarts; got != 1 {
+		t.Errorf("%d flow starts exist, want exactly 1", got)
+	}
+}
