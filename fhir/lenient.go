@@ -3,6 +3,7 @@ package fhir
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -285,6 +286,10 @@ func (f *fixer) fixInteger(v any, t reflect.Type, path string) (any, bool) {
 		return nil, false
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
+	if errors.Is(err, strconv.ErrRange) {
+		f.warn(path, "integer out of range; left out")
+		return nil, false
+	}
 	if err != nil {
 		// "2.0" or 2e3 still name an integer.
 		fl, ferr := strconv.ParseFloat(s, 64)

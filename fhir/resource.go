@@ -31,6 +31,9 @@ type Resource struct {
 // ParseResource decodes a resource leniently from JSON. It fails only when
 // data is not a JSON object with a string resourceType.
 func ParseResource(data []byte) (*Resource, error) {
+	if !json.Valid(data) {
+		return nil, errNotResource
+	}
 	return parseResource(bytes.Clone(data))
 }
 
@@ -208,25 +211,22 @@ func peekType(data []byte) (string, error) {
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return "", errNotResource
 	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return "", errNotResource
-		}
-		if tok == "resourceType" {
-			tok, err := dec.Token()
-			s, ok := tok.(string)
-			if err != nil || !ok || s == "" {
-				return "", errNotResource
+	if tok, err := dec.Token(); err == nil && tok == "resourceType" {
+		if tok, err := dec.Token(); err == nil {
+			if s, ok := tok.(string); ok && s != "" {
+				return s, nil
 			}
-			return s, nil
-		}
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return "", errNotResource
 		}
 	}
-	return "", errNotResource
+	// resourceType is not first: read it the way encoding/json would.
+	var h struct {
+		ResourceType json.RawMessage `json:"resourceType"`
+	}
+	var s string
+	if json.Unmarshal(data, &h) != nil || json.Unmarshal(h.ResourceType, &s) != nil || s == "" {
+		return "", errNotResource
+	}
+	return s, nil
 }
 
 // MarshalJSON returns the resource to send. When Model has not changed since

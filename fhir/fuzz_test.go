@@ -1,0 +1,54 @@
+package fhir
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// FuzzParseResource checks that the lenient decoder never panics, never
+// loses a resource (any JSON object with a string resourceType is read),
+// and always writes back valid JSON.
+func FuzzParseResource(f *testing.F) {
+	for _, seed := range []string{
+		messyPractitioner,
+		practitionerJSON,
+		`{"resourceType":"Location","id":"F1","managingOrganization":"Organization/F1","position":{"longitude":"","latitude":"9.1"}}`,
+		`{"resourceType":"Communication","status":"done","basedOn":"CommunicationRequest/1","payload":{"contentString":3}}`,
+		`{"resourceType":"PractitionerRole","code":"nurse","period":{"start":20240101},"active":"yes"}`,
+		`{"resourceType":"Practitioner","name":[null,{"given":"Awa"}],"telecom":[[{"value":1}]]}`,
+		`{"id":"x","resourceType":"Bundle","entry":{"resource":1}}`,
+		`{"resourceType":"FutureThing","x":[1,2]}`,
+		`{"resourceType":"Patient","deceasedBoolean":"false","multipleBirthInteger":"1e2"}`,
+		`[1,2]`,
+		`{"resourceType":7}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := ParseResource(data)
+		var probe struct {
+			ResourceType any `json:"resourceType"`
+		}
+		isResource := json.Valid(data) && json.Unmarshal(data, &probe) == nil
+		if typ, ok := probe.ResourceType.(string); isResource && ok && typ != "" {
+			if err != nil || r == nil || r.Type() == "" {
+				t.Fatalf("resource dropped: %v", err)
+			}
+		}
+		if err != nil {
+			return
+		}
+		b, err := r.MarshalJSON()
+		if err != nil {
+			t.Fatalf("MarshalJSON: %v", err)
+		}
+		if !json.Valid(b) {
+			t.Fatalf("MarshalJSON gave invalid JSON %q", b)
+		}
+		for _, w := range r.Warnings {
+			if w.ResourceType != r.Type() {
+				t.Fatalf("warning %v does not name the resource", w)
+			}
+		}
+	})
+}
