@@ -49,9 +49,16 @@ func readExport(data []byte) (*exportFile, error) {
 	return &e, nil
 }
 
+// Channel is the workspace's SMS channel that Run adds to the export's
+// assets: a real workspace has one, and goflow only gives a contact a
+// preferred URN (@contact.urn) that a channel can send to.
+const Channel = `{"uuid": "5d3c1a2b-7e8f-4a9b-8c0d-1e2f3a4b5c6d", "name": "MOH SMS",
+	"address": "+231770009999", "schemes": ["tel"], "roles": ["send", "receive"], "country": "LR"}`
+
 // source turns the export into a static goflow asset source holding its
-// flows, fields and groups, exactly as RapidPro would after importing it.
-func (e *exportFile) source() (*static.StaticSource, error) {
+// flows, fields and groups, exactly as RapidPro would after importing it,
+// and the workspace's channel when withChannel is set.
+func (e *exportFile) source(withChannel bool) (*static.StaticSource, error) {
 	type field struct {
 		Key  string `json:"key"`
 		Name string `json:"name"`
@@ -63,11 +70,15 @@ func (e *exportFile) source() (*static.StaticSource, error) {
 		Query string `json:"query,omitempty"`
 	}
 	var a struct {
-		Flows  []json.RawMessage `json:"flows"`
-		Fields []field           `json:"fields"`
-		Groups []group           `json:"groups"`
+		Channels []json.RawMessage `json:"channels,omitempty"`
+		Flows    []json.RawMessage `json:"flows"`
+		Fields   []field           `json:"fields"`
+		Groups   []group           `json:"groups"`
 	}
 	a.Flows = e.Flows
+	if withChannel {
+		a.Channels = []json.RawMessage{json.RawMessage(Channel)}
+	}
 	for _, f := range e.Fields {
 		ff := field{Key: f.Key, Name: f.Name, Type: f.Type}
 		if ff.Key == "" {

@@ -57,7 +57,7 @@ func Inspect(export []byte) ([]FlowCheck, error) {
 	if err != nil {
 		return nil, err
 	}
-	src, err := e.source()
+	src, err := e.source(false)
 	if err != nil {
 		return nil, err
 	}

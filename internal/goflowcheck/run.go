@@ -117,7 +117,7 @@ func Run(export []byte, flow string, c Contact, steps []Step) (*Transcript, erro
 	if err != nil {
 		return nil, err
 	}
-	src, err := e.source()
+	src, err := e.source(true)
 	if err != nil {
 		return nil, err
 	}

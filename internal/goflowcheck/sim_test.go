@@ -91,7 +91,6 @@ func urnOf(c goflowcheck.Contact) string {
 // simulator refuses by design (it cannot be reproduced offline), with the
 // feature its UnsupportedError must name.
 var simUnsupported = map[string]string{
-	"colors/orange":        "@urns", // format_urn(urns.tel) in the reply
 	"order-status/webhook": `action "call_webhook"`,
 	"survey/age-webhook":   `action "call_webhook"`,
 }
