@@ -3,6 +3,7 @@ package workflow
 import (
 	"bytes"
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -116,6 +117,7 @@ func TestBuilderValidatesLikeParse(t *testing.T) {
 			YesNo("a", T("Anything?")),
 			Number("b", T("How many?")).Between(10, 1).When("a == maybe"),
 			OneOf("c", T("Which?")),
+			Number("d", T("How much?")).Max(math.Inf(1)),
 		).Build()
 	var ds Diagnostics
 	if !errors.As(err, &ds) {
@@ -128,7 +130,7 @@ func TestBuilderValidatesLikeParse(t *testing.T) {
 			t.Errorf("a built workflow's diagnostic has a position: %v", d)
 		}
 	}
-	want := []string{"keyword", "questions[1].min", "questions[1].when", "questions[2].choices"}
+	want := []string{"keyword", "questions[1].min", "questions[1].when", "questions[2].choices", "questions[3].max"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("diagnostic fields (-want +got):\n%s\n%v", diff, err)
 	}

@@ -3,6 +3,7 @@ package workflow
 import (
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -235,6 +236,14 @@ func (v *validator) question(i int) {
 		}
 		if q.Max != nil {
 			v.errorf(f("max"), "max only applies to number questions")
+		}
+	}
+	for _, b := range []struct {
+		name  string
+		value *float64
+	}{{"min", q.Min}, {"max", q.Max}} {
+		if b.value != nil && (math.IsNaN(*b.value) || math.IsInf(*b.value, 0)) {
+			v.errorf(f(b.name), "%s must be a finite number", b.name)
 		}
 	}
 	if q.Min != nil && q.Max != nil && *q.Min > *q.Max {
