@@ -1,0 +1,155 @@
+package sandbox_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/mhero-go/mhero/ihris/ihristest"
+	"github.com/mhero-go/mhero/internal/sandbox"
+	"github.com/mhero-go/mhero/rapidpro"
+	"github.com/mhero-go/mhero/rapidpro/rapidprotest"
+	"github.com/mhero-go/mhero/workflow"
+	"github.com/mhero-go/mhero/workflow/flow"
+)
+
+// importWorkflow compiles a workflow file of the examples and imports it,
+// as a Data Manager does through Settings → Import.
+func importWorkflow(t *testing.T, sb *sandbox.Sandbox, path string) string {
+	t.Helper()
+	w, err := workflow.ParseFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp, err := workflow.Compile(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := flow.MarshalExport(exp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uuids, err := sb.RapidPro.ImportFlows(data)
+	if err != nil || len(uuids) != 1 {
+		t.Fatalf("import: %v %v", uuids, err)
+	}
+	return uuids[0]
+}
+
+func TestPersonasDriveRuns(t *testing.T) {
+	sb, err := sandbox.New(sandbox.Config{Workforce: ihristest.Workforce{Workers: 50, Regions: 2, Districts: 3, Facilities: 6}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	ctx := t.Context()
+	flowUUID := importWorkflow(t, sb, "../../examples/workflows/malaria-stock.yaml")
+
+	kinds := []sandbox.Kind{sandbox.Responsive, sandbox.Late, sandbox.Confused, sandbox.DropsOut, sandbox.Silent, sandbox.OutOfCoverage}
+	group, err := sb.RapidPro.AddGroup("In-charges", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]sandbox.Kind{}
+	scripted := map[string]bool{}
+	for i := range 60 {
+		urn := fmt.Sprintf("tel:+23177000%04d", i)
+		k := kinds[i%len(kinds)]
+		p := sandbox.Persona{Kind: k, Delay: 30 * time.Hour, Answered: 1}
+		if k == sandbox.Responsive && i%12 == 0 {
+			p.Answers = map[string]string{"act_in_stock": "no", "act_stockout_reason": "2"}
+			scripted[urn] = true
+		}
+		sb.Engine.SetPersona(urn, p)
+		if _, err := sb.RapidPro.AddContact(rapidprotest.ContactSpec{Name: fmt.Sprintf("Worker %d", i), URNs: []string{urn}, Groups: []string{group}}); err != nil {
+			t.Fatal(err)
+		}
+		want[urn] = k
+	}
+
+	c, err := rapidpro.NewClient(sb.RapidPro.URL(), sb.RapidPro.Token(), rapidpro.WithoutPacing())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.FlowStarts.Create(ctx, &rapidpro.FlowStartRequest{Flow: flowUUID, Groups: []string{group}}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := sb.Settle(ctx, 4*24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Replies == 0 || st.Timeouts == 0 {
+		t.Fatalf("settle: %+v", st)
+	}
+
+	runs := 0
+	for r, err := range c.Runs.List(ctx, &rapidpro.RunListParams{Flow: flowUUID}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs++
+		k := want[r.Contact.URN]
+		switch k {
+		case sandbox.Responsive, sandbox.Confused:
+			if r.ExitType != "completed" || !r.Responded {
+				t.Errorf("%s worker: exit %q responded %v", k, r.ExitType, r.Responded)
+			}
+			if _, ok := r.Values["rdt_in_stock"]; !ok {
+				t.Errorf("%s worker did not reach the last question: %v", k, r.Values)
+			}
+		case sandbox.Silent, sandbox.OutOfCoverage:
+			if r.Responded || r.ExitType == "completed" && len(r.Values) > 0 && r.Values["act_in_stock"].Category != "No Response" {
+				t.Errorf("%s worker: responded %v values %v", k, r.Responded, r.Values)
+			}
+		case sandbox.DropsOut:
+			if !r.Responded || len(r.Values) == 0 || r.Values["act_in_stock"].Category == "No Response" {
+				t.Errorf("drop-out answered nothing: %+v", r.Values)
+			}
+		case sandbox.Late:
+			// A reply 30 hours late misses the 12-hour timeout.
+			if v := r.Values["act_in_stock"]; v.Category != "No Response" {
+				t.Errorf("late worker: act_in_stock %+v, want No Response", v)
+			}
+		}
+		if scripted[r.Contact.URN] {
+			if v := r.Values["act_stockout_reason"]; v.Category != "Expired" {
+				t.Errorf("scripted answer lost: %+v", v)
+			}
+		}
+	}
+	if runs != 60 {
+		t.Fatalf("%d runs, want 60", runs)
+	}
+
+	failed := 0
+	for m, err := range c.Messages.List(ctx, &rapidpro.MessageListParams{Folder: "failed"}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want[m.URN] != sandbox.OutOfCoverage {
+			t.Errorf("message to a %s worker failed", want[m.URN])
+		}
+		failed++
+	}
+	if failed == 0 {
+		t.Error("no failed message for out-of-coverage workers")
+	}
+}
+
+func TestAssignIsRepeatableAndFollowsTheMix(t *testing.T) {
+	counts := map[sandbox.Kind]int{}
+	for i := range 10000 {
+		urn := fmt.Sprintf("tel:+231770%06d", i)
+		p := sandbox.Assign(urn, sandbox.DefaultMix, 3)
+		if q := sandbox.Assign(urn, sandbox.DefaultMix, 3); q.Kind != p.Kind || q.Delay != p.Delay {
+			t.Fatal("Assign is not repeatable")
+		}
+		counts[p.Kind]++
+	}
+	for k, share := range sandbox.DefaultMix {
+		got := float64(counts[k]) / 10000
+		if got < share-0.02 || got > share+0.02 {
+			t.Errorf("%s: %.3f of workers, want about %.2f", k, got, share)
+		}
+	}
+}
