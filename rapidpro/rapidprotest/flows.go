@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -633,79 +632,6 @@ func (st *store) exitRun(c *contact, exitType string) {
 	delete(st.waiting, c)
 }
 
-type runContactJSON struct {
-	UUID       string  `json:"uuid"`
-	Name       string  `json:"name"`
-	URN        *string `json:"urn"`
-	URNDisplay *string `json:"urn_display"`
-}
-
-type runValueJSON struct {
-	Name     string  `json:"name"`
-	Value    string  `json:"value"`
-	Category *string `json:"category"`
-	Node     string  `json:"node"`
-	Time     string  `json:"time"`
-}
-
-type pathJSON struct {
-	Node string `json:"node"`
-	Time string `json:"time"`
-}
-
-type uuidRef struct {
-	UUID string `json:"uuid"`
-}
-
-type runJSON struct {
-	ID         int64                   `json:"id"`
-	UUID       string                  `json:"uuid"`
-	Flow       ref                     `json:"flow"`
-	Contact    runContactJSON          `json:"contact"`
-	Start      *uuidRef                `json:"start"`
-	Responded  bool                    `json:"responded"`
-	Path       []pathJSON              `json:"path"`
-	Values     map[string]runValueJSON `json:"values"`
-	CreatedOn  string                  `json:"created_on"`
-	ModifiedOn string                  `json:"modified_on"`
-	ExitedOn   *string                 `json:"exited_on"`
-	ExitType   *string                 `json:"exit_type"`
-}
-
-func (s *Server) runToJSON(r *run, paths bool) runJSON {
-	out := runJSON{ID: r.id, UUID: r.uuid, Flow: r.flow.ref(),
-		Contact:   runContactJSON{UUID: r.contact.uuid, Name: r.contact.displayName()},
-		Responded: r.responded, Values: make(map[string]runValueJSON, len(r.values)),
-		CreatedOn: formatTime(r.created), ModifiedOn: formatTime(r.modified), ExitedOn: formatTimePtr(r.exited)}
-	if len(r.contact.urns) > 0 && !s.cfg.workspace.Anon {
-		u := r.contact.urns[0]
-		_, display, _ := strings.Cut(u, ":")
-		out.Contact.URN, out.Contact.URNDisplay = &u, &display
-	}
-	if r.start != nil {
-		out.Start = &uuidRef{r.start.uuid}
-	}
-	if paths {
-		out.Path = make([]pathJSON, len(r.path))
-		for i, p := range r.path {
-			out.Path[i] = pathJSON{p.node, formatTime(p.time)}
-		}
-	}
-	for _, v := range r.values {
-		vj := runValueJSON{Name: v.name, Value: v.value, Node: v.node, Time: formatTime(v.time)}
-		if v.category != "" {
-			cat := v.category
-			vj.Category = &cat
-		}
-		out.Values[v.key] = vj
-	}
-	if r.exitType != "" {
-		et := r.exitType
-		out.ExitType = &et
-	}
-	return out
-}
-
 func (s *Server) listRuns(r *http.Request) reply {
 	q := r.URL.Query()
 	if q.Get("flow") != "" && q.Get("contact") != "" {
@@ -731,7 +657,7 @@ func (s *Server) listRuns(r *http.Request) reply {
 	var id int64
 	if v := q.Get("id"); v != "" {
 		if _, err := fmt.Sscan(v, &id); err != nil {
-			return ok(listBody[runJSON]{Results: []runJSON{}})
+			return ok(runsPage(r, nil, "", paths, s.cfg.workspace.Anon))
 		}
 	}
 	p := parsePage(q, true)
@@ -746,7 +672,7 @@ func (s *Server) listRuns(r *http.Request) reply {
 			(len(contactIDs) == 0 || slices.Contains(contactIDs, r.contact.uuid)) &&
 			(!filterResponded || r.responded == responded) && (id == 0 || r.id == id)
 	})
-	return listReply(r, items, cursor, func(x *run) runJSON { return s.runToJSON(x, paths) })
+	return ok(runsPage(r, items, cursor, paths, s.cfg.workspace.Anon))
 }
 
 // pythonJSONLen is the length of Python's json.dumps of a compact JSON

@@ -199,12 +199,20 @@ func dropConnection(w http.ResponseWriter) {
 	conn.Close()
 }
 
+// encodeBody returns the JSON of a reply body.
+func encodeBody(body any) ([]byte, error) {
+	if raw, ok := body.(rawBody); ok {
+		return raw, nil
+	}
+	return json.Marshal(body)
+}
+
 // writeTruncated announces the full Content-Length, writes half the body
 // and closes the connection.
 func writeTruncated(w http.ResponseWriter, rep reply) {
-	b, _ := json.Marshal(rep.body)
-	if rep.body == nil {
-		b = nil
+	var b []byte
+	if rep.body != nil {
+		b, _ = encodeBody(rep.body)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)+16))

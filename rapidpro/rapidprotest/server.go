@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -330,7 +329,7 @@ func (s *Server) notify(msgs []Message) {
 
 // writeJSON writes v with the status; the body is compact like DRF's.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
+	b, err := encodeBody(v)
 	if err != nil {
 		writeServerError(w)
 		return
