@@ -228,6 +228,8 @@ func (p *parser) fields(n *yaml.Node, path string, known []string) map[string]*y
 			msg := fmt.Sprintf("unknown field %q", k.Value)
 			if s := closest(k.Value, known); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
+			} else {
+				msg += " (known fields: " + strings.Join(known, ", ") + ")"
 			}
 			p.errorf(p.nodePos(k), fp, "%s", msg)
 			continue

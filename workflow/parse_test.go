@@ -66,6 +66,8 @@ func TestParseDiagnostics(t *testing.T) {
 	}{
 		{"unknown top-level key", head + "langauge: fra\n" + okQuestion,
 			"4:1", "langauge", `unknown field "langauge" (did you mean "language"?)`, false},
+		{"unknown key without a near one", head + okQuestion + "colour: red\n",
+			"6:1", "colour", `unknown field "colour" (known fields: workflow, key, language, translations, keyword, expire_after, intro, questions, closing)`, false},
 		{"unknown question key", head + "questions:\n  - result: a\n    ask: hi\n    type: text\n    retyr: x\n",
 			"8:5", "questions[0].retyr", `did you mean "retry"?`, false},
 		{"unknown choice key", head + "questions:\n  - result: a\n    ask: hi\n    type: choice\n    choices:\n      - {category: A, matches: [a]}\n",
