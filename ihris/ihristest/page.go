@@ -284,17 +284,13 @@ func (s *Server) includesFor(q *query, page []*version) []*version {
 				if inc.src != "*" && v.res.typ != inc.src {
 					continue
 				}
-				m := decode(v.raw)
-				for _, name := range refParams(v.res.typ) {
-					d := searchParams[v.res.typ][name]
-					if inc.param != "*" && inc.param != name {
+				for _, rf := range v.refs {
+					if inc.param != "*" && inc.param != rf.param {
 						continue
 					}
-					for _, r := range d.refs(m) {
-						typ, id, ok := strings.Cut(normalizeRef(r, s.base()), "/")
-						if ok && (inc.target == "" || inc.target == typ) {
-							add(s.store.live(typ, id))
-						}
+					typ, id, ok := strings.Cut(rf.target, "/")
+					if ok && (inc.target == "" || inc.target == typ) {
+						add(s.store.live(typ, id))
 					}
 				}
 			}
@@ -303,11 +299,10 @@ func (s *Server) includesFor(q *query, page []*version) []*version {
 			if (round > 0 && !inc.iterate) || inc.param == "*" {
 				continue
 			}
-			d := searchParams[inc.src][inc.param]
 			for _, v := range frontier {
 				target := v.res.typ + "/" + v.res.id
 				for _, r := range s.store.referrers(inc.src, inc.param, target) {
-					if len(r.versions) > 1 && !s.stillRefers(r.current(), d, target) {
+					if len(r.versions) > 1 && !slices.Contains(r.current().refs, ref{inc.param, target}) {
 						continue // a stale index entry: the reference was edited away
 					}
 					add(r.current())
@@ -317,13 +312,4 @@ func (s *Server) includesFor(q *query, page []*version) []*version {
 		frontier = next
 	}
 	return out
-}
-
-func (s *Server) stillRefers(v *version, d paramDef, target string) bool {
-	for _, r := range d.refs(decode(v.raw)) {
-		if normalizeRef(r, s.base()) == target {
-			return true
-		}
-	}
-	return false
 }

@@ -444,11 +444,8 @@ var refParamNames = func() map[string][]string {
 // stripped from absolute references.
 func indexRefs(typ string, m map[string]any, base string) []ref {
 	var out []ref
-	for name, d := range searchParams[typ] {
-		if d.kind != kindReference {
-			continue
-		}
-		for _, r := range d.refs(m) {
+	for _, name := range refParams(typ) {
+		for _, r := range searchParams[typ][name].refs(m) {
 			if t := normalizeRef(r, base); t != "" {
 				out = append(out, ref{param: name, target: t})
 			}

@@ -63,6 +63,14 @@ type query struct {
 	elements    []string
 	total       bool
 	summaryOnly bool
+	has         []hasCond
+}
+
+// A hasCond is a reverse chain, _has:Src:ref:param=value: resources that a
+// Src matching param=value references through ref.
+type hasCond struct {
+	src, ref string
+	crit     criterion
 }
 
 // badRequest is a client error that becomes a 400 OperationOutcome.
@@ -146,6 +154,12 @@ func (s *Server) parseParam(q *query, key, name, mod, v string) error {
 		default:
 			return badf("invalid _total %q", v)
 		}
+	case name == "_has":
+		h, err := parseHas(mod, v)
+		if err != nil {
+			return err
+		}
+		q.has = append(q.has, h)
 	case name == "_summary":
 		switch v {
 		case "count":
@@ -226,6 +240,26 @@ func splitValues(v string) []string {
 		}
 	}
 	return append(out, b.String())
+}
+
+// parseHas parses the modifier part of "_has:PractitionerRole:practitioner:location=…".
+func parseHas(mod, v string) (hasCond, error) {
+	parts := strings.SplitN(mod, ":", 3)
+	if len(parts) != 3 {
+		return hasCond{}, badf("invalid _has %q (want _has:Type:reference:parameter)", mod)
+	}
+	d, ok := searchParams[parts[0]][parts[1]]
+	if !ok || d.kind != kindReference {
+		return hasCond{}, badf("_has: %s:%s is not a reference search parameter this server knows", parts[0], parts[1])
+	}
+	name, imod, _ := strings.Cut(parts[2], ":")
+	if name == "_has" {
+		return hasCond{}, badf("nested _has is not supported")
+	}
+	if err := checkChain(parts[0], name, imod); err != nil {
+		return hasCond{}, err
+	}
+	return hasCond{src: parts[0], ref: parts[1], crit: criterion{name: name, modifier: imod, values: splitValues(v)}}, nil
 }
 
 func parseInclude(v, mod string) (include, error) {
@@ -563,13 +597,36 @@ func digits(s string) string {
 // search runs q and returns the matching live versions in result order.
 func (s *Server) search(q *query) []*version {
 	mt := &matcher{s: s, q: q}
+	cands := s.candidates(q)
+	for _, h := range q.has {
+		cands = s.referencedBy(q.typ, h, cands)
+	}
 	var out []*version
-	for _, r := range s.candidates(q) {
+	for _, r := range cands {
 		if v := r.current(); mt.match(v) {
 			out = append(out, v)
 		}
 	}
 	sortVersions(out, q.sort)
+	return out
+}
+
+// referencedBy keeps the candidates that a resource matching h references.
+func (s *Server) referencedBy(typ string, h hasCond, cands []*resource) []*resource {
+	sub := &query{typ: h.src, criteria: []criterion{h.crit}}
+	def := searchParams[h.src][h.ref]
+	targets := map[string]bool{}
+	for _, v := range s.search(sub) {
+		for _, r := range def.refs(decode(v.raw)) {
+			targets[normalizeRef(r, s.base())] = true
+		}
+	}
+	var out []*resource
+	for _, r := range cands {
+		if targets[typ+"/"+r.id] {
+			out = append(out, r)
+		}
+	}
 	return out
 }
 

@@ -28,6 +28,9 @@ type version struct {
 	method  string // POST, PUT or DELETE, for history bundles
 	deleted bool
 	raw     []byte // complete JSON with meta; nil when deleted
+	// refs are the version's references through reference search
+	// parameters, kept so that includes need not decode the JSON.
+	refs []ref
 }
 
 // ref names one indexed reference from a resource: the search parameter
@@ -98,7 +101,7 @@ func (s *store) put(typ, id, method string, updated time.Time, raw []byte, refs 
 		t.byID[id] = r
 		t.order = append(t.order, r)
 	}
-	v := &version{res: r, vid: len(r.versions) + 1, updated: updated, method: method, raw: raw}
+	v := &version{res: r, vid: len(r.versions) + 1, updated: updated, method: method, raw: raw, refs: refs}
 	r.versions = append(r.versions, v)
 	s.log = append(s.log, v)
 	for _, rf := range refs {

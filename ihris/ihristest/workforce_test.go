@@ -235,3 +235,27 @@ func BenchmarkServer100k(b *testing.B) {
 		s.Close()
 	}
 }
+
+// TestReverseChainPagesByWorker pages workers (not roles) of one region
+// with _has, as a client that wants one entry per worker would.
+func TestReverseChainPagesByWorker(t *testing.T) {
+	w := ihristest.Workforce{Seed: 11, Workers: 400, Regions: 3, Districts: 6, Facilities: 20,
+		Mix: &ihristest.Mix{Inactive: 0.1, NoRole: 0.05}} // one role at most: role and worker agree
+	s := ihristest.NewServer(ihristest.WithWorkforce(w))
+	defer s.Close()
+	truth := s.Truth()
+	for region, want := range truth.ByRegion {
+		n := 0
+		for _, p := range all(t, s, "Practitioner?active=true&_count=25&_has:PractitionerRole:practitioner:active=true"+
+			"&_has:PractitionerRole:practitioner:location.partof:below=Location/"+region) {
+			n += len(p.ids("match"))
+		}
+		if n != want {
+			t.Errorf("region %s: %d workers, truth says %d", region, n, want)
+		}
+	}
+	var oo map[string]any
+	if st := do(t, s, "GET", "Practitioner?_has:PractitionerRole:nope:active=true", nil, &oo); st != 400 {
+		t.Errorf("bad _has: %d", st)
+	}
+}
