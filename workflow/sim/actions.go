@@ -29,7 +29,7 @@ func (s *Sim) execute(r *run, n *flow.Node, a flow.Action) (*run, error) {
 		if err != nil || failed {
 			return nil, err
 		}
-		value = strings.TrimSpace(value)
+		value = truncate(strings.TrimSpace(value), maxFieldChars)
 		if s.fields != nil {
 			if _, ok := s.fields[a.Field.Key]; !ok {
 				s.logError(n, fmt.Sprintf("missing dependency: field %s", a.Field.Key))
@@ -50,7 +50,7 @@ func (s *Sim) execute(r *run, n *flow.Node, a flow.Action) (*run, error) {
 		if err != nil || failed {
 			return nil, err
 		}
-		if name = strings.TrimSpace(name); name != s.contact.Name {
+		if name = truncate(strings.TrimSpace(name), maxFieldChars); name != s.contact.Name {
 			s.contact.Name = name
 			s.event("contact_name_changed", n, name)
 		}
@@ -116,6 +116,8 @@ func (s *Sim) execute(r *run, n *flow.Node, a flow.Action) (*run, error) {
 		}
 	case *flow.EnterFlow:
 		return s.enterFlow(r, n, a)
+	case *flow.CallWebhook:
+		return nil, s.callWebhook(r, n, a)
 	default:
 		return nil, s.unsupported(r, n, fmt.Sprintf("the action %q", a.ActionType()))
 	}
@@ -167,6 +169,22 @@ func (s *Sim) sendMsg(r *run, n *flow.Node, a *flow.SendMsg) error {
 	}
 	s.messages = append(s.messages, msg)
 	return nil
+}
+
+// goflow's default engine limits, in characters.
+const (
+	maxTemplateChars = 10000
+	maxFieldChars    = 640
+	maxResultChars   = 640
+)
+
+// truncate cuts s to at most n characters.
+func truncate(s string, n int) string {
+	rs := []rune(s)
+	if len(rs) <= n {
+		return s
+	}
+	return string(rs[:n])
 }
 
 func truncateEllipsis(s string, n int) string {
@@ -298,8 +316,9 @@ func (s *Sim) enterFlow(r *run, n *flow.Node, a *flow.EnterFlow) (*run, error) {
 // saveResult saves a run result under its snakified name.
 func (s *Sim) saveResult(r *run, n *flow.Node, name, value, category, categoryLocalized, input string) {
 	key := flow.Snakify(name)
-	res := &Result{Name: name, Key: key, Value: value, Category: category, CategoryLocalized: categoryLocalized, Input: input, NodeUUID: n.UUID, CreatedOn: s.now()}
+	res := &Result{Name: name, Key: key, Value: truncate(value, maxResultChars), Category: category, CategoryLocalized: categoryLocalized, Input: input, NodeUUID: n.UUID, CreatedOn: s.now()}
 	r.results[key] = res
+	delete(r.extras, key)
 	r.resultsContext = nil
 	s.event("run_result_changed", n, fmt.Sprintf("%s = %s (%s)", name, value, category))
 }

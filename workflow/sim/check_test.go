@@ -15,7 +15,7 @@ func TestCheckFixtures(t *testing.T) {
 	dir := fixtures.Dir(t, "fixtures", "flows")
 	// what each fixture flow uses that the simulator can't run offline
 	want := map[string][]string{
-		"Dependencies": {`@globals`, `"call_webhook"`, `"call_classifier"`, `"has_top_intent"`, `"open_ticket"`, `"request_optin"`},
+		"Dependencies":                       {`@globals`, `"call_webhook"`, `"call_classifier"`, `"has_top_intent"`, `"open_ticket"`, `"request_optin"`},
 		"Sample Flow - Satisfaction Survey":  {`"call_webhook"`},
 		"Sample Flow - Order Status Checker": {`"call_webhook"`},
 	}

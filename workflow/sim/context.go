@@ -72,7 +72,7 @@ func (s *Sim) context(r *run, n *flow.Node, e *env) *object {
 		"resume":       unsupportedValue{"@resume"},
 		"input":        input,
 		"globals":      unsupportedValue{"@globals"},
-		"webhook":      nil,
+		"webhook":      r.webhook,
 		"node":         node,
 		"legacy_extra": unsupportedValue{"@legacy_extra"},
 	})
@@ -232,14 +232,14 @@ func buildResultsContext(r *run) *object {
 	props := make(map[string]value, len(r.results))
 	lines := make([]string, 0, len(r.results))
 	for key, res := range r.results {
-		props[key] = resultContext(res)
+		props[key] = resultContext(res, r.extras[key])
 		lines = append(lines, fmt.Sprintf("%s: %s", res.Name, res.Value))
 	}
 	slices.Sort(lines)
 	return newObjectWithDefault(strings.Join(lines, "\n"), props)
 }
 
-func resultContext(r *Result) *object {
+func resultContext(r *Result, extra value) *object {
 	localized := r.CategoryLocalized
 	if localized == "" {
 		localized = r.Category
@@ -253,7 +253,7 @@ func resultContext(r *Result) *object {
 		"category_localized":   localized,
 		"categories_localized": array{localized},
 		"input":                r.Input,
-		"extra":                nil,
+		"extra":                extra,
 		"node_uuid":            r.NodeUUID,
 		"created_on":           r.CreatedOn,
 	})

@@ -18,7 +18,7 @@ func testEnv(dateFormat string) *env {
 		functions:  newFunctions(),
 	}
 	result := func(name, value, category string) *object {
-		return resultContext(&Result{Name: name, Value: value, Category: category, Input: value})
+		return resultContext(&Result{Name: name, Value: value, Category: category, Input: value}, nil)
 	}
 	e.ctx = newObject(map[string]value{
 		"contact": newObjectWithDefault("Ryan Lewis", map[string]value{

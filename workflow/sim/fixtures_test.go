@@ -28,6 +28,8 @@ type conversation struct {
 	Contact sim.Contact `json:"contact"`
 	Inputs  []sim.Input `json:"inputs"`
 	Expire  bool        `json:"expire,omitempty"`
+	// Webhook, when set, is the answer to every call_webhook.
+	Webhook *sim.WebhookResponse `json:"webhook,omitempty"`
 }
 
 // golden is what a conversation gives: the outcome, and the error that
@@ -63,6 +65,10 @@ func TestFixtureConversations(t *testing.T) {
 			opts := []sim.Option{sim.WithClock(fixedClock), sim.WithContact(c.Contact)}
 			if c.Flow != "" {
 				opts = append(opts, sim.WithFlow(c.Flow))
+			}
+			if c.Webhook != nil {
+				answer := *c.Webhook
+				opts = append(opts, sim.WithWebhook(func(sim.WebhookRequest) sim.WebhookResponse { return answer }))
 			}
 			s, err := sim.New(exp, opts...)
 			if err != nil {

@@ -70,6 +70,7 @@ type options struct {
 	env     Environment
 	flow    string
 	random  func() float64
+	webhook func(WebhookRequest) WebhookResponse
 }
 
 func defaultOptions() options {

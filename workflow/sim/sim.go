@@ -122,6 +122,8 @@ type run struct {
 	status  Status
 	node    *flow.Node // the node being visited or waited at
 	created time.Time
+	webhook value            // @webhook: the last webhook's parsed response
+	extras  map[string]value // @results.key.extra: webhook responses by result key
 	// resultsContext caches @results until the results change.
 	resultsContext *object
 }
@@ -561,6 +563,7 @@ func (s *Sim) newEnv(r *run, n *flow.Node) *env {
 func (s *Sim) template(r *run, n *flow.Node, tpl string) (string, bool, error) {
 	e := s.newEnv(r, n)
 	out, failed := e.evaluateTemplate(tpl)
+	out = truncateEllipsis(out, maxTemplateChars)
 	if e.unsupported != "" {
 		return "", false, s.unsupported(r, n, e.unsupported)
 	}

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/big"
 	"regexp"
@@ -420,6 +421,14 @@ func fromJSON(v any) value {
 	case float64:
 		if n, ok := parseNumber(strconv.FormatFloat(t, 'f', -1, 64)); ok {
 			return n
+		}
+		return nil
+	case json.Number:
+		if n, ok := parseNumber(t.String()); ok {
+			return n
+		}
+		if f, err := t.Float64(); err == nil {
+			return fromJSON(f)
 		}
 		return nil
 	case int:

@@ -1,0 +1,123 @@
+package sim
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/mhero-go/mhero/workflow/flow"
+)
+
+// WebhookRequest is a call_webhook request of the flow, with its templates
+// evaluated.
+type WebhookRequest struct {
+	Method  string            `json:"method"`
+	URL     string            `json:"url"`
+	Headers map[string]string `json:"headers,omitempty"`
+	// Body is the evaluated body, or its template when it uses features
+	// the simulator lacks.
+	Body string `json:"body,omitempty"`
+}
+
+// WebhookResponse is what the simulated service answers. A zero Status
+// means the connection failed.
+type WebhookResponse struct {
+	Status int    `json:"status"`
+	Body   string `json:"body,omitempty"`
+}
+
+// WithWebhook answers the flow's call_webhook actions offline. Without it,
+// a webhook stops the simulation with an *UnsupportedError. As in goflow, a
+// 2xx answer gives the result category "Success" and anything else
+// "Failure"; the result value is the status code, and a JSON body is
+// available as @webhook and @results.name.extra.
+func WithWebhook(answer func(WebhookRequest) WebhookResponse) Option {
+	return func(o *options) error {
+		if answer == nil {
+			return fmt.Errorf("nil webhook handler")
+		}
+		o.webhook = answer
+		return nil
+	}
+}
+
+func (s *Sim) callWebhook(r *run, n *flow.Node, a *flow.CallWebhook) error {
+	if s.opts.webhook == nil {
+		return s.unsupported(r, n, `the action "call_webhook" (give the simulator WithWebhook)`)
+	}
+	rawURL, _, err := s.template(r, n, a.URL)
+	if err != nil {
+		return err
+	}
+	rawURL = strings.TrimSpace(rawURL)
+	if rawURL == "" {
+		s.logError(n, "webhook URL evaluated to empty string")
+		return nil
+	}
+	if u, perr := url.Parse(rawURL); perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		s.logError(n, fmt.Sprintf("webhook URL evaluated to an invalid URL: '%s'", rawURL))
+		return nil
+	}
+	req := WebhookRequest{Method: strings.ToUpper(a.Method), URL: rawURL}
+	if a.Body != "" {
+		// The body only reaches the handler, so a body using features the
+		// simulator lacks (RapidPro's default body uses json() and foreach)
+		// is passed as its template rather than stopping the run.
+		e := s.newEnv(r, n)
+		req.Body, _ = e.evaluateTemplate(a.Body)
+		if e.unsupported != "" {
+			req.Body = a.Body
+			s.logError(n, "webhook body not evaluated: "+e.unsupported+" is not supported by the simulator")
+		}
+	}
+	for name, tpl := range a.Headers {
+		v, _, err := s.template(r, n, tpl)
+		if err != nil {
+			return err
+		}
+		if req.Headers == nil {
+			req.Headers = map[string]string{}
+		}
+		req.Headers[name] = v
+	}
+	resp := s.opts.webhook(req)
+	parsed := parseJSONValue(resp.Body)
+	if _, isObj := parsed.(*object); !isObj {
+		if _, isArr := parsed.(array); !isArr {
+			parsed = newObject(map[string]value{})
+		}
+	}
+	r.webhook = parsed
+	s.event("webhook_called", n, fmt.Sprintf("%s %s: %d", req.Method, req.URL, resp.Status))
+	if a.ResultName != "" {
+		category := "Failure"
+		if resp.Status/100 == 2 {
+			category = "Success"
+		}
+		var extra value
+		if resp.Status != 0 && len(resp.Body) < 10000 && json.Valid([]byte(resp.Body)) {
+			extra = parseJSONValue(resp.Body)
+		}
+		s.saveResult(r, n, a.ResultName, strconv.Itoa(resp.Status), category, "", req.Method+" "+req.URL)
+		if r.extras == nil {
+			r.extras = map[string]value{}
+		}
+		r.extras[flow.Snakify(a.ResultName)] = extra
+	}
+	return nil
+}
+
+// parseJSONValue converts a JSON document to a value, keeping numbers
+// exact; invalid JSON gives nil.
+func parseJSONValue(body string) value {
+	dec := json.NewDecoder(bytes.NewReader([]byte(body)))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil
+	}
+	return fromJSON(v)
+}

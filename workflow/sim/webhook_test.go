@@ -1,0 +1,90 @@
+package sim_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mhero-go/mhero/internal/fixtures"
+	"github.com/mhero-go/mhero/workflow/flow"
+	"github.com/mhero-go/mhero/workflow/sim"
+)
+
+// orderStatusFlow returns RapidPro's sample order status flow with its
+// placeholder webhook URL replaced by a real one.
+func orderStatusFlow(t *testing.T) *flow.Export {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(fixtures.Dir(t, "fixtures", "flows"), "sample_flows.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp, err := flow.ParseExport(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range exp.Flows {
+		for _, n := range f.Nodes {
+			for _, a := range n.Actions {
+				if w, ok := a.(*flow.CallWebhook); ok {
+					w.URL = "https://shop.example/status/@(url_encode(results.lookup_response))"
+				}
+			}
+		}
+	}
+	return exp
+}
+
+func TestWebhook(t *testing.T) {
+	tests := []struct {
+		name      string
+		answer    sim.WebhookResponse
+		last      string
+		lookup    string // the Lookup result's category
+		orderName string
+	}{
+		{"shipped", sim.WebhookResponse{Status: 200, Body: `{"status": "Shipped", "name": "Lin Wei", "order": "CU001", "description": "blue shoes", "ship_date": "2026-01-01", "delivery_date": "2026-01-05"}`},
+			"Great news Lin Wei! We shipped your order for blue shoes on 2026-01-01 and we expect it will be delivered on 2026-01-05.", "Shipped", "Lin Wei"},
+		{"cancelled", sim.WebhookResponse{Status: 200, Body: `{"status": "Cancelled", "name": "Kim", "order": 42.50, "description": "a lamp", "cancel_date": "2025-12-30"}`},
+			"Uh oh Kim!  Our record indicate that your order for a lamp was cancelled on 2025-12-30.", "Cancelled", "Kim"},
+		{"server error", sim.WebhookResponse{Status: 500, Body: `oops`},
+			"Sorry that doesn't look like a valid order number.  Maybe try: CU001, CU002 or CU003?", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var calls []sim.WebhookRequest
+			s, err := sim.New(orderStatusFlow(t), sim.WithFlow("Sample Flow - Order Status Checker"), sim.WithClock(fixedClock),
+				sim.WithContact(sim.Contact{Name: "Lin", URN: "tel:+12065551212"}),
+				sim.WithWebhook(func(req sim.WebhookRequest) sim.WebhookResponse { calls = append(calls, req); return tt.answer }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Play(sim.Input{Text: "CU 001"}); err != nil {
+				t.Fatal(err)
+			}
+			if len(calls) != 1 || calls[0].Method != "POST" || calls[0].URL != "https://shop.example/status/CU%20001" {
+				t.Fatalf("webhook calls %+v", calls)
+			}
+			out := s.Outcome()
+			last := out.Messages[len(out.Messages)-1].Text
+			if !strings.HasPrefix(last, tt.last) {
+				t.Errorf("last message %q, want it to start with %q", last, tt.last)
+			}
+			wantCategory := "Success"
+			if tt.answer.Status != 200 {
+				wantCategory = "Failure"
+			}
+			if r := out.Results["order_lookup"]; r.Category != wantCategory || r.Input != "POST https://shop.example/status/CU%20001" {
+				t.Errorf("order_lookup result %+v", r)
+			}
+			if tt.lookup != "" {
+				if r := out.Results["lookup"]; r.Category != tt.lookup {
+					t.Errorf("lookup category %q, want %q", r.Category, tt.lookup)
+				}
+				if r := out.Results["order_name"]; r.Value != tt.orderName {
+					t.Errorf("order_name %q, want %q", r.Value, tt.orderName)
+				}
+			}
+		})
+	}
+}
