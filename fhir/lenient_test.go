@@ -8,15 +8,21 @@ import (
 	"github.com/mhero-go/mhero/internal/fixtures"
 )
 
-// readDemo parses a demo bundle of the iHRIS fixtures.
-func readDemo(t testing.TB, name string) *Page {
+// readDemoRaw returns a demo bundle of the iHRIS fixtures.
+func readDemoRaw(t testing.TB, name string) []byte {
 	t.Helper()
 	dir := fixtures.Dir(t, "fixtures", "ihris", "demo")
 	data, err := os.ReadFile(filepath.Join(dir, name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := parsePage(data)
+	return data
+}
+
+// readDemo parses a demo bundle of the iHRIS fixtures.
+func readDemo(t testing.TB, name string) *Page {
+	t.Helper()
+	p, err := parsePage(readDemoRaw(t, name))
 	if err != nil {
 		t.Fatal(err)
 	}

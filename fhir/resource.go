@@ -207,18 +207,23 @@ var errNotResource = errors.New("fhir: not a resource (a JSON object with a stri
 // peekType returns the resourceType of a JSON object, reading as little as
 // possible (servers put it first).
 func peekType(data []byte) (string, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return "", errNotResource
-	}
-	if tok, err := dec.Token(); err == nil && tok == "resourceType" {
-		if tok, err := dec.Token(); err == nil {
-			if s, ok := tok.(string); ok && s != "" {
-				return s, nil
+	// Fast path, without allocations: {"resourceType":"Name", ...
+	rest := bytes.TrimLeft(data, " \t\r\n")
+	if len(rest) > 0 && rest[0] == '{' {
+		rest = bytes.TrimLeft(rest[1:], " \t\r\n")
+		if after, ok := bytes.CutPrefix(rest, []byte(`"resourceType"`)); ok {
+			after = bytes.TrimLeft(after, " \t\r\n")
+			if after, ok = bytes.CutPrefix(after, []byte(":")); ok {
+				after = bytes.TrimLeft(after, " \t\r\n")
+				if after, ok = bytes.CutPrefix(after, []byte(`"`)); ok {
+					if typ, _, ok := bytes.Cut(after, []byte(`"`)); ok && resourceTypeRE.Match(typ) {
+						return string(typ), nil
+					}
+				}
 			}
 		}
 	}
-	// resourceType is not first: read it the way encoding/json would.
+	// Anywhere else (or escaped): read it the way encoding/json would.
 	var h struct {
 		ResourceType json.RawMessage `json:"resourceType"`
 	}
