@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/mhero-go/mhero/ihris/ihristest"
 )
@@ -68,7 +69,7 @@ func ExampleWorkforce_Generate() {
 func ExampleServer_InjectFault() {
 	s := ihristest.NewServer(ihristest.WithBasicAuth("hapi", "hapi"))
 	defer s.Close()
-	s.InjectFault(ihristest.Fault{Status: http.StatusTooManyRequests, RetryAfter: 30_000_000_000})
+	s.InjectFault(ihristest.Fault{Status: http.StatusTooManyRequests, RetryAfter: 30 * time.Second})
 
 	req, _ := http.NewRequest("GET", s.URL()+"/Practitioner", nil)
 	req.SetBasicAuth("hapi", "hapi")

@@ -237,9 +237,12 @@ func (s *Server) now() time.Time { return s.cfg.now().UTC().Truncate(time.Millis
 // A Request is one request the server received, for tests that assert how
 // a client talks to iHRIS (requests per page, headers, retries).
 type Request struct {
+	// Method is the HTTP method.
 	Method string
 	// URL is the path and query, relative to the host.
-	URL    string
+	URL string
+	// Header holds the request headers (credentials included: this is a
+	// test server).
 	Header http.Header
 	// Status is the status code the server answered.
 	Status int
@@ -278,7 +281,8 @@ type Fault struct {
 	RetryAfter time.Duration
 	// Times is how many matching requests fail (at least one).
 	Times int
-	// Match selects the requests to fail; nil matches every request.
+	// Match selects the requests to fail; nil matches every request. It
+	// runs under the server's request-log lock: it must not call the Server.
 	Match func(*http.Request) bool
 }
 

@@ -61,10 +61,12 @@ type Mix struct {
 	Quirks float64
 }
 
-// DefaultMix is the Mix used when Workforce.Mix is nil.
-var DefaultMix = Mix{
-	NoPhone: 0.06, InvalidPhone: 0.03, SharedPhone: 0.02, SecondPhone: 0.10,
-	Inactive: 0.05, NoRole: 0.03, TwoRoles: 0.08, Quirks: 0.02,
+// DefaultMix returns the Mix used when Workforce.Mix is nil.
+func DefaultMix() Mix {
+	return Mix{
+		NoPhone: 0.06, InvalidPhone: 0.03, SharedPhone: 0.02, SecondPhone: 0.10,
+		Inactive: 0.05, NoRole: 0.03, TwoRoles: 0.08, Quirks: 0.02,
+	}
 }
 
 // Quirk names used as keys of Truth.Quirks.
@@ -75,7 +77,7 @@ const (
 )
 
 // Truth is what a generated workforce contains, for tests to check a
-// client against. Counts by place, cadre, job and employment status are of
+// client against (read it; do not modify it). Counts by place, cadre, job and employment status are of
 // distinct active workers holding a current role (active, no period.end)
 // there; a worker with two current roles counts in both places.
 type Truth struct {
@@ -106,12 +108,16 @@ type Truth struct {
 	Newest time.Time
 }
 
-// A Resource is one generated FHIR resource as JSON.
+// A Resource is one generated FHIR resource.
 type Resource struct {
-	Type, ID    string
+	// Type and ID name the resource ("Practitioner", "P000001").
+	Type, ID string
+	// LastUpdated is its meta.lastUpdated.
 	LastUpdated time.Time
-	JSON        []byte
-	refs        []ref
+	// JSON is the complete resource, meta included.
+	JSON []byte
+	// refs are its references by search parameter, for the server's index.
+	refs []ref
 }
 
 const maxWorkers = 1_000_000
@@ -130,7 +136,7 @@ func (w Workforce) withDefaults() Workforce {
 		w.Facilities = 800
 	}
 	if w.Mix == nil {
-		m := DefaultMix
+		m := DefaultMix()
 		w.Mix = &m
 	}
 	if w.Newest.IsZero() {

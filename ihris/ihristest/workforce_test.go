@@ -63,7 +63,7 @@ func TestDefaultWorkforceShape(t *testing.T) {
 			t.Errorf("%s: %d, want about %.0f", name, got, want)
 		}
 	}
-	m := ihristest.DefaultMix
+	m := ihristest.DefaultMix()
 	near("no phone", len(truth.NoPhone), m.NoPhone)
 	near("invalid phone", len(truth.InvalidPhones), m.InvalidPhone)
 	near("inactive", len(truth.Inactive), m.Inactive)
