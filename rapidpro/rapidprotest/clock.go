@@ -40,6 +40,13 @@ func (c *ManualClock) Now() time.Time {
 	return t
 }
 
+// peek returns the current time without stepping.
+func (c *ManualClock) peek() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
 // Advance moves the clock forward by d.
 func (c *ManualClock) Advance(d time.Duration) {
 	c.mu.Lock()

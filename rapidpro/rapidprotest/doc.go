@@ -67,9 +67,20 @@
 // example a workflow simulator whose simulated health workers answer,
 // ignore, answer late or badly, or are out of coverage (an
 // OutgoingMessage.Status of "failed"). Receive delivers an inbound reply
-// and resumes the contact's waiting run; FireTimeouts (or Advance with a
-// ManualClock) fires wait timeouts and flow expiries. WithMessageHook
-// observes every outgoing message, so a simulation can schedule replies.
+// and resumes the contact's waiting run; ReceiveAfter schedules a late
+// one. With a ManualClock, Advance moves time forward and processes, in
+// chronological order and each at its own time, scheduled replies, wait
+// timeouts and flow expiries (FireTimeouts does the same for whatever is
+// due now). WithMessageHook observes every outgoing message, so a
+// simulation can decide how each health worker answers.
+//
+// The other endpoints (labels, campaigns, campaign_events, channels,
+// channel_events, globals, archives, boundaries, workspace/org, users,
+// topics, tickets, ticket_actions, resthooks, resthook_events,
+// resthook_subscribers, media, broadcasts, message_actions) are
+// implemented with their filters and validation; seeding helpers (AddLabel,
+// AddGlobal, AddArchive, AddBoundary, AddTicket, AddResthook, SeedRuns)
+// fill the read-only ones.
 //
 // # Faults and inspection
 //

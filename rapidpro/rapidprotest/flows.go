@@ -595,7 +595,10 @@ func (st *store) applyOutcome(r *run, out Outcome, now time.Time) []Message {
 			if out.Timeout > 0 {
 				r.timeoutAt = now.Add(out.Timeout)
 			}
-			r.expiresAt = now.Add(time.Duration(r.flow.expires) * time.Minute)
+			r.expiresAt = time.Time{}
+			if r.flow.expires > 0 {
+				r.expiresAt = now.Add(time.Duration(r.flow.expires) * time.Minute)
+			}
 			st.waiting[c] = r
 			return
 		}

@@ -363,3 +363,42 @@ func TestAnonymousWorkspaceMasksURNs(t *testing.T) {
 		t.Errorf("URN lookup: status %d, want 400", status)
 	}
 }
+
+func TestLateRepliesAndTimeoutsInTimeOrder(t *testing.T) {
+	t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+	srv := newServer(t, rapidprotest.WithClock(rapidprotest.NewManualClock(t0, 0)))
+	importColor(t, srv)
+	prompt, _ := srv.AddContact(rapidprotest.ContactSpec{Name: "Prompt", URNs: []string{"tel:+231770000001"}, Groups: []string{"Nurses"}})
+	late, _ := srv.AddContact(rapidprotest.ContactSpec{Name: "Late", URNs: []string{"tel:+231770000002"}, Groups: []string{"Nurses"}})
+	if status, _, _ := call(t, srv, "POST", "flow_starts.json", object{"flow": surveyUUID, "groups": []string{"Nurses"}}); status != 201 {
+		t.Fatal(status)
+	}
+	if err := srv.ReceiveAfter("tel:+231770000001", "yes", 5*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.ReceiveAfter("tel:+231770000002", "yes", 15*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	n, err := srv.Advance(t.Context(), 20*time.Minute)
+	if err != nil || n != 3 {
+		t.Fatalf("Advance processed %d events (%v), want the two replies and one timeout", n, err)
+	}
+	if now := srv.Now(); !now.Equal(t0.Add(20 * time.Minute)) {
+		t.Errorf("clock at %v", now)
+	}
+	category := func(contact string) (string, any) {
+		_, _, body := call(t, srv, "GET", "runs.json?contact="+contact, nil)
+		r := results(t, body)[0]
+		return r["values"].(object)["available"].(object)["category"].(string), r["exited_on"]
+	}
+	if c, exited := category(prompt); c != "Yes" || exited != "2026-05-01T09:05:00.000000Z" {
+		t.Errorf("prompt: %s exited %v", c, exited)
+	}
+	if c, exited := category(late); c != "No Response" || exited != "2026-05-01T09:10:00.000000Z" {
+		t.Errorf("late: %s exited %v, want the timeout at 09:10", c, exited)
+	}
+	_, _, body := call(t, srv, "GET", "messages.json?folder=inbox", nil)
+	if in := results(t, body); len(in) != 1 || in[0]["created_on"] != "2026-05-01T09:15:00.000000Z" {
+		t.Errorf("the late reply should reach the inbox at 09:15: %v", in)
+	}
+}

@@ -51,6 +51,8 @@ type store struct {
 	rhSubs     *index[*resthookSubscriber]
 	chEvents   *index[*channelEvent]
 
+	replies []scheduledReply // ReceiveAfter messages not yet delivered
+
 	defaultChannel *channel
 	counts         Counts
 }
@@ -103,6 +105,14 @@ func newStore(seed uint64, clk Clock) *store {
 		rhSubs:         newIndex(func(s *resthookSubscriber) sortKey { return keyOf(s.created, s.id) }),
 		chEvents:       newIndex(func(e *channelEvent) sortKey { return keyOf(e.created, e.id) }),
 	}
+}
+
+// peekNow returns the clock's time without stepping a ManualClock.
+func (st *store) peekNow() time.Time {
+	if mc, ok := st.clock.(*ManualClock); ok {
+		return mc.peek().UTC().Truncate(time.Microsecond)
+	}
+	return st.now()
 }
 
 // now returns the clock's time at the API's microsecond precision.
