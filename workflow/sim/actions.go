@@ -317,6 +317,9 @@ func (s *Sim) enterFlow(r *run, n *flow.Node, a *flow.EnterFlow) (*run, error) {
 func (s *Sim) saveResult(r *run, n *flow.Node, name, value, category, categoryLocalized, input string) {
 	key := flow.Snakify(name)
 	res := &Result{Name: name, Key: key, Value: truncate(value, maxResultChars), Category: category, CategoryLocalized: categoryLocalized, Input: input, NodeUUID: n.UUID, CreatedOn: s.now()}
+	if _, seen := r.results[key]; !seen {
+		r.order = append(r.order, key)
+	}
 	r.results[key] = res
 	delete(r.extras, key)
 	r.resultsContext = nil

@@ -12,7 +12,8 @@ import (
 // actions, routers, waits and case tests it doesn't support, and templates
 // that use unsupported functions or context (@globals, @resume, anonymous
 // functions). Each problem is an *UnsupportedError naming the node. A flow
-// that passes may still stop on something only evaluation finds.
+// that passes may still stop on something only evaluation finds. Webhooks
+// are listed too: they run only when the simulator is given WithWebhook.
 func Check(f *flow.Flow) []*UnsupportedError {
 	var problems []*UnsupportedError
 	funcs := newFunctions()
@@ -22,8 +23,12 @@ func Check(f *flow.Flow) []*UnsupportedError {
 			problems = append(problems, &UnsupportedError{FlowName: f.Name, NodeUUID: n.UUID, Label: nodeLabel(f, n), Feature: feature})
 		}
 		for _, a := range n.Actions {
-			if _, other := a.(*flow.OtherAction); other || a.ActionType() == flow.ActionCallWebhook {
+			if _, other := a.(*flow.OtherAction); other {
 				report(fmt.Sprintf("the action %q", a.ActionType()))
+				continue
+			}
+			if a.ActionType() == flow.ActionCallWebhook {
+				report(`the action "call_webhook" (without WithWebhook)`)
 				continue
 			}
 			for _, tpl := range actionTemplates(a) {

@@ -16,5 +16,19 @@
 //
 // Start a session with [New] (an export, whose fields and groups the flow
 // sees) or [NewFlow] (a single definition), then call Start, Resume and
-// Timeout, and read the [Outcome]. Nothing here touches the network.
+// Timeout (or Play a script of [Input]s), and read the [Outcome]. [Check]
+// lists what a flow uses that the simulator can't run. Nothing here
+// touches the network: webhooks are answered by a function given with
+// [WithWebhook].
+//
+// # Agreeing with goflow
+//
+// To compare with goflow, run its engine with the same settings: a manual
+// trigger; the environment of [Environment] (by default UTC, date format
+// YYYY-MM-DD, time format tt:mm, no default country, and allowed languages
+// = the flow's language then every language it is translated to, sorted);
+// the export's fields and groups as assets; the same contact; and goflow's
+// clock (dates.SetNowSource) fixed at the time given with [WithClock],
+// which also fills the time of day of has_date matches and stamps timeout
+// values.
 package sim

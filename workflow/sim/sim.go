@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -19,7 +18,7 @@ type Status string
 
 // Session statuses, named as goflow names run statuses.
 const (
-	StatusActive      Status = "active" // running; only seen mid-step
+	StatusActive      Status = "active" // not started yet, or mid-step
 	StatusWaiting     Status = "waiting"
 	StatusCompleted   Status = "completed"
 	StatusExpired     Status = "expired"
@@ -118,6 +117,7 @@ type run struct {
 	parent  *run
 	child   *run
 	results map[string]*Result
+	order   []string // result keys in the order first saved
 	path    []string
 	status  Status
 	node    *flow.Node // the node being visited or waited at
@@ -287,13 +287,11 @@ func (s *Sim) Results() []Result {
 	if len(s.runs) == 0 {
 		return nil
 	}
-	out := make([]Result, 0, len(s.runs[0].results))
-	for _, r := range s.runs[0].results {
-		out = append(out, *r)
+	main := s.runs[0]
+	out := make([]Result, 0, len(main.results))
+	for _, key := range main.order {
+		out = append(out, *main.results[key])
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		return out[i].CreatedOn.Before(out[j].CreatedOn) || (out[i].CreatedOn.Equal(out[j].CreatedOn) && out[i].Key < out[j].Key)
-	})
 	return out
 }
 

@@ -1,0 +1,172 @@
+package sim_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/mhero-go/mhero/workflow/flow"
+	"github.com/mhero-go/mhero/workflow/sim"
+)
+
+// uuid makes a valid v4 UUID from a small number, for hand-built flows.
+func uuid(n int) string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", n) }
+
+func send(id int, text string) *flow.SendMsg { return &flow.SendMsg{UUID: uuid(id), Text: text} }
+
+// subflowExport has a parent that enters a child flow asking one question,
+// then reports the child's answer and status.
+func subflowExport() *flow.Export {
+	child := flow.Flow{UUID: uuid(100), Name: "Child", SpecVersion: "13.0.0", Language: "eng", Type: flow.TypeMessaging,
+		Nodes: []flow.Node{
+			{UUID: uuid(101), Actions: []flow.Action{send(102, "What district?")}, Exits: []flow.Exit{{UUID: uuid(103), DestinationUUID: uuid(104)}}},
+			{UUID: uuid(104), Router: &flow.Router{Type: flow.RouterSwitch, Operand: "@input.text", ResultName: "District", Wait: &flow.Wait{Type: flow.WaitMsg},
+				Categories: []flow.Category{{UUID: uuid(105), Name: "All Responses", ExitUUID: uuid(106)}}, DefaultCategoryUUID: uuid(105)},
+				Exits: []flow.Exit{{UUID: uuid(106)}}},
+		}}
+	parent := flow.Flow{UUID: uuid(1), Name: "Parent", SpecVersion: "13.0.0", Language: "eng", Type: flow.TypeMessaging,
+		Nodes: []flow.Node{
+			{UUID: uuid(2), Actions: []flow.Action{&flow.EnterFlow{UUID: uuid(3), Flow: flow.Ref{UUID: child.UUID, Name: child.Name}}},
+				Router: &flow.Router{Type: flow.RouterSwitch, Operand: "@child.status",
+					Cases: []flow.Case{
+						{UUID: uuid(4), Type: "has_only_text", Arguments: []string{"completed"}, CategoryUUID: uuid(5)},
+						{UUID: uuid(6), Type: "has_only_text", Arguments: []string{"expired"}, CategoryUUID: uuid(7)},
+					},
+					Categories: []flow.Category{{UUID: uuid(5), Name: "Complete", ExitUUID: uuid(8)}, {UUID: uuid(7), Name: "Expired", ExitUUID: uuid(9)}},
+				},
+				Exits: []flow.Exit{{UUID: uuid(8), DestinationUUID: uuid(10)}, {UUID: uuid(9)}}},
+			{UUID: uuid(10), Actions: []flow.Action{
+				send(11, "Child said @child.results.district (@child.status)."),
+				&flow.SetRunResult{UUID: uuid(12), Name: "Copied", Value: "@child.results.district", Category: "Copied"},
+				&flow.SetRunResult{UUID: uuid(13), Name: "Alpha", Value: "a"},
+			}, Exits: []flow.Exit{{UUID: uuid(14)}}},
+		}}
+	return &flow.Export{Version: flow.Version{Text: "13"}, Flows: []flow.Flow{parent, child}}
+}
+
+func TestSubflow(t *testing.T) {
+	s, err := sim.New(subflowExport(), sim.WithClock(fixedClock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Play(sim.Input{Text: "Bong"}); err != nil {
+		t.Fatal(err)
+	}
+	out := s.Outcome()
+	if out.Status != sim.StatusCompleted {
+		t.Fatalf("status %s (%s)", out.Status, out.Failure)
+	}
+	var texts []string
+	for _, m := range out.Messages {
+		texts = append(texts, m.Text)
+	}
+	if got := strings.Join(texts, " | "); got != "What district? | Child said Bong (completed)." {
+		t.Errorf("messages %q", got)
+	}
+	if _, ok := out.Results["district"]; ok {
+		t.Error("the child's result leaked into the parent's results")
+	}
+	var keys []string
+	for _, r := range s.Results() {
+		keys = append(keys, r.Key+"="+r.Value)
+	}
+	if got := strings.Join(keys, ","); got != "copied=Bong,alpha=a" {
+		t.Errorf("Results() = %s, want saving order copied, alpha", got)
+	}
+	if want := []string{uuid(2), uuid(101), uuid(104), uuid(10)}; strings.Join(out.Path, ",") != strings.Join(want, ",") {
+		t.Errorf("path %v, want %v", out.Path, want)
+	}
+}
+
+func TestFailures(t *testing.T) {
+	loop := &flow.Flow{UUID: uuid(1), Name: "Loop", SpecVersion: "13.0.0", Language: "eng", Type: flow.TypeMessaging,
+		Nodes: []flow.Node{{UUID: uuid(2), Actions: []flow.Action{send(3, "again")}, Exits: []flow.Exit{{UUID: uuid(4), DestinationUUID: uuid(2)}}}}}
+	s, _ := sim.NewFlow(loop, sim.WithClock(fixedClock))
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if out := s.Outcome(); out.Status != sim.StatusFailed || len(out.Messages) != 100 || !strings.Contains(out.Failure, "maximum number of steps") {
+		t.Errorf("loop: status %s, %d messages, failure %q", out.Status, len(out.Messages), out.Failure)
+	}
+
+	noDefault := &flow.Flow{UUID: uuid(1), Name: "No default", SpecVersion: "13.0.0", Language: "eng", Type: flow.TypeMessaging,
+		Nodes: []flow.Node{{UUID: uuid(2), Router: &flow.Router{Type: flow.RouterSwitch, Operand: "@contact.name",
+			Cases:      []flow.Case{{UUID: uuid(3), Type: "has_text", CategoryUUID: uuid(4)}},
+			Categories: []flow.Category{{UUID: uuid(4), Name: "Named", ExitUUID: uuid(5)}}},
+			Exits: []flow.Exit{{UUID: uuid(5)}}}}}
+	s, _ = sim.NewFlow(noDefault, sim.WithClock(fixedClock))
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if out := s.Outcome(); out.Status != sim.StatusFailed || !strings.Contains(out.Failure, "failed to pick a category") {
+		t.Errorf("no default: status %s, failure %q", out.Status, out.Failure)
+	}
+	if err := s.Resume("x"); err == nil {
+		t.Error("Resume on a failed session should fail")
+	}
+}
+
+func TestUnsupportedNamesTheNode(t *testing.T) {
+	f := &flow.Flow{UUID: uuid(1), Name: "Classify", SpecVersion: "13.0.0", Language: "eng", Type: flow.TypeMessaging,
+		Nodes: []flow.Node{{UUID: uuid(2), Actions: []flow.Action{&flow.OtherAction{UUID: uuid(3), Type: "call_classifier"}}, Exits: []flow.Exit{{UUID: uuid(4)}}}},
+		UI:    &flow.UI{Nodes: map[string]flow.UINode{uuid(2): {Type: "split_by_intent"}}}}
+	s, _ := sim.NewFlow(f)
+	err := s.Start()
+	var ue *sim.UnsupportedError
+	if !errors.As(err, &ue) {
+		t.Fatalf("got %v, want an UnsupportedError", err)
+	}
+	if ue.NodeUUID != uuid(2) || ue.Label != "split_by_intent" || !strings.Contains(err.Error(), `"call_classifier"`) {
+		t.Errorf("error %q does not name the node and action", err)
+	}
+	if err := s.Resume("x"); !errors.As(err, &ue) {
+		t.Errorf("after an unsupported feature every call should return it, got %v", err)
+	}
+	if problems := sim.Check(f); len(problems) != 1 || problems[0].NodeUUID != uuid(2) {
+		t.Errorf("Check = %v", problems)
+	}
+}
+
+func TestSessionEnds(t *testing.T) {
+	for _, end := range []struct {
+		name   string
+		call   func(*sim.Sim) error
+		status sim.Status
+	}{
+		{"expire", (*sim.Sim).Expire, sim.StatusExpired},
+		{"interrupt", (*sim.Sim).Interrupt, sim.StatusInterrupted},
+	} {
+		s, err := sim.New(subflowExport(), sim.WithClock(fixedClock))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := end.call(s); err == nil {
+			t.Errorf("%s before start should fail", end.name)
+		}
+		if err := s.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if err := end.call(s); err != nil || s.Status() != end.status {
+			t.Errorf("%s: %v, status %s", end.name, err, s.Status())
+		}
+		if err := s.Timeout(); err == nil {
+			t.Errorf("%s: Timeout after the end should fail", end.name)
+		}
+	}
+}
+
+func TestOptionsAreChecked(t *testing.T) {
+	f := subflowExport()
+	for name, opt := range map[string]sim.Option{
+		"date format": sim.WithEnvironment(sim.Environment{DateFormat: "YY/MM/DD"}),
+		"time format": sim.WithEnvironment(sim.Environment{TimeFormat: "hh:qq"}),
+		"clock":       sim.WithClock(nil),
+		"timezone":    sim.WithContact(sim.Contact{Timezone: "Mars/Olympus"}),
+		"flow":        sim.WithFlow("Nope"),
+	} {
+		if _, err := sim.New(f, opt); err == nil {
+			t.Errorf("%s: expected an error", name)
+		}
+	}
+}
