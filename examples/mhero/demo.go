@@ -1,0 +1,253 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mhero-go/mhero/fhir"
+	"github.com/mhero-go/mhero/ihris"
+	"github.com/mhero-go/mhero/ihris/ihristest"
+	"github.com/mhero-go/mhero/internal/httpx"
+	"github.com/mhero-go/mhero/internal/sandbox"
+	"github.com/mhero-go/mhero/rapidpro"
+	"github.com/mhero-go/mhero/workflow"
+	"github.com/mhero-go/mhero/workflow/flow"
+)
+
+// runDemo runs the SOP's path end to end on the in-process servers: pick a
+// target group in iHRIS, make them RapidPro contacts in a group, compile and
+// import a workflow, start it, let simulated health workers answer over two
+// simulated days, and report who answered and what.
+func runDemo(e *env, args []string) int {
+	fs := e.newFlagSet("demo")
+	wfFile := fs.String("workflow", "examples/workflows/malaria-stock.yaml", "the workflow to send")
+	cadre := fs.String("cadre", "nurse", "the cadre to target (ihris-cadre code)")
+	district := fs.String("district", "", "the iHRIS Location id of the district (default: the largest)")
+	workers := fs.Int("workers", 5000, "health workers in the generated registry")
+	seed := fs.Uint64("seed", 1, "seed of the generated registry and the health workers' behaviour")
+	days := fs.Int("days", 3, "simulated days to wait for answers")
+	pos, err := parseArgs(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		return exitUsage
+	}
+	if len(pos) > 0 {
+		fmt.Fprintf(e.stderr, "mhero demo: unexpected argument %q\n", pos[0])
+		fs.Usage()
+		return exitUsage
+	}
+	w, ok := e.load(*wfFile)
+	if !ok {
+		return exitInvalid
+	}
+	ctx := context.Background()
+	if err := demo(ctx, e, w, demoConfig{cadre: *cadre, district: *district, workers: *workers, seed: *seed, wait: time.Duration(*days) * 24 * time.Hour}); err != nil {
+		fmt.Fprintf(e.stderr, "mhero demo: %v\n", err)
+		return exitInvalid
+	}
+	return exitOK
+}
+
+type demoConfig struct {
+	cadre, district string
+	workers         int
+	seed            uint64
+	wait            time.Duration
+}
+
+func demo(ctx context.Context, e *env, w *workflow.Workflow, cfg demoConfig) error {
+	out := e.stdout
+	sb, err := sandbox.New(sandbox.Config{Workforce: ihristest.Workforce{Workers: cfg.workers, Seed: cfg.seed}, Seed: cfg.seed})
+	if err != nil {
+		return err
+	}
+	defer sb.Close()
+	fmt.Fprintf(out, "Sandbox: iHRIS at %s with %d health workers; RapidPro at %s\n\n", sb.IHRIS.URL(), cfg.workers, sb.RapidPro.URL())
+
+	// 1. The target group, from the registry.
+	fc, err := fhir.NewClient(sb.IHRIS.URL())
+	if err != nil {
+		return err
+	}
+	reg, err := ihris.NewRegistry(fc)
+	if err != nil {
+		return err
+	}
+	places, err := reg.Places(ctx)
+	if err != nil {
+		return err
+	}
+	if cfg.district == "" {
+		cfg.district = largest(sb.IHRIS.Truth().ByDistrict)
+	}
+	area, ok := places.Get(cfg.district)
+	if !ok {
+		return fmt.Errorf("no Location %q in iHRIS", cfg.district)
+	}
+	crit := ihris.Criteria{Places: []string{area.ID}, Cadres: []string{cfg.cadre}}
+	fmt.Fprintf(out, "1. Target group: %s\n", crit)
+	type target struct {
+		id, name, urn string
+	}
+	var targets []target
+	var noPhone, invalid int
+	for hw, err := range reg.Find(ctx, crit) {
+		if err != nil {
+			return err
+		}
+		ph, ok := hw.BestMobile()
+		if !ok {
+			noPhone++
+			continue
+		}
+		urn, err := rapidpro.PhoneURN(ph.Value, "LR")
+		if err != nil {
+			invalid++
+			fmt.Fprintf(out, "   not sent to %s (%s): %v\n", hw.DisplayName(), hw.ID, err)
+			continue
+		}
+		targets = append(targets, target{hw.ID, hw.DisplayName(), urn})
+	}
+	fmt.Fprintf(out, "   %d health workers with a valid mobile; %d without a phone, %d with an invalid number\n",
+		len(targets), noPhone, invalid)
+	if len(targets) == 0 {
+		return errors.New("nobody to send to")
+	}
+
+	// 2. Contacts and a group in RapidPro. Two workers may share a phone:
+	// one contact per number, so nobody gets the survey twice.
+	rp, err := rapidpro.NewClient(sb.RapidPro.URL(), sb.RapidPro.Token(), rapidpro.WithoutPacing())
+	if err != nil {
+		return err
+	}
+	if _, err := rp.Fields.Create(ctx, &rapidpro.FieldRequest{Name: "iHRIS ID", Type: "text"}); err != nil {
+		return err
+	}
+	groupName := fmt.Sprintf("%s - %s %s", w.Name, area.Name, cfg.cadre)
+	group, err := rp.Groups.Create(ctx, groupName)
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	var contacts []string
+	for _, t := range targets {
+		if seen[t.urn] {
+			fmt.Fprintf(out, "   %s shares %s with another worker: one contact for both\n", t.id, httpx.MaskPhone(t.urn))
+			continue
+		}
+		seen[t.urn] = true
+		c, err := rp.Contacts.UpdateByURN(ctx, t.urn, &rapidpro.ContactRequest{Name: rapidpro.Ptr(t.name),
+			Fields: map[string]*string{"ihris_id": rapidpro.Ptr(t.id)}})
+		if err != nil {
+			return err
+		}
+		contacts = append(contacts, c.UUID)
+	}
+	batches, err := rp.ContactActions.AddToGroup(ctx, group.UUID, contacts)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "2. RapidPro: %d contacts in group %q (%d %s of at most 100)\n", len(contacts), groupName, len(batches), plural(len(batches), "request", "requests"))
+
+	// 3. The workflow: compiled, then imported as through Settings → Import.
+	exp, err := workflow.Compile(w)
+	if err != nil {
+		return err
+	}
+	data, err := flow.MarshalExport(exp)
+	if err != nil {
+		return err
+	}
+	flows, err := sb.RapidPro.ImportFlows(data)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "3. Workflow %q: %d questions, languages %s, imported as flow %s\n",
+		w.Name, len(w.Questions), strings.Join(w.Languages(), ", "), flows[0])
+
+	// 4. Start it, once.
+	start, err := rp.FlowStarts.Create(ctx, &rapidpro.FlowStartRequest{Flow: flows[0], Groups: []string{group.UUID},
+		RestartParticipants: rapidpro.Ptr(false)})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "4. Flow start %s for the group\n", start.UUID)
+
+	// 5. Fieldwork, in simulated time.
+	st, err := sb.Settle(ctx, cfg.wait)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "5. %s later: %d replies received, %d questions timed out\n\n", cfg.wait, st.Replies, st.Timeouts)
+
+	// 6. Monitoring: runs and failed messages, read back through the API.
+	exits := map[string]int{}
+	results := map[string]map[string]int{}
+	responded := 0
+	runs := 0
+	for r, err := range rp.Runs.List(ctx, &rapidpro.RunListParams{Flow: flows[0], WithoutPaths: true}) {
+		if err != nil {
+			return err
+		}
+		runs++
+		if r.Responded {
+			responded++
+		}
+		exits[cmp.Or(r.ExitType, "waiting")]++
+		for k, v := range r.Values {
+			if results[k] == nil {
+				results[k] = map[string]int{}
+			}
+			results[k][v.Category]++
+		}
+	}
+	failed := map[string]bool{}
+	for m, err := range rp.Messages.List(ctx, &rapidpro.MessageListParams{Folder: "failed"}) {
+		if err != nil {
+			return err
+		}
+		failed[m.Contact.UUID] = true
+	}
+	fmt.Fprintf(out, "Runs: %d (%s)\n", runs, counts(exits))
+	fmt.Fprintf(out, "Response rate: %d of %d (%.0f%%); out of coverage (messages failed): %d\n",
+		responded, runs, 100*float64(responded)/float64(max(runs, 1)), len(failed))
+	fmt.Fprintln(out, "Answers:")
+	for _, q := range w.Questions {
+		if c := results[q.Result]; c != nil {
+			fmt.Fprintf(out, "  %-22s %s\n", q.Result, counts(c))
+		}
+	}
+	return nil
+}
+
+// counts formats a tally as "a 3, b 2", largest first.
+func counts(m map[string]int) string {
+	keys := slices.SortedFunc(maps.Keys(m), func(a, b string) int {
+		return cmp.Or(cmp.Compare(m[b], m[a]), strings.Compare(a, b))
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// largest returns the key with the largest count (the smallest key on ties).
+func largest(m map[string]int) string {
+	best := ""
+	for k, n := range m {
+		if best == "" || n > m[best] || n == m[best] && k < best {
+			best = k
+		}
+	}
+	return best
+}
