@@ -2,10 +2,10 @@ package sim
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 )
 
 // This file evaluates Excellent, the template language of RapidPro flows:
@@ -595,11 +595,21 @@ func (b *binaryExpr) eval(e *env) value {
 // goflow's decimals would not hold either.
 const maxNumberBits = 4096
 
-// power raises base to a whole exponent exactly; other exponents are
-// reported as unsupported by the caller's environment.
+// power raises base to a whole exponent exactly, and to a fractional one
+// in floating point as goflow does.
 func power(base, exp number) value {
 	if !exp.isInteger() {
-		return errorf("only whole exponents are supported")
+		// like goflow, fall back to floating point for fractional exponents
+		b, _ := base.rat().Float64()
+		x, _ := exp.rat().Float64()
+		f := math.Pow(b, x)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return errorf("number out of range")
+		}
+		if n, ok := parseNumber(strconv.FormatFloat(f, 'f', -1, 64)); ok {
+			return n
+		}
+		return errorf("number out of range")
 	}
 	n := exp.truncate()
 	if !n.IsInt64() || n.Int64() > 1000 || n.Int64() < -1000 {
@@ -677,6 +687,3 @@ func (e *env) checkDefault(v value) value {
 	}
 	return v
 }
-
-// runeLen counts characters, not bytes.
-func runeLen(s string) int { return utf8.RuneCountInString(s) }
