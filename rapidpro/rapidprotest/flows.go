@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"time"
 )
@@ -428,9 +429,17 @@ func (s *Server) createFlowStart(r *http.Request) reply {
 			errs.add(key, "Must be a valid JSON object")
 			continue
 		}
+		if key == "extra" {
+			if len(obj) > 256 {
+				errs.add("extra", "Ensure this field has no more than 256 elements.")
+				continue
+			}
+			params = sanitizeExtra(obj)
+			continue
+		}
 		compact := &bytes.Buffer{}
 		_ = json.Compact(compact, raw)
-		if key == "params" && pythonJSONLen(compact.Bytes()) > maxParamsChars {
+		if pythonJSONLen(compact.Bytes()) > maxParamsChars {
 			errs.add("params", msgParamsTooLong)
 			continue
 		}
@@ -526,6 +535,7 @@ func (s *Server) startRun(ctx context.Context, f *flow, c *contact, fs *flowStar
 	}
 	out, err := s.cfg.engine.Start(ctx, in)
 	if err != nil {
+		s.engineFailed(err, f, r)
 		out = Outcome{Status: RunFailed}
 	}
 	return st.applyOutcome(r, out, now)
@@ -704,4 +714,23 @@ func pythonJSONLen(compact []byte) int {
 		}
 	}
 	return n
+}
+
+var extraKeyRE = regexp.MustCompile(`[^a-zA-Z0-9_]`)
+
+// sanitizeExtra applies RapidPro's rules for the legacy extra: keys
+// reduced to [a-zA-Z0-9_] and string values truncated to 640 characters.
+func sanitizeExtra(obj map[string]json.RawMessage) json.RawMessage {
+	out := make(map[string]json.RawMessage, len(obj))
+	for k, v := range obj {
+		var str string
+		if json.Unmarshal(v, &str) == nil {
+			if r := []rune(str); len(r) > 640 {
+				v, _ = json.Marshal(string(r[:640]))
+			}
+		}
+		out[extraKeyRE.ReplaceAllString(k, "_")] = v
+	}
+	b, _ := json.Marshal(out)
+	return b
 }

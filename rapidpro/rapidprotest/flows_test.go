@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -400,5 +401,70 @@ func TestLateRepliesAndTimeoutsInTimeOrder(t *testing.T) {
 	_, _, body := call(t, srv, "GET", "messages.json?folder=inbox", nil)
 	if in := results(t, body); len(in) != 1 || in[0]["created_on"] != "2026-05-01T09:15:00.000000Z" {
 		t.Errorf("the late reply should reach the inbox at 09:15: %v", in)
+	}
+}
+
+// coverageEngine plays network coverage on top of BasicEngine: messages to
+// health workers in Gbarpolu fail, and a contact named "Crash" breaks the
+// engine.
+type coverageEngine struct{ rapidprotest.BasicEngine }
+
+func (e coverageEngine) Start(ctx context.Context, in rapidprotest.StartInput) (rapidprotest.Outcome, error) {
+	if in.Contact.Name == "Crash" {
+		return rapidprotest.Outcome{}, errors.New("simulated engine failure")
+	}
+	out, err := e.BasicEngine.Start(ctx, in)
+	if in.Contact.Fields["district"] == "Gbarpolu" {
+		for i := range out.Messages {
+			out.Messages[i].Status = "failed"
+		}
+	}
+	return out, err
+}
+
+func TestPluggedEngine(t *testing.T) {
+	var logs strings.Builder
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	srv := newServer(t, rapidprotest.WithEngine(coverageEngine{}), rapidprotest.WithLogger(logger))
+	importColor(t, srv)
+	for _, c := range []rapidprotest.ContactSpec{
+		{Name: "Covered", URNs: []string{"tel:+231770000001"}, Fields: map[string]string{"district": "Bong"}},
+		{Name: "Remote", URNs: []string{"tel:+231770000002"}, Fields: map[string]string{"district": "Gbarpolu"}},
+		{Name: "Crash", URNs: []string{"tel:+231770000003"}},
+	} {
+		c.Groups = []string{"Nurses"}
+		if _, err := srv.AddContact(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if status, _, body := call(t, srv, "POST", "flow_starts.json", object{"flow": surveyUUID, "groups": []string{"Nurses"}}); status != 201 {
+		t.Fatalf("%d %v", status, body)
+	}
+	_, _, body := call(t, srv, "GET", "messages.json?folder=failed", nil)
+	if failed := results(t, body); len(failed) != 1 || failed[0]["contact"].(object)["name"] != "Remote" {
+		t.Errorf("failed messages %v, want Remote's", failed)
+	}
+	_, _, body = call(t, srv, "GET", "runs.json", nil)
+	exits := map[string]any{}
+	for _, r := range results(t, body) {
+		exits[r["contact"].(object)["name"].(string)] = r["exit_type"]
+	}
+	if exits["Crash"] != "failed" || exits["Covered"] != nil || exits["Remote"] != nil {
+		t.Errorf("exit types %v", exits)
+	}
+	if !strings.Contains(logs.String(), "simulated engine failure") {
+		t.Errorf("the engine error was not logged: %q", logs.String())
+	}
+}
+
+func TestLegacyExtraIsSanitised(t *testing.T) {
+	srv := newServer(t)
+	importColor(t, srv)
+	c, _ := srv.AddContact(rapidprotest.ContactSpec{Name: "Ama"})
+	_, _, body := call(t, srv, "POST", "flow_starts.json", object{"flow": surveyUUID, "contacts": []string{c},
+		"extra": object{"first name!": strings.Repeat("x", 700)}})
+	params := body.(object)["params"].(object)
+	if v, ok := params["first_name_"].(string); !ok || len(v) != 640 {
+		t.Errorf("params %v", params)
 	}
 }

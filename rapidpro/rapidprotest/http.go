@@ -100,6 +100,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Temba-Workspace", s.cfg.workspace.UUID)
 
 	f := s.faults.match(r.Method, name)
+	if f != nil {
+		s.cfg.logger.Debug("rapidprotest: injecting fault", "kind", f.Kind.String(), "method", r.Method, "endpoint", name)
+	}
 	if f != nil && f.Delay > 0 {
 		t := time.NewTimer(f.Delay)
 		select {
@@ -163,7 +166,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rep := h(s, r)
 	kind := ""
-	if f != nil && f.Kind != FaultDelay {
+	if f != nil {
 		kind = f.Kind.String()
 	}
 	switch {

@@ -74,6 +74,7 @@ func (s *Server) receiveLocked(ctx context.Context, urn, text string) []Message 
 	out, err := s.cfg.engine.Resume(ctx, ResumeInput{FlowUUID: r.flow.uuid, Flow: r.flow.definition,
 		Contact: st.engineContact(c), State: r.state, Event: Event{Kind: EventMessage, Text: text}, Now: now})
 	if err != nil {
+		s.engineFailed(err, r.flow, r)
 		out = Outcome{Status: RunFailed}
 	}
 	return st.applyOutcome(r, out, now)
@@ -130,6 +131,7 @@ func (s *Server) fire(ctx context.Context, ev event) []Message {
 	out, err := s.cfg.engine.Resume(ctx, ResumeInput{FlowUUID: r.flow.uuid, Flow: r.flow.definition,
 		Contact: st.engineContact(r.contact), State: r.state, Event: Event{Kind: EventTimeout}, Now: now})
 	if err != nil {
+		s.engineFailed(err, r.flow, r)
 		out = Outcome{Status: RunFailed}
 	}
 	return st.applyOutcome(r, out, now)
@@ -193,4 +195,11 @@ func (s *Server) Counts() Counts {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.st.counts
+}
+
+// engineFailed logs an engine error; the run then exits as "failed", as a
+// run that crashes in mailroom does.
+func (s *Server) engineFailed(err error, f *flow, r *run) {
+	s.cfg.logger.Warn("rapidprotest: engine failed; the run exits as failed",
+		"flow", f.uuid, "run", r.uuid, "error", err)
 }

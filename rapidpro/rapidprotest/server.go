@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -55,6 +56,7 @@ type config struct {
 	limits    map[string]rateLimit
 	site      string
 	hooks     []func(Message)
+	logger    *slog.Logger
 }
 
 // Option configures a Server.
@@ -173,8 +175,9 @@ func WithRateLimits(n int, window time.Duration) Option {
 
 // WithMessageHook registers a function called, outside the server's lock,
 // for every outgoing message the server creates (flow messages, broadcasts,
-// single messages). A simulated health worker can answer with Receive from
-// a goroutine it starts.
+// single messages), in order for each request but possibly concurrently
+// across requests. The request waits for the hook, so a hook should be
+// quick; it may call Receive or ReceiveAfter to play the health worker.
 func WithMessageHook(fn func(Message)) Option {
 	return func(c *config) error {
 		if fn == nil {
@@ -182,6 +185,18 @@ func WithMessageHook(fn func(Message)) Option {
 		}
 		// Stored on the config, then moved to the server by New.
 		c.hooks = append(c.hooks, fn)
+		return nil
+	}
+}
+
+// WithLogger sets the logger for engine errors (Warn) and injected faults
+// (Debug). The default discards.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return errors.New("rapidprotest: WithLogger(nil)")
+		}
+		c.logger = l
 		return nil
 	}
 }
@@ -218,6 +233,9 @@ func New(opts ...Option) (*Server, error) {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
 		cfg.seed = binary.LittleEndian.Uint64(b[:])
+	}
+	if cfg.logger == nil {
+		cfg.logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.engine == nil {
 		cfg.engine = BasicEngine{}
