@@ -318,7 +318,13 @@ func parseInstantRange(v string) (time.Time, time.Time, error) {
 		{"2006-01-02T15:04:05Z07:00", func(t time.Time) time.Time { return t.Add(time.Second) }},
 		{"2006-01-02T15:04:05", func(t time.Time) time.Time { return t.Add(time.Second) }},
 	}
+	// time.Parse accepts fractional seconds the layout lacks, so values
+	// with a fraction skip the whole-second layouts and keep their
+	// precision below.
 	for _, l := range layouts {
+		if strings.Contains(v, ".") {
+			break
+		}
 		if t, err := time.Parse(l.layout, v); err == nil {
 			return t, l.step(t), nil
 		}

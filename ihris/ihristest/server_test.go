@@ -383,3 +383,40 @@ func TestCapabilityStatementListsSearchParameters(t *testing.T) {
 	}
 	t.Fatal("no PractitionerRole in the capability statement")
 }
+
+func TestLastUpdatedPrefixesPartitionTheRegistry(t *testing.T) {
+	s := small(t)
+	total := s.Truth().Workers
+	count := func(q string) int {
+		b := search(t, s, "Practitioner?_summary=count&_lastUpdated="+url.QueryEscape(q))
+		return *b.Total
+	}
+	// The meta.lastUpdated of the 100th worker in time order.
+	b := search(t, s, "Practitioner?_sort=_lastUpdated&_count=100&_elements=id")
+	mid := b.Entry[99].Resource["meta"].(map[string]any)["lastUpdated"].(string)
+	lt, ge := count("lt"+mid), count("ge"+mid)
+	le, gt := count("le"+mid), count("gt"+mid)
+	eq := count("eq" + mid)
+	if lt+ge != total || le+gt != total || ge-gt != eq || le-lt != eq || eq < 1 || lt > 99 {
+		t.Fatalf("at %s: lt %d ge %d le %d gt %d eq %d (of %d)", mid, lt, ge, le, gt, eq, total)
+	}
+	secs := mid[:19] + "Z"
+	if count("gt"+secs) > count("ge"+secs) {
+		t.Fatalf("second precision: gt > ge")
+	}
+	// Day precision covers the whole day.
+	day := mid[:10]
+	if d := count(day); d < eq || count("ge"+day)-count("gt"+day) != d {
+		t.Fatalf("day %s: eq %d", day, d)
+	}
+	// Newest first.
+	b = search(t, s, "Practitioner?_sort=-_lastUpdated&_count=2")
+	first := b.Entry[0].Resource["meta"].(map[string]any)["lastUpdated"].(string)
+	if want := s.Truth().Newest.Format("2006-01-02T15:04:05.000Z07:00"); first != want {
+		t.Fatalf("newest first: %s, want %s", first, want)
+	}
+	var oo map[string]any
+	if st := do(t, s, "GET", "Practitioner?_lastUpdated=xx2026", nil, &oo); st != http.StatusBadRequest {
+		t.Fatalf("bad prefix: %d", st)
+	}
+}

@@ -1,0 +1,63 @@
+package ihristest
+
+import (
+	"testing"
+	"time"
+)
+
+func TestInstantRangesFollowPrecision(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		lo   string
+		span time.Duration
+	}{
+		{"2026", "2026-01-01T00:00:00Z", 365 * 24 * time.Hour},
+		{"2026-02", "2026-02-01T00:00:00Z", 28 * 24 * time.Hour},
+		{"2026-02-03", "2026-02-03T00:00:00Z", 24 * time.Hour},
+		{"2026-02-03T10:20+02:00", "2026-02-03T08:20:00Z", time.Minute},
+		{"2026-02-03T10:20:30Z", "2026-02-03T10:20:30Z", time.Second},
+		{"2026-02-03T10:20:30 00:00", "2026-02-03T10:20:30Z", time.Second}, // '+' unescaped in a query
+		{"2026-02-03T10:20:30.123Z", "2026-02-03T10:20:30.123Z", time.Millisecond},
+		{"2026-02-03T10:20:30.1Z", "2026-02-03T10:20:30.1Z", 100 * time.Millisecond},
+	} {
+		lo, hi, err := parseInstantRange(c.in)
+		if err != nil {
+			t.Errorf("%s: %v", c.in, err)
+			continue
+		}
+		want, _ := time.Parse(time.RFC3339Nano, c.lo)
+		if !lo.Equal(want) || hi.Sub(lo) != c.span {
+			t.Errorf("%s: [%s, +%s), want [%s, +%s)", c.in, lo, hi.Sub(lo), want, c.span)
+		}
+	}
+	for _, bad := range []string{"", "yesterday", "2026-13-01", "2026-02-03T25:00:00Z"} {
+		if _, _, err := parseInstantRange(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestTokenAndStringMatching(t *testing.T) {
+	toks := []token{{"http://ihris.org/fhir/CodeSystem/ihris-job", "2230-1B"}, {"", "0770 123 456"}}
+	for v, want := range map[string]bool{
+		"2230-1B": true, "http://ihris.org/fhir/CodeSystem/ihris-job|2230-1B": true,
+		"http://ihris.org/fhir/CodeSystem/ihris-job|": true, "|2230-1B": false, "other|2230-1B": false,
+		"|0770 123 456": true, "2230": false,
+	} {
+		if got := tokenMatch("role", v, toks); got != want {
+			t.Errorf("role=%s: %v, want %v", v, got, want)
+		}
+	}
+	if !tokenMatch("phone", "0770123456", toks) || tokenMatch("role", "0770123456", toks) {
+		t.Error("phone tokens should match on digits, other tokens exactly")
+	}
+	names := []string{"Musu Kollie", "Kollie"}
+	for _, c := range []struct {
+		mod, v string
+		want   bool
+	}{{"", "kol", true}, {"", "ollie", false}, {"contains", "ollie", true}, {"exact", "kollie", false}, {"exact", "Kollie", true}} {
+		if got := stringMatch("name", c.mod, c.v, names); got != c.want {
+			t.Errorf("name:%s=%s: %v, want %v", c.mod, c.v, got, c.want)
+		}
+	}
+}
