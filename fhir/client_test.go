@@ -1,8 +1,10 @@
 package fhir
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -419,3 +421,39 @@ func TestHistory(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestLoggerUserAgentAndPacing(t *testing.T) {
+	h := newHAPI(t)
+	h.put(practitionerJSON, h.tick())
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var agents []string
+	h.authorize = func(r *http.Request) bool {
+		agents = append(agents, r.Header.Get("User-Agent"))
+		return true
+	}
+	c := newTestClient(t, h, WithLogger(logger), WithUserAgent("mhero-test/1"),
+		WithBearerToken("secret-token-123"), WithRateLimit(20, 1))
+	start := time.Now()
+	for range 3 {
+		if _, _, err := c.Read(t.Context(), "Practitioner", "P1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, err := range c.Search(t.Context(), "Practitioner", &SearchParams{Params: url.Values{"identifier": {"0888123456"}}}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 4 requests at 20 a second after a burst of 1: at least 3 waits of 50ms.
+	if d := time.Since(start); d < 140*time.Millisecond {
+		t.Errorf("4 requests took %v; the rate limit did not pace them", d)
+	}
+	if len(agents) != 4 || agents[0] != "mhero-test/1" {
+		t.Errorf("user agents %q", agents)
+	}
+	out := logs.String()
+	if !strings.Contains(out, "status=200") || strings.Contains(out, "secret-token-123") || strings.Contains(out, "0888123456") {
+		t.Errorf("logs should show requests without credentials or phone numbers:\n%s", out)
+	}
+}

@@ -1,0 +1,90 @@
+package fhir_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/mhero-go/mhero/fhir"
+	"github.com/mhero-go/mhero/ihris/ihristest"
+	"github.com/mhero-go/mhero/internal/fixtures"
+)
+
+// searchAll returns the ids a search returns and the warnings on its pages,
+// failing on any error or repeated id.
+func searchAll(t *testing.T, c *fhir.Client, typ string, params *fhir.SearchParams) (map[string]bool, []fhir.Warning) {
+	t.Helper()
+	ids := map[string]bool{}
+	var warnings []fhir.Warning
+	for page, err := range c.Pages(t.Context(), typ, params) {
+		if err != nil {
+			t.Fatalf("%s search: %v", typ, err)
+		}
+		for _, r := range page.Matches() {
+			if ids[r.ID()] {
+				t.Fatalf("%s returned twice", r.Reference())
+			}
+			ids[r.ID()] = true
+		}
+		warnings = append(warnings, page.Warnings...)
+	}
+	return ids, warnings
+}
+
+// The iHRIS demo data, served over HTTP by the in-process iHRIS, loads
+// without losing a health worker.
+func TestIHRISDemoLoadsThroughTheClient(t *testing.T) {
+	dir := fixtures.Dir(t, "fixtures", "ihris", "demo")
+	srv := ihristest.NewServer(ihristest.WithSeedDir(dir), ihristest.WithBasicAuth("hapi", "hapi-secret"))
+	defer srv.Close()
+	c, err := fhir.NewClient(srv.URL(), fhir.WithBasicAuth("hapi", "hapi-secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		typ              string
+		resources, warns int
+	}{
+		{"Practitioner", 1007, 16},
+		{"PractitionerRole", 1008, 0},
+	} {
+		ids, warnings := searchAll(t, c, tc.typ, &fhir.SearchParams{Count: 200})
+		if len(ids) != tc.resources || len(warnings) != tc.warns {
+			t.Errorf("%s: %d resources, %d warnings; want %d and %d", tc.typ, len(ids), len(warnings), tc.resources, tc.warns)
+		}
+	}
+	_, warnings := searchAll(t, c, "Location", &fhir.SearchParams{Count: 100, Params: map[string][]string{"_id": {"TF.W.RSH.1"}}})
+	if len(warnings) != 1 || warnings[0].Path != "managingOrganization" {
+		t.Errorf("facility warnings %v", warnings)
+	}
+}
+
+// Page links that expire after two uses do not stop a search sorted by
+// _lastUpdated over a generated workforce.
+func TestIHRISExpiringPagesDoNotLoseWorkers(t *testing.T) {
+	const workers = 1500
+	srv := ihristest.NewServer(ihristest.WithWorkforce(ihristest.Workforce{Seed: 3, Workers: workers}),
+		ihristest.WithPageExpiry(0, 2))
+	defer srv.Close()
+	c, err := fhir.NewClient(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, _ := searchAll(t, c, "Practitioner", &fhir.SearchParams{Count: 50, Sort: []string{"_lastUpdated"}})
+	if len(ids) != workers {
+		t.Errorf("%d workers, want %d", len(ids), workers)
+	}
+	expired, resumed := 0, 0
+	for _, r := range srv.Requests() {
+		if r.Status == http.StatusGone {
+			expired++
+		}
+		if strings.Contains(r.URL, "_lastUpdated=ge") {
+			resumed++
+		}
+	}
+	if expired == 0 || resumed != expired {
+		t.Errorf("%d expired links, %d searches from the last _lastUpdated; want as many, and some", expired, resumed)
+	}
+	t.Logf("%d requests, %d expired page links", len(srv.Requests()), expired)
+}
