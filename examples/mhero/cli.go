@@ -40,7 +40,7 @@ func commands() []*command {
 	return []*command{
 		{"validate", "FILE.yaml", "check a workflow and list every problem with its position", runValidate},
 		{"compile", "FILE.yaml [-o export.json] [--spec VERSION]", "compile a workflow to a RapidPro export (stdout by default)", runCompile},
-		{"simulate", "FILE.yaml [--reply TEXT]... [--timeout]... [--json] [--lang CODE] [--name NAME]", "run a workflow offline with scripted or typed replies", runSimulate},
+		{"simulate", "FILE.yaml|EXPORT.json [--reply TEXT]... [--timeout]... [--json] [--lang CODE] [--name NAME] [--flow NAME]", "run a workflow (or a RapidPro export) offline with scripted or typed replies", runSimulate},
 		{"demo", "[--workflow FILE] [--cadre CODE] [--district ID] [--workers N] [--days N]", "send a workflow to a target group on in-process iHRIS and RapidPro servers with simulated health workers", runDemo},
 	}
 }

@@ -6,11 +6,12 @@
 //
 //	mhero validate FILE.yaml
 //	mhero compile FILE.yaml [-o export.json] [--spec 13.2.0]
-//	mhero simulate FILE.yaml [--reply TEXT]... [--timeout]... [--json] [--lang CODE] [--name NAME]
+//	mhero simulate FILE.yaml|EXPORT.json [--reply TEXT]... [--timeout]... [--json] [--lang CODE] [--name NAME] [--flow NAME]
 //
 // Replies and timeouts are played in the order given; with none, simulate
 // asks for each reply at a prompt (an empty line or /timeout lets the
-// question time out). Exit status: 0 success, 1 invalid input, 2 usage error.
+// question time out). simulate also runs the flows of a RapidPro export,
+// within what the offline simulator supports. Exit status: 0 success, 1 invalid input, 2 usage error.
 package main
 
 import "os"

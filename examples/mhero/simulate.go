@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/mhero-go/mhero/workflow"
+	"github.com/mhero-go/mhero/workflow/flow"
 	"github.com/mhero-go/mhero/workflow/sim"
 )
 
@@ -26,6 +28,7 @@ func runSimulate(e *env, args []string) int {
 	country := fs.String("country", "LR", "country code for reading local phone numbers")
 	dateFormat := fs.String("date-format", "DD-MM-YYYY", "how dates in replies are read: DD-MM-YYYY, MM-DD-YYYY or YYYY-MM-DD")
 	tzName := fs.String("tz", "UTC", "workspace time zone (IANA name, e.g. Africa/Monrovia)")
+	flowName := fs.String("flow", "", "the flow to run, by name or UUID, when FILE is an export holding several")
 	file, status, ok := e.parseFile(fs, args)
 	if !ok {
 		return status
@@ -35,18 +38,33 @@ func runSimulate(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "mhero simulate: --tz: %v\n", err)
 		return exitUsage
 	}
-	w, export, status := e.compile(file)
-	if status != exitOK {
-		return status
+	var (
+		w      *workflow.Workflow
+		export *flow.Export
+	)
+	if strings.HasSuffix(file, ".json") {
+		// An export from RapidPro (or from mhero compile) runs as it is.
+		if export, status = e.readExport(file); status != exitOK {
+			return status
+		}
+	} else {
+		if w, export, status = e.compile(file); status != exitOK {
+			return status
+		}
+		if *lang != "" && !slices.Contains(w.Languages(), *lang) {
+			fmt.Fprintf(e.stderr, "mhero simulate: --lang %s: the workflow is written in %s\n", *lang, strings.Join(w.Languages(), ", "))
+			return exitUsage
+		}
 	}
-	if *lang != "" && !slices.Contains(w.Languages(), *lang) {
-		fmt.Fprintf(e.stderr, "mhero simulate: --lang %s: the workflow is written in %s\n", *lang, strings.Join(w.Languages(), ", "))
-		return exitUsage
-	}
-	s, err := sim.New(export,
+	opts := []sim.Option{
 		sim.WithContact(sim.Contact{Name: *name, URN: *phone, Language: *lang}),
 		sim.WithEnvironment(sim.Environment{Timezone: tz, DateFormat: *dateFormat, DefaultCountry: *country}),
-		sim.WithClock(e.now))
+		sim.WithClock(e.now),
+	}
+	if *flowName != "" {
+		opts = append(opts, sim.WithFlow(*flowName))
+	}
+	s, err := sim.New(export, opts...)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "mhero simulate: %v\n", err)
 		return exitUsage
@@ -161,8 +179,23 @@ func (t *transcript) messages(s *sim.Sim) {
 	t.seen = len(msgs)
 }
 
+// readExport reads a RapidPro export file.
+func (e *env) readExport(file string) (*flow.Export, int) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "mhero: %v\n", err)
+		return nil, exitInvalid
+	}
+	export, err := flow.ParseExport(data)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "%s: %v\n", file, err)
+		return nil, exitInvalid
+	}
+	return export, exitOK
+}
+
 // summary prints the final status and the results, in the order of the
-// workflow's questions.
+// workflow's questions (or as saved, for an export).
 func (t *transcript) summary(s *sim.Sim, w *workflow.Workflow) {
 	t.printf("\nstatus: %s\n", s.Status())
 	results := s.Results()
@@ -170,6 +203,9 @@ func (t *transcript) summary(s *sim.Sim, w *workflow.Workflow) {
 		return
 	}
 	order := func(r sim.Result) int {
+		if w == nil {
+			return 0
+		}
 		for i, q := range w.Questions {
 			if q.Result == r.Name {
 				return i
