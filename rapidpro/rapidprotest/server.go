@@ -268,10 +268,22 @@ func NewServer(opts ...Option) *Server {
 	return s
 }
 
-// Start listens on addr (for example "127.0.0.1:0" for any free loopback
-// port) and serves in the background until Close. URL reports the address.
+// Start listens on addr, a loopback address (for example "127.0.0.1:0"
+// for any free port; ":8080" means 127.0.0.1:8080), and serves in the
+// background until Close. URL reports the address. Other hosts are
+// refused: the server accepts a well-known token and must not be exposed.
 func (s *Server) Start(addr string) error {
-	ln, err := net.Listen("tcp", addr)
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("rapidprotest: listen address: %w", err)
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("rapidprotest: refusing to listen on %q: only loopback addresses are allowed", addr)
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
 	if err != nil {
 		return fmt.Errorf("rapidprotest: listen: %w", err)
 	}

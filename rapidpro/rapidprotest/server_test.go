@@ -406,3 +406,37 @@ func TestContactUpsertAndGroups(t *testing.T) {
 		t.Errorf("deleted listing %v", rs)
 	}
 }
+
+func TestStartOnLoopbackOnly(t *testing.T) {
+	srv, err := rapidprotest.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start("0.0.0.0:0"); err == nil {
+		srv.Close()
+		t.Fatal("listening on every interface was allowed")
+	}
+	if err := srv.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if status, _, _ := call(t, srv, "GET", "workspace.json", nil); status != 200 {
+		t.Errorf("status %d", status)
+	}
+	if err := srv.Start("127.0.0.1:0"); err == nil {
+		t.Error("a second Start succeeded")
+	}
+}
+
+func TestDateFormsAccepted(t *testing.T) {
+	srv := newServer(t)
+	if _, err := srv.SeedRuns(rapidprotest.RunSeed{Count: 3, Start: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC), Interval: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	for _, after := range []string{"2026-03-01T09:00:00Z", "2026-03-01T09:00:00.000000%2B00:00", "2026-03-01T09:00:00.000000+00:00", "2026-03-01%2009:00:00", "2026-03-01T09:00"} {
+		_, _, body := call(t, srv, "GET", "runs.json?after="+after, nil)
+		if n := len(results(t, body)); n != 2 {
+			t.Errorf("after=%s: %d runs, want 2", after, n)
+		}
+	}
+}

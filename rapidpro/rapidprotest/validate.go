@@ -130,10 +130,17 @@ func exclusive(q url.Values, names ...string) *reply {
 // without a zone are UTC.
 func parseTime(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
-	s = strings.Replace(s, " ", "+", 1) // a '+' decoded from a query string as a space
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04", "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), true
+	candidates := []string{s}
+	if i := strings.LastIndexByte(s, ' '); i > 0 {
+		// A '+' of the zone decoded from a query string as a space, or a
+		// space between date and time.
+		candidates = append(candidates, s[:i]+"+"+s[i+1:], strings.Replace(s, " ", "T", 1))
+	}
+	for _, c := range candidates {
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04", "2006-01-02"} {
+			if t, err := time.Parse(layout, c); err == nil {
+				return t.UTC(), true
+			}
 		}
 	}
 	return time.Time{}, false
