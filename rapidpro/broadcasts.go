@@ -126,6 +126,9 @@ func (s *BroadcastsService) Create(ctx context.Context, req *BroadcastRequest) (
 	}
 	find := func(ctx context.Context, _ time.Time) (*Broadcast, error) {
 		for b, err := range s.List(ctx, nil) { // newest first
+			if isDecodeError(err) {
+				continue
+			}
 			if err != nil {
 				return nil, err
 			}

@@ -369,11 +369,6 @@ func (c *Client) observe(resp *http.Response) {
 	}
 }
 
-// serverNow estimates the server's clock from the Date headers seen so far.
-func (c *Client) serverNow() time.Time {
-	return time.Now().Add(time.Duration(c.skew.Load()))
-}
-
 // endpointURL builds the URL of an endpoint such as "contacts.json".
 func (c *Client) endpointURL(endpoint string, q url.Values) *url.URL {
 	u := *c.base
@@ -424,7 +419,8 @@ func endpointOf(u *url.URL) string {
 
 // get fetches an endpoint URL into out, retrying a response whose body was
 // cut short (the httpx layer retries failed requests, but not a body that
-// broke while being read).
+// broke while being read). A body that is complete JSON but does not fit
+// out is not retried: the error wraps a *DecodeError and buf keeps the body.
 func (c *Client) get(ctx context.Context, u *url.URL, buf *bytes.Buffer, out any) error {
 	wait := c.pageRetryWait
 	for attempt := 0; ; attempt++ {
@@ -434,8 +430,13 @@ func (c *Client) get(ctx context.Context, u *url.URL, buf *bytes.Buffer, out any
 		}
 		_, err = c.send(req, buf)
 		if err == nil {
-			if err = json.Unmarshal(buf.Bytes(), out); err == nil {
+			err = json.Unmarshal(buf.Bytes(), out)
+			var syntax *json.SyntaxError
+			if err == nil {
 				return nil
+			}
+			if !errors.As(err, &syntax) {
+				return &DecodeError{Endpoint: endpointOf(u), Index: -1, Err: err}
 			}
 			err = &RequestError{Method: http.MethodGet, Endpoint: endpointOf(u), Err: fmt.Errorf("decoding response: %w", err), Status: http.StatusOK}
 		}

@@ -737,3 +737,42 @@ func TestPhoneErrorsMaskNumbersInAPIErrors(t *testing.T) {
 		t.Errorf("error %v shows the full number", err)
 	}
 }
+
+func TestOddRecordDoesNotHideTheOthers(t *testing.T) {
+	f := newFake(t)
+	f.handle("GET contacts.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"next": null, "results": [
+			{"uuid": "c1", "name": "Ama", "urns": ["tel:+231770000001"], "modified_on": "2026-01-01T00:00:00Z"},
+			{"uuid": "c2", "name": "Odd", "urns": "tel:+231770000002", "modified_on": "2026-01-01T00:00:01Z"},
+			{"uuid": "c3", "name": "Musu", "urns": [], "modified_on": "not a date"},
+			{"uuid": "c4", "name": "Jallah", "urns": [], "modified_on": "2026-01-01T00:00:02Z", "brand_new_field": {"x": 1}}]}`)
+	})
+	c := f.client(t)
+	var names []string
+	var bad []string
+	for contact, err := range c.Contacts.List(t.Context(), nil) {
+		var de *DecodeError
+		if errors.As(err, &de) {
+			bad = append(bad, de.ID)
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, contact.Name)
+	}
+	if strings.Join(names, ",") != "Ama,Jallah" || strings.Join(bad, ",") != "c2,c3" {
+		t.Errorf("decoded %v, rejected %v", names, bad)
+	}
+	if n := f.count("GET contacts.json"); n != 1 {
+		t.Errorf("a page with an odd record was fetched %d times", n)
+	}
+	page, err := c.Contacts.ListPage(t.Context(), nil)
+	if err != nil || len(page.Results) != 2 || len(page.Invalid) != 2 || page.Invalid[0].Index != 1 {
+		t.Errorf("ListPage: %+v, %v", page, err)
+	}
+	if strings.Contains(page.Invalid[0].Error(), "231770000002") {
+		t.Errorf("decode error shows the phone number: %v", page.Invalid[0])
+	}
+}

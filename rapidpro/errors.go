@@ -236,3 +236,28 @@ func (e *OutcomeUnknownError) Unwrap() []error { return []error{e.Err, e.Lookup}
 
 // Is matches ErrOutcomeUnknown.
 func (e *OutcomeUnknownError) Is(target error) bool { return target == ErrOutcomeUnknown }
+
+// DecodeError is a response, or one record of a list page, that is valid
+// JSON but does not fit the typed struct (a field of an unexpected type).
+// Lists yield it in place of the record and go on if the loop continues, so
+// one odd record never hides the others.
+type DecodeError struct {
+	Endpoint string
+	// Index is the record's position in its page (-1 for a whole response).
+	Index int
+	// ID is the record's uuid (or key, or id) when it could be read.
+	ID  string
+	Err error
+}
+
+// Error names the record and the problem, with phone numbers masked.
+func (e *DecodeError) Error() string {
+	var mask httpx.Redactor
+	if e.Index < 0 {
+		return mask.String(fmt.Sprintf("rapidpro: decoding %s: %v", e.Endpoint, e.Err))
+	}
+	return mask.String(fmt.Sprintf("rapidpro: decoding %s record %d (%s): %v", e.Endpoint, e.Index, e.ID, e.Err))
+}
+
+// Unwrap returns the JSON error.
+func (e *DecodeError) Unwrap() error { return e.Err }

@@ -115,6 +115,9 @@ func (s *FlowStartsService) Get(ctx context.Context, uuid string) (*FlowStart, e
 func (s *FlowStartsService) FindMarked(ctx context.Context, mark string, since time.Time) (*FlowStart, error) {
 	read := 0
 	for fs, err := range s.List(ctx, nil) {
+		if isDecodeError(err) {
+			continue // not readable, so not one we could recognise
+		}
 		if err != nil {
 			return nil, err
 		}

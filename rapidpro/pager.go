@@ -2,7 +2,10 @@ package rapidpro
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"iter"
 	"maps"
@@ -24,6 +27,8 @@ type Page[T any] struct {
 	// it to resume later, even in another process: pass it as the Cursor of
 	// the same list params.
 	Next string
+	// Invalid holds the records that did not decode (left out of Results).
+	Invalid []*DecodeError
 }
 
 // pageBody is the JSON of a list response.
@@ -60,7 +65,8 @@ func (c *Client) pageURL(endpoint string, q url.Values, cursor string) (*url.URL
 	return c.endpointURL(endpoint, q), nil
 }
 
-// listPage fetches one page.
+// listPage fetches one page. When a record does not fit T, the page is
+// decoded again record by record, so that only that record is lost.
 func listPage[T any](ctx context.Context, c *Client, endpoint string, q url.Values, cursor string, buf *bytes.Buffer) (*Page[T], error) {
 	u, err := c.pageURL(endpoint, q, cursor)
 	if err != nil {
@@ -70,28 +76,68 @@ func listPage[T any](ctx context.Context, c *Client, endpoint string, q url.Valu
 		buf = new(bytes.Buffer)
 	}
 	var body pageBody[T]
-	if err := c.get(ctx, u, buf, &body); err != nil {
+	err = c.get(ctx, u, buf, &body)
+	var de *DecodeError
+	if errors.As(err, &de) {
+		return decodeLeniently[T](endpoint, buf.Bytes())
+	}
+	if err != nil {
 		return nil, err
 	}
 	return &Page[T]{Results: body.Results, Next: body.Next}, nil
 }
 
+// decodeLeniently decodes a page record by record.
+func decodeLeniently[T any](endpoint string, data []byte) (*Page[T], error) {
+	var raw pageBody[json.RawMessage]
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, &DecodeError{Endpoint: endpoint, Index: -1, Err: err}
+	}
+	page := &Page[T]{Next: raw.Next, Results: make([]T, 0, len(raw.Results))}
+	for i, rec := range raw.Results {
+		var v T
+		if err := json.Unmarshal(rec, &v); err != nil {
+			var id struct {
+				UUID string `json:"uuid"`
+				Key  string `json:"key"`
+				ID   any    `json:"id"`
+			}
+			json.Unmarshal(rec, &id)
+			name := cmp.Or(id.UUID, id.Key)
+			if name == "" && id.ID != nil {
+				name = fmt.Sprint(id.ID)
+			}
+			page.Invalid = append(page.Invalid, &DecodeError{Endpoint: endpoint, Index: i, ID: name, Err: err})
+			continue
+		}
+		page.Results = append(page.Results, v)
+	}
+	return page, nil
+}
+
 // list returns a lazy iterator over every object from cursor on, fetching a
 // page when the previous one has been consumed. A page is decoded in full
 // before its first object is yielded, so a broken response never yields a
-// partial page (and a retry never yields an object twice).
+// partial page (and a retry never yields an object twice). Records that do
+// not decode are yielded as *DecodeError after the page's other records;
+// the list goes on if the loop does.
 func list[T any](ctx context.Context, c *Client, endpoint string, q url.Values, cursor string) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var buf bytes.Buffer
+		var zero T
 		for {
 			page, err := listPage[T](ctx, c, endpoint, q, cursor, &buf)
 			if err != nil {
-				var zero T
 				yield(zero, err)
 				return
 			}
 			for _, r := range page.Results {
 				if !yield(r, nil) {
+					return
+				}
+			}
+			for _, de := range page.Invalid {
+				if !yield(zero, de) {
 					return
 				}
 			}
@@ -147,8 +193,10 @@ func changes[T any](ctx context.Context, c *Client, endpoint string, q url.Value
 	return func(yield func(T, error) bool) {
 		for r, err := range list[T](ctx, c, endpoint, q, "") {
 			if err != nil {
-				yield(r, err)
-				return
+				if !yield(r, err) || !isDecodeError(err) {
+					return
+				}
+				continue
 			}
 			if t, id := key(&r); cp.seen(t, id) {
 				continue
@@ -199,4 +247,11 @@ func (q query) int(k string, n int) {
 	if n != 0 {
 		url.Values(q).Set(k, strconv.Itoa(n))
 	}
+}
+
+// isDecodeError reports whether err is about one record, after which a list
+// can go on.
+func isDecodeError(err error) bool {
+	var de *DecodeError
+	return errors.As(err, &de) && de.Index >= 0
 }
