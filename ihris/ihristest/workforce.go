@@ -29,6 +29,12 @@ type Workforce struct {
 	Regions, Districts, Facilities int
 	// Mix sets the share of messy records; nil means DefaultMix.
 	Mix *Mix
+	// RelatedGroups stamps each PractitionerRole with the
+	// ihris-related-group extension iHRIS adds on save (its facility and
+	// every ancestor Location), so PractitionerRole?related-location=
+	// Location/<region> finds a whole subtree as on a real iHRIS. It adds
+	// about 300 bytes per role, so it is off by default.
+	RelatedGroups bool
 	// Newest is the meta.lastUpdated of the most recently changed worker
 	// (default 2026-01-01T00:00:00Z); workers and roles were last updated
 	// over the year before it, places and terminology earlier.
@@ -799,14 +805,24 @@ func (g *generator) roles(pid string, at time.Time, active bool, home *place, pi
 			period.End = date(g.w.Newest.AddDate(0, -1-r.IntN(24), 0))
 		}
 		id := fmt.Sprintf("PR%s-%d", pid[1:], k)
+		exts := []jExt{{URL: extEmploymentStatus, ValueCoding: &jCoding{System: systemEmploymentState, Code: status.code, Display: status.display}}}
+		refs := []ref{{"practitioner", "Practitioner/" + pid}, {"location", "Location/" + fac.id}}
+		if g.w.RelatedGroups {
+			group := jExt{URL: extRelatedGroup}
+			for p := fac; p != nil; p = p.parent {
+				group.Extension = append(group.Extension, jExt{URL: "location", ValueReference: &jRef{Reference: "Location/" + p.id}})
+				refs = append(refs, ref{"related-location", "Location/" + p.id})
+			}
+			exts = append(exts, group)
+		}
 		g.out("PractitionerRole", id, at, &jRole{
 			ResourceType: "PractitionerRole", ID: id, Meta: meta(at, profileRole),
-			Extension: []jExt{{URL: extEmploymentStatus, ValueCoding: &jCoding{System: systemEmploymentState, Code: status.code, Display: status.display}}},
+			Extension: exts,
 			Active:    current, Period: period,
 			Practitioner: jRef{Reference: "Practitioner/" + pid},
 			Code:         []jCodeable{{Coding: []jCoding{{System: systemJob, Code: j.code, Display: j.display}}, Text: j.display}},
 			Location:     []jRef{{Reference: "Location/" + fac.id, Display: fac.name}},
-		}, []ref{{"practitioner", "Practitioner/" + pid}, {"location", "Location/" + fac.id}})
+		}, refs)
 		t.Roles++
 		if !current {
 			continue

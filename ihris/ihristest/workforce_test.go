@@ -259,3 +259,22 @@ func TestReverseChainPagesByWorker(t *testing.T) {
 		t.Errorf("bad _has: %d", st)
 	}
 }
+
+// TestRelatedLocationFindsASubtree: with RelatedGroups, one iHRIS-style
+// search finds a region's workers.
+func TestRelatedLocationFindsASubtree(t *testing.T) {
+	w := ihristest.Workforce{Seed: 8, Workers: 300, Regions: 3, Districts: 6, Facilities: 20, RelatedGroups: true}
+	s := ihristest.NewServer(ihristest.WithWorkforce(w))
+	defer s.Close()
+	for region, want := range s.Truth().ByRegion {
+		ids := map[string]bool{}
+		for _, p := range all(t, s, "PractitionerRole?related-location=Location/"+region+"&active=true&practitioner.active=true&_count=100") {
+			for _, e := range p.Entry {
+				ids[e.Resource["practitioner"].(map[string]any)["reference"].(string)] = true
+			}
+		}
+		if len(ids) != want {
+			t.Errorf("region %s: %d workers, truth says %d", region, len(ids), want)
+		}
+	}
+}
