@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/mhero-go/mhero/workflow/flow"
@@ -32,7 +33,7 @@ func (s *Sim) execute(r *run, n *flow.Node, a flow.Action) (*run, error) {
 		value = truncate(strings.TrimSpace(value), maxFieldChars)
 		if s.fields != nil {
 			if _, ok := s.fields[a.Field.Key]; !ok {
-				s.logError(n, fmt.Sprintf("missing dependency: field %s", a.Field.Key))
+				s.logError(n, fmt.Sprintf("missing dependency: field[key=%s,name=%s]", a.Field.Key, a.Field.Name))
 				return nil, nil
 			}
 		}
@@ -111,8 +112,10 @@ func (s *Sim) execute(r *run, n *flow.Node, a flow.Action) (*run, error) {
 	case *flow.StartSession:
 		s.event("session_triggered", n, a.Flow.Name)
 	case *flow.SetContactChannel:
+		// channels are never assets of the simulator (exports don't carry
+		// them), so goflow's missing dependency is what happens
 		if a.Channel != nil {
-			s.event("contact_channel_changed", n, a.Channel.Name)
+			s.logError(n, fmt.Sprintf("missing dependency: channel[uuid=%s,name=%s]", a.Channel.UUID, a.Channel.Name))
 		}
 	case *flow.EnterFlow:
 		return s.enterFlow(r, n, a)
@@ -195,15 +198,20 @@ func truncateEllipsis(s string, n int) string {
 	return string(rs[:n-3]) + "..."
 }
 
-// changeGroups adds the contact to groups or removes it from them. Smart
-// (query) groups can't be changed by flows and are skipped.
+// changeGroups adds the contact to groups or removes it from them, as
+// goflow's groups modifier does: smart (query) groups can't be changed
+// and each is logged as an error, as is any change to a blocked or stopped
+// contact. all removes the contact from every non-smart group.
 func (s *Sim) changeGroups(r *run, n *flow.Node, refs []flow.GroupRef, add, all bool) error {
 	var targets []Group
 	if all {
-		for _, g := range s.contact.Groups {
-			if !s.isSmartGroup(g.UUID) {
-				targets = append(targets, g)
+		for _, g := range s.groups {
+			if g.Query == "" {
+				targets = append(targets, Group{UUID: g.UUID, Name: g.Name})
 			}
+		}
+		if s.groups == nil { // a bare flow: the contact's groups are all we know
+			targets = append(targets, s.contact.Groups...)
 		}
 	}
 	for _, ref := range refs {
@@ -225,14 +233,23 @@ func (s *Sim) changeGroups(r *run, n *flow.Node, refs []flow.GroupRef, add, all 
 		}
 		g, ok := s.groupByUUID(ref)
 		if !ok {
-			s.logError(n, fmt.Sprintf("missing dependency: group %s", ref.Name))
+			s.logError(n, fmt.Sprintf("missing dependency: group[uuid=%s,name=%s]", ref.UUID, ref.Name))
 			continue
 		}
 		targets = append(targets, g)
 	}
+	if s.contact.Status == "blocked" || s.contact.Status == "stopped" {
+		s.logError(n, "can't add blocked or stopped contacts to groups")
+		return nil
+	}
 	var changed []string
 	for _, g := range targets {
 		if s.isSmartGroup(g.UUID) {
+			if add {
+				s.logError(n, fmt.Sprintf("can't add contacts to the query based group '%s'", g.Name))
+			} else {
+				s.logError(n, fmt.Sprintf("can't remove contacts from the query based group '%s'", g.Name))
+			}
 			continue
 		}
 		i := indexGroup(s.contact.Groups, g.UUID)
@@ -241,7 +258,7 @@ func (s *Sim) changeGroups(r *run, n *flow.Node, refs []flow.GroupRef, add, all 
 			s.contact.Groups = append(s.contact.Groups, g)
 			changed = append(changed, "+"+g.Name)
 		case !add && i >= 0:
-			s.contact.Groups = append(s.contact.Groups[:i], s.contact.Groups[i+1:]...)
+			s.contact.Groups = slices.Delete(s.contact.Groups, i, i+1)
 			changed = append(changed, "-"+g.Name)
 		}
 	}

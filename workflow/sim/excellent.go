@@ -666,15 +666,15 @@ func (e *env) evaluateTemplate(tpl string) (out string, failed bool) {
 }
 
 // evaluateTemplateValue evaluates a template that is a single identifier or
-// expression to its typed value, and any other template to text.
-func (e *env) evaluateTemplateValue(tpl string) value {
+// expression to its typed value (perhaps an error value), and any other
+// template to text; failed reports an expression error in the latter.
+func (e *env) evaluateTemplateValue(tpl string) (v value, failed bool) {
 	tpl = strings.TrimSpace(tpl)
 	tokens := scanTemplate(tpl, e.topLevels())
 	if len(tokens) == 1 && tokens[0].kind != tokenBody {
-		return e.checkDefault(e.evaluateExpression(tokens[0].text))
+		return e.checkDefault(e.evaluateExpression(tokens[0].text)), false
 	}
-	s, _ := e.evaluateTemplate(tpl)
-	return s
+	return e.evaluateTemplate(tpl)
 }
 
 // checkDefault marks the evaluation unsupported when its value is an object

@@ -158,14 +158,20 @@ func TestTemplates(t *testing.T) {
 
 func TestTemplateValue(t *testing.T) {
 	e := testEnv("YYYY-MM-DD")
-	if v, ok := e.evaluateTemplateValue(" @fields.age ").(number); !ok || v.String() != "23" {
+	if v, _ := e.evaluateTemplateValue(" @fields.age "); !isNumber(v, "23") {
 		t.Errorf("a lone identifier should keep its type, got %T", v)
 	}
-	if v, ok := e.evaluateTemplateValue("@contact.groups").(array); !ok || len(v) != 2 {
+	if v, _ := e.evaluateTemplateValue("@contact.groups"); len(v.(array)) != 2 {
 		t.Errorf("@contact.groups should be an array, got %T", v)
 	}
-	if v := e.evaluateTemplateValue("age @fields.age"); v != "age 23" {
+	if v, failed := e.evaluateTemplateValue("age @fields.age"); v != "age 23" || failed {
 		t.Errorf("a mixed template should be text, got %v", v)
+	}
+	if v, failed := e.evaluateTemplateValue("@fields.nope"); !isError(v) || failed {
+		t.Errorf("a lone failing identifier should be an error value, got %v", v)
+	}
+	if v, failed := e.evaluateTemplateValue("x @fields.nope"); v != "x " || !failed {
+		t.Errorf("a failing mixed template should report it, got %v, %v", v, failed)
 	}
 }
 
@@ -182,6 +188,11 @@ func TestUnsupportedIsReported(t *testing.T) {
 	if e.unsupported != "" {
 		t.Errorf("unexpected unsupported report %q", e.unsupported)
 	}
+}
+
+func isNumber(v value, want string) bool {
+	n, ok := v.(number)
+	return ok && n.String() == want
 }
 
 func FuzzEvaluateTemplate(f *testing.F) {

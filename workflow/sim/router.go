@@ -62,13 +62,18 @@ func (s *Sim) route(r *run, n *flow.Node, timeout bool) (string, error) {
 func (s *Sim) switchCategory(r *run, n *flow.Node) (categoryUUID, match, operandText string, err error) {
 	rt := n.Router
 	e := s.newEnv(r, n)
-	operand := e.evaluateTemplateValue(rt.Operand)
+	// As in goflow, an operand that is an error value is only logged when
+	// the default category needs its text; a mixed template that fails is
+	// logged at once.
+	operand, failed := e.evaluateTemplateValue(rt.Operand)
 	if e.unsupported != "" {
 		return "", "", "", s.unsupported(r, n, e.unsupported)
 	}
-	if xe, isErr := operand.(xerror); isErr {
-		s.logError(n, xe.msg)
-	} else {
+	if failed {
+		s.logError(n, fmt.Sprintf("error evaluating %q", rt.Operand))
+	}
+	operandErr, isErr := operand.(xerror)
+	if !isErr {
 		operandText = render(operand)
 	}
 	for _, c := range rt.Cases {
@@ -82,7 +87,11 @@ func (s *Sim) switchCategory(r *run, n *flow.Node) (categoryUUID, match, operand
 			localized = c.Arguments
 		}
 		for _, a := range localized {
-			args = append(args, e.evaluateTemplateValue(a))
+			arg, failed := e.evaluateTemplateValue(a)
+			if failed {
+				s.logError(n, fmt.Sprintf("error evaluating %q", a))
+			}
+			args = append(args, arg)
 		}
 		result := test.call(e, args)
 		if e.unsupported != "" {
@@ -100,6 +109,9 @@ func (s *Sim) switchCategory(r *run, n *flow.Node) (categoryUUID, match, operand
 		}
 	}
 	if rt.DefaultCategoryUUID != "" {
+		if isErr {
+			s.logError(n, operandErr.msg)
+		}
 		return rt.DefaultCategoryUUID, operandText, operandText, nil
 	}
 	return "", "", operandText, nil
