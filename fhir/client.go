@@ -412,8 +412,15 @@ type request struct {
 	opts   []RequestOption
 }
 
-// endpoint resolves path segments against the base URL.
+// endpoint resolves path segments against the base URL. The base itself
+// is written without its final slash, as HAPI writes it in page links.
 func (c *Client) endpoint(segments ...string) *url.URL {
+	if len(segments) == 0 {
+		u := *c.base
+		u.Path = strings.TrimSuffix(u.Path, "/")
+		u.RawPath = ""
+		return &u
+	}
 	return c.base.JoinPath(segments...)
 }
 

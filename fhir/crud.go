@@ -126,14 +126,20 @@ func encode(r *Resource) (body []byte, typ, id string, err error) {
 	if err != nil {
 		return nil, "", "", err
 	}
-	var h header
-	if err := json.Unmarshal(body, &h); err != nil {
-		return nil, "", "", fmt.Errorf("fhir: encoding %s: %w", r.typ, err)
+	typ, err = peekType(body)
+	if err == nil {
+		err = checkType(typ)
 	}
-	if err := checkType(h.ResourceType); err != nil {
+	if err != nil {
 		return nil, "", "", err
 	}
-	return body, h.ResourceType, h.ID, nil
+	// Read the id on its own: a malformed meta kept as received must not
+	// stop the write.
+	var h struct {
+		ID json.RawMessage `json:"id"`
+	}
+	json.Unmarshal(body, &h)
+	return body, typ, scalar(h.ID), nil
 }
 
 // resourceCall sends req and decodes the resource in the answer, if any.

@@ -88,3 +88,45 @@ func TestIHRISExpiringPagesDoNotLoseWorkers(t *testing.T) {
 	}
 	t.Logf("%d requests, %d expired page links", len(srv.Requests()), expired)
 }
+
+// A transaction, a conditional create and a history through the in-process
+// iHRIS.
+func TestIHRISWrites(t *testing.T) {
+	srv := ihristest.NewServer()
+	defer srv.Close()
+	c, err := fhir.NewClient(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	p, _ := fhir.ParseResource([]byte(`{"resourceType":"Practitioner","id":"P10004","active":true,
+		"identifier":[{"system":"http://ihris.org/ids","value":"EN-1"}]}`))
+	role, _ := fhir.ParseResource([]byte(`{"resourceType":"PractitionerRole","id":"PR10001",
+		"practitioner":{"reference":"Practitioner/P10004"}}`))
+	entries, _, err := c.Transaction(ctx, []fhir.BatchRequest{
+		{Method: "PUT", URL: "Practitioner/P10004", Resource: p},
+		{Method: "PUT", URL: "PractitionerRole/PR10001", Resource: role},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Err() != nil {
+			t.Errorf("entry %+v: %v", e.Response, e.Err())
+		}
+	}
+	again, resp, err := c.CreateIfNoneExist(ctx, p, map[string][]string{"identifier": {"http://ihris.org/ids|EN-1"}})
+	if err != nil || resp.Created() || (again != nil && again.ID() != "P10004") {
+		t.Errorf("conditional create of an existing worker: %v, %+v, %v", err, resp, again)
+	}
+	n := 0
+	for e, err := range c.History(ctx, "Practitioner", "P10004", nil) {
+		if err != nil || e.Resource == nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n != 1 {
+		t.Errorf("%d versions, want 1", n)
+	}
+}

@@ -301,9 +301,9 @@ func (c *Client) pageURL(link, resourceType string) (*url.URL, error) {
 		return u, nil
 	}
 	if u.Query().Has("_getpages") {
-		v := *c.base
+		v := c.endpoint()
 		v.RawQuery = u.RawQuery
-		return &v, nil
+		return v, nil
 	}
 	if resourceType != "" {
 		if i := strings.LastIndex(u.Path, "/"+resourceType); i >= 0 {

@@ -328,7 +328,7 @@ func TestNextLinkOnAnotherHostIsRebased(t *testing.T) {
 	h := newHAPI(t)
 	c := newTestClient(t, h)
 	for link, want := range map[string]string{
-		"http://hapi-internal:8080/fhir?_getpages=abc&_getpagesoffset=20": "/fhir/?_getpages=abc&_getpagesoffset=20",
+		"http://hapi-internal:8080/fhir?_getpages=abc&_getpagesoffset=20": "/fhir?_getpages=abc&_getpagesoffset=20",
 		"http://10.0.0.5/hapi/fhir/Practitioner?page=2":                   "/fhir/Practitioner?page=2",
 		"?_getpages=rel":                     "/fhir/?_getpages=rel",
 		h.URL() + "/Practitioner?_offset=20": "/fhir/Practitioner?_offset=20",
