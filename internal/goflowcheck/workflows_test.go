@@ -29,6 +29,9 @@ var workflowConversations = []conversation{
 	{"malaria-stock/french-reason", "malaria-stock.yaml", "", aminata, steps(reply("Non"), reply("livraison"), reply("oui"), reply("15"))},
 	{"malaria-stock/portuguese", "malaria-stock.yaml", "", kofi, steps(reply("sim"), reply("60"), reply("8"), reply("nao"))},
 	{"malaria-stock/number-retry-other", "malaria-stock.yaml", "", fatu, steps(reply("yes"), reply("many"), reply("lots"), reply("no"))},
+	{"malaria-stock/portuguese-accents", "malaria-stock.yaml", "", kofi, steps(reply("Não"), reply("2 - expirado"), reply("SIM."), reply("1.200"))},
+	{"malaria-stock/french-accents", "malaria-stock.yaml", "", aminata, steps(reply("non!"), reply("Périmés"), reply("Oui, 30"), reply("30"))},
+	{"malaria-stock/uppercase-yes-sentence", "malaria-stock.yaml", "", fatu, steps(reply("YES WE DO"), reply("about 3 weeks"), reply("No RDTs"))},
 	{"malaria-stock/waiting", "malaria-stock.yaml", "", fatu, steps(reply("yes"))},
 	{"malaria-stock/reason-retry-rdt-timeout", "malaria-stock.yaml", "", fatu, steps(reply("no"), reply("stolen"), reply("3"), timeout())},
 
@@ -55,6 +58,7 @@ var workflowConversations = []conversation{
 	{"outbreak/no-response", "outbreak-staff.yaml", "", fatu, steps(timeout())},
 	{"outbreak/retries", "outbreak-staff.yaml", "", fatu, steps(reply("YES!"), reply("tomorrow"), reply("next week"), reply("42"), reply("Yes"), reply("NO"))},
 	{"outbreak/international-phone", "outbreak-staff.yaml", "", fatu, steps(reply("y"), reply("1-4-2026"), reply("50"), reply("30"), reply("no"), reply("+231 77 123 4567"))},
+	{"outbreak/date-formats", "outbreak-staff.yaml", "", fatu, steps(reply("yes"), reply("2026-04-01"), reply("10"), reply("yes"), reply("+1 202 555 0147"))},
 	{"outbreak/french-reason", "outbreak-staff.yaml", "", aminata, steps(reply("NON"), reply("je suis malade"))},
 }
 
