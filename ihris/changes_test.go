@@ -2,6 +2,7 @@ package ihris_test
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"sync"
 	"testing"
@@ -49,23 +50,29 @@ func collect(t *testing.T, feed *ihris.Changes) map[string]ihris.Change {
 
 func TestChangesSinceCheckpoint(t *testing.T) {
 	clock := &testClock{now: time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)}
-	srv := demoServer(t, ihristest.WithClock(clock.Now))
-	reg := newRegistry(t, srv, ihris.WithPageSize(250))
+	srv, err := ihristest.Start(ihristest.WithClock(clock.Now),
+		ihristest.WithWorkforce(ihristest.Workforce{Seed: 7, Workers: 300, Regions: 3, Districts: 9, Facilities: 30}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	reg := newRegistry(t, srv, ihris.WithPageSize(50))
 	client, err := fhir.NewClient(srv.URL(), fhir.WithHTTPClient(srv.Client()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
 
-	// From the beginning: every worker, no deletion.
+	// From the beginning: every worker, no deletion, and the checkpoint is
+	// the newest lastUpdated the generator wrote, not the clock.
 	first := reg.ChangesSince(ctx, ihris.Checkpoint{})
 	all := collect(t, first)
-	if len(all) != 1007 {
-		t.Fatalf("first sync: %d workers, want 1007", len(all))
+	if len(all) != srv.Truth().Workers {
+		t.Fatalf("first sync: %d workers, want %d", len(all), srv.Truth().Workers)
 	}
 	cp := first.Checkpoint()
-	if !cp.Time().Equal(clock.Now()) {
-		t.Errorf("checkpoint = %v, want the newest lastUpdated %v", cp.Time(), clock.Now())
+	if !cp.Time().Equal(srv.Truth().Newest) {
+		t.Errorf("checkpoint = %v, want the newest lastUpdated %v", cp.Time(), srv.Truth().Newest)
 	}
 	text, _ := cp.MarshalText()
 	var stored ihris.Checkpoint
@@ -76,34 +83,48 @@ func TestChangesSinceCheckpoint(t *testing.T) {
 		t.Errorf("nothing changed, yet %d changes", len(again))
 	}
 
-	// A renamed worker, a transfer, a deleted worker, a deleted role.
+	// Pick four workers with roles: one renamed, one transferred, one
+	// deleted with their roles, one losing a role.
+	var withRoles []ihris.HealthWorker
+	for _, id := range slices.Sorted(maps.Keys(all)) {
+		if w := all[id].Worker; len(w.Roles) > 0 {
+			withRoles = append(withRoles, w)
+		}
+	}
+	renamed, moved, deleted, demoted := withRoles[0], withRoles[1], withRoles[2], withRoles[3]
+	lostRole := demoted.Roles[0].ID
+
 	clock.Advance(time.Minute)
-	res, _, err := client.Read(ctx, "Practitioner", "P10004")
+	res, _, err := client.Read(ctx, "Practitioner", renamed.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	p, _ := fhir.As[models.Practitioner](res)
-	p.Name[0].Text = ptr("Tekiokio Traifrop-Ndlovu")
+	p.Name[0].Text = ptr("Renamed Worker")
 	if _, _, err := client.Update(ctx, res); err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(time.Second)
-	res, _, err = client.Read(ctx, "PractitionerRole", "PR10001") // held by P9999
+	res, _, err = client.Read(ctx, "PractitionerRole", moved.Roles[0].ID)
 	if err != nil {
 		t.Fatal(err)
 	}
+	target := renamed.Roles[0].FacilityID
 	pr, _ := fhir.As[models.PractitionerRole](res)
-	pr.Location[0].Reference = ptr("Location/TF.W.RSH.1")
+	pr.Location[0].Reference = ptr("Location/" + target)
 	if _, _, err := client.Update(ctx, res); err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(time.Second)
-	deleteAll(t, client, "PractitionerRole", "P10009") // a worker deleted with their role
-	if _, err := client.Delete(ctx, "Practitioner", "P10009"); err != nil {
+	for _, r := range deleted.Roles {
+		if _, err := client.Delete(ctx, "PractitionerRole", r.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := client.Delete(ctx, "Practitioner", deleted.ID); err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(time.Second)
-	lostRole := "PR10006" // P10004's role
 	if _, err := client.Delete(ctx, "PractitionerRole", lostRole); err != nil {
 		t.Fatal(err)
 	}
@@ -111,22 +132,22 @@ func TestChangesSinceCheckpoint(t *testing.T) {
 
 	feed := reg.ChangesSince(ctx, stored)
 	changes := collect(t, feed)
-	var ids []string
-	for id := range changes {
-		ids = append(ids, id)
+	want := []string{renamed.ID, moved.ID, deleted.ID, demoted.ID}
+	slices.Sort(want)
+	if got := slices.Sorted(maps.Keys(changes)); !slices.Equal(got, want) {
+		t.Fatalf("changed = %v, want %v", got, want)
 	}
-	slices.Sort(ids)
-	if want := []string{"P10004", "P10009", "P9999"}; !slices.Equal(ids, want) {
-		t.Fatalf("changed = %v, want %v", ids, want)
+	if w := changes[renamed.ID].Worker; w.DisplayName() != "Renamed Worker" {
+		t.Errorf("renamed worker = %q", w.DisplayName())
 	}
-	if w := changes["P10004"].Worker; w.DisplayName() != "Tekiokio Traifrop-Ndlovu" || slices.ContainsFunc(w.Roles, func(r ihris.Role) bool { return r.ID == lostRole }) {
-		t.Errorf("P10004 = %q with roles %+v; want the new name and the deleted role gone", w.DisplayName(), w.Roles)
+	if w := changes[moved.ID].Worker; !slices.ContainsFunc(w.Roles, func(r ihris.Role) bool { return r.FacilityID == target }) {
+		t.Errorf("moved worker's roles = %+v, want one at %s", w.Roles, target)
 	}
-	if w := changes["P9999"].Worker; len(w.Roles) == 0 || w.Roles[0].FacilityID != "TF.W.RSH.1" {
-		t.Errorf("P9999 roles = %+v, want the transfer to TF.W.RSH.1", w.Roles)
+	if !changes[deleted.ID].Deleted {
+		t.Errorf("%s = %+v, want a deletion", deleted.ID, changes[deleted.ID])
 	}
-	if !changes["P10009"].Deleted {
-		t.Errorf("P10009 = %+v, want a deletion", changes["P10009"])
+	if w := changes[demoted.ID].Worker; changes[demoted.ID].Deleted || slices.ContainsFunc(w.Roles, func(r ihris.Role) bool { return r.ID == lostRole }) {
+		t.Errorf("worker who lost a role = %+v", changes[demoted.ID])
 	}
 	next := feed.Checkpoint()
 	if !next.Time().Equal(last) {
@@ -138,8 +159,7 @@ func TestChangesSinceCheckpoint(t *testing.T) {
 }
 
 func TestChangesCheckpointNotAdvancedWhenInterrupted(t *testing.T) {
-	srv := demoServer(t)
-	reg := newRegistry(t, srv)
+	reg := newRegistry(t, sharedDemo(t))
 	feed := reg.ChangesSince(context.Background(), ihris.Checkpoint{})
 	for _, err := range feed.All() {
 		if err != nil {
@@ -149,24 +169,6 @@ func TestChangesCheckpointNotAdvancedWhenInterrupted(t *testing.T) {
 	}
 	if !feed.Checkpoint().IsZero() {
 		t.Errorf("checkpoint advanced to %v after an interrupted sync", feed.Checkpoint())
-	}
-}
-
-// deleteAll deletes the resources of a type that point at a practitioner.
-func deleteAll(t *testing.T, client *fhir.Client, typ, practitioner string) {
-	t.Helper()
-	ctx := context.Background()
-	var ids []string
-	for res, err := range client.Search(ctx, typ, &fhir.SearchParams{Params: map[string][]string{"practitioner": {"Practitioner/" + practitioner}}}) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, res.ID())
-	}
-	for _, id := range ids {
-		if _, err := client.Delete(ctx, typ, id); err != nil {
-			t.Fatal(err)
-		}
 	}
 }
 

@@ -81,7 +81,7 @@ func NewRegistry(client *fhir.Client, opts ...Option) (*Registry, error) {
 	if client == nil {
 		return nil, errors.New("ihris: NewRegistry needs a FHIR client")
 	}
-	r := &Registry{client: client, pageSize: 100, idsPerQuery: 100, cacheTTL: 15 * time.Minute, now: time.Now}
+	r := &Registry{client: client, pageSize: 100, idsPerQuery: 1000, cacheTTL: 15 * time.Minute, now: time.Now}
 	for _, opt := range opts {
 		if err := opt(r); err != nil {
 			return nil, err
@@ -184,6 +184,10 @@ func convertWarnings(ws []fhir.Warning) []Warning {
 	}
 	return out
 }
+
+// longQuery is the number of ids past which a search is POSTed to _search
+// rather than sent as a URL that proxies might refuse.
+const longQuery = 100
 
 // rolesOfPractitioner brings a Practitioner's roles into its search page.
 const rolesOfPractitioner = "PractitionerRole:practitioner"
@@ -323,7 +327,8 @@ func (r *Registry) Find(ctx context.Context, c Criteria) iter.Seq2[HealthWorker,
 		seen := map[string]bool{}
 		m := Mapper{Places: ref.places, Terminology: ref.terms}
 		for _, q := range queries {
-			sp := &fhir.SearchParams{Params: q, Count: r.pageSize, Elements: []string{"practitioner"}}
+			long := len(strings.Split(q.Get("location"), ",")) > longQuery
+			sp := &fhir.SearchParams{Params: q, Count: r.pageSize, Elements: []string{"practitioner"}, Post: long}
 			for page, err := range r.client.Pages(ctx, "PractitionerRole", sp) {
 				if err != nil {
 					yield(HealthWorker{}, fmt.Errorf("ihris: searching roles: %w", err))
@@ -350,7 +355,8 @@ func (r *Registry) Find(ctx context.Context, c Criteria) iter.Seq2[HealthWorker,
 // and yields those keep accepts. It reports whether to go on.
 func (r *Registry) yieldWorkers(ctx context.Context, ids []string, m Mapper, keep func(HealthWorker) bool, yield func(HealthWorker, error) bool) bool {
 	for chunk := range slices.Chunk(ids, r.idsPerQuery) {
-		sp := &fhir.SearchParams{Params: url.Values{"_id": {strings.Join(chunk, ",")}}, Count: len(chunk), RevInclude: []string{rolesOfPractitioner}}
+		sp := &fhir.SearchParams{Params: url.Values{"_id": {strings.Join(chunk, ",")}}, Count: len(chunk),
+			RevInclude: []string{rolesOfPractitioner}, Post: len(chunk) > longQuery}
 		for page, err := range r.client.Pages(ctx, "Practitioner", sp) {
 			if err != nil {
 				yield(HealthWorker{}, fmt.Errorf("ihris: reading practitioners: %w", err))

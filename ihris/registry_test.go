@@ -3,7 +3,10 @@ package ihris_test
 import (
 	"context"
 	"maps"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/mhero-go/mhero/fhir"
@@ -12,17 +15,36 @@ import (
 	"github.com/mhero-go/mhero/internal/fixtures"
 )
 
-// demoServer serves the iHRIS demo bundles and terminology.
-func demoServer(t testing.TB, opts ...ihristest.Option) *ihristest.Server {
-	t.Helper()
-	demo := fixtures.Dir(t, "fixtures", "ihris", "demo")
-	terms := fixtures.Dir(t, "fixtures", "ihris", "terminology")
-	srv, err := ihristest.Start(append([]ihristest.Option{ihristest.WithSeedDir(demo), ihristest.WithSeedDir(terms)}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
+// demo is the server seeded with the iHRIS demo bundles and terminology,
+// started by the first test that needs it (loading takes seconds under
+// -race) and shared by the tests that only read.
+var demo struct {
+	once sync.Once
+	srv  *ihristest.Server
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if demo.srv != nil {
+		demo.srv.Close()
 	}
-	t.Cleanup(srv.Close)
-	return srv
+	os.Exit(code)
+}
+
+// sharedDemo returns the demo server; tests must not change its data.
+func sharedDemo(t testing.TB) *ihristest.Server {
+	t.Helper()
+	dir := fixtures.Dir(t, "fixtures", "ihris")
+	demo.once.Do(func() {
+		demo.srv, demo.err = ihristest.Start(
+			ihristest.WithSeedDir(filepath.Join(dir, "demo")),
+			ihristest.WithSeedDir(filepath.Join(dir, "terminology")))
+	})
+	if demo.err != nil {
+		t.Fatal(demo.err)
+	}
+	return demo.srv
 }
 
 func newRegistry(t testing.TB, srv *ihristest.Server, opts ...ihris.Option) *ihris.Registry {
@@ -39,7 +61,7 @@ func newRegistry(t testing.TB, srv *ihristest.Server, opts ...ihris.Option) *ihr
 }
 
 func TestAllDemoPractitionersLoad(t *testing.T) {
-	srv := demoServer(t)
+	srv := sharedDemo(t)
 	reg := newRegistry(t, srv, ihris.WithPageSize(200))
 	ctx := context.Background()
 

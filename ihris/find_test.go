@@ -1,0 +1,177 @@
+package ihris_test
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"slices"
+	"testing"
+
+	"github.com/mhero-go/mhero/ihris"
+	"github.com/mhero-go/mhero/ihris/ihristest"
+)
+
+// generated starts a server with a generated workforce.
+func generated(t testing.TB, w ihristest.Workforce) *ihristest.Server {
+	t.Helper()
+	srv, err := ihristest.Start(ihristest.WithWorkforce(w))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func count(t *testing.T, reg *ihris.Registry, c ihris.Criteria) (int, []ihris.HealthWorker) {
+	t.Helper()
+	var out []ihris.HealthWorker
+	for w, err := range reg.Find(context.Background(), c) {
+		if err != nil {
+			t.Fatalf("Find(%v): %v", c, err)
+		}
+		if !c.Match(w) {
+			t.Errorf("Find(%v) returned %s, who does not match", c, w.ID)
+		}
+		out = append(out, w)
+	}
+	ids := map[string]bool{}
+	for _, w := range out {
+		if ids[w.ID] {
+			t.Errorf("Find(%v) returned %s twice", c, w.ID)
+		}
+		ids[w.ID] = true
+	}
+	return len(out), out
+}
+
+func TestFindAgainstGroundTruth(t *testing.T) {
+	srv := generated(t, ihristest.Workforce{Seed: 3, Workers: 800, Regions: 3, Districts: 8, Facilities: 40})
+	truth := srv.Truth()
+	reg := newRegistry(t, srv, ihris.WithPageSize(200))
+	ctx := context.Background()
+	if _, err := reg.Places(ctx); err != nil { // load the caches up front
+		t.Fatal(err)
+	}
+
+	if n, _ := count(t, reg, ihris.Criteria{}); n != truth.ActiveWorkers {
+		t.Errorf("active workers = %d, want %d", n, truth.ActiveWorkers)
+	}
+	if n, _ := count(t, reg, ihris.Criteria{Status: ihris.StatusInactive}); n != truth.Workers-truth.ActiveWorkers {
+		t.Errorf("inactive workers = %d, want %d", n, truth.Workers-truth.ActiveWorkers)
+	}
+	for _, region := range slices.Sorted(maps.Keys(truth.ByRegion)) {
+		if n, _ := count(t, reg, ihris.Criteria{Places: []string{region}}); n != truth.ByRegion[region] {
+			t.Errorf("region %s: %d workers, want %d", region, n, truth.ByRegion[region])
+		}
+	}
+	districts := slices.Sorted(maps.Keys(truth.ByDistrict))
+	for _, d := range districts {
+		srv.ResetRequests()
+		n, workers := count(t, reg, ihris.Criteria{Places: []string{d}})
+		if n != truth.ByDistrict[d] {
+			t.Errorf("district %s: %d workers, want %d", d, n, truth.ByDistrict[d])
+		}
+		// Each page of roles, then one request for that page's workers.
+		roles := 0
+		for _, w := range workers {
+			for _, r := range w.Roles {
+				if r.Active && r.Within(d) {
+					roles++
+				}
+			}
+		}
+		if got, pages := srv.RequestCount(), (roles+199)/200; got > 2*pages {
+			t.Errorf("district %s (%d roles) took %d requests, want at most %d", d, roles, got, 2*pages)
+		}
+	}
+	for _, cadre := range slices.Sorted(maps.Keys(truth.ByCadre)) {
+		if n, _ := count(t, reg, ihris.Criteria{Cadres: []string{cadre}}); n != truth.ByCadre[cadre] {
+			t.Errorf("cadre %s: %d workers, want %d", cadre, n, truth.ByCadre[cadre])
+		}
+	}
+	for _, job := range slices.Sorted(maps.Keys(truth.ByJob))[:5] {
+		if n, _ := count(t, reg, ihris.Criteria{Jobs: []string{job}}); n != truth.ByJob[job] {
+			t.Errorf("job %s: %d workers, want %d", job, n, truth.ByJob[job])
+		}
+	}
+	for _, st := range slices.Sorted(maps.Keys(truth.ByEmploymentStatus)) {
+		if n, _ := count(t, reg, ihris.Criteria{EmploymentStatuses: []string{st}}); n != truth.ByEmploymentStatus[st] {
+			t.Errorf("employment status %s: %d workers, want %d", st, n, truth.ByEmploymentStatus[st])
+		}
+	}
+
+	// Nurses of one district: the server narrows, the full scan agrees.
+	c := ihris.Criteria{Places: []string{districts[0]}, Cadres: []string{"nurse"}}
+	n, _ := count(t, reg, c)
+	want := 0
+	for w, err := range reg.All(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.Active && slices.ContainsFunc(w.CurrentRoles(), func(r ihris.Role) bool {
+			d, _ := r.At("district")
+			return r.Cadre.Code == "nurse" && d.ID == districts[0]
+		}) {
+			want++
+		}
+	}
+	if n != want || n == 0 {
+		t.Errorf("nurses of %s = %d, full scan finds %d", districts[0], n, want)
+	}
+}
+
+func TestFindRejectsUnknownCodes(t *testing.T) {
+	srv := generated(t, ihristest.Workforce{Workers: 50, Regions: 2, Districts: 4, Facilities: 8})
+	reg := newRegistry(t, srv)
+	for _, c := range []ihris.Criteria{
+		{Places: []string{"Atlantis"}},
+		{Cadres: []string{"wizard"}},
+		{Jobs: []string{""}},
+	} {
+		for _, err := range reg.Find(context.Background(), c) {
+			if !errors.Is(err, ihris.ErrUnknownCode) && !errors.Is(err, ihris.ErrInvalidCriteria) {
+				t.Errorf("Find(%+v) error = %v", c, err)
+			}
+			break
+		}
+	}
+}
+
+func TestStreamingRequestsGrowWithPagesNotWorkers(t *testing.T) {
+	srv := generated(t, ihristest.Workforce{Seed: 1, Workers: 1000, Regions: 3, Districts: 9, Facilities: 40})
+	reg := newRegistry(t, srv, ihris.WithPageSize(100))
+	ctx := context.Background()
+	if _, err := reg.Places(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv.ResetRequests()
+	n, roles := 0, 0
+	for w, err := range reg.All(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		roles += len(w.Roles)
+		for _, r := range w.Roles {
+			if len(r.Places) == 0 {
+				t.Errorf("role %s of %s has no place chain", r.ID, w.ID)
+			}
+		}
+	}
+	if n != srv.Truth().Workers || roles != srv.Truth().Roles {
+		t.Errorf("streamed %d workers with %d roles, want %d with %d", n, roles, srv.Truth().Workers, srv.Truth().Roles)
+	}
+	if got := srv.RequestCount(); got != 10 {
+		t.Errorf("requests = %d, want 10 (1000 workers / 100 per page)", got)
+	}
+	// The cache serves the second pass; only the pages are read again.
+	srv.ResetRequests()
+	for _, err := range reg.All(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := srv.RequestCount(); got != 10 {
+		t.Errorf("second pass: %d requests, want 10", got)
+	}
+}
