@@ -46,7 +46,6 @@ type Client struct {
 	tokenKey       string       // pacing key until the workspace is known
 	workspace      atomic.Value // string, from WithWorkspace or X-Temba-Workspace
 	skew           atomic.Int64 // server clock minus local clock, in ns, from Date headers
-	skewKnown      atomic.Bool
 	reconcileWait  time.Duration
 	writeAttempts  int
 	pageRetries    int
@@ -365,7 +364,6 @@ func (c *Client) observe(resp *http.Response) {
 	}
 	if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
 		c.skew.Store(int64(d.Sub(time.Now())))
-		c.skewKnown.Store(true)
 	}
 }
 

@@ -40,9 +40,11 @@ type contactActionBody struct {
 
 // Do applies action to any number of contacts (UUIDs or URNs), 100 per
 // request. group (a UUID or name of a manual group) is required for add and
-// remove and must be "" otherwise. Every batch is tried even when one fails;
-// the actions change nothing when repeated, so failed requests are retried
-// and the whole call (or only the failed batches) can be run again safely.
+// remove and must be "" otherwise. Every batch is tried even when one fails.
+// The actions other than delete change nothing when repeated, so their
+// failed requests are retried and the whole call (or only the failed
+// batches) can be run again safely; a delete is not retried, and running it
+// again fails on the contacts already deleted.
 func (s *ContactActionsService) Do(ctx context.Context, action, group string, contacts []string) ([]ActionBatch, error) {
 	needsGroup := action == ActionAdd || action == ActionRemove
 	if needsGroup != (group != "") {
@@ -52,7 +54,12 @@ func (s *ContactActionsService) Do(ctx context.Context, action, group string, co
 	if len(contacts) == 0 {
 		return nil, errors.New("rapidpro: a contact action needs contacts")
 	}
-	ctx = httpx.Idempotent(ctx)
+	if action != ActionDelete {
+		// Doing these twice changes nothing, so a failed request is
+		// retried. A repeated delete would fail on the contacts the first
+		// attempt deleted, so it is not.
+		ctx = httpx.Idempotent(ctx)
+	}
 	n := batchCount(contacts)
 	batches := make([]ActionBatch, n)
 	errs := make([]error, n)

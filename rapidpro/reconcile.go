@@ -54,12 +54,11 @@ func createReconciled[T any](ctx context.Context, c *Client, op, mark string, se
 		sendErr = err
 		c.log.WarnContext(ctx, "rapidpro: write failed with unknown outcome; looking for it on the server",
 			"op", op, "mark", mark, "attempt", attempt, "error", err.Error())
-		since, lookupErr := c.searchStart(ctx, sentAt)
+		since := c.searchStart(sentAt)
 		var found *T
+		lookupErr := sleep(ctx, c.reconcileWait)
 		if lookupErr == nil {
-			if lookupErr = sleep(ctx, c.reconcileWait); lookupErr == nil {
-				found, lookupErr = find(ctx, since)
-			}
+			found, lookupErr = find(ctx, since)
 		}
 		if lookupErr != nil {
 			return nil, &OutcomeUnknownError{Op: op, Mark: mark, Since: since, Err: err, Lookup: lookupErr}
@@ -74,15 +73,11 @@ func createReconciled[T any](ctx context.Context, c *Client, op, mark string, se
 }
 
 // searchStart returns the earliest server time at which a request sent at
-// the local time sentAt may have been recorded. It first learns the server's
-// clock if no response has told it yet.
-func (c *Client) searchStart(ctx context.Context, sentAt time.Time) (time.Time, error) {
-	if !c.skewKnown.Load() {
-		if _, err := c.Workspace.Get(ctx); err != nil {
-			return time.Time{}, err
-		}
-	}
-	return sentAt.Add(time.Duration(c.skew.Load())).Add(-clockMargin), nil
+// the local time sentAt may have been recorded, using the server's clock as
+// its Date headers showed it. The searches do not depend on it being right:
+// they always read the most recent page in full.
+func (c *Client) searchStart(sentAt time.Time) time.Time {
+	return sentAt.Add(time.Duration(c.skew.Load())).Add(-clockMargin)
 }
 
 // newMark returns a fresh key identifying one write.
