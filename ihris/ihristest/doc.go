@@ -7,10 +7,19 @@
 // If-None-Exist), update, delete, transaction and batch Bundles, _history
 // with _since, the capability statement, and searches with _id, _count,
 // _lastUpdated, _sort, _include/_revinclude (with :iterate), _elements,
-// _total, _summary=count, chained parameters and HAPI-style paging through
-// opaque _getpages links that can be made to expire (410 Gone). Auth
-// (Basic or Bearer), a request log and injected faults (5xx, 429 with
-// Retry-After) let tests check how a client behaves.
+// _total, _summary=count, chained parameters (practitioner.active,
+// location.partof:below), reverse chains (_has) and HAPI-style paging
+// through opaque _getpages links that can be made to expire (410 Gone).
+// Unknown search parameters are a 400 OperationOutcome, as on HAPI, unless
+// the request says "Prefer: handling=lenient". The iHRIS custom parameters
+// (job, employmentstatus, phonenumber, employeeNumber, related-location...)
+// are built in. Pages are a snapshot of the result taken at the first
+// request. Auth (Basic or Bearer), a request log and injected faults (5xx,
+// 429 with Retry-After) let tests check how a client behaves.
+//
+// Two conveniences go beyond HAPI and a portable client should not need
+// them: partof:below through a chain (PractitionerRole?location.partof:below=
+// Location/<region>) and phone tokens that also match on digits alone.
 //
 // It is seeded from the real iHRIS demo bundles (WithSeedDir) and/or from a
 // generated workforce (WithWorkforce), whose Truth tells tests what a

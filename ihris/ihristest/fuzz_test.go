@@ -38,7 +38,7 @@ func FuzzSearchQuery(f *testing.F) {
 		if err != nil {
 			return
 		}
-		res := s.searchType(types[int(typ)%len(types)], vals, s.URL())
+		res := s.searchType(types[int(typ)%len(types)], vals, s.URL(), typ%2 == 0)
 		switch res.status {
 		case http.StatusOK, http.StatusBadRequest:
 		default:

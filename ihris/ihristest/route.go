@@ -51,7 +51,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, p string) {
 	case len(parts) == 1:
 		switch r.Method {
 		case http.MethodGet:
-			res = s.searchType(parts[0], q, self)
+			res = s.searchType(parts[0], q, self, lenient(r))
 		case http.MethodPost:
 			res = s.create(parts[0], body, r.Header.Get("If-None-Exist"))
 		case http.MethodPut:
@@ -70,7 +70,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, p string) {
 		for k, vs := range q {
 			form[k] = append(form[k], vs...)
 		}
-		res = s.searchType(parts[0], form, s.base()+"/"+parts[0]+"?"+form.Encode())
+		res = s.searchType(parts[0], form, s.base()+"/"+parts[0]+"?"+form.Encode(), lenient(r))
 	case len(parts) == 2 && parts[1] == "_history" && r.Method == http.MethodGet:
 		res = s.history(parts[0], "", q, self)
 	case len(parts) == 2:
@@ -176,7 +176,16 @@ type fhirError struct {
 
 func (e *fhirError) Error() string { return e.msg }
 
-func (s *Server) searchType(typ string, vals url.Values, self string) result {
+// lenient reports whether the client sent "Prefer: handling=lenient",
+// asking HAPI to ignore search parameters it does not know.
+func lenient(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Prefer"), "handling=lenient")
+}
+
+func (s *Server) searchType(typ string, vals url.Values, self string, lenient bool) result {
+	if lenient {
+		vals = s.knownParams(typ, vals)
+	}
 	q, err := s.parseQuery(typ, vals)
 	if err != nil {
 		return errResult(err)

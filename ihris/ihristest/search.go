@@ -74,11 +74,14 @@ type hasCond struct {
 }
 
 // badRequest is a client error that becomes a 400 OperationOutcome.
-type badRequest struct{ msg string }
+type badRequest struct {
+	msg     string
+	unknown bool // an unknown search parameter (ignored when lenient)
+}
 
 func (e *badRequest) Error() string { return e.msg }
 
-func badf(format string, args ...any) error { return &badRequest{fmt.Sprintf(format, args...)} }
+func badf(format string, args ...any) error { return &badRequest{msg: fmt.Sprintf(format, args...)} }
 
 // ignoredParams are accepted and have no effect.
 var ignoredParams = map[string]bool{"_format": true, "_pretty": true}
@@ -100,6 +103,21 @@ func (s *Server) parseQuery(typ string, vals url.Values) (*query, error) {
 	// Map iteration order is random; keep criteria stable for logs.
 	slices.SortFunc(q.criteria, func(a, b criterion) int { return strings.Compare(a.name, b.name) })
 	return q, nil
+}
+
+// knownParams drops the parameters parseQuery would reject as unknown.
+func (s *Server) knownParams(typ string, vals url.Values) url.Values {
+	out := url.Values{}
+	for key, vs := range vals {
+		for _, v := range vs {
+			name, mod, _ := strings.Cut(key, ":")
+			err := s.parseParam(&query{typ: typ, count: s.pageSize}, key, name, mod, v)
+			if br, ok := err.(*badRequest); !ok || !br.unknown {
+				out[key] = append(out[key], v)
+			}
+		}
+	}
+	return out
 }
 
 func (s *Server) parseParam(q *query, key, name, mod, v string) error {
@@ -191,7 +209,7 @@ func checkChain(typ, name, mod string) error {
 		first, rest, chained := strings.Cut(name, ".")
 		def, ok := lookupParam(typ, first)
 		if !ok {
-			return badf("unknown search parameter %q for resource type %s", first, typ)
+			return &badRequest{msg: fmt.Sprintf("unknown search parameter %q for resource type %s", first, typ), unknown: true}
 		}
 		if !chained {
 			return checkModifier(def, mod)

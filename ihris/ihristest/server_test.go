@@ -298,6 +298,10 @@ func TestSearchParameters(t *testing.T) {
 	if st := do(t, s, "GET", "Practitioner?shoe-size=12", nil, &oo); st != http.StatusBadRequest || oo["resourceType"] != "OperationOutcome" {
 		t.Errorf("unknown parameter: status %d %v, want 400 OperationOutcome", st, oo)
 	}
+	var lenient bundle
+	if st := do(t, s, "GET", "Practitioner?shoe-size=12&active=false&_count=500", nil, &lenient, "Prefer", "handling=lenient"); st != http.StatusOK || len(lenient.Entry) != len(truth.Inactive) {
+		t.Errorf("lenient handling: status %d, %d entries, want 200 and %d", st, len(lenient.Entry), len(truth.Inactive))
+	}
 }
 
 func TestElements(t *testing.T) {
