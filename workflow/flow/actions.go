@@ -7,7 +7,8 @@ import (
 
 // Action is a step of a node. Each action type this package models has its
 // own struct (*SendMsg, *SetContactField, ...); any other type reads as an
-// *OtherAction, which keeps all of its members.
+// *OtherAction, which keeps all of its members. The set is closed: write
+// other action types as an *OtherAction with their members in Extra.
 type Action interface {
 	// ActionUUID returns the action's UUID.
 	ActionUUID() string

@@ -136,7 +136,8 @@ type inputMsg struct {
 
 // New makes a simulator for an export's flow: the first one, or the one
 // chosen with WithFlow. The export's fields and groups are the assets the
-// flow sees, and its other flows can be entered as subflows.
+// flow sees, and its other flows can be entered as subflows. The simulator
+// reads the export as it runs: don't change it meanwhile.
 func New(e *flow.Export, opts ...Option) (*Sim, error) {
 	if e == nil || len(e.Flows) == 0 {
 		return nil, errors.New("sim: the export has no flow")

@@ -170,3 +170,42 @@ func TestOptionsAreChecked(t *testing.T) {
 		}
 	}
 }
+
+func TestParamsRandomAndFields(t *testing.T) {
+	f := flow.Flow{UUID: uuid(1), Name: "Mixed", SpecVersion: "13.0.0", Language: "eng", Type: flow.TypeMessaging,
+		Nodes: []flow.Node{
+			{UUID: uuid(2), Actions: []flow.Action{
+				&flow.SetContactField{UUID: uuid(3), Field: flow.FieldRef{Key: "stock", Name: "Stock"}, Value: " @(trigger.params.boxes * 2) "},
+				&flow.SetContactField{UUID: uuid(4), Field: flow.FieldRef{Key: "checked_on", Name: "Checked On"}, Value: "@trigger.params.date"},
+				&flow.SetContactName{UUID: uuid(5), Name: "@(title(trigger.params.who))"},
+				&flow.SetContactLanguage{UUID: uuid(6), Language: "fra"},
+				&flow.AddContactGroups{UUID: uuid(7), Groups: []flow.GroupRef{{NameMatch: "@trigger.params.team"}}},
+				send(8, "@contact.first_name has @(fields.stock + 1) boxes, checked @(format_date(fields.checked_on, \"D MMM YYYY\")); in @(contact.groups[0].name)"),
+			}, Exits: []flow.Exit{{UUID: uuid(9), DestinationUUID: uuid(10)}}},
+			{UUID: uuid(10), Router: &flow.Router{Type: flow.RouterRandom, ResultName: "Arm",
+				Categories: []flow.Category{{UUID: uuid(11), Name: "A", ExitUUID: uuid(13)}, {UUID: uuid(12), Name: "B", ExitUUID: uuid(14)}}},
+				Exits: []flow.Exit{{UUID: uuid(13)}, {UUID: uuid(14)}}},
+		}}
+	exp := &flow.Export{Version: flow.Version{Text: "13"}, Flows: []flow.Flow{f},
+		Fields: []flow.Field{{Key: "stock", Name: "Stock", Type: flow.FieldNumber}, {Key: "checked_on", Name: "Checked On", Type: flow.FieldDatetime}},
+		Groups: []flow.Group{{UUID: uuid(20), Name: "Bong CHWs"}}}
+	s, err := sim.New(exp, sim.WithClock(fixedClock), sim.WithRandom(func() float64 { return 0.75 }),
+		sim.WithParams(map[string]any{"boxes": 12.5, "date": "2026-02-03", "who": "musa BAH", "team": "bong chws"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	out := s.Outcome()
+	if got, want := out.Messages[0].Text, "Musa has 26 boxes, checked 3 Feb 2026; in Bong CHWs"; got != want {
+		t.Errorf("message %q, want %q", got, want)
+	}
+	if r := out.Results["arm"]; r.Category != "B" || r.Value != "1" || r.Input != "0.75" {
+		t.Errorf("random result %+v, want B with value 1 and input 0.75", r)
+	}
+	c := out.Contact
+	if c.Name != "Musa Bah" || c.Language != "fra" || c.Fields["stock"] != "25" || len(c.Groups) != 1 {
+		t.Errorf("contact %+v", c)
+	}
+}
