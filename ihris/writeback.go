@@ -1,10 +1,14 @@
 package ihris
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
+
+	"github.com/mhero-go/mhero/fhir"
 )
 
 // Identifier systems of the write-back resources. Each resource carries the
@@ -387,4 +391,71 @@ func (r Run) resource() (questionnaireResponse, identifier, error) {
 		qr.Item = append(qr.Item, item)
 	}
 	return qr, id, nil
+}
+
+// Recorded says where a write-back record is stored.
+type Recorded struct {
+	// Reference is the stored resource, for example
+	// "CommunicationRequest/123".
+	Reference string
+	// Created is false when the record was already there (an earlier
+	// attempt, or a retry, stored it): nothing was duplicated.
+	Created bool
+}
+
+// RecordFlowStart stores a flow start as a CommunicationRequest, once.
+func (r *Registry) RecordFlowStart(ctx context.Context, s FlowStart) (Recorded, error) {
+	res, id, err := s.resource()
+	if err != nil {
+		return Recorded{}, err
+	}
+	return r.createOnce(ctx, &res, id)
+}
+
+// RecordBroadcast stores a broadcast as a CommunicationRequest, once.
+func (r *Registry) RecordBroadcast(ctx context.Context, b Broadcast) (Recorded, error) {
+	res, id, err := b.resource()
+	if err != nil {
+		return Recorded{}, err
+	}
+	return r.createOnce(ctx, &res, id)
+}
+
+// RecordMessage stores a message as a Communication, once.
+func (r *Registry) RecordMessage(ctx context.Context, m Message) (Recorded, error) {
+	res, id, err := m.resource()
+	if err != nil {
+		return Recorded{}, err
+	}
+	return r.createOnce(ctx, &res, id)
+}
+
+// RecordRun stores a run as a QuestionnaireResponse, once.
+func (r *Registry) RecordRun(ctx context.Context, run Run) (Recorded, error) {
+	res, id, err := run.resource()
+	if err != nil {
+		return Recorded{}, err
+	}
+	return r.createOnce(ctx, &res, id)
+}
+
+// createOnce creates the resource unless one with its identifier exists
+// (If-None-Exist), which makes the create safe to retry.
+func (r *Registry) createOnce(ctx context.Context, model any, id identifier) (Recorded, error) {
+	res, err := fhir.NewResource(model)
+	if err != nil {
+		return Recorded{}, err
+	}
+	query := url.Values{"identifier": {id.System + "|" + id.Value}}
+	stored, resp, err := r.client.CreateIfNoneExist(ctx, res, query)
+	if err != nil {
+		return Recorded{}, fmt.Errorf("ihris: recording %s %s: %w", res.Type(), id.Value, err)
+	}
+	rec := Recorded{Created: resp.Created()}
+	if stored != nil && stored.ID() != "" {
+		rec.Reference = stored.Reference()
+	} else if id := referenceID(resp.Location, res.Type()); id != "" {
+		rec.Reference = res.Type() + "/" + id
+	}
+	return rec, nil
 }

@@ -1,0 +1,118 @@
+package ihris_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mhero-go/mhero/fhir"
+	"github.com/mhero-go/mhero/ihris"
+	"github.com/mhero-go/mhero/ihris/ihristest"
+)
+
+// losingTransport delivers the first POST to the server and then loses
+// the answer, as a dropped connection would: the write happened, the
+// client cannot know.
+type losingTransport struct {
+	next http.RoundTripper
+	lost atomic.Int32
+}
+
+func (t *losingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	if err == nil && req.Method == http.MethodPost && t.lost.Add(1) == 1 {
+		resp.Body.Close()
+		return nil, io.ErrUnexpectedEOF
+	}
+	return resp, err
+}
+
+func TestRecordsAreCreatedOnceEvenWhenRetried(t *testing.T) {
+	srv := generated(t, ihristest.Workforce{Workers: 20, Regions: 1, Districts: 2, Facilities: 4})
+	lossy := &losingTransport{next: srv.Client().Transport}
+	client, err := fhir.NewClient(srv.URL(), fhir.WithHTTPClient(&http.Client{Transport: lossy}),
+		fhir.WithRetry(3, time.Millisecond, 5*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := ihris.NewRegistry(client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	at := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+
+	start := ihris.FlowStart{UUID: "9a7e4c0e-0001-4c2b-9d7e-2f0b8c1d3e4f", FlowUUID: "b7a4770c-d034-4055-9f21-b17632ef311e",
+		FlowName: "Stock check", Workers: []string{"P000001", "P000002"}, Status: "pending", CreatedOn: at}
+	rec, err := reg.RecordFlowStart(ctx, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lossy.lost.Load() < 2 {
+		t.Fatalf("the lost answer was not retried (%d POSTs)", lossy.lost.Load())
+	}
+	// The retry found the first attempt's resource: one CommunicationRequest.
+	if rec.Created || rec.Reference == "" {
+		t.Errorf("retried record = %+v, want the existing resource", rec)
+	}
+	again, err := reg.RecordFlowStart(ctx, start)
+	if err != nil || again.Created || again.Reference != rec.Reference {
+		t.Errorf("recording again = %+v, %v; want %s not created", again, err, rec.Reference)
+	}
+	n := 0
+	for _, err := range client.Search(ctx, "CommunicationRequest", &fhir.SearchParams{Params: map[string][]string{"identifier": {ihris.FlowStartUUIDSystem + "|" + start.UUID}}}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n != 1 {
+		t.Errorf("%d CommunicationRequests for one flow start, want 1", n)
+	}
+
+	msg, err := reg.RecordMessage(ctx, ihris.Message{ID: "84121", Worker: "P000001", Direction: ihris.Outgoing, Text: "How many boxes of ORS?",
+		Status: "delivered", SentOn: at, Request: rec.Reference})
+	if err != nil || !msg.Created {
+		t.Fatalf("message: %+v, %v", msg, err)
+	}
+	reply, err := reg.RecordMessage(ctx, ihris.Message{ID: "84122", Worker: "P000001", Direction: ihris.Incoming, Text: "12",
+		SentOn: at.Add(time.Minute), Request: rec.Reference, InResponseTo: msg.Reference})
+	if err != nil || !reply.Created {
+		t.Fatalf("reply: %+v, %v", reply, err)
+	}
+	run, err := reg.RecordRun(ctx, ihris.Run{UUID: "0c9e1f53-77aa-4a35-8f5e-3a1b2c3d4e5f", FlowUUID: start.FlowUUID, Worker: "P000001",
+		ExitType: "completed", StartedOn: at, ExitedOn: at.Add(time.Minute), Answers: []ihris.Answer{{Key: "ors_boxes", Question: "How many boxes of ORS?", Value: "12"}}})
+	if err != nil || !run.Created {
+		t.Fatalf("run: %+v, %v", run, err)
+	}
+	bc, err := reg.RecordBroadcast(ctx, ihris.Broadcast{ID: "7540339", Text: "Training on Monday", Workers: []string{"P000002"}, CreatedOn: at})
+	if err != nil || !bc.Created {
+		t.Fatalf("broadcast: %+v, %v", bc, err)
+	}
+
+	// Each record reads back linked to its Practitioner.
+	res, _, err := client.Read(ctx, "QuestionnaireResponse", run.Reference[len("QuestionnaireResponse/"):])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Raw() == nil || !containsAll(string(res.Raw()), `"source":{"reference":"Practitioner/P000001"}`, `"status":"completed"`, `"valueString":"12"`) {
+		t.Errorf("stored run = %s", res.Raw())
+	}
+	if _, err := reg.RecordRun(ctx, ihris.Run{UUID: "x", Worker: "P1", ExitType: "finished"}); !errors.Is(err, ihris.ErrInvalidRecord) {
+		t.Errorf("bad exit type: %v", err)
+	}
+}
+
+func containsAll(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
+}
