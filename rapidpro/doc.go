@@ -27,7 +27,7 @@
 //
 // # Writes are never repeated blindly
 //
-// Reads and idempotent writes (updates, group membership, deletions) are
+// Reads and idempotent writes (updates, group membership, DELETE requests) are
 // retried on 429, 5xx and network errors. Other writes are retried only
 // when they certainly never reached the server. Flow starts and broadcasts
 // go further: when a request fails without telling whether it was done,

@@ -133,6 +133,43 @@ func ExampleFlowStartsService_Create() {
 	// completed runs: 2
 }
 
+// Sync runs incrementally: each pass reads only what changed since the
+// checkpoint, which a program stores between passes.
+func ExampleRunsService_Changes() {
+	srv := exampleServer()
+	defer srv.Close()
+	flow, err := srv.SeedRuns(rapidprotest.RunSeed{Count: 300})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := context.Background()
+	client, _ := rapidpro.NewClient(srv.URL(), srv.Token())
+
+	var cp rapidpro.Checkpoint // loaded from storage; zero the first time
+	sync := func() int {
+		n := 0
+		for run, err := range client.Runs.Changes(ctx, &rapidpro.RunListParams{Flow: flow}, cp) {
+			if err != nil {
+				fmt.Println(err)
+				break
+			}
+			// ... store the run, then move the checkpoint past it.
+			cp.Observe(run.ModifiedOn.Time, run.UUID)
+			n++
+		}
+		return n
+	}
+	fmt.Println("first pass:", sync())
+	fmt.Println("nothing new:", sync())
+	srv.SeedRuns(rapidprotest.RunSeed{Count: 5, FlowUUID: flow, Start: srv.Now().Add(time.Minute)})
+	fmt.Println("next pass:", sync())
+	// Output:
+	// first pass: 300
+	// nothing new: 0
+	// next pass: 5
+}
+
 // Build a tel: URN in E.164 from a number as a health worker registry
 // stores it.
 func ExamplePhoneURN() {
