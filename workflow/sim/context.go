@@ -51,30 +51,42 @@ func (s *Sim) context(r *run, n *flow.Node, e *env) *object {
 	}
 
 	return newObject(map[string]value{
-		"run":     s.runContext(r, contact, results),
-		"child":   s.relatedRunContext(r.child, contact, fields),
-		"parent":  s.relatedRunContext(r.parent, contact, fields),
-		"contact": contact,
-		"results": results,
-		"urns":    s.urnsContext(),
-		"fields":  fields,
-		"ticket":  nil,
-		"trigger": newObject(map[string]value{
-			"type":     "manual",
-			"params":   params,
-			"keyword":  nil,
-			"user":     nil,
-			"origin":   nil,
-			"campaign": nil,
-			"ticket":   nil,
-			"optin":    nil,
-		}),
+		"run":          s.runContext(r, contact, results),
+		"child":        s.relatedRunContext(r.child, contact, fields),
+		"parent":       s.relatedRunContext(r.parent, contact, fields),
+		"contact":      contact,
+		"results":      results,
+		"urns":         s.urnsContext(),
+		"fields":       fields,
+		"ticket":       nil,
+		"trigger":      s.triggerContext(params),
 		"resume":       unsupportedValue{"@resume"},
 		"input":        input,
 		"globals":      unsupportedValue{"@globals"},
 		"webhook":      r.webhook,
 		"node":         node,
 		"legacy_extra": unsupportedValue{"@legacy_extra"},
+	})
+}
+
+// triggerContext is @trigger: a manual start, or a message.
+func (s *Sim) triggerContext(params *object) *object {
+	typ, keyword := "manual", value(nil)
+	if t := s.opts.trigger; t != nil {
+		typ = "msg"
+		if t.keyword != "" {
+			keyword = t.keyword
+		}
+	}
+	return newObject(map[string]value{
+		"type":     typ,
+		"params":   params,
+		"keyword":  keyword,
+		"user":     nil,
+		"origin":   nil,
+		"campaign": nil,
+		"ticket":   nil,
+		"optin":    nil,
 	})
 }
 

@@ -71,7 +71,11 @@ type options struct {
 	flow    string
 	random  func() float64
 	webhook func(WebhookRequest) WebhookResponse
+	trigger *messageTrigger
 }
+
+// messageTrigger is an incoming message that starts the session.
+type messageTrigger struct{ text, keyword string }
 
 func defaultOptions() options {
 	return options{
@@ -154,6 +158,17 @@ func WithEnvironment(env Environment) Option {
 func WithFlow(uuidOrName string) Option {
 	return func(o *options) error {
 		o.flow = uuidOrName
+		return nil
+	}
+}
+
+// WithMessageTrigger starts the session as an incoming message does (a
+// keyword trigger, say) instead of a manual start: the message is @input
+// from the first node, a wait on the first node is skipped so the message
+// itself answers it, and @trigger.keyword is keyword when not empty.
+func WithMessageTrigger(text, keyword string) Option {
+	return func(o *options) error {
+		o.trigger = &messageTrigger{text: text, keyword: keyword}
 		return nil
 	}
 }

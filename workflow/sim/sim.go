@@ -214,6 +214,9 @@ func (s *Sim) Start() error {
 		return errors.New("sim: already started")
 	}
 	s.started = s.now()
+	if t := s.opts.trigger; t != nil {
+		s.input = &inputMsg{uuid: s.newUUID(), text: t.text, created: s.started}
+	}
 	r := s.newRun(s.main, nil)
 	return s.continueFrom(r, firstNode(s.main))
 }
@@ -445,8 +448,13 @@ func (s *Sim) continueFrom(r *run, dest string) error {
 			if node.Router.Wait.Type != flow.WaitMsg {
 				return s.stop(s.unsupported(r, node, fmt.Sprintf("a wait of type %q", node.Router.Wait.Type)))
 			}
-			r.status, s.status, s.waiting = StatusWaiting, StatusWaiting, r
-			return nil
+			// goflow skips the very first wait of a session started by a
+			// message: that message is the answer
+			firstStep := s.opts.trigger != nil && len(s.runs) == 1 && len(r.path) == 1
+			if !firstStep {
+				r.status, s.status, s.waiting = StatusWaiting, StatusWaiting, r
+				return nil
+			}
 		}
 		exit, err := s.route(r, node, false)
 		if err != nil {

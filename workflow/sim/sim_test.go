@@ -209,3 +209,25 @@ func TestParamsRandomAndFields(t *testing.T) {
 		t.Errorf("contact %+v", c)
 	}
 }
+
+func TestMessageTrigger(t *testing.T) {
+	f := flow.Flow{UUID: uuid(1), Name: "Keyword", SpecVersion: "13.0.0", Language: "eng", Type: flow.TypeMessaging,
+		Nodes: []flow.Node{
+			{UUID: uuid(2), Router: &flow.Router{Type: flow.RouterSwitch, Operand: "@input.text", ResultName: "Stock", Wait: &flow.Wait{Type: flow.WaitMsg},
+				Cases:      []flow.Case{{UUID: uuid(3), Type: "has_number", CategoryUUID: uuid(4)}},
+				Categories: []flow.Category{{UUID: uuid(4), Name: "Number", ExitUUID: uuid(6)}, {UUID: uuid(5), Name: "Other", ExitUUID: uuid(7)}}, DefaultCategoryUUID: uuid(5)},
+				Exits: []flow.Exit{{UUID: uuid(6), DestinationUUID: uuid(8)}, {UUID: uuid(7), DestinationUUID: uuid(8)}}},
+			{UUID: uuid(8), Actions: []flow.Action{send(9, "Got @results.stock via @trigger.type @trigger.keyword")}, Exits: []flow.Exit{{UUID: uuid(10)}}},
+		}}
+	s, err := sim.NewFlow(&f, sim.WithClock(fixedClock), sim.WithMessageTrigger("stock 40", "stock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	out := s.Outcome()
+	if out.Status != sim.StatusCompleted || len(out.Messages) != 1 || out.Messages[0].Text != "Got 40 via msg stock" {
+		t.Errorf("status %s, messages %+v", out.Status, out.Messages)
+	}
+}
