@@ -105,7 +105,14 @@ type Page struct {
 	// Warnings are the lenient decoder's warnings for the page's resources
 	// and for entries it could not read.
 	Warnings []Warning
+
+	cursor *Cursor
 }
+
+// Cursor returns where the search is once this page has been read, to
+// carry on later with [SearchParams.After]; nil unless the search is sorted
+// by _lastUpdated and every match so far had a meta.lastUpdated.
+func (p *Page) Cursor() *Cursor { return p.cursor }
 
 // Matches returns the resources that matched the search (entries without
 // a mode count as matches).

@@ -57,6 +57,47 @@ type SearchParams struct {
 	// long queries and to keep the parameters (phone numbers, names) out of
 	// URLs and server logs.
 	Post bool
+	// After carries on a search sorted by _lastUpdated from where an
+	// earlier one got to (see [Page.Cursor]), even in another process: it
+	// returns what was updated at or after the cursor's instant, less what
+	// was already returned at exactly that instant.
+	After *Cursor
+}
+
+// Cursor is where a search sorted by _lastUpdated got to: the newest
+// meta.lastUpdated it returned and the resources it returned with exactly
+// that timestamp. Its String form can be stored and read back with
+// [ParseCursor].
+type Cursor struct {
+	// LastUpdated is the instant as the server wrote it, "" for a search
+	// that returned nothing yet.
+	LastUpdated string
+	// Seen lists the references ("Practitioner/P1") returned with
+	// LastUpdated. It must not be modified.
+	Seen []string
+}
+
+// String encodes the cursor as "<lastUpdated> <ref> <ref>...".
+func (c Cursor) String() string {
+	return strings.Join(append([]string{c.LastUpdated}, c.Seen...), " ")
+}
+
+// ParseCursor reads a cursor written by [Cursor.String].
+func ParseCursor(s string) (*Cursor, error) {
+	fields := strings.Fields(s)
+	if len(fields) == 0 {
+		return &Cursor{}, nil
+	}
+	if _, err := time.Parse(time.RFC3339Nano, fields[0]); err != nil {
+		return nil, fmt.Errorf("fhir: bad cursor: %q is not an instant", fields[0])
+	}
+	for _, ref := range fields[1:] {
+		typ, id, ok := strings.Cut(ref, "/")
+		if !ok || checkType(typ) != nil || checkID("id", id) != nil {
+			return nil, fmt.Errorf("fhir: bad cursor: %q is not a reference", ref)
+		}
+	}
+	return &Cursor{LastUpdated: fields[0], Seen: fields[1:]}, nil
 }
 
 func (p *SearchParams) values() (url.Values, error) {
@@ -135,7 +176,14 @@ func (c *Client) Pages(ctx context.Context, resourceType string, params *SearchP
 		}
 		s := &search{c: c, typ: resourceType, vals: vals, post: params != nil && params.Post,
 			resumable: resumable(vals), seen: map[string]bool{}}
-		page, err := s.first(ctx, vals)
+		first := vals
+		if params != nil && params.After != nil && params.After.LastUpdated != "" {
+			if first, err = s.startAfter(params.After); err != nil {
+				yield(nil, err)
+				return
+			}
+		}
+		page, err := s.first(ctx, first)
 		expiries := 0 // in a row, without a new match in between
 		for {
 			if err != nil {
@@ -172,10 +220,13 @@ type search struct {
 	resumable bool
 
 	// boundary is the newest meta.lastUpdated returned (as the server wrote
-	// it), and seen the resources returned with exactly that timestamp.
+	// it), and seen the resources returned with exactly that timestamp, as
+	// a set and, for cursors, in an append-only list (a new list for each
+	// boundary, so that cursors already handed out never change).
 	boundary     string
 	boundaryTime time.Time
 	seen         map[string]bool
+	seenList     []string
 	returned     int  // matches returned so far
 	untimed      bool // a returned match had no usable meta.lastUpdated
 }
@@ -213,6 +264,34 @@ func expired(err error) bool {
 	return errors.Is(err, ErrGone) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrInvalid)
 }
 
+// startAfter sets the search up to carry on from cursor and returns the
+// parameters of its first request.
+func (s *search) startAfter(cursor *Cursor) (url.Values, error) {
+	if !s.resumable {
+		return nil, errors.New("fhir: SearchParams.After needs a search sorted by _lastUpdated")
+	}
+	t, err := time.Parse(time.RFC3339Nano, cursor.LastUpdated)
+	if err != nil {
+		return nil, fmt.Errorf("fhir: bad cursor instant %q", cursor.LastUpdated)
+	}
+	s.boundary, s.boundaryTime = cursor.LastUpdated, t
+	s.seenList = slices.Clone(cursor.Seen)
+	for _, ref := range cursor.Seen {
+		s.seen[ref] = true
+	}
+	vals := cloneValues(s.vals)
+	vals.Add("_lastUpdated", "ge"+s.boundary)
+	return vals, nil
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := make(url.Values, len(v))
+	for k, vs := range v {
+		out[k] = slices.Clone(vs)
+	}
+	return out
+}
+
 // resume searches again after the page links expired.
 func (s *search) resume(ctx context.Context, cause error, expiries int) (*Page, error) {
 	switch {
@@ -223,10 +302,7 @@ func (s *search) resume(ctx context.Context, cause error, expiries int) (*Page, 
 	case expiries > maxExpiries:
 		return nil, fmt.Errorf("%w (%d times in a row without progress): %w", ErrPageExpired, expiries, cause)
 	}
-	vals := url.Values{}
-	for k, vs := range s.vals {
-		vals[k] = slices.Clone(vs)
-	}
+	vals := cloneValues(s.vals)
 	if s.boundary != "" {
 		// Several _lastUpdated values are ANDed, so a caller's own range
 		// still holds.
@@ -262,8 +338,10 @@ func (s *search) track(page *Page) (fresh, dropped int) {
 			s.boundary, s.boundaryTime = r.LastUpdated(), t
 			clear(s.seen)
 			s.seen[key] = true
+			s.seenList = []string{key}
 		case t.Equal(s.boundaryTime):
 			s.seen[key] = true
+			s.seenList = append(s.seenList, key)
 		}
 		fresh++
 		kept = append(kept, e)
@@ -271,6 +349,9 @@ func (s *search) track(page *Page) (fresh, dropped int) {
 	clear(page.Entries[len(kept):]) // let the dropped resources be collected
 	page.Entries = kept
 	s.returned += fresh
+	if s.resumable && !s.untimed {
+		page.cursor = &Cursor{LastUpdated: s.boundary, Seen: s.seenList[:len(s.seenList):len(s.seenList)]}
+	}
 	return fresh, dropped
 }
 

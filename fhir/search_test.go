@@ -362,3 +362,69 @@ func TestPageTotalAndWarnings(t *testing.T) {
 		}
 	}
 }
+
+func TestSearchCarriesOnFromACursor(t *testing.T) {
+	h := newHAPI(t)
+	c := newTestClient(t, h)
+	all := seedPractitioners(h, 40, 4)
+	params := &SearchParams{Count: 7, Sort: []string{"_lastUpdated"}}
+	first := map[string]bool{}
+	var saved string
+	pages := 0
+	for page, err := range c.Pages(t.Context(), "Practitioner", params) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range page.Matches() {
+			first[r.ID()] = true
+		}
+		if pages++; pages == 3 {
+			saved = page.Cursor().String() // 21 returned: the cut falls inside a group of ties
+			break
+		}
+	}
+	// Meanwhile one already returned worker changes and one is added.
+	h.put(`{"resourceType":"Practitioner","id":"P001","active":false}`, h.tick())
+	h.put(`{"resourceType":"Practitioner","id":"NEW","active":true}`, h.tick())
+
+	cursor, err := ParseCursor(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	params.After = cursor
+	second := map[string]bool{}
+	for r, err := range c.Search(t.Context(), "Practitioner", params) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if second[r.ID()] {
+			t.Errorf("%s returned twice", r.ID())
+		}
+		second[r.ID()] = true
+	}
+	for _, id := range append(all, "NEW") {
+		if !first[id] && !second[id] {
+			t.Errorf("%s lost", id)
+		}
+		if first[id] && second[id] && id != "P001" {
+			t.Errorf("%s returned again", id)
+		}
+	}
+	if !second["P001"] {
+		t.Error("the changed worker was not returned again")
+	}
+	if len(first) != 21 {
+		t.Errorf("first run returned %d", len(first))
+	}
+
+	for _, bad := range []string{"yesterday P1", "2024-05-01T10:00:00Z Practitioner", "2024-05-01T10:00:00Z a/b/c"} {
+		if _, err := ParseCursor(bad); err == nil {
+			t.Errorf("ParseCursor(%q) succeeded", bad)
+		}
+	}
+	for _, err := range c.Search(t.Context(), "Practitioner", &SearchParams{After: cursor}) {
+		if err == nil {
+			t.Error("a cursor on an unsorted search was accepted")
+		}
+	}
+}
