@@ -268,6 +268,7 @@ type pathError struct {
 	msg  string
 }
 
+// Error formats the problem with its path.
 func (e *pathError) Error() string { return pathString(e.path) + ": " + e.msg }
 
 func typeError(raw []byte, want string) error {

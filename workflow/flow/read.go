@@ -21,6 +21,7 @@ type Error struct {
 	Msg string
 }
 
+// Error formats the problem as "line:column: path: message".
 func (e *Error) Error() string {
 	if e.Path == "" {
 		return fmt.Sprintf("%d:%d: %s", e.Line, e.Column, e.Msg)

@@ -595,6 +595,7 @@ type UnsupportedError struct {
 	Feature string
 }
 
+// Error names the flow, the node and the feature.
 func (e *UnsupportedError) Error() string {
 	label := ""
 	if e.Label != "" {

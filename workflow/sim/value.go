@@ -142,6 +142,7 @@ type date struct{ year, month, day int }
 
 func dateOf(t time.Time) date { return date{t.Year(), int(t.Month()), t.Day()} }
 
+// String renders the date as goflow does, "2006-01-02".
 func (d date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.year, d.month, d.day) }
 
 func (d date) time(loc *time.Location) time.Time {
@@ -167,6 +168,7 @@ func cmpInts(pairs ...int) int {
 // timeOfDay is a time without a date.
 type timeOfDay struct{ hour, minute, second, nanos int }
 
+// String renders the time as goflow does, "15:04:05.000000".
 func (t timeOfDay) String() string {
 	return fmt.Sprintf("%02d:%02d:%02d.%06d", t.hour, t.minute, t.second, t.nanos/1000)
 }
@@ -215,6 +217,7 @@ type array []value
 // template prints nothing for it.
 type xerror struct{ msg string }
 
+// Error returns the error's message.
 func (e xerror) Error() string { return e.msg }
 
 func errorf(format string, args ...any) xerror { return xerror{fmt.Sprintf(format, args...)} }
