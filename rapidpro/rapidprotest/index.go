@@ -70,8 +70,6 @@ func (x *index[T]) remove(v T) {
 	}
 }
 
-func (x *index[T]) len() int { return len(x.items) }
-
 // pageQuery is a parsed list request: cursor, direction and time bounds.
 type pageQuery struct {
 	reverse    bool // oldest first

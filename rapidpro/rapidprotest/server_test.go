@@ -84,11 +84,6 @@ func results(t *testing.T, v any) []object {
 	return out
 }
 
-func next(v any) string {
-	s, _ := v.(object)["next"].(string)
-	return s
-}
-
 // uuidPage is the part of a list page the paging tests read; decoding only
 // this keeps the -race runs quick.
 type uuidPage struct {

@@ -143,20 +143,19 @@ type note struct {
 }
 
 type contact struct {
-	id        int64
-	uuid      string
-	name      *string
-	status    string // active, blocked, stopped, archived
-	language  *string
-	urns      []string
-	groups    []*group // manual memberships
-	fields    map[string]string
-	notes     []note
-	created   time.Time
-	modified  time.Time
-	lastSeen  time.Time
-	deleted   bool
-	firstSeen bool
+	id       int64
+	uuid     string
+	name     *string
+	status   string // active, blocked, stopped, archived
+	language *string
+	urns     []string
+	groups   []*group // manual memberships
+	fields   map[string]string
+	notes    []note
+	created  time.Time
+	modified time.Time
+	lastSeen time.Time
+	deleted  bool
 }
 
 func (c *contact) displayName() string {

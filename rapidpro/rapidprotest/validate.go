@@ -59,10 +59,6 @@ func (e fieldErrors) reply() *reply {
 	return &reply{http.StatusBadRequest, map[string]any(e)}
 }
 
-func nonField(msg string) reply {
-	return reply{http.StatusBadRequest, map[string][]string{"non_field_errors": {msg}}}
-}
-
 func noSuchObject(v string) string { return "No such object: " + v }
 
 var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
