@@ -296,7 +296,7 @@ func (s *Server) includesFor(q *query, page []*version) []*version {
 			}
 		}
 		for _, inc := range q.revincludes {
-			if (round > 0 && !inc.iterate) || inc.param == "*" {
+			if round > 0 && !inc.iterate {
 				continue
 			}
 			for _, v := range frontier {

@@ -152,9 +152,12 @@ func (s *Server) parseParam(q *query, key, name, mod, v string) error {
 		if err != nil {
 			return err
 		}
-		if name == "_include" {
+		switch {
+		case name == "_include":
 			q.includes = append(q.includes, inc)
-		} else {
+		case inc.param == "*":
+			return badf("_revinclude=%s: name the reference parameter (wildcards are not supported)", v)
+		default:
 			q.revincludes = append(q.revincludes, inc)
 		}
 	case name == "_elements":
