@@ -18,7 +18,7 @@ type Status string
 
 // Session statuses, named as goflow names run statuses.
 const (
-	StatusActive      Status = "active" // not started yet, or mid-step
+	StatusActive      Status = "active" // not started, mid-step, or stopped by an unsupported feature
 	StatusWaiting     Status = "waiting"
 	StatusCompleted   Status = "completed"
 	StatusExpired     Status = "expired"
@@ -107,6 +107,7 @@ type Sim struct {
 	path     []string
 	failure  string
 	err      error // an unsupported feature stops the simulation
+	begun    bool
 	started  time.Time
 	uuids    int
 }
@@ -210,10 +211,10 @@ func newSim(opts []Option) (*Sim, error) {
 // ends. It returns an *UnsupportedError when the flow reaches something
 // the simulator can't run.
 func (s *Sim) Start() error {
-	if s.started != (time.Time{}) {
+	if s.begun {
 		return errors.New("sim: already started")
 	}
-	s.started = s.now()
+	s.begun, s.started = true, s.now()
 	if t := s.opts.trigger; t != nil {
 		s.input = &inputMsg{uuid: s.newUUID(), text: t.text, created: s.started}
 	}
@@ -632,7 +633,7 @@ type Input struct {
 // the session waits. Inputs left when the session ends are ignored; the
 // outcome tells how far it got.
 func (s *Sim) Play(inputs ...Input) error {
-	if s.started == (time.Time{}) {
+	if !s.begun {
 		if err := s.Start(); err != nil {
 			return err
 		}
