@@ -68,8 +68,17 @@ func TestSurveyFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Play(sim.Input{Text: "12"}, sim.Input{Text: "lots"}, sim.Input{Text: "about 7"}, sim.Input{Timeout: true}); err != nil {
+	if err := s.Play(sim.Input{Text: "12"}, sim.Input{Text: "lots"}, sim.Input{Text: "about 7"}); err != nil {
 		t.Fatal(err)
+	}
+	if w, ok := s.Waiting(); !ok || w.ResultName != "Question 3" || w.TimeoutSeconds != 3600 || w.NodeUUID != s.Path()[len(s.Path())-1] {
+		t.Errorf("Waiting() = %+v, %v", w, ok)
+	}
+	if err := s.Timeout(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.Waiting(); ok {
+		t.Error("a completed session is not waiting")
 	}
 	out := s.Outcome()
 	if out.Status != sim.StatusCompleted || len(out.Messages) != 4 {

@@ -84,6 +84,33 @@ type Outcome struct {
 	Events  []Event  `json:"events,omitempty"`
 	// Failure says why the session failed.
 	Failure string `json:"failure,omitempty"`
+	// Wait is what a waiting session waits for.
+	Wait *Wait `json:"wait,omitempty"`
+}
+
+// Wait describes the question a waiting session waits at.
+type Wait struct {
+	NodeUUID string `json:"node_uuid"`
+	// FlowUUID is the flow of the waiting run (a subflow's, perhaps).
+	FlowUUID   string `json:"flow_uuid"`
+	ResultName string `json:"result_name,omitempty"`
+	// TimeoutSeconds is how long until Timeout applies; 0 when the wait
+	// has no timeout.
+	TimeoutSeconds int `json:"timeout_seconds,omitempty"`
+}
+
+// Waiting returns what the session waits for, and false when it isn't
+// waiting.
+func (s *Sim) Waiting() (Wait, bool) {
+	if s.status != StatusWaiting || s.waiting == nil || s.err != nil {
+		return Wait{}, false
+	}
+	n := s.waiting.node
+	w := Wait{NodeUUID: n.UUID, FlowUUID: s.waiting.flow.UUID, ResultName: n.Router.ResultName}
+	if t := n.Router.Wait.Timeout; t != nil {
+		w.TimeoutSeconds = t.Seconds
+	}
+	return w, true
 }
 
 // Sim runs one contact through a flow offline. It is not safe for
@@ -316,6 +343,9 @@ func (s *Sim) Outcome() Outcome {
 	}
 	if out.Path == nil {
 		out.Path = []string{}
+	}
+	if w, ok := s.Waiting(); ok {
+		out.Wait = &w
 	}
 	if len(s.runs) > 0 {
 		for k, r := range s.runs[0].results {
