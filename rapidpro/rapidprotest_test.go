@@ -325,3 +325,118 @@ func TestServerExactlyOneFlowStartWhenServerClockDiffers(t *testing.T) {
 		t.Errorf("%d flow starts exist, want exactly 1", got)
 	}
 }
+
+// countAll drains a list, failing the test on any error.
+func countAll[T any](t *testing.T, name string, seq func(yield func(T, error) bool)) int {
+	t.Helper()
+	n := 0
+	for _, err := range seq {
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			return n
+		}
+		n++
+	}
+	return n
+}
+
+// TestServerEveryEndpointDecodes reads every endpoint of the in-process
+// server, whose JSON is written independently of this package's types.
+func TestServerEveryEndpointDecodes(t *testing.T) {
+	srv := testServer(t)
+	ctx := t.Context()
+	if err := srv.AddField("district", "District", "text"); err != nil {
+		t.Fatal(err)
+	}
+	srv.AddGlobal("org_name", "Org Name", "Ministry of Health")
+	label := srv.AddLabel("Important")
+	srv.AddResthook("new-report")
+	srv.AddArchive(rapidprotest.ArchiveSpec{Type: "run", Period: "monthly", StartDate: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), RecordCount: 10, Size: 100, Hash: "abc", DownloadURL: "https://example.org/a.jsonl.gz"})
+	if err := srv.AddBoundary(rapidprotest.BoundarySpec{OSMID: "R1", Name: "Liberia", Level: 0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.AddBoundary(rapidprotest.BoundarySpec{OSMID: "R2", Name: "Bong", Level: 1, Parent: "R1", Aliases: []string{"Bong County"}}); err != nil {
+		t.Fatal(err)
+	}
+	flow := startFixture(t, srv)
+	contact, err := srv.AddContact(rapidprotest.ContactSpec{Name: "Ama", URNs: []string{"tel:+231770000099"}, Fields: map[string]string{"district": "Bong"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.AddTicket(contact, "Support"); err != nil {
+		t.Fatal(err)
+	}
+	c := testClient(t, srv)
+	if _, err := c.FlowStarts.Create(ctx, &FlowStartRequest{Flow: flow, Contacts: []string{contact}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Broadcasts.Create(ctx, &BroadcastRequest{Text: Translations{"eng": "Hello"}, Groups: []string{"Nurses"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Messages.Send(ctx, &MessageRequest{Contact: contact, Text: "Hi", QuickReplies: []QuickReply{{Text: "OK"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Receive(ctx, "tel:+231770000099", "thanks"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Resthooks.Subscribe(ctx, "new-report", "https://example.org/hook"); err != nil {
+		t.Fatal(err)
+	}
+	g, err := c.Groups.GetByName(ctx, "Nurses")
+	if err != nil {
+		t.Fatal(err)
+	}
+	camp, err := c.Campaigns.Create(ctx, &CampaignRequest{Name: "Reminders", Group: g.UUID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.AddField("training_date", "Training Date", "datetime"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CampaignEvents.Create(ctx, &CampaignEventRequest{Campaign: camp.UUID, RelativeTo: "training_date", Offset: -1, Unit: "days", DeliveryHour: 9, Message: Translations{"": "Training tomorrow"}}); err != nil {
+		t.Fatal(err)
+	}
+
+	atLeastOne := map[string]int{
+		"archives":             countAll(t, "archives", c.Archives.List(ctx, nil)),
+		"boundaries":           countAll(t, "boundaries", c.Boundaries.List(ctx, nil)),
+		"broadcasts":           countAll(t, "broadcasts", c.Broadcasts.List(ctx, nil)),
+		"campaigns":            countAll(t, "campaigns", c.Campaigns.List(ctx, nil)),
+		"campaign_events":      countAll(t, "campaign_events", c.CampaignEvents.List(ctx, nil)),
+		"contacts":             countAll(t, "contacts", c.Contacts.List(ctx, nil)),
+		"fields":               countAll(t, "fields", c.Fields.List(ctx, nil)),
+		"flow_starts":          countAll(t, "flow_starts", c.FlowStarts.List(ctx, nil)),
+		"flows":                countAll(t, "flows", c.Flows.List(ctx, nil)),
+		"globals":              countAll(t, "globals", c.Globals.List(ctx, nil)),
+		"groups":               countAll(t, "groups", c.Groups.List(ctx, nil)),
+		"labels":               countAll(t, "labels", c.Labels.List(ctx, &LabelListParams{UUID: label})),
+		"messages":             countAll(t, "messages", c.Messages.List(ctx, nil)),
+		"resthooks":            countAll(t, "resthooks", c.Resthooks.List(ctx, nil)),
+		"resthook_subscribers": countAll(t, "resthook_subscribers", c.Resthooks.Subscribers(ctx, nil)),
+		"runs":                 countAll(t, "runs", c.Runs.List(ctx, nil)),
+		"tickets":              countAll(t, "tickets", c.Tickets.List(ctx, nil)),
+		"topics":               countAll(t, "topics", c.Topics.List(ctx, nil)),
+		"users":                countAll(t, "users", c.Users.List(ctx, nil)),
+	}
+	for endpoint, n := range atLeastOne {
+		if n == 0 {
+			t.Errorf("%s listed nothing", endpoint)
+		}
+	}
+	countAll(t, "channels", c.Channels.List(ctx, nil))
+	countAll(t, "channel_events", c.ChannelEvents.List(ctx, nil))
+	countAll(t, "resthook_events", c.Resthooks.Events(ctx, nil))
+
+	ws, err := c.Workspace.Get(ctx)
+	if err != nil || ws.UUID != srv.WorkspaceUUID() {
+		t.Errorf("workspace %+v, %v", ws, err)
+	}
+	export, err := c.Definitions.Get(ctx, &DefinitionsParams{Flows: []string{flow}})
+	if err != nil || len(export.Flows) != 1 {
+		t.Errorf("definitions: %v flows, %v", export, err)
+	}
+	got, err := c.Contacts.Get(ctx, contact)
+	if err != nil || got.Fields["district"].String() != "Bong" {
+		t.Errorf("contact fields: %+v, %v", got, err)
+	}
+}
