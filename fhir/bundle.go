@@ -197,6 +197,10 @@ func parsePage(body []byte) (*Page, error) {
 		return nil, fmt.Errorf("fhir: the server's Bundle does not parse: %w", err)
 	}
 	if b.ResourceType != "Bundle" {
+		if issues, ok := parseOutcome(body); ok {
+			// A server that refuses a search with a 200 and an outcome.
+			return nil, &OperationOutcomeError{StatusCode: http.StatusOK, Issues: issues}
+		}
 		return nil, fmt.Errorf("fhir: expected a Bundle, got %q", b.ResourceType)
 	}
 	p := &Page{Type: b.Type, Entries: make([]Entry, 0, len(b.Entry))}

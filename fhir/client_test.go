@@ -457,3 +457,51 @@ func TestLoggerUserAgentAndPacing(t *testing.T) {
 		t.Errorf("logs should show requests without credentials or phone numbers:\n%s", out)
 	}
 }
+
+func TestOnlyGuardedWritesAreRetried(t *testing.T) {
+	h := newHAPI(t)
+	c := newTestClient(t, h)
+	ctx := t.Context()
+	body := []byte(`{"resourceType":"Practitioner","identifier":[{"system":"s","value":"v"}]}`)
+	count := func() int {
+		n := 0
+		for _, err := range c.Search(ctx, "Practitioner", nil) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			n++
+		}
+		return n
+	}
+
+	// A plain create that failed after it was done is not sent again.
+	r, _ := ParseResource(body)
+	h.unavailable = 1
+	_, _, err := c.Create(ctx, r)
+	if err == nil || len(h.log()) != 1 {
+		t.Fatalf("plain create through a 503: %v after %d requests; want the error after 1", err, len(h.log()))
+	}
+	// The conditional create is: its guard finds the first one.
+	h.unavailable = 1
+	got, resp, err := c.CreateIfNoneExist(ctx, r, url.Values{"identifier": {"s|v"}})
+	if err != nil || resp.Created() || got == nil {
+		t.Fatalf("conditional create through a 503: %v %+v", err, resp)
+	}
+	if n := count(); n != 1 {
+		t.Errorf("%d practitioners, want 1", n)
+	}
+
+	// A batch of PUTs is retried; one with a plain POST is not.
+	p, _ := ParseResource([]byte(`{"resourceType":"Practitioner","id":"P9"}`))
+	h.unavailable = 1
+	if _, _, err := c.Batch(ctx, []BatchRequest{{Method: "PUT", URL: "Practitioner/P9", Resource: p}}); err != nil {
+		t.Errorf("batch of PUTs through a 503: %v", err)
+	}
+	h.unavailable = 1
+	before := len(h.log())
+	_, _, err = c.Batch(ctx, []BatchRequest{{Method: "POST", URL: "Practitioner", Resource: r}})
+	var oo *OperationOutcomeError
+	if !errors.As(err, &oo) || oo.StatusCode != 503 || len(h.log()) != before+1 {
+		t.Errorf("batch with a POST through a 503: %v after %d requests", err, len(h.log())-before)
+	}
+}

@@ -56,6 +56,7 @@ type Issue struct {
 	Expression []string
 }
 
+// String formats the issue as "severity code: diagnostics at expression".
 func (i Issue) String() string {
 	var b strings.Builder
 	b.WriteString(i.Severity)
@@ -86,6 +87,7 @@ type OperationOutcomeError struct {
 	Issues []Issue
 }
 
+// Error gives the request, the status and the first three issues.
 func (e *OperationOutcomeError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "fhir: %s %s: %d %s", e.Method, e.URL, e.StatusCode, http.StatusText(e.StatusCode))
@@ -117,6 +119,7 @@ type StatusError struct {
 	Body string
 }
 
+// Error gives the request, the status and the start of the body.
 func (e *StatusError) Error() string {
 	s := fmt.Sprintf("fhir: %s %s: %d %s", e.Method, e.URL, e.StatusCode, http.StatusText(e.StatusCode))
 	if e.Body != "" {

@@ -52,3 +52,37 @@ func FuzzParseResource(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParsePage checks that a Bundle is never rejected because of one of its
+// entries, and that the decoder never panics.
+func FuzzParsePage(f *testing.F) {
+	for _, seed := range []string{
+		`{"resourceType":"Bundle","type":"searchset","total":"2","link":[{"relation":"next","url":"x"}],"entry":[` +
+			`{"resource":` + messyPractitioner + `,"search":{"mode":"match"}},{"resource":17},{"resource":null},{}]}`,
+		`{"resourceType":"Bundle","type":"batch-response","entry":[{"response":{"status":"404 Not Found",` +
+			`"outcome":{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"not-found"}]}}}]}`,
+		`{"resourceType":"OperationOutcome","issue":[{"severity":"error","diagnostics":"bad _sort"}]}`,
+		`{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Location","managingOrganization":"Organization/1"}}]}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := parsePage(data)
+		if err != nil {
+			return
+		}
+		var raw struct {
+			Entry []struct {
+				Resource map[string]any `json:"resource"`
+			} `json:"entry"`
+		}
+		if json.Unmarshal(data, &raw) != nil || len(raw.Entry) != len(p.Entries) {
+			return
+		}
+		for i, e := range raw.Entry {
+			if typ, ok := e.Resource["resourceType"].(string); ok && typ != "" && p.Entries[i].Resource == nil {
+				t.Fatalf("entry %d (%s) lost its resource", i, typ)
+			}
+		}
+	})
+}

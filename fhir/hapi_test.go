@@ -39,6 +39,9 @@ type hapi struct {
 	authorize func(*http.Request) bool
 	// tooMany answers this many next requests with 429 Retry-After: 0.
 	tooMany int
+	// unavailable answers this many next requests with 503, after doing
+	// them: the client cannot know whether a write happened.
+	unavailable int
 	// expiredStatus is the status for an unknown _getpages id (410 by default).
 	expiredStatus int
 }
@@ -154,6 +157,17 @@ func (h *hapi) serve(w http.ResponseWriter, r *http.Request) {
 		outcome(w, http.StatusTooManyRequests, "throttled", "slow down")
 		return
 	}
+	if h.unavailable > 0 {
+		h.unavailable--
+		rec := httptest.NewRecorder()
+		h.route(rec, r)
+		outcome(w, http.StatusServiceUnavailable, "transient", "HAPI-0000: gateway timeout")
+		return
+	}
+	h.route(w, r)
+}
+
+func (h *hapi) route(w http.ResponseWriter, r *http.Request) {
 	path := strings.Trim(strings.TrimPrefix(r.URL.Path, basePath), "/")
 	segs := strings.Split(path, "/")
 	if path == "" {

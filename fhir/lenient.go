@@ -26,6 +26,7 @@ type Warning struct {
 	Problem string
 }
 
+// String formats the warning as "Type/id path: problem".
 func (w Warning) String() string {
 	return fmt.Sprintf("%s/%s %s: %s", w.ResourceType, w.ID, w.Path, w.Problem)
 }

@@ -362,6 +362,11 @@ func (c *Client) page(ctx context.Context, req *request) (*Page, error) {
 		return nil, err
 	}
 	p, err := parsePage(body)
+	var oo *OperationOutcomeError
+	if errors.As(err, &oo) {
+		oo.Method, oo.URL = req.method, c.redactURL(req.url)
+		return nil, oo
+	}
 	if err != nil {
 		return nil, fmt.Errorf("fhir: %s %s: %w", req.method, c.redactURL(req.url), err)
 	}
