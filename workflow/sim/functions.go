@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"html"
 	"math/big"
 	"net/url"
 	"regexp"
@@ -55,12 +56,12 @@ func (e *env) function(name string) *function {
 // unsupportedFunctions are goflow functions the simulator lacks: calling one
 // is reported instead of silently printing nothing.
 var unsupportedFunctions = []string{
-	"char", "code", "split", "percent", "rand", "rand_between", "parse_datetime", "datetime_from_epoch",
-	"datetime_diff", "datetime_add", "replace_time", "tz", "tz_offset", "epoch", "date_from_parts",
-	"week_number", "parse_time", "time_from_parts", "reverse", "sort", "unique", "concat", "filter",
+	"rand", "rand_between", "parse_datetime", "datetime_from_epoch",
+	"datetime_diff", "replace_time", "tz", "tz_offset", "date_from_parts",
+	"week_number", "parse_time", "time_from_parts", "sort", "unique", "filter",
 	"urn_parts", "attachment_parts", "json", "parse_json", "format", "format_time", "format_location",
 	"legacy_add", "read_chars", "extract", "extract_object", "foreach", "foreach_value",
-	"keys", "object", "regex_match", "html_decode", "time", "has_intent", "has_top_intent", "has_state",
+	"keys", "object", "time", "has_intent", "has_top_intent", "has_state",
 	"has_district", "has_ward",
 }
 
@@ -112,6 +113,58 @@ func newFunctions() map[string]*function {
 		}),
 		"repeat":  repeatFunc,
 		"replace": replaceFunc,
+		"char": oneNumber(func(n number) value {
+			code, err := toInteger(n)
+			if err != nil {
+				return *err
+			}
+			return string(rune(code))
+		}),
+		"code": oneText(func(e *env, s string) value {
+			if s == "" {
+				return errorf("requires a string of at least one character")
+			}
+			r, _ := utf8.DecodeRuneInString(s)
+			return numberFromInt(int64(r))
+		}),
+		"split": textAndOptionalText(func(s, delims string) value {
+			out := array{}
+			for _, w := range extractWords(s, delims) {
+				out = append(out, w)
+			}
+			return out
+		}),
+		"regex_match": argRange(2, 3, func(e *env, args []value) value {
+			s, err := toText(args[0])
+			if err != nil {
+				return *err
+			}
+			pattern, err := toText(args[1])
+			if err != nil {
+				return *err
+			}
+			group := 0
+			if len(args) == 3 {
+				if group, err = toInteger(args[2]); err != nil {
+					return *err
+				}
+			}
+			re, rerr := regexp.Compile("(?mi)" + pattern)
+			if rerr != nil {
+				return errorf("invalid regular expression")
+			}
+			groups := re.FindStringSubmatch(s)
+			if group < 0 || group >= len(groups) {
+				return errorf("invalid regular expression group")
+			}
+			return groups[group]
+		}),
+		"html_decode": oneText(func(e *env, s string) value {
+			return strings.ReplaceAll(html.UnescapeString(s), "\u00a0", " ")
+		}),
+		"percent": oneNumber(func(n number) value {
+			return n.mul(numberFromInt(100)).round(0).truncate().String() + "%"
+		}),
 
 		// logic
 		"and": minArgs(1, func(e *env, args []value) value {
@@ -235,6 +288,26 @@ func newFunctions() map[string]*function {
 			}
 			return false
 		}),
+		"reverse": oneArg(func(e *env, v value) value {
+			arr, err := toArray(v)
+			if err != nil {
+				return *err
+			}
+			out := slices.Clone(arr)
+			slices.Reverse(out)
+			return out
+		}),
+		"concat": exactArgs(2, func(e *env, args []value) value {
+			a, err := toArray(args[0])
+			if err != nil {
+				return *err
+			}
+			b, err := toArray(args[1])
+			if err != nil {
+				return *err
+			}
+			return slices.Concat(a, b)
+		}),
 		"sum": oneArg(func(e *env, v value) value {
 			arr, err := toArray(v)
 			if err != nil {
@@ -260,6 +333,15 @@ func newFunctions() map[string]*function {
 				return numberFromInt(int64(dd.time(time.UTC).Weekday()))
 			}
 			return d
+		}),
+		"datetime_add": exactArgs(3, datetimeAddFunc),
+		"epoch": oneArg(func(e *env, v value) value {
+			dt := e.toDateTime(v, false)
+			t, ok := dt.(time.Time)
+			if !ok {
+				return dt
+			}
+			return number{new(big.Rat).SetInt64(t.UnixNano())}.div(numberFromInt(1e9))
 		}),
 		"format_date":     argRange(1, 2, formatDateFunc),
 		"format_datetime": argRange(1, 3, formatDateTimeFunc),
@@ -889,6 +971,41 @@ func atoi(s string) int {
 		n = n*10 + int(r-'0')
 	}
 	return n
+}
+
+// datetimeAddFunc adds a whole number of units (s, m, h, D, W, M, Y) to a
+// datetime.
+func datetimeAddFunc(e *env, args []value) value {
+	dt := e.toDateTime(args[0], false)
+	t, ok := dt.(time.Time)
+	if !ok {
+		return dt
+	}
+	n, err := toInteger(args[1])
+	if err != nil {
+		return *err
+	}
+	unit, err := toText(args[2])
+	if err != nil {
+		return *err
+	}
+	switch unit {
+	case "s":
+		return t.Add(time.Duration(n) * time.Second)
+	case "m":
+		return t.Add(time.Duration(n) * time.Minute)
+	case "h":
+		return t.Add(time.Duration(n) * time.Hour)
+	case "D":
+		return t.AddDate(0, 0, n)
+	case "W":
+		return t.AddDate(0, 0, n*7)
+	case "M":
+		return t.AddDate(0, n, 0)
+	case "Y":
+		return t.AddDate(n, 0, 0)
+	}
+	return errorf("unknown unit: %s, must be one of s, m, h, D, W, M, Y", unit)
 }
 
 func formatDateFunc(e *env, args []value) value {
