@@ -60,6 +60,8 @@
 // Engine: the server stores the messages, results, path and exit type the
 // engine returns. The 201 shows the start as "pending"; by the time the
 // client reads it back it is "completed", as mailroom would have made it.
+// WithAsyncStarts keeps starts pending until ProcessStarts (or Advance)
+// runs them, for code that polls a start's status.
 //
 // BasicEngine, the default, interprets the common subset of goflow
 // definitions (send_msg, wait for a reply, switch routers with the usual

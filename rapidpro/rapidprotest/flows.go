@@ -2,6 +2,7 @@ package rapidprotest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -463,10 +464,43 @@ func (s *Server) createFlowStart(r *http.Request) reply {
 	st.counts.FlowStarts++
 	resp := flowStartToJSON(fs) // the 201 shows the start as pending, as mailroom has not run yet
 
-	sent := s.executeStart(r.Context(), fs, st.resolve(rc))
+	var sent []Message
+	if s.cfg.asyncStarts {
+		fs.pending = &rc
+	} else {
+		sent = s.executeStart(r.Context(), fs, st.resolve(rc))
+	}
 	s.mu.Unlock()
 	s.notify(sent)
 	return created(resp)
+}
+
+// ProcessStarts runs the flow starts still pending (see WithAsyncStarts),
+// oldest first, as mailroom would, and returns how many it ran.
+func (s *Server) ProcessStarts(ctx context.Context) (int, error) {
+	s.mu.Lock()
+	var pending []*flowStart
+	for _, fs := range s.st.starts.items {
+		if fs.pending != nil {
+			pending = append(pending, fs)
+		}
+	}
+	slices.SortFunc(pending, func(a, b *flowStart) int { return cmp.Compare(a.id, b.id) })
+	var sent []Message
+	n := 0
+	var err error
+	for _, fs := range pending {
+		if err = ctx.Err(); err != nil {
+			break
+		}
+		rc := *fs.pending
+		fs.pending = nil
+		sent = append(sent, s.executeStart(ctx, fs, s.st.resolve(rc))...)
+		n++
+	}
+	s.mu.Unlock()
+	s.notify(sent)
+	return n, err
 }
 
 // executeStart starts each contact in the flow, honouring

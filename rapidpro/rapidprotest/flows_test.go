@@ -468,3 +468,25 @@ func TestLegacyExtraIsSanitised(t *testing.T) {
 		t.Errorf("params %v", params)
 	}
 }
+
+func TestAsyncStartsRunWhenProcessed(t *testing.T) {
+	srv := newServer(t, rapidprotest.WithAsyncStarts())
+	importColor(t, srv)
+	c, _ := srv.AddContact(rapidprotest.ContactSpec{Name: "Ama", URNs: []string{"tel:+231770000001"}})
+	_, _, body := call(t, srv, "POST", "flow_starts.json", object{"flow": surveyUUID, "contacts": []string{c}})
+	start := body.(object)["uuid"].(string)
+	_, _, body = call(t, srv, "GET", "flow_starts.json?uuid="+start, nil)
+	if fs := results(t, body)[0]; fs["status"] != "pending" || srv.Counts().Runs != 0 {
+		t.Fatalf("before processing: %v, %d runs", fs, srv.Counts().Runs)
+	}
+	if n, err := srv.ProcessStarts(t.Context()); n != 1 || err != nil {
+		t.Fatalf("ProcessStarts: %d %v", n, err)
+	}
+	_, _, body = call(t, srv, "GET", "flow_starts.json?uuid="+start, nil)
+	if fs := results(t, body)[0]; fs["status"] != "completed" || srv.Counts().Runs != 1 {
+		t.Errorf("after processing: %v, %d runs", fs, srv.Counts().Runs)
+	}
+	if n, _ := srv.ProcessStarts(t.Context()); n != 0 {
+		t.Errorf("a start ran twice")
+	}
+}

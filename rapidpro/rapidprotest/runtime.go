@@ -171,13 +171,18 @@ func (s *Server) fireUntil(ctx context.Context, limit time.Time, moveClock func(
 	}
 }
 
-// Advance moves a ManualClock (see WithClock) forward by d, processing on
-// the way, each at its own time, the replies, timeouts and expiries that
-// fall due. It returns how many events it processed.
+// Advance runs pending asynchronous flow starts (see WithAsyncStarts), then
+// moves a ManualClock (see WithClock) forward by d, processing on the way,
+// each at its own time, the replies, timeouts and expiries that fall due.
+// It returns how many starts and events it processed.
 func (s *Server) Advance(ctx context.Context, d time.Duration) (int, error) {
 	mc, ok := s.cfg.clock.(*ManualClock)
 	if !ok {
 		return 0, errors.New("rapidprotest: Advance needs a server built WithClock(NewManualClock(...))")
+	}
+	started, err := s.ProcessStarts(ctx)
+	if err != nil {
+		return started, err
 	}
 	s.mu.Lock()
 	target := mc.peek().Add(d)
@@ -187,7 +192,7 @@ func (s *Server) Advance(ctx context.Context, d time.Duration) (int, error) {
 	}
 	s.mu.Unlock()
 	s.notify(sent)
-	return n, err
+	return started + n, err
 }
 
 // Counts reports how many objects of each kind have been created.

@@ -57,6 +57,8 @@ type config struct {
 	site      string
 	hooks     []func(Message)
 	logger    *slog.Logger
+
+	asyncStarts bool
 }
 
 // Option configures a Server.
@@ -185,6 +187,17 @@ func WithMessageHook(fn func(Message)) Option {
 		}
 		// Stored on the config, then moved to the server by New.
 		c.hooks = append(c.hooks, fn)
+		return nil
+	}
+}
+
+// WithAsyncStarts leaves flow starts "pending", with no runs, until
+// ProcessStarts (or Advance) runs them, as mailroom does some time after
+// the API accepted them. By default starts run before the POST returns
+// (the response still shows them pending).
+func WithAsyncStarts() Option {
+	return func(c *config) error {
+		c.asyncStarts = true
 		return nil
 	}
 }

@@ -235,6 +235,7 @@ type flowStart struct {
 	params        json.RawMessage
 	restart       bool
 	excludeActive bool
+	pending       *recipients // set until ProcessStarts runs an async start
 	total         int
 	started       int
 	created       time.Time
