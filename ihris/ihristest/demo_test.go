@@ -2,7 +2,9 @@ package ihristest_test
 
 import (
 	"net/http"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/mhero-go/mhero/ihris/ihristest"
@@ -67,5 +69,53 @@ func TestTerminologyProfilesAndMHeroLoad(t *testing.T) {
 	}
 	if b := search(t, s, "ValueSet?url=http://ihris.org/fhir/ValueSet/ihris-job"); len(b.Entry) != 1 {
 		t.Fatalf("ValueSet ihris-job: %d entries", len(b.Entry))
+	}
+}
+
+// TestDemoBundlesPostedOverHTTP loads the demo transaction bundles the way
+// iHRIS's installer does: POSTed to the base of an empty server.
+func TestDemoBundlesPostedOverHTTP(t *testing.T) {
+	dir := fixtures.Dir(t, "fixtures", "ihris", "demo")
+	s := ihristest.NewServer()
+	defer s.Close()
+	for _, f := range []string{"bundle-Country.json", "bundle-Region.json", "bundle-District.json", "bundle-Facility.json", "bundle-Practitioner.json", "bundle-PractitionerRole.json"} {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var resp bundle
+		if st := do(t, s, "POST", "", string(b), &resp); st != http.StatusOK || resp.Type != "transaction-response" {
+			t.Fatalf("%s: status %d, %s", f, st, resp.Type)
+		}
+		for i, e := range resp.Entry {
+			if e.Response.Status != "201 Created" {
+				t.Fatalf("%s entry %d: %s", f, i, e.Response.Status)
+			}
+		}
+	}
+	for typ, want := range map[string]int{"Practitioner": 1007, "PractitionerRole": 1008} {
+		if b := search(t, s, typ+"?_summary=count"); *b.Total != want {
+			t.Errorf("%s: %d, want %d", typ, *b.Total, want)
+		}
+	}
+	// Reloading updates: every resource gets a second version.
+	b, _ := os.ReadFile(filepath.Join(dir, "bundle-Region.json"))
+	var resp bundle
+	do(t, s, "POST", "", string(b), &resp)
+	if resp.Entry[0].Response.Status != "200 OK" || !strings.HasSuffix(resp.Entry[0].Response.Location, "/_history/2") {
+		t.Fatalf("reload: %+v", resp.Entry[0].Response)
+	}
+	// The demo hierarchy: districts of a region, facilities below it.
+	if b := search(t, s, "Location?partof=Location/TF.W&_count=100"); len(b.Entry) == 0 {
+		t.Fatal("no districts in region TF.W")
+	}
+	if b := search(t, s, "Location?type=http://ihris.org/fhir/CodeSystem/ihris-jurisdiction|district&_summary=count"); *b.Total != 30 {
+		t.Fatalf("districts by type: %d, want 30", *b.Total)
+	}
+	if b := search(t, s, "Location?name=rushonga"); len(b.Entry) < 2 {
+		t.Fatalf("Location?name=rushonga (the district and its hospital): %d", len(b.Entry))
+	}
+	if b := search(t, s, "Location?name:exact=Rushonga%20Hospital"); len(b.Entry) != 1 {
+		t.Fatalf("Location?name:exact=Rushonga Hospital: %d", len(b.Entry))
 	}
 }

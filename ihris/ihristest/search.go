@@ -1,6 +1,7 @@
 package ihristest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -418,6 +419,11 @@ func (mt *matcher) match(v *version) bool {
 	if len(mt.q.criteria) == 0 {
 		return true
 	}
+	for _, c := range mt.q.criteria {
+		if !mightMatch(v, c) {
+			return false
+		}
+	}
 	m := decode(v.raw)
 	if m == nil {
 		return false
@@ -428,6 +434,39 @@ func (mt *matcher) match(v *version) bool {
 		}
 	}
 	return true
+}
+
+// mightMatch is a cheap pre-filter before decoding: a plain token or
+// reference criterion cannot match a resource whose JSON contains none of
+// the codes or ids asked for. Stored JSON is always compact output of
+// encoding/json (or the generator's identical encoders), so a value without
+// characters JSON escapes appears verbatim.
+func mightMatch(v *version, c criterion) bool {
+	if c.modifier != "" && !typeRE.MatchString(c.modifier) || strings.Contains(c.name, ".") {
+		return true
+	}
+	def, ok := lookupParam(v.res.typ, c.name)
+	if !ok || def.kind != kindToken && def.kind != kindReference || c.name == "phone" || c.name == "telecom" {
+		return true
+	}
+	for _, val := range c.values {
+		needle := val
+		if def.kind == kindToken {
+			sys, code, hasSys := strings.Cut(val, "|")
+			if needle = code; hasSys && code == "" {
+				needle = sys
+			} else if !hasSys {
+				needle = sys
+			}
+		} else if r := normalizeRef(val, ""); strings.Contains(r, "/") {
+			needle = r[strings.LastIndexByte(r, '/')+1:]
+		}
+		if needle == "" || needle == "true" || needle == "false" || strings.ContainsAny(needle, "\"<>&\\") ||
+			bytes.Contains(v.raw, []byte(needle)) {
+			return true
+		}
+	}
+	return false
 }
 
 // eval reports whether resource m of typ satisfies c.

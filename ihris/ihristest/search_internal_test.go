@@ -1,6 +1,7 @@
 package ihristest
 
 import (
+	"net/url"
 	"testing"
 	"time"
 )
@@ -58,6 +59,53 @@ func TestTokenAndStringMatching(t *testing.T) {
 	}{{"", "kol", true}, {"", "ollie", false}, {"contains", "ollie", true}, {"exact", "kollie", false}, {"exact", "Kollie", true}} {
 		if got := stringMatch("name", c.mod, c.v, names); got != c.want {
 			t.Errorf("name:%s=%s: %v, want %v", c.mod, c.v, got, c.want)
+		}
+	}
+}
+
+// TestPrefilterNeverRejectsAMatch: whatever eval accepts, mightMatch lets
+// through (it may only save decoding work).
+func TestPrefilterNeverRejectsAMatch(t *testing.T) {
+	s, err := Start(WithWorkforce(Workforce{Seed: 2, Workers: 150, Regions: 2, Districts: 4, Facilities: 12,
+		RelatedGroups: true, Mix: &Mix{Quirks: 0.5, TwoRoles: 0.3, InvalidPhone: 0.2}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	queries := map[string][]string{
+		"Practitioner": {"identifier=http://moh.gov.lr/fhir/employee-number|MOH-000007", "identifier=MOH-000007",
+			"gender=female", "active=true", "_tag=x", "identifier=http://moh.gov.lr/fhir/national-id|"},
+		"PractitionerRole": {"role=2230-1B", "role=http://ihris.org/fhir/CodeSystem/ihris-job|2230-1B,5132-1A",
+			"employment-status=fullTime", "practitioner=Practitioner/P000007", "practitioner=P000007",
+			"practitioner=" + s.URL() + "/Practitioner/P000007/_history/1", "location=Location/LR.BM.D01.F001",
+			"related-location=Location/LR.BM", "active=false"},
+		"Location": {"organization=Organization/LR.BM.D01.F001", "partof=LR.BM", "type=district", "status=active"},
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for typ, qs := range queries {
+		for _, raw := range qs {
+			vals, _ := url.ParseQuery(raw)
+			q, err := s.parseQuery(typ, vals)
+			if err != nil {
+				t.Fatalf("%s?%s: %v", typ, raw, err)
+			}
+			mt := &matcher{s: s, q: q}
+			matched := 0
+			for _, r := range s.store.types[typ].order {
+				v := r.current()
+				for _, c := range q.criteria {
+					if mt.eval(typ, decode(v.raw), c, 0) {
+						matched++
+						if !mightMatch(v, c) {
+							t.Errorf("%s?%s: the pre-filter rejects %s/%s", typ, raw, typ, r.id)
+						}
+					}
+				}
+			}
+			if matched == 0 && raw != "_tag=x" {
+				t.Errorf("%s?%s matched nothing: the check proves nothing", typ, raw)
+			}
 		}
 	}
 }
