@@ -12,7 +12,7 @@ import (
 
 // page is what the benchmarks read of a Bundle.
 type page struct {
-	Link []struct{ Relation, URL string }
+	Link  []struct{ Relation, URL string }
 	Entry []struct {
 		Search struct{ Mode string }
 	}
