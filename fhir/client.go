@@ -254,14 +254,13 @@ func WithRetry(maxRetries int, minWait, maxWait time.Duration) Option {
 	}
 }
 
-// WithRateLimit paces requests to perSecond on average with bursts of up
-// to burst requests, and pauses them all when the server answers 429 with
-// a Retry-After.
-func WithRateLimit(perSecond float64, burst int) Option {
+// WithRateLimit paces requests to perHour on average with bursts of up to
+// burst requests (0: a minute's worth), as the rapidpro client does, and
+// pauses them all when the server answers 429 with a Retry-After.
+func WithRateLimit(perHour, burst int) Option {
 	return func(c *config) error {
-		perHour := int(perSecond * 3600)
-		if perHour <= 0 || burst < 1 {
-			return errors.New("fhir: WithRateLimit: rate must be at least 1 an hour and burst at least 1")
+		if perHour <= 0 || burst < 0 {
+			return fmt.Errorf("fhir: WithRateLimit: invalid values perHour=%d burst=%d", perHour, burst)
 		}
 		c.pacer = httpx.NewPacer(perHour, burst)
 		return nil

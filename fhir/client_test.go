@@ -45,6 +45,7 @@ func TestNewClientRejectsBadOptions(t *testing.T) {
 		"header newline":   {"http://h/fhir", []Option{WithHeader("X-A", "a\r\nb")}},
 		"negative retry":   {"http://h/fhir", []Option{WithRetry(-1, 0, 0)}},
 		"zero rate":        {"http://h/fhir", []Option{WithRateLimit(0, 1)}},
+		"negative burst":   {"http://h/fhir", []Option{WithRateLimit(10, -1)}},
 		"zero max bytes":   {"http://h/fhir", []Option{WithMaxResponseBytes(0)}},
 	} {
 		if _, err := NewClient(tc.url, tc.opts...); err == nil {
@@ -433,7 +434,7 @@ func TestLoggerUserAgentAndPacing(t *testing.T) {
 		return true
 	}
 	c := newTestClient(t, h, WithLogger(logger), WithUserAgent("mhero-test/1"),
-		WithBearerToken("secret-token-123"), WithRateLimit(20, 1))
+		WithBearerToken("secret-token-123"), WithRateLimit(20*3600, 1))
 	start := time.Now()
 	for range 3 {
 		if _, _, err := c.Read(t.Context(), "Practitioner", "P1"); err != nil {

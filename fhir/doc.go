@@ -27,9 +27,20 @@
 // # Searching
 //
 // [Client.Search] and [Client.Pages] are lazy iterators that follow the
-// Bundle's next link. HAPI forgets its page links after a while; a search
-// sorted by _lastUpdated (see [SearchParams.Sort]) then carries on from the
-// last _lastUpdated seen, without losing or repeating a resource.
+// Bundle's next link; a page holds the matches and what _include and
+// _revinclude brought (see [Page.Resolve]). HAPI forgets its page links
+// after a while; a search sorted by _lastUpdated (see [SearchParams.Sort])
+// then carries on from the last _lastUpdated seen, without losing or
+// repeating a resource. The same bookkeeping gives a [Cursor] to carry on
+// later, in another process (see [SearchParams.After]).
+//
+// # Retries
+//
+// Reads, PUTs, DELETEs, searches (even POSTed), conditional creates and
+// batches made only of those are retried on 429, 5xx and network errors.
+// A plain create, or a batch holding one, is sent again only when it
+// certainly did not reach the server: creating a resource twice is worse
+// than reporting an error.
 //
 // # Errors
 //

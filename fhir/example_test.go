@@ -100,3 +100,48 @@ func ExampleClient_Update() {
 	// managed by Organization/TF.W.RSH.1
 	// {"_name":{"extension":[{"url":"http://example.org/local-name","valueString":"Rushonga"}]},"id":"TF.W.RSH.1","managingOrganization":"Organization/TF.W.RSH.1","name":"Rushonga Hospital","resourceType":"Location","status":"inactive"}
 }
+
+// The resources brought by _include travel on the page with the matches;
+// Page.Resolve follows a reference to them without another request.
+func ExampleClient_Pages() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		entry := func(mode string, res map[string]any) any {
+			return map[string]any{"search": map[string]any{"mode": mode}, "resource": res}
+		}
+		role := func(id, worker, job string) any {
+			return entry("match", map[string]any{"resourceType": "PractitionerRole", "id": id,
+				"practitioner": map[string]any{"reference": "Practitioner/" + worker},
+				"code":         []any{map[string]any{"coding": []any{map[string]any{"code": job}}}}})
+		}
+		worker := func(id, name string) any {
+			return entry("include", map[string]any{"resourceType": "Practitioner", "id": id,
+				"name": []any{map[string]any{"text": name}}})
+		}
+		json.NewEncoder(w).Encode(map[string]any{"resourceType": "Bundle", "type": "searchset", "entry": []any{
+			role("PR1", "P1", "2221-1D"), role("PR2", "P2", "2230-1B"), worker("P1", "Awa Kamara"), worker("P2", "Binta Sesay"),
+		}})
+	}))
+	defer srv.Close()
+
+	c, err := fhir.NewClient(srv.URL + "/fhir")
+	if err != nil {
+		log.Fatal(err)
+	}
+	params := &fhir.SearchParams{
+		Params:  map[string][]string{"location": {"Location/TF.W.RSH.1"}, "active": {"true"}},
+		Include: []string{"PractitionerRole:practitioner"},
+	}
+	for page, err := range c.Pages(context.Background(), "PractitionerRole", params) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		for _, r := range page.Matches() {
+			role, _ := fhir.As[models.PractitionerRole](r)
+			p, _ := fhir.As[models.Practitioner](page.Resolve(*role.Practitioner.Reference))
+			fmt.Println(*role.Code[0].Coding[0].Code, *p.Name[0].Text)
+		}
+	}
+	// Output:
+	// 2221-1D Awa Kamara
+	// 2230-1B Binta Sesay
+}

@@ -200,13 +200,20 @@ func (f *fixer) fixCode(v any, t reflect.Type, path string) (any, bool) {
 	return nil, false
 }
 
-// stringWrappers say which element of a complex type a bare string most
-// likely meant (a Reference written as "Organization/1").
-var stringWrappers = map[string]string{
-	"Reference":       "reference",
-	"CodeableConcept": "text",
-	"Coding":          "code",
-	"Identifier":      "value",
+// stringWrapper says which element of a complex type a bare string most
+// likely meant (a Reference written as "Organization/1"), or "".
+func stringWrapper(typeName string) string {
+	switch typeName {
+	case "Reference":
+		return "reference"
+	case "CodeableConcept":
+		return "text"
+	case "Coding":
+		return "code"
+	case "Identifier":
+		return "value"
+	}
+	return ""
 }
 
 func (f *fixer) fixStruct(v any, t reflect.Type, path string) (any, bool) {
@@ -215,7 +222,7 @@ func (f *fixer) fixStruct(v any, t reflect.Type, path string) (any, bool) {
 		f.fixObject(x, t, path)
 		return x, true
 	case string:
-		if key, ok := stringWrappers[t.Name()]; ok && x != "" {
+		if key := stringWrapper(t.Name()); key != "" && x != "" {
 			f.warn(path, "string where a %s is expected; read as its %s", t.Name(), key)
 			return map[string]any{key: x}, true
 		}
