@@ -406,14 +406,14 @@ func (s *Server) writeContact(r *http.Request) reply {
 	}
 	if target != nil {
 		st.touchContact(target, func() { st.applyContact(target, w) })
-		return ok(s.contactJSON(target, false))
+		return okReply(s.contactJSON(target, false))
 	}
 	c := st.newContact()
 	if lookupURN != "" {
 		w.urns, w.hasURNs = []string{lookupURN}, true
 	}
 	st.applyContact(c, w)
-	return created(s.contactJSON(c, false))
+	return createdReply(s.contactJSON(c, false))
 }
 
 func (s *Server) deleteContact(r *http.Request) reply {
@@ -431,7 +431,7 @@ func (s *Server) deleteContact(r *http.Request) reply {
 		return notFound()
 	}
 	s.st.releaseContact(c)
-	return noContent()
+	return noContentReply()
 }
 
 // releaseContact deletes a contact the way RapidPro does: the row stays,
@@ -545,5 +545,5 @@ func (s *Server) contactActions(r *http.Request) reply {
 			st.releaseContact(c)
 		}
 	}
-	return noContent()
+	return noContentReply()
 }

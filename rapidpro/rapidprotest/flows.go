@@ -247,7 +247,7 @@ func (s *Server) getDefinitions(r *http.Request) reply {
 			doc.Groups = append(doc.Groups, eg)
 		}
 	}
-	return ok(doc)
+	return okReply(doc)
 }
 
 type progressJSON struct {
@@ -472,7 +472,7 @@ func (s *Server) createFlowStart(r *http.Request) reply {
 	}
 	s.mu.Unlock()
 	s.notify(sent)
-	return created(resp)
+	return createdReply(resp)
 }
 
 // ProcessStarts runs the flow starts still pending (see WithAsyncStarts),
@@ -704,7 +704,7 @@ func (s *Server) listRuns(r *http.Request) reply {
 	var id int64
 	if v := q.Get("id"); v != "" {
 		if _, err := fmt.Sscan(v, &id); err != nil {
-			return ok(runsPage(r, nil, "", paths, s.cfg.workspace.Anon))
+			return okReply(runsPage(r, nil, "", paths, s.cfg.workspace.Anon))
 		}
 	}
 	p := parsePage(q, true)
@@ -719,7 +719,7 @@ func (s *Server) listRuns(r *http.Request) reply {
 			(len(contactIDs) == 0 || slices.Contains(contactIDs, r.contact.uuid)) &&
 			(!filterResponded || r.responded == responded) && (id == 0 || r.id == id)
 	})
-	return ok(runsPage(r, items, cursor, paths, s.cfg.workspace.Anon))
+	return okReply(runsPage(r, items, cursor, paths, s.cfg.workspace.Anon))
 }
 
 // pythonJSONLen is the length of Python's json.dumps of a compact JSON

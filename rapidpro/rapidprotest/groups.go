@@ -86,10 +86,10 @@ func (s *Server) writeGroup(r *http.Request) reply {
 	}
 	if target != nil {
 		target.name = name
-		return ok(st.groupJSON(target))
+		return okReply(st.groupJSON(target))
 	}
 	g := st.addGroup(name, "")
-	return created(st.groupJSON(g))
+	return createdReply(st.groupJSON(g))
 }
 
 // requiredName validates a required name field of at most max characters.
@@ -154,7 +154,7 @@ func (s *Server) deleteGroup(r *http.Request) reply {
 	}
 	st.groups.remove(g)
 	delete(st.groupsByUUID, g.uuid)
-	return noContent()
+	return noContentReply()
 }
 
 type fieldJSON struct {
@@ -270,9 +270,9 @@ func (s *Server) writeField(r *http.Request) reply {
 	}
 	if target != nil {
 		target.name, target.typ = name, typ
-		return ok(st.fieldJSON(target))
+		return okReply(st.fieldJSON(target))
 	}
-	return created(st.fieldJSON(st.addField(key, name, typ)))
+	return createdReply(st.fieldJSON(st.addField(key, name, typ)))
 }
 
 func (st *store) addField(key, name, typ string) *field {
@@ -362,9 +362,9 @@ func (s *Server) writeLabel(r *http.Request) reply {
 	}
 	if target != nil {
 		target.name = name
-		return ok(st.labelJSON(target))
+		return okReply(st.labelJSON(target))
 	}
-	return created(st.labelJSON(st.addLabel(name)))
+	return createdReply(st.labelJSON(st.addLabel(name)))
 }
 
 func (s *Server) deleteLabel(r *http.Request) reply {
@@ -378,7 +378,7 @@ func (s *Server) deleteLabel(r *http.Request) reply {
 			for _, m := range st.messages.items {
 				m.labels = slices.DeleteFunc(m.labels, func(x *label) bool { return x == l })
 			}
-			return noContent()
+			return noContentReply()
 		}
 	}
 	return notFound()

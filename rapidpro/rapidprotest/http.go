@@ -19,9 +19,9 @@ type reply struct {
 	body   any
 }
 
-func ok(body any) reply      { return reply{http.StatusOK, body} }
-func created(body any) reply { return reply{http.StatusCreated, body} }
-func noContent() reply       { return reply{status: http.StatusNoContent} }
+func okReply(body any) reply      { return reply{http.StatusOK, body} }
+func createdReply(body any) reply { return reply{http.StatusCreated, body} }
+func noContentReply() reply       { return reply{status: http.StatusNoContent} }
 
 // detail is the {"detail": msg} error body DRF uses for non-field errors.
 func detail(status int, msg string) reply {

@@ -223,5 +223,5 @@ func listReply[T, W any](r *http.Request, items []T, cursor string, conv func(T)
 	for i, v := range items {
 		out[i] = conv(v)
 	}
-	return ok(listBody[W]{Next: nextURL(r, cursor), Results: out})
+	return okReply(listBody[W]{Next: nextURL(r, cursor), Results: out})
 }

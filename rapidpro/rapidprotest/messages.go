@@ -336,7 +336,7 @@ func (s *Server) sendMessage(r *http.Request) reply {
 	ev := st.messageEvent(m)
 	s.mu.Unlock()
 	s.notify([]Message{ev})
-	return created(resp)
+	return createdReply(resp)
 }
 
 var messageActionNames = []string{"label", "unlabel", "archive", "restore", "delete"}
@@ -416,9 +416,9 @@ func (s *Server) messageActions(r *http.Request) reply {
 		m.modified = now
 	}
 	if len(failures) > 0 {
-		return ok(map[string][]int64{"failures": failures})
+		return okReply(map[string][]int64{"failures": failures})
 	}
-	return noContent()
+	return noContentReply()
 }
 
 type broadcastJSON struct {
@@ -580,5 +580,5 @@ func (s *Server) createBroadcast(r *http.Request) reply {
 	b.status = "completed"
 	s.mu.Unlock()
 	s.notify(sent)
-	return created(resp)
+	return createdReply(resp)
 }

@@ -28,7 +28,7 @@ type workspaceJSON struct {
 
 func (s *Server) getWorkspace(*http.Request) reply {
 	w := s.cfg.workspace
-	return ok(workspaceJSON{Workspace: w, Credits: map[string]int{"used": -1, "remaining": -1}, PrimaryLanguage: w.Languages[0]})
+	return okReply(workspaceJSON{Workspace: w, Credits: map[string]int{"used": -1, "remaining": -1}, PrimaryLanguage: w.Languages[0]})
 }
 
 // Device is an Android channel's device report.
@@ -165,11 +165,11 @@ func (s *Server) writeGlobal(r *http.Request) reply {
 	}
 	if target != nil {
 		st.globals.update(target, func() { target.value, target.modified = value, st.now() })
-		return ok(globalToJSON(target))
+		return okReply(globalToJSON(target))
 	}
 	g := &global{id: st.gen.id(), key: snakeKey(name), name: name, value: value, modified: st.now()}
 	st.globals.insert(g)
-	return created(globalToJSON(g))
+	return createdReply(globalToJSON(g))
 }
 
 type archiveJSON struct {
@@ -311,11 +311,11 @@ func (s *Server) writeCampaign(r *http.Request) reply {
 	}
 	if target != nil {
 		target.name, target.group = name, grp
-		return ok(campaignToJSON(target))
+		return okReply(campaignToJSON(target))
 	}
 	c := &campaign{id: st.gen.id(), uuid: st.gen.uuid(), name: name, group: grp, created: st.now()}
 	st.campaigns.insert(c)
-	return created(campaignToJSON(c))
+	return createdReply(campaignToJSON(c))
 }
 
 type relativeToJSON struct {
@@ -455,9 +455,9 @@ func (s *Server) writeCampaignEvent(r *http.Request) reply {
 	}
 	e.relativeTo, e.offset, e.unit, e.deliveryHour, e.flow, e.message = rel, offset, unit, hour, fl, msg
 	if target != nil {
-		return ok(eventToJSON(e))
+		return okReply(eventToJSON(e))
 	}
-	return created(eventToJSON(e))
+	return createdReply(eventToJSON(e))
 }
 
 func (s *Server) deleteCampaignEvent(r *http.Request) reply {
@@ -467,7 +467,7 @@ func (s *Server) deleteCampaignEvent(r *http.Request) reply {
 	for _, e := range s.st.events.items {
 		if e.uuid == v {
 			s.st.events.remove(e)
-			return noContent()
+			return noContentReply()
 		}
 	}
 	return notFound()
@@ -560,11 +560,11 @@ func (s *Server) writeTopic(r *http.Request) reply {
 	}
 	if target != nil {
 		target.name = name
-		return ok(st.topicJSON(target))
+		return okReply(st.topicJSON(target))
 	}
 	t := &topic{id: st.gen.id(), uuid: st.gen.uuid(), name: name, created: st.now()}
 	st.topics.insert(t)
-	return created(st.topicJSON(t))
+	return createdReply(st.topicJSON(t))
 }
 
 type emailRef struct {
@@ -691,7 +691,7 @@ func (s *Server) createResthookSubscriber(r *http.Request) reply {
 	}
 	sub := &resthookSubscriber{id: st.gen.id(), resthook: slug, targetURL: target, created: st.now()}
 	st.rhSubs.insert(sub)
-	return created(subscriberToJSON(sub))
+	return createdReply(subscriberToJSON(sub))
 }
 
 func (s *Server) deleteResthookSubscriber(r *http.Request) reply {
@@ -701,7 +701,7 @@ func (s *Server) deleteResthookSubscriber(r *http.Request) reply {
 	for _, sub := range s.st.rhSubs.items {
 		if fmt.Sprint(sub.id) == id {
 			s.st.rhSubs.remove(sub)
-			return noContent()
+			return noContentReply()
 		}
 	}
 	return notFound()

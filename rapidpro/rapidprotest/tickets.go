@@ -100,9 +100,9 @@ func (s *Server) ticketActions(r *http.Request) reply {
 		}
 	}
 	if len(failures) > 0 {
-		return ok(map[string][]string{"failures": failures})
+		return okReply(map[string][]string{"failures": failures})
 	}
-	return noContent()
+	return noContentReply()
 }
 
 // maxMediaSize is RapidPro's Media.MAX_UPLOAD_SIZE (25 MB).
@@ -145,6 +145,6 @@ func (s *Server) uploadMedia(r *http.Request) reply {
 	s.mu.Lock()
 	id := s.st.gen.uuid()
 	s.mu.Unlock()
-	return created(mediaJSON{UUID: id, ContentType: ct, URL: "https://media.rapidpro.example/" + id + "/" + path.Base(hdr.Filename),
+	return createdReply(mediaJSON{UUID: id, ContentType: ct, URL: "https://media.rapidpro.example/" + id + "/" + path.Base(hdr.Filename),
 		Filename: path.Base(hdr.Filename), Size: n})
 }
