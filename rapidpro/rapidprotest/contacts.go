@@ -320,7 +320,7 @@ func (s *Server) parseContactBody(body map[string]json.RawMessage, target *conta
 	return w, errs.reply()
 }
 
-// apply writes a validated body onto c (new or existing).
+// applyContact writes a validated body onto c (new or existing).
 func (st *store) applyContact(c *contact, w contactWrite) {
 	if w.hasName {
 		c.name = w.name

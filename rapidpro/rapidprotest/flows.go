@@ -575,7 +575,7 @@ func (s *Server) startRun(ctx context.Context, f *flow, c *contact, fs *flowStar
 	return st.applyOutcome(r, out, now)
 }
 
-// runBucket names the flows.runs counter a run is counted in.
+// bucket names the flows.runs counter the run is counted in.
 func (r *run) bucket() string {
 	if r.exitType != "" {
 		return r.exitType
