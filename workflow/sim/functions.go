@@ -57,8 +57,7 @@ func (e *env) function(name string) *function {
 // is reported instead of silently printing nothing.
 var unsupportedFunctions = []string{
 	"rand", "rand_between", "parse_datetime", "datetime_from_epoch",
-	"datetime_diff", "replace_time", "tz", "tz_offset", "date_from_parts",
-	"week_number", "parse_time", "time_from_parts", "sort", "unique", "filter",
+	"replace_time", "tz", "tz_offset", "parse_time", "time_from_parts", "sort", "unique", "filter",
 	"urn_parts", "attachment_parts", "json", "parse_json", "format", "format_time", "format_location",
 	"legacy_add", "read_chars", "extract", "extract_object", "foreach", "foreach_value",
 	"keys", "object", "time", "has_intent", "has_top_intent", "has_state",
@@ -334,7 +333,31 @@ func newFunctions() map[string]*function {
 			}
 			return d
 		}),
-		"datetime_add": exactArgs(3, datetimeAddFunc),
+		"datetime_add":  exactArgs(3, datetimeAddFunc),
+		"datetime_diff": exactArgs(3, datetimeDiffFunc),
+		"date_from_parts": exactArgs(3, func(e *env, args []value) value {
+			var parts [3]int
+			for i := range parts {
+				n, err := toInteger(args[i])
+				if err != nil {
+					return *err
+				}
+				parts[i] = n
+			}
+			if parts[1] < 1 || parts[1] > 12 {
+				return errorf("invalid value for month, must be 1-12")
+			}
+			// an impossible day rolls over, as goflow's dates do
+			return dateOf(time.Date(parts[0], time.Month(parts[1]), parts[2], 0, 0, 0, 0, time.UTC))
+		}),
+		"week_number": oneArg(func(e *env, v value) value {
+			d, ok := e.toDate(v).(date)
+			if !ok {
+				return e.toDate(v)
+			}
+			t := d.time(time.UTC)
+			return numberFromInt(int64((t.YearDay()-1-int(t.Weekday())+7)/7 + 1))
+		}),
 		"epoch": oneArg(func(e *env, v value) value {
 			dt := e.toDateTime(v, false)
 			t, ok := dt.(time.Time)
@@ -1004,6 +1027,48 @@ func datetimeAddFunc(e *env, args []value) value {
 		return t.AddDate(0, n, 0)
 	case "Y":
 		return t.AddDate(n, 0, 0)
+	}
+	return errorf("unknown unit: %s, must be one of s, m, h, D, W, M, Y", unit)
+}
+
+// datetimeDiffFunc counts whole units (s, m, h, D, W, M, Y) from the first
+// datetime to the second; days, months and years by calendar.
+func datetimeDiffFunc(e *env, args []value) value {
+	var ts [2]time.Time
+	for i := range ts {
+		dt := e.toDateTime(args[i], false)
+		t, ok := dt.(time.Time)
+		if !ok {
+			return dt
+		}
+		ts[i] = t
+	}
+	unit, err := toText(args[2])
+	if err != nil {
+		return *err
+	}
+	t1, t2 := ts[0], ts[1]
+	days := func() int {
+		d1 := time.Date(t2.Year(), t2.Month(), t2.Day(), 0, 0, 0, 0, time.UTC)
+		d2 := time.Date(t1.Year(), t1.Month(), t1.Day(), 0, 0, 0, 0, time.UTC)
+		return int(d1.Sub(d2) / (24 * time.Hour))
+	}
+	d := t2.Sub(t1)
+	switch unit {
+	case "s":
+		return numberFromInt(int64(d / time.Second))
+	case "m":
+		return numberFromInt(int64(d / time.Minute))
+	case "h":
+		return numberFromInt(int64(d / time.Hour))
+	case "D":
+		return numberFromInt(int64(days()))
+	case "W":
+		return numberFromInt(int64(days() / 7))
+	case "M":
+		return numberFromInt(int64(int(t2.Month()-t1.Month()) + (t2.Year()-t1.Year())*12))
+	case "Y":
+		return numberFromInt(int64(t2.Year() - t1.Year()))
 	}
 	return errorf("unknown unit: %s, must be one of s, m, h, D, W, M, Y", unit)
 }
