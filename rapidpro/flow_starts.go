@@ -223,14 +223,25 @@ type StartBatch struct {
 // MarkParam becomes key-0, key-1, ... one per batch. It stops at the first failed
 // batch and marks the later ones ErrNotAttempted: re-run it with the
 // recipients of the batches whose Err is ErrNotAttempted, or a definite
-// *Error, to resume. A contact who is also in a group, or both a contact
-// UUID and a URN, may be started twice unless RestartParticipants is false.
+// *Error, to resume.
+//
+// A contact can reach several batches (as a member of a group and as a
+// contact, or by UUID and by URN). So that nobody gets the flow twice,
+// StartMany sends RestartParticipants false when it splits the request and
+// the caller left it unset: contacts who were already in the flow are then
+// skipped by every batch. Set it to true explicitly to restart earlier
+// participants, accepting that overlapping recipients may then be started
+// twice.
 func (s *FlowStartsService) StartMany(ctx context.Context, req *FlowStartRequest) ([]StartBatch, error) {
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
 	groups, contacts, urns := dedupe(req.Groups), dedupe(req.Contacts), dedupe(req.URNs)
 	n := batchCount(groups, contacts, urns)
+	restart := req.RestartParticipants
+	if restart == nil && n > 1 {
+		restart = Ptr(false)
+	}
 	batches := make([]StartBatch, n)
 	errs := make([]error, n)
 	failed := false
@@ -244,6 +255,7 @@ func (s *FlowStartsService) StartMany(ctx context.Context, req *FlowStartRequest
 		}
 		one := *req
 		one.Groups, one.Contacts, one.URNs = b.Groups, b.Contacts, b.URNs
+		one.RestartParticipants = restart
 		if mark, ok := req.Params[MarkParam].(string); ok && mark != "" {
 			// One key per start, derived from the caller's so that the
 			// starts can still be found after a crash.

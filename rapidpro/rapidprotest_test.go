@@ -440,3 +440,52 @@ func TestServerEveryEndpointDecodes(t *testing.T) {
 		t.Errorf("contact fields: %+v, %v", got, err)
 	}
 }
+
+// A contact reached by several batches (through a group and by UUID) is
+// started once.
+func TestServerStartManyStartsOverlappingRecipientsOnce(t *testing.T) {
+	srv := testServer(t)
+	flow := startFixture(t, srv)
+	c := testClient(t, srv)
+	group, err := srv.AddGroup("Overlap", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var contacts []string
+	for i := range 150 {
+		uuid, err := srv.AddContact(rapidprotest.ContactSpec{Name: fmt.Sprint("W", i),
+			URNs: []string{fmt.Sprintf("tel:+23177010%04d", i)}, Groups: []string{group}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		contacts = append(contacts, uuid)
+	}
+	batches, err := c.FlowStarts.StartMany(t.Context(), &FlowStartRequest{Flow: flow, Groups: []string{group}, Contacts: contacts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(batches) != 2 {
+		t.Fatalf("%d batches, want 2", len(batches))
+	}
+	ours := map[string]bool{}
+	for _, u := range contacts {
+		ours[u] = true
+	}
+	perContact := map[string]int{}
+	for run, err := range c.Runs.List(t.Context(), &RunListParams{Flow: flow}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ours[run.Contact.UUID] {
+			perContact[run.Contact.UUID]++
+		}
+	}
+	if len(perContact) != 150 {
+		t.Fatalf("%d contacts started, want 150", len(perContact))
+	}
+	for uuid, n := range perContact {
+		if n != 1 {
+			t.Fatalf("contact %s started %d times", uuid, n)
+		}
+	}
+}
