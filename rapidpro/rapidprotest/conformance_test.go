@@ -83,6 +83,8 @@ func TestEveryEndpointLists(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.AddGlobal("org_name", "Org Name", "Ministry of Health")
+	android := srv.AddChannel(rapidprotest.ChannelSpec{Name: "Android Phone", Address: "+231770000100", Type: "android",
+		Country: "LR", Device: &rapidprotest.Device{Name: "Nexus 5X", PowerLevel: 99, NetworkType: "WIFI"}})
 	srv.AddResthook("new-report")
 	if err := srv.AddBoundary(rapidprotest.BoundarySpec{OSMID: "R1", Name: "Liberia"}); err != nil {
 		t.Fatal(err)
@@ -113,6 +115,10 @@ func TestEveryEndpointLists(t *testing.T) {
 	_, _, body := call(t, srv, "GET", "boundaries.json", nil)
 	if b := results(t, body); len(b) != 2 || b[0]["osm_id"] != "R1" || b[1]["parent"].(object)["osm_id"] != "R1" {
 		t.Errorf("boundaries %v", b)
+	}
+	_, _, body = call(t, srv, "GET", "channels.json?uuid="+android, nil)
+	if ch := results(t, body); len(ch) != 1 || ch[0]["device"].(object)["power_level"] != 99.0 {
+		t.Errorf("channels %v", ch)
 	}
 	if status, _, _ := call(t, srv, "POST", "runs.json", object{}); status != http.StatusMethodNotAllowed {
 		t.Errorf("POST runs: status %d, want 405", status)

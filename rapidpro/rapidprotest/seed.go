@@ -427,3 +427,25 @@ func atoiOr(s string, def int) int {
 	}
 	return def
 }
+
+// ChannelSpec describes a channel listed by the channels endpoint.
+type ChannelSpec struct {
+	Name    string
+	Address string  // phone number or handle
+	Type    string  // a channel type slug such as "android", "twilio" or "vonage"
+	Country string  // ISO 3166-1 alpha-2, optional
+	Device  *Device // Android channels only
+}
+
+// AddChannel adds a channel and returns its UUID. Messages keep going out
+// through the default sandbox channel.
+func (s *Server) AddChannel(c ChannelSpec) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.st
+	now := st.now()
+	ch := &channel{id: st.gen.id(), uuid: st.gen.uuid(), name: c.Name, address: c.Address, typ: c.Type,
+		country: c.Country, device: c.Device, created: now, lastSeen: now}
+	st.channels.insert(ch)
+	return ch.uuid
+}
