@@ -382,3 +382,19 @@ func TestEveryDemoBundleLoads(t *testing.T) {
 		}
 	}
 }
+
+// The repairs know samply's shapes; for anything else the decoder still
+// keeps every element that fits and leaves out, with a warning, each
+// top-level element that does not.
+func TestDecodeLastResort(t *testing.T) {
+	r, _ := ParseResource([]byte(`{"resourceType":"Basic","id":"B1","pair":"not an array","name":"kept"}`))
+	var v struct {
+		Pair [2]int `json:"pair"`
+		Name string `json:"name"`
+	}
+	ws, err := r.Decode(&v)
+	if err != nil || v.Name != "kept" || len(ws) != 1 || ws[0].Path != "pair" ||
+		ws[0].Problem != "does not fit the model; left out" {
+		t.Errorf("%v %+v %v", err, v, ws)
+	}
+}
