@@ -2,6 +2,7 @@ package goflowcheck_test
 
 import (
 	"bytes"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -65,19 +66,27 @@ var workflowConversations = []conversation{
 // compileWorkflow compiles a workflow file to export JSON.
 func compileWorkflow(t *testing.T, path string, opts ...workflow.CompileOption) []byte {
 	t.Helper()
+	data, err := compileFile(path, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func compileFile(path string, opts ...workflow.CompileOption) ([]byte, error) {
 	w, err := workflow.ParseFile(path)
 	if err != nil {
-		t.Fatalf("%s: %v", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	e, err := workflow.Compile(w, opts...)
 	if err != nil {
-		t.Fatalf("%s: compile: %v", path, err)
+		return nil, fmt.Errorf("%s: compile: %w", path, err)
 	}
 	var buf bytes.Buffer
 	if err := workflow.WriteExport(&buf, e); err != nil {
-		t.Fatalf("%s: write: %v", path, err)
+		return nil, fmt.Errorf("%s: write: %w", path, err)
 	}
-	return buf.Bytes()
+	return buf.Bytes(), nil
 }
 
 // workflowFiles lists the example workflows and the compiler's own test
