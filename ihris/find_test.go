@@ -146,17 +146,38 @@ func TestStreamingRequestsGrowWithPagesNotWorkers(t *testing.T) {
 	}
 	srv.ResetRequests()
 	n, roles := 0, 0
+	warned := map[string]bool{}
 	for w, err := range reg.All(ctx) {
 		if err != nil {
 			t.Fatal(err)
 		}
 		n++
 		roles += len(w.Roles)
+		for _, wn := range w.Warnings {
+			warned[wn.Resource] = true
+		}
 		for _, r := range w.Roles {
 			if len(r.Places) == 0 {
 				t.Errorf("role %s of %s has no place chain", r.ID, w.ID)
 			}
 		}
+	}
+	// Every quirk the generator planted is a warning on its worker or place.
+	places, _ := reg.Places(ctx)
+	for _, w := range places.Warnings() {
+		warned[w.Resource] = true
+	}
+	quirks := 0
+	for quirk, refs := range srv.Truth().Quirks {
+		for _, ref := range refs {
+			quirks++
+			if !warned[ref] {
+				t.Errorf("%s has quirk %s but no warning", ref, quirk)
+			}
+		}
+	}
+	if quirks == 0 {
+		t.Error("the generator planted no quirk to check")
 	}
 	if n != srv.Truth().Workers || roles != srv.Truth().Roles {
 		t.Errorf("streamed %d workers with %d roles, want %d with %d", n, roles, srv.Truth().Workers, srv.Truth().Roles)

@@ -42,6 +42,7 @@ func (m Mapper) Worker(p models.Practitioner, roles []models.PractitionerRole) H
 	if p.Gender != nil {
 		w.Gender = p.Gender.Code()
 	}
+	checkExtensionURLs(p.Extension, warn)
 	for _, n := range p.Name {
 		name := Name{Text: deref(n.Text), Family: deref(n.Family), Given: n.Given, Prefix: n.Prefix, Suffix: n.Suffix}
 		if n.Use != nil {
@@ -108,6 +109,7 @@ func (m Mapper) Role(r models.PractitionerRole) (Role, []Warning) {
 	if r.Period != nil {
 		role.Start, role.End = deref(r.Period.Start), deref(r.Period.End)
 	}
+	checkExtensionURLs(r.Extension, warn)
 
 	role.Job = m.job(r.Code, warn)
 	if role.Job.Code != "" && m.Terminology != nil {
@@ -182,6 +184,17 @@ found:
 	}
 	job.Display = firstNonEmpty(job.Display, text)
 	return job
+}
+
+// checkExtensionURLs warns about top-level extensions whose URL is not
+// absolute (emNutt writes some as "sender" or "frequency"): nobody can tell
+// what they mean. Inside a complex extension relative URLs are the rule.
+func checkExtensionURLs(exts []models.Extension, warn func(path, format string, args ...any)) {
+	for i, x := range exts {
+		if !strings.Contains(x.Url, ":") {
+			warn(fmt.Sprintf("extension[%d].url", i), "relative extension URL %q; the extension is ignored", x.Url)
+		}
+	}
 }
 
 // parseInstant reads a FHIR instant; an empty string is the zero time.
