@@ -137,8 +137,8 @@ func decodeObject(data []byte, v any, skip ...string) (Extra, error) {
 	if bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
 		return nil, nil
 	}
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(data, &members); err != nil {
+	members, err := splitObject(data)
+	if err != nil {
 		return nil, typeError(data, "an object")
 	}
 	rv := reflect.ValueOf(v).Elem()
@@ -193,8 +193,8 @@ func decodeValue(raw json.RawMessage, v reflect.Value) error {
 		if v.Type().Elem().Kind() == reflect.Uint8 { // []byte and json.RawMessage
 			break
 		}
-		var elems []json.RawMessage
-		if err := json.Unmarshal(raw, &elems); err != nil {
+		elems, err := splitArray(raw)
+		if err != nil {
 			return typeError(raw, "an array")
 		}
 		s := reflect.MakeSlice(v.Type(), len(elems), len(elems))
@@ -209,8 +209,8 @@ func decodeValue(raw json.RawMessage, v reflect.Value) error {
 		if v.Type().Key().Kind() != reflect.String {
 			break
 		}
-		var elems map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &elems); err != nil {
+		elems, err := splitObject(raw)
+		if err != nil {
 			return typeError(raw, "an object")
 		}
 		m := reflect.MakeMapWithSize(v.Type(), len(elems))
