@@ -506,3 +506,40 @@ func TestOnlyGuardedWritesAreRetried(t *testing.T) {
 		t.Errorf("batch with a POST through a 503: %v after %d requests", err, len(h.log())-before)
 	}
 }
+
+// countingTransport counts the requests sent through it.
+type countingTransport struct{ n atomic.Int32 }
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func TestHTTPClientSizeLimitAndRequestHeaders(t *testing.T) {
+	h := newHAPI(t)
+	h.put(`{"resourceType":"Practitioner","id":"big","name":[{"text":"`+strings.Repeat("x", 4000)+`"}]}`, h.tick())
+	h.put(practitionerJSON, h.tick())
+	var got string
+	h.authorize = func(r *http.Request) bool {
+		got = r.Header.Get("X-Correlation-Id")
+		return true
+	}
+	tr := &countingTransport{}
+	c := newTestClient(t, h, WithHTTPClient(&http.Client{Transport: tr}), WithMaxResponseBytes(2000))
+	if _, _, err := c.Read(t.Context(), "Practitioner", "P1", WithRequestHeader("X-Correlation-Id", "run-7")); err != nil {
+		t.Fatal(err)
+	}
+	if got != "run-7" || tr.n.Load() != 1 {
+		t.Errorf("header %q, %d requests through the caller's transport", got, tr.n.Load())
+	}
+	if _, _, err := c.Read(t.Context(), "Practitioner", "big"); err == nil || !strings.Contains(err.Error(), "size limit") {
+		t.Errorf("reading 4 kB with a 2 kB limit: %v", err)
+	}
+
+	srv := httptest.NewServer(http.NotFoundHandler()) // plain text 404
+	defer srv.Close()
+	pc, _ := NewClient(srv.URL)
+	if _, _, err := pc.Read(t.Context(), "Practitioner", "P1"); !errors.Is(err, ErrNotFound) || errors.Is(err, ErrGone) {
+		t.Errorf("plain 404: %v, want ErrNotFound only", err)
+	}
+}
