@@ -55,6 +55,7 @@ var workflowConversations = []conversation{
 
 	{"outbreak/available", "outbreak-staff.yaml", "", fatu, steps(reply("yes"), reply("15-03-2026"), reply("14"), reply("yes"), reply("0886123456"))},
 	{"outbreak/family", "outbreak-staff.yaml", "", fatu, steps(reply("no"), reply("2"))},
+	{"outbreak/sick-closing", "outbreak-staff.yaml", "", aminata, steps(reply("non"), reply("1"))},
 	{"outbreak/french-short", "outbreak-staff.yaml", "", aminata, steps(reply("oui"), reply("20/03/2026"), reply("5"), reply("non"))},
 	{"outbreak/no-response", "outbreak-staff.yaml", "", fatu, steps(timeout())},
 	{"outbreak/retries", "outbreak-staff.yaml", "", fatu, steps(reply("YES!"), reply("tomorrow"), reply("next week"), reply("42"), reply("Yes"), reply("NO"))},
