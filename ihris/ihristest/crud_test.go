@@ -316,6 +316,7 @@ func TestWriteBackResourcesAreSearchable(t *testing.T) {
 		"resourceType": "Communication", "status": "completed",
 		"basedOn":   []any{map[string]any{"reference": crRef}},
 		"recipient": []any{map[string]any{"reference": "Practitioner/P2"}},
+		"sent":      "2026-03-01T10:00:00+01:00",
 	}, nil)
 	do(t, s, "POST", "QuestionnaireResponse", map[string]any{
 		"resourceType": "QuestionnaireResponse", "status": "completed",

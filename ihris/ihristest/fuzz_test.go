@@ -26,7 +26,7 @@ func FuzzSearchQuery(f *testing.F) {
 		"phone=0770%20123%20456", "_revinclude:iterate=Location:partof&_elements=name", "_total=accurate&_count=0",
 		"partof:missing=true", "active:not=true", "name:exact=Musu%20Kollie", "_lastUpdated=eq2025-13",
 		"identifier=|x", "_summary=count", "_include=Practitioner:nope", "location.nope=1",
-		"_has:PractitionerRole:practitioner:location.partof:below=Location/LR", "_has:PractitionerRole:practitioner:_has:x=1",
+		"_has:PractitionerRole:practitioner:location.partof:below=Location/LR", "date=ge2020&date=lt2030-06", "_has:PractitionerRole:practitioner:_has:x=1",
 	} {
 		f.Add(uint8(0), seed)
 		f.Add(uint8(1), seed)

@@ -14,10 +14,11 @@ const (
 	kindString
 	kindReference
 	kindURI
+	kindDate
 )
 
 func (k paramKind) String() string {
-	return [...]string{"token", "string", "reference", "uri"}[k]
+	return [...]string{"token", "string", "reference", "uri", "date"}[k]
 }
 
 // A token is a system|code pair extracted from a Coding, an Identifier, a
@@ -35,6 +36,9 @@ type paramDef struct {
 	// refs returns references as written ("Practitioner/P1", a bare
 	// string in the quirky demo data, or an absolute URL).
 	refs func(map[string]any) []string
+	// dates returns the date, dateTime or Period values as written
+	// ([start, end] pairs; an empty end is open).
+	dates func(map[string]any) [][2]string
 }
 
 // iHRIS extension and code system URLs the parameters and the generator use.
@@ -90,6 +94,7 @@ var searchParams = map[string]map[string]paramDef{
 		"specialty":    {kind: kindToken, doc: "PractitionerRole.specialty", tokens: codeables("specialty")},
 		"active":       {kind: kindToken, doc: "PractitionerRole.active", tokens: booleans("active")},
 		"identifier":   {kind: kindToken, doc: "PractitionerRole.identifier", tokens: identifiers("identifier")},
+		"date":         {kind: kindDate, doc: "PractitionerRole.period", dates: periods("period")},
 		"employment-status": {kind: kindToken, doc: "iHRIS: employment-status extension",
 			tokens: extCodings(extEmploymentStatus)},
 		"employmentstatus": {kind: kindToken, doc: "iHRIS: employment-status extension",
@@ -147,6 +152,8 @@ var searchParams = map[string]map[string]paramDef{
 		"status":     {kind: kindToken, doc: "CommunicationRequest.status", tokens: codes("status")},
 		"category":   {kind: kindToken, doc: "CommunicationRequest.category", tokens: codeables("category")},
 		"identifier": {kind: kindToken, doc: "CommunicationRequest.identifier", tokens: identifiers("identifier")},
+		"authored":   {kind: kindDate, doc: "CommunicationRequest.authoredOn", dates: instants("authoredOn")},
+		"occurrence": {kind: kindDate, doc: "CommunicationRequest.occurrence[x]", dates: instants("occurrenceDateTime")},
 	},
 	"Communication": {
 		"subject":    {kind: kindReference, doc: "Communication.subject", refs: refsAt("subject")},
@@ -157,6 +164,8 @@ var searchParams = map[string]map[string]paramDef{
 		"status":     {kind: kindToken, doc: "Communication.status", tokens: codes("status")},
 		"category":   {kind: kindToken, doc: "Communication.category", tokens: codeables("category")},
 		"identifier": {kind: kindToken, doc: "Communication.identifier", tokens: identifiers("identifier")},
+		"sent":       {kind: kindDate, doc: "Communication.sent", dates: instants("sent")},
+		"received":   {kind: kindDate, doc: "Communication.received", dates: instants("received")},
 	},
 	"QuestionnaireResponse": {
 		"subject":       {kind: kindReference, doc: "QuestionnaireResponse.subject", refs: refsAt("subject")},
@@ -167,12 +176,14 @@ var searchParams = map[string]map[string]paramDef{
 		"questionnaire": {kind: kindURI, doc: "QuestionnaireResponse.questionnaire", strings: path("questionnaire")},
 		"status":        {kind: kindToken, doc: "QuestionnaireResponse.status", tokens: codes("status")},
 		"identifier":    {kind: kindToken, doc: "QuestionnaireResponse.identifier", tokens: identifiers("identifier")},
+		"authored":      {kind: kindDate, doc: "QuestionnaireResponse.authored", dates: instants("authored")},
 	},
 	"Basic": {
 		"subject":    {kind: kindReference, doc: "Basic.subject", refs: refsAt("subject")},
 		"author":     {kind: kindReference, doc: "Basic.author", refs: refsAt("author")},
 		"code":       {kind: kindToken, doc: "Basic.code", tokens: codeables("code")},
 		"identifier": {kind: kindToken, doc: "Basic.identifier", tokens: identifiers("identifier")},
+		"created":    {kind: kindDate, doc: "Basic.created", dates: instants("created")},
 	},
 	"Group": {
 		"member":     {kind: kindReference, doc: "Group.member.entity", refs: refsAt("member", "entity")},
@@ -401,6 +412,35 @@ func relatedLocations(m map[string]any) []string {
 		}
 	}
 	return out
+}
+
+// instants returns a date or dateTime element as a range of its own
+// precision.
+func instants(key string) func(map[string]any) [][2]string {
+	return func(m map[string]any) [][2]string {
+		var out [][2]string
+		for _, v := range stringsOf(walk(m, key)) {
+			out = append(out, [2]string{v, v})
+		}
+		return out
+	}
+}
+
+// periods returns Period elements; a missing end is open.
+func periods(key string) func(map[string]any) [][2]string {
+	return func(m map[string]any) [][2]string {
+		var out [][2]string
+		for _, p := range walk(m, key) {
+			pm, ok := p.(map[string]any)
+			if !ok {
+				continue
+			}
+			start, _ := pm["start"].(string)
+			end, _ := pm["end"].(string)
+			out = append(out, [2]string{start, end})
+		}
+		return out
+	}
 }
 
 // refsAt returns the references found at keys; a bare string where a

@@ -51,6 +51,54 @@ func (c dateCond) match(t time.Time) bool {
 	return false
 }
 
+// overlaps applies a prefix to a resource's date range [lo, hi), following
+// FHIR's rules for ranges: eq when the search range contains it, gt when
+// it extends above the search range, ge when either, and so on.
+func (c dateCond) overlaps(lo, hi time.Time) bool {
+	within := !lo.Before(c.lo) && !hi.After(c.hi)
+	switch c.prefix {
+	case "eq":
+		return within
+	case "ne":
+		return !within
+	case "gt":
+		return hi.After(c.hi)
+	case "lt":
+		return lo.Before(c.lo)
+	case "ge":
+		return within || hi.After(c.hi)
+	case "le":
+		return within || lo.Before(c.lo)
+	case "sa":
+		return !lo.Before(c.hi)
+	case "eb":
+		return !hi.After(c.lo)
+	}
+	return false
+}
+
+// dateRange turns a written [start, end] pair into instants; an empty end
+// (an open Period) reaches far into the future, an empty start far back.
+func dateRange(d [2]string) (time.Time, time.Time, bool) {
+	lo := time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	hi := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	if d[0] != "" {
+		l, _, err := parseInstantRange(d[0])
+		if err != nil {
+			return lo, hi, false
+		}
+		lo = l
+	}
+	if d[1] != "" {
+		_, h, err := parseInstantRange(d[1])
+		if err != nil {
+			return lo, hi, false
+		}
+		hi = h
+	}
+	return lo, hi, true
+}
+
 // A query is a parsed search request.
 type query struct {
 	typ         string
@@ -191,10 +239,11 @@ func (s *Server) parseParam(q *query, key, name, mod, v string) error {
 			return badf("unsupported _summary %q (count and false are supported)", v)
 		}
 	default:
-		if err := checkChain(q.typ, name, mod); err != nil {
+		values := splitValues(v)
+		if err := checkChain(q.typ, name, mod, values); err != nil {
 			return err
 		}
-		q.criteria = append(q.criteria, criterion{name: name, modifier: mod, values: splitValues(v)})
+		q.criteria = append(q.criteria, criterion{name: name, modifier: mod, values: values})
 	}
 	return nil
 }
@@ -207,8 +256,9 @@ var chainTargets = map[string]string{
 }
 
 // checkChain checks the parameter at the end of a chain such as
-// "location.partof" and the modifier applied to it.
-func checkChain(typ, name, mod string) error {
+// "location.partof", the modifier applied to it and, for dates, the
+// values.
+func checkChain(typ, name, mod string, values []string) error {
 	for {
 		first, rest, chained := strings.Cut(name, ".")
 		def, ok := lookupParam(typ, first)
@@ -216,7 +266,17 @@ func checkChain(typ, name, mod string) error {
 			return &badRequest{msg: fmt.Sprintf("unknown search parameter %q for resource type %s", first, typ), unknown: true}
 		}
 		if !chained {
-			return checkModifier(def, mod)
+			if err := checkModifier(def, mod); err != nil {
+				return err
+			}
+			if def.kind == kindDate && mod != "missing" {
+				for _, v := range values {
+					if _, err := parseDateCond(v); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
 		}
 		if def.kind != kindReference {
 			return badf("%s is not a reference parameter and cannot be chained", first)
@@ -278,10 +338,11 @@ func parseHas(mod, v string) (hasCond, error) {
 	if name == "_has" {
 		return hasCond{}, badf("nested _has is not supported")
 	}
-	if err := checkChain(parts[0], name, imod); err != nil {
+	values := splitValues(v)
+	if err := checkChain(parts[0], name, imod, values); err != nil {
 		return hasCond{}, err
 	}
-	return hasCond{src: parts[0], ref: parts[1], crit: criterion{name: name, modifier: imod, values: splitValues(v)}}, nil
+	return hasCond{src: parts[0], ref: parts[1], crit: criterion{name: name, modifier: imod, values: values}}, nil
 }
 
 func parseInclude(v, mod string) (include, error) {
@@ -528,6 +589,19 @@ func (mt *matcher) eval(typ string, m map[string]any, c criterion, depth int) bo
 				return x == v
 			})
 		})
+	case kindDate:
+		for _, v := range c.values {
+			cond, err := parseDateCond(v)
+			if err != nil {
+				return false
+			}
+			for _, d := range def.dates(m) {
+				if lo, hi, ok := dateRange(d); ok && cond.overlaps(lo, hi) {
+					return true
+				}
+			}
+		}
+		return false
 	case kindReference:
 		refs := def.refs(m)
 		for i, r := range refs {
@@ -552,6 +626,8 @@ func countValues(def paramDef, m map[string]any) int {
 		return len(def.tokens(m))
 	case kindReference:
 		return len(def.refs(m))
+	case kindDate:
+		return len(def.dates(m))
 	}
 	return len(def.strings(m))
 }

@@ -786,6 +786,17 @@ func (g *generator) roles(pid string, at time.Time, active bool, home *place, pi
 	status := weighted(r, employmentStatuses, func(e employmentStatus) int { return e.weight })
 	transfer := r.IntN(2) == 0 // with two roles: a past posting, or two current ones
 	start := g.w.Newest.AddDate(-1-r.IntN(25), -r.IntN(12), 0)
+	lastMonth := g.w.Newest.AddDate(0, -1, 0) // no posting ends in the future
+	// clampEnd keeps an end date after start and before lastMonth.
+	clampEnd := func(start, end time.Time) time.Time {
+		if end.After(lastMonth) {
+			end = lastMonth
+		}
+		if !end.After(start) {
+			end = start.AddDate(0, 0, 1)
+		}
+		return end
+	}
 	counted := map[string]bool{} // place ids (and "" for the job) this worker was counted in
 	for k := 1; k <= n; k++ {
 		fac, current := home, active
@@ -794,15 +805,17 @@ func (g *generator) roles(pid string, at time.Time, active bool, home *place, pi
 			fac = pick()
 			if transfer {
 				current = false
-				period.End = date(start.AddDate(1+r.IntN(5), 0, 0))
+				ended := clampEnd(start, start.AddDate(1+r.IntN(5), 0, 0))
+				period.End = date(ended)
+				start = ended.AddDate(0, 0, 14) // the next posting
 			}
-		}
-		if n == 2 && k == 2 && transfer {
-			period.Start = date(start.AddDate(6, 0, 0))
 		}
 		if !active {
 			current = false
-			period.End = date(g.w.Newest.AddDate(0, -1-r.IntN(24), 0))
+			left := g.w.Newest.AddDate(0, -1-r.IntN(24), 0)
+			if period.End == "" { // a transfer's first posting keeps its own end
+				period.End = date(clampEnd(start, left))
+			}
 		}
 		id := fmt.Sprintf("PR%s-%d", pid[1:], k)
 		exts := []jExt{{URL: extEmploymentStatus, ValueCoding: &jCoding{System: systemEmploymentState, Code: status.code, Display: status.display}}}

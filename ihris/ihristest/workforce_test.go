@@ -278,3 +278,49 @@ func TestRelatedLocationFindsASubtree(t *testing.T) {
 		}
 	}
 }
+
+// TestRolePeriodsAreConsistent: every period starts before it ends, no
+// posting ends after the newest update, and exactly the current roles are
+// open-ended, so PractitionerRole?date= finds them.
+func TestRolePeriodsAreConsistent(t *testing.T) {
+	w := ihristest.Workforce{Seed: 5, Workers: 2000, Mix: &ihristest.Mix{Inactive: 0.2, TwoRoles: 0.4}}
+	open := 0
+	truth, err := w.Generate(func(r ihristest.Resource) error {
+		if r.Type != "PractitionerRole" {
+			return nil
+		}
+		var role struct {
+			Active bool
+			Period struct{ Start, End string }
+		}
+		if err := json.Unmarshal(r.JSON, &role); err != nil {
+			return err
+		}
+		if role.Period.End == "" {
+			open++
+			if !role.Active {
+				t.Errorf("%s: inactive without an end", r.ID)
+			}
+			return nil
+		}
+		if role.Active || role.Period.End <= role.Period.Start || role.Period.End > "2026-01-01" {
+			t.Errorf("%s: active=%v period %v", r.ID, role.Active, role.Period)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if open != truth.CurrentRoles {
+		t.Fatalf("%d open-ended roles, %d current", open, truth.CurrentRoles)
+	}
+	s := ihristest.NewServer(ihristest.WithWorkforce(w))
+	defer s.Close()
+	b := search(t, s, "PractitionerRole?date=gt2026-01-02&_summary=count")
+	if *b.Total != truth.CurrentRoles {
+		t.Fatalf("roles running after the newest update: %d, want %d", *b.Total, truth.CurrentRoles)
+	}
+	if st := do(t, s, "GET", "PractitionerRole?date=soon", nil, nil); st != 400 {
+		t.Fatalf("bad date: %d", st)
+	}
+}
