@@ -297,13 +297,9 @@ func (r *Registry) Find(ctx context.Context, c Criteria) iter.Seq2[HealthWorker,
 			return
 		}
 		if !c.hasRoleConditions() {
+			// No active= on the server: a Practitioner without the element
+			// counts as active here and would be missed by active=true.
 			params := url.Values{}
-			switch c.status() {
-			case StatusActive:
-				params.Set("active", "true")
-			case StatusInactive:
-				params.Set("active", "false")
-			}
 			if len(c.Genders) > 0 {
 				params.Set("gender", strings.Join(c.Genders, ","))
 			}
@@ -378,7 +374,8 @@ func (r *Registry) yieldWorkers(ctx context.Context, ids []string, m Mapper, kee
 // roleQueries turns the role conditions into PractitionerRole searches:
 // one per chunk of facilities (a region may hold hundreds).
 func roleQueries(c Criteria, ref *referenceData, idsPerQuery int) ([]url.Values, error) {
-	base := url.Values{"active": {"true"}}
+	// No active=true either: a role without the element is current here.
+	base := url.Values{}
 	jobs := slices.Clone(c.Jobs)
 	if len(c.Cadres) > 0 {
 		known := ref.terms.Cadres()
