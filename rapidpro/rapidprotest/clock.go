@@ -1,7 +1,8 @@
 package rapidprotest
 
 import (
-	"fmt"
+	"encoding/binary"
+	"encoding/hex"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -73,11 +74,22 @@ func newIDs(seed uint64) *ids {
 }
 
 func (g *ids) uuid() string {
-	a, b := g.rng.Uint64(), g.rng.Uint64()
-	a = a&^0xf000 | 0x4000         // version 4
-	b = b&^(0xc<<60) | (0x8 << 60) // RFC 4122 variant
-	return fmt.Sprintf("%08x-%04x-%04x-%04x-%012x",
-		a>>32, (a>>16)&0xffff, a&0xffff, b>>48, b&0xffffffffffff)
+	var raw [16]byte
+	binary.BigEndian.PutUint64(raw[:8], g.rng.Uint64())
+	binary.BigEndian.PutUint64(raw[8:], g.rng.Uint64())
+	raw[6] = raw[6]&0x0f | 0x40 // version 4
+	raw[8] = raw[8]&0x3f | 0x80 // RFC 4122 variant
+	var out [36]byte
+	hex.Encode(out[0:8], raw[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], raw[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], raw[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], raw[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:], raw[10:])
+	return string(out[:])
 }
 
 func (g *ids) id() int64 {

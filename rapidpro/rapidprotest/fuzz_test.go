@@ -1,6 +1,7 @@
 package rapidprotest
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -100,5 +101,23 @@ func TestPythonJSONLen(t *testing.T) {
 	}
 	if n := pythonJSONLen([]byte(`{"a":"x,y:\"z"}`)); n != len(`{"a": "x,y:\"z"}`) {
 		t.Errorf("separators inside strings were counted: %d", n)
+	}
+}
+
+func TestUUIDsAreValidAndSeeded(t *testing.T) {
+	a, b := newIDs(7), newIDs(7)
+	seen := map[string]bool{}
+	for range 1000 {
+		u := a.uuid()
+		if !isUUID(u) || u[14] != '4' || !strings.ContainsRune("89ab", rune(u[19])) {
+			t.Fatalf("%s is not a version 4 UUID", u)
+		}
+		if u != b.uuid() {
+			t.Fatal("the same seed gave different UUIDs")
+		}
+		if seen[u] {
+			t.Fatalf("%s repeated", u)
+		}
+		seen[u] = true
 	}
 }
