@@ -78,8 +78,10 @@ func WithAddr(addr string) Option {
 	}
 }
 
-// WithPageSize sets the default _count (HAPI's 20 unless set) and the
-// largest _count honoured; bigger requests are clamped, as HAPI does.
+// WithPageSize sets the default _count (20 unless set, as on HAPI) and the
+// largest _count honoured (1000 unless set); bigger requests are clamped,
+// as HAPI does. The HAPI JPA starter iHRIS installs clamps at 200:
+// WithPageSize(20, 200) reproduces it.
 func WithPageSize(def, max int) Option {
 	return func(c *config) error {
 		if def < 1 || max < def {
@@ -157,7 +159,10 @@ func WithSeedDir(dir string) Option {
 }
 
 // WithWorkforce seeds the server with a generated national workforce (see
-// Workforce); Server.Truth then describes what was generated.
+// Workforce); Server.Truth then describes what was generated. Its
+// terminology (ihris-job with cadres, ihris-cadre, employment status,
+// jurisdiction and facility types) becomes a new version of any CodeSystem
+// with the same id seeded before it, and is replaced by one seeded after.
 func WithWorkforce(w Workforce) Option {
 	return func(c *config) error {
 		if err := w.validate(); err != nil {
