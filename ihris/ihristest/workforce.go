@@ -745,8 +745,8 @@ func (g *generator) workers(facilities []*place) {
 			{URL: ihrisSD + "ihris-practitioner-residence", ValueReference: &jRef{Reference: "Location/" + home.parent.id}},
 		}
 		if r.Float64() < m.Quirks {
-			p.Extension = append(p.Extension, jExt{URL: ihrisSD + "ihris-practitionerDependents",
-				Extension: []jExt{{URL: "childDependents", ValueInteger: strconv.Itoa(r.IntN(5))}}})
+			// As in the demo bundle: the old URL, an integer as a string.
+			p.Extension = append(p.Extension, jExt{URL: ihrisSD + "ihris-practitionerDependents", ValueInteger: strconv.Itoa(r.IntN(5))})
 			g.quirk(QuirkStringInteger, "Practitioner/"+id)
 		}
 		if r.Float64() < m.Quirks {
