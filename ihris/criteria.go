@@ -41,6 +41,9 @@ type Criteria struct {
 	EmploymentStatuses []string `json:"employmentStatuses,omitempty"`
 	// Genders are FHIR AdministrativeGender codes.
 	Genders []string `json:"genders,omitempty"`
+	// Workers are Practitioner ids picked by hand (from a report table,
+	// say); the other conditions still apply to them.
+	Workers []string `json:"workers,omitempty"`
 	// Status selects active workers (the default), inactive ones or both.
 	Status WorkerStatus `json:"status,omitempty"`
 }
@@ -70,7 +73,7 @@ func (c Criteria) Validate() error {
 func (c Criteria) lists() map[string][]string {
 	return map[string][]string{
 		"places": c.Places, "cadres": c.Cadres, "jobs": c.Jobs,
-		"employmentStatuses": c.EmploymentStatuses, "genders": c.Genders,
+		"employmentStatuses": c.EmploymentStatuses, "genders": c.Genders, "workers": c.Workers,
 	}
 }
 
@@ -88,7 +91,7 @@ func (c Criteria) Canonical() Criteria {
 	return Criteria{
 		Places: norm(c.Places), Cadres: norm(c.Cadres), Jobs: norm(c.Jobs),
 		EmploymentStatuses: norm(c.EmploymentStatuses), Genders: norm(c.Genders),
-		Status: c.status(),
+		Workers: norm(c.Workers), Status: c.status(),
 	}
 }
 
@@ -115,7 +118,7 @@ func (c Criteria) String() string {
 	for _, f := range []struct {
 		name string
 		vals []string
-	}{{"places", c.Places}, {"cadres", c.Cadres}, {"jobs", c.Jobs}, {"employment statuses", c.EmploymentStatuses}, {"genders", c.Genders}} {
+	}{{"places", c.Places}, {"cadres", c.Cadres}, {"jobs", c.Jobs}, {"employment statuses", c.EmploymentStatuses}, {"genders", c.Genders}, {"workers", c.Workers}} {
 		if len(f.vals) > 0 {
 			parts = append(parts, f.name+" "+strings.Join(f.vals, ", "))
 		}
@@ -138,6 +141,9 @@ func (c Criteria) Match(w HealthWorker) bool {
 		}
 	}
 	if len(c.Genders) > 0 && !slices.Contains(c.Genders, w.Gender) {
+		return false
+	}
+	if len(c.Workers) > 0 && !slices.Contains(c.Workers, w.ID) {
 		return false
 	}
 	if !c.hasRoleConditions() {

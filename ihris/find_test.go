@@ -94,6 +94,13 @@ func TestFindAgainstGroundTruth(t *testing.T) {
 		}
 	}
 
+	// Workers picked by hand still meet the other conditions.
+	inactive := truth.Inactive[0]
+	_, picked := count(t, reg, ihris.Criteria{Workers: []string{"P000002", inactive, "P000001", "P000002"}})
+	if len(picked) != 2 || picked[0].ID != "P000001" || picked[1].ID != "P000002" {
+		t.Errorf("picked workers = %d, want P000001 and P000002 (%s is inactive)", len(picked), inactive)
+	}
+
 	// Nurses of one district: the server narrows, the full scan agrees.
 	c := ihris.Criteria{Places: []string{districts[0]}, Cadres: []string{"nurse"}}
 	n, _ := count(t, reg, c)

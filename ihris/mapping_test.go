@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mhero-go/mhero/fhir"
 	models "github.com/samply/golang-fhir-models/fhir-models/fhir"
 )
 
@@ -121,4 +122,49 @@ func facility(id, district string) models.Location {
 	sys, code := FacilityTypeSystem, "HOSP"
 	return models.Location{Id: &id, PartOf: &models.Reference{Reference: &ref},
 		Type: []models.CodeableConcept{{Coding: []models.Coding{{System: &sys, Code: &code}}}}}
+}
+
+// FuzzMapperWorker feeds arbitrary Practitioner and role JSON through the
+// lenient decoder and the mapper: no input may panic or lose the worker.
+func FuzzMapperWorker(f *testing.F) {
+	data, err := os.ReadFile("testdata/worker.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	var b struct {
+		Entry []struct {
+			Resource json.RawMessage `json:"resource"`
+		} `json:"entry"`
+	}
+	if err := json.Unmarshal(data, &b); err != nil {
+		f.Fatal(err)
+	}
+	for _, e := range b.Entry[1:] {
+		f.Add([]byte(b.Entry[0].Resource), []byte(e.Resource))
+	}
+	f.Add([]byte(`{"resourceType":"Practitioner","id":"X","telecom":[{"system":"BP","value":"1"}],"name":"oops"}`),
+		[]byte(`{"resourceType":"PractitionerRole","practitioner":"Practitioner/X","location":[{"reference":"Location/TF"}],"code":{"text":1}}`))
+	tree := NewPlaces([]models.Location{facility("TF.CC.CAP.2", "TF.CC.CAP")})
+	f.Fuzz(func(t *testing.T, practitioner, role []byte) {
+		pres, err := fhir.ParseResource(practitioner)
+		if err != nil {
+			return
+		}
+		p, ok := fhir.As[models.Practitioner](pres)
+		if !ok {
+			return
+		}
+		var roles []models.PractitionerRole
+		if rres, err := fhir.ParseResource(role); err == nil {
+			if r, ok := fhir.As[models.PractitionerRole](rres); ok {
+				roles = append(roles, *r)
+			}
+		}
+		w := Mapper{Places: tree, Terminology: NewTerminology()}.Worker(*p, roles)
+		if w.ID != deref(p.Id) {
+			t.Fatalf("worker id %q, practitioner id %q", w.ID, deref(p.Id))
+		}
+		_ = w.SelectPhones(PhoneSelection{All: true})
+		_ = (Criteria{Places: []string{"TF"}, Cadres: []string{"nurse"}}).Match(w)
+	})
 }

@@ -287,13 +287,26 @@ var ErrUnknownCode = errors.New("ihris: unknown code")
 // PractitionerRole?location=...&role=...; each page of roles then brings
 // its workers, with all their roles, in one more request. The criteria are
 // checked again on the full worker, so the result is exact. Without role
-// conditions the Practitioner search of [Registry.All] is filtered instead.
+// conditions the Practitioner search of [Registry.All] is filtered instead;
+// workers picked by id are read by id.
 // A worker matching through several roles is returned once (the ids
 // returned so far are remembered, nothing more).
 func (r *Registry) Find(ctx context.Context, c Criteria) iter.Seq2[HealthWorker, error] {
 	return func(yield func(HealthWorker, error) bool) {
 		if err := c.Validate(); err != nil {
 			yield(HealthWorker{}, err)
+			return
+		}
+		if len(c.Workers) > 0 {
+			// Workers picked by hand: read just them, a page at a time.
+			ref, err := r.reference(ctx)
+			if err != nil {
+				yield(HealthWorker{}, err)
+				return
+			}
+			ids := slices.Clone(c.Workers)
+			slices.Sort(ids)
+			r.yieldWorkers(ctx, slices.Compact(ids), Mapper{Places: ref.places, Terminology: ref.terms}, c.Match, yield)
 			return
 		}
 		if !c.hasRoleConditions() {
@@ -350,7 +363,7 @@ func (r *Registry) Find(ctx context.Context, c Criteria) iter.Seq2[HealthWorker,
 // yieldWorkers reads the workers with the given ids (and all their roles)
 // and yields those keep accepts. It reports whether to go on.
 func (r *Registry) yieldWorkers(ctx context.Context, ids []string, m Mapper, keep func(HealthWorker) bool, yield func(HealthWorker, error) bool) bool {
-	for chunk := range slices.Chunk(ids, r.idsPerQuery) {
+	for chunk := range slices.Chunk(ids, r.pageSize) {
 		sp := &fhir.SearchParams{Params: url.Values{"_id": {strings.Join(chunk, ",")}}, Count: len(chunk),
 			RevInclude: []string{rolesOfPractitioner}, Post: len(chunk) > longQuery}
 		for page, err := range r.client.Pages(ctx, "Practitioner", sp) {
