@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -218,23 +217,6 @@ func BenchmarkGenerate200k(b *testing.B) {
 	}
 }
 
-// BenchmarkServer100k seeds a server with 100,000 workers and reports the
-// heap it holds per resource.
-func BenchmarkServer100k(b *testing.B) {
-	for b.Loop() {
-		runtime.GC()
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		s := ihristest.NewServer(ihristest.WithWorkforce(ihristest.Workforce{Seed: 1, Workers: 100_000}))
-		runtime.GC()
-		runtime.ReadMemStats(&after)
-		truth := s.Truth()
-		n := truth.Workers + truth.Roles + 2*truth.Places["facility"]
-		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(n), "heap-bytes/resource")
-		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "heap-MiB")
-		s.Close()
-	}
-}
 
 // TestReverseChainPagesByWorker pages workers (not roles) of one region
 // with _has, as a client that wants one entry per worker would.
