@@ -217,7 +217,6 @@ func BenchmarkGenerate200k(b *testing.B) {
 	}
 }
 
-
 // TestReverseChainPagesByWorker pages workers (not roles) of one region
 // with _has, as a client that wants one entry per worker would.
 func TestReverseChainPagesByWorker(t *testing.T) {
