@@ -127,9 +127,9 @@ type Change struct {
 	Worker HealthWorker
 }
 
-// Changes is the feed of changes since a checkpoint, from
+// ChangeFeed is the feed of changes since a checkpoint, from
 // [Registry.ChangesSince]. Iterate it once with All, then store Checkpoint.
-type Changes struct {
+type ChangeFeed struct {
 	reg   *Registry
 	ctx   context.Context
 	since Checkpoint
@@ -142,15 +142,15 @@ type Changes struct {
 // transfer, a new posting), or the Practitioner deleted (seen through
 // _history, as searches do not show deletions). Each worker comes once. A
 // zero checkpoint returns every worker and no deletion.
-func (r *Registry) ChangesSince(ctx context.Context, since Checkpoint) *Changes {
-	return &Changes{reg: r, ctx: ctx, since: since, next: since}
+func (r *Registry) ChangesSince(ctx context.Context, since Checkpoint) *ChangeFeed {
+	return &ChangeFeed{reg: r, ctx: ctx, since: since, next: since}
 }
 
 // Checkpoint returns the checkpoint to ask from next time: the newest
 // meta.lastUpdated seen, once All has been iterated to its end without
 // error; until then, the checkpoint the feed started from, so that an
 // interrupted sync is simply done again.
-func (c *Changes) Checkpoint() Checkpoint {
+func (c *ChangeFeed) Checkpoint() Checkpoint {
 	if !c.done {
 		return c.since
 	}
@@ -159,7 +159,7 @@ func (c *Changes) Checkpoint() Checkpoint {
 
 // All yields the changes: updated workers first, in the order they changed,
 // then workers whose roles changed, then deletions.
-func (c *Changes) All() iter.Seq2[Change, error] {
+func (c *ChangeFeed) All() iter.Seq2[Change, error] {
 	return func(yield func(Change, error) bool) {
 		c.done, c.next = false, c.since
 		ref, err := c.reg.reference(c.ctx)
@@ -167,7 +167,7 @@ func (c *Changes) All() iter.Seq2[Change, error] {
 			yield(Change{}, err)
 			return
 		}
-		f := &feed{Changes: c, m: Mapper{Places: ref.places, Terminology: ref.terms}, emitted: map[string]bool{}, yield: yield}
+		f := &feed{ChangeFeed: c, m: Mapper{Places: ref.places, Terminology: ref.terms}, emitted: map[string]bool{}, yield: yield}
 		if f.practitioners() && f.roles() && f.deletions() {
 			c.done = true
 		}
@@ -177,7 +177,7 @@ func (c *Changes) All() iter.Seq2[Change, error] {
 // feed is one pass over the changes. emitted holds the ids of the workers
 // already yielded: memory grows with the changes, not the registry.
 type feed struct {
-	*Changes
+	*ChangeFeed
 	m       Mapper
 	emitted map[string]bool
 	yield   func(Change, error) bool
@@ -190,8 +190,8 @@ func (f *feed) fail(err error) bool {
 
 func (f *feed) sinceParams() url.Values {
 	v := url.Values{}
-	if !f.Changes.since.IsZero() {
-		v.Set("_lastUpdated", "ge"+f.Changes.since.Time().UTC().Format(time.RFC3339Nano))
+	if !f.ChangeFeed.since.IsZero() {
+		v.Set("_lastUpdated", "ge"+f.ChangeFeed.since.Time().UTC().Format(time.RFC3339Nano))
 	}
 	return v
 }
@@ -217,7 +217,7 @@ func (f *feed) practitioners() bool {
 		}
 		for _, w := range workersOfPage(page, f.m) {
 			ref, at := w.Reference(), seenAt[w.ID]
-			if f.Changes.since.covers(ref, at) {
+			if f.ChangeFeed.since.covers(ref, at) {
 				continue
 			}
 			f.next.advance(ref, at)
@@ -240,7 +240,7 @@ func (f *feed) roles() bool {
 		var ids []string
 		for _, res := range page.Matches() {
 			at := res.LastUpdatedTime()
-			if f.Changes.since.covers(res.Reference(), at) {
+			if f.ChangeFeed.since.covers(res.Reference(), at) {
 				continue
 			}
 			f.next.advance(res.Reference(), at)
@@ -265,16 +265,16 @@ func (f *feed) roles() bool {
 // deletions yields the Practitioners deleted since the checkpoint, and the
 // workers who lost a role to a deletion. A zero checkpoint has none.
 func (f *feed) deletions() bool {
-	if f.Changes.since.IsZero() {
+	if f.ChangeFeed.since.IsZero() {
 		return true
 	}
-	hp := &fhir.HistoryParams{Since: f.Changes.since.Time(), Count: f.reg.pageSize}
+	hp := &fhir.HistoryParams{Since: f.ChangeFeed.since.Time(), Count: f.reg.pageSize}
 	var deleted []string
 	for e, err := range f.reg.client.History(f.ctx, "Practitioner", "", hp) {
 		if err != nil {
 			return f.fail(fmt.Errorf("ihris: practitioner history: %w", err))
 		}
-		if id, at, ok := deletion(e, "Practitioner"); ok && !f.Changes.since.covers("Practitioner/"+id, at) {
+		if id, at, ok := deletion(e, "Practitioner"); ok && !f.ChangeFeed.since.covers("Practitioner/"+id, at) {
 			f.next.advance("Practitioner/"+id, at)
 			if !slices.Contains(deleted, id) {
 				deleted = append(deleted, id)
@@ -287,7 +287,7 @@ func (f *feed) deletions() bool {
 			return f.fail(fmt.Errorf("ihris: role history: %w", err))
 		}
 		id, at, ok := deletion(e, "PractitionerRole")
-		if !ok || f.Changes.since.covers("PractitionerRole/"+id, at) {
+		if !ok || f.ChangeFeed.since.covers("PractitionerRole/"+id, at) {
 			continue
 		}
 		f.next.advance("PractitionerRole/"+id, at)

@@ -33,7 +33,7 @@ func (c *testClock) Advance(d time.Duration) {
 }
 
 // collect drains a change feed.
-func collect(t *testing.T, feed *ihris.Changes) map[string]ihris.Change {
+func collect(t *testing.T, feed *ihris.ChangeFeed) map[string]ihris.Change {
 	t.Helper()
 	out := map[string]ihris.Change{}
 	for ch, err := range feed.All() {
