@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	models "github.com/samply/golang-fhir-models/fhir-models/fhir"
@@ -77,4 +78,38 @@ func BenchmarkParsePage(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkSearch streams 2,000 demo practitioners over HTTP, 200 a page,
+// from the in-memory HAPI; it reports resources per second.
+func BenchmarkSearch(b *testing.B) {
+	h := newHAPI(b)
+	var bundle struct {
+		Entry []struct {
+			Resource json.RawMessage `json:"resource"`
+		} `json:"entry"`
+	}
+	if err := json.Unmarshal(readDemoRaw(b, "bundle-Practitioner.json"), &bundle); err != nil {
+		b.Fatal(err)
+	}
+	at := h.tick()
+	for i := range 2000 {
+		var m map[string]any
+		json.Unmarshal(bundle.Entry[i%len(bundle.Entry)].Resource, &m)
+		m["id"] = fmt.Sprintf("P%05d", i)
+		raw, _ := json.Marshal(m)
+		h.put(string(raw), at)
+	}
+	c := newTestClient(b, h)
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		for _, err := range c.Search(b.Context(), "Practitioner", &SearchParams{Count: 200}) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "resources/s")
 }

@@ -1,8 +1,10 @@
 package fhir
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzParseResource checks that the lenient decoder never panics, never
@@ -85,4 +87,57 @@ func FuzzParsePage(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzTopLevelString checks the scanner that finds resourceType against
+// encoding/json's tokenizer.
+func FuzzTopLevelString(f *testing.F) {
+	for _, seed := range []string{
+		messyPractitioner,
+		`{"a":{"resourceType":"No"},"b":["]\"}",{"c":[1,2]}],"n":-1.5e3,"t":true,"z":null,"resourceType":"Yes"}`,
+		`{"resourceType":"Esc\u0061ped"}`,
+		`{"resourceType" : "Spaced" }`,
+		`{"x":"\\","resourceType":"AfterBackslash"}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, ok := topLevelString(data, "resourceType")
+		if !json.Valid(data) {
+			return // only ever given valid JSON; it must merely not panic
+		}
+		want, found := firstTopLevelString(data, "resourceType")
+		if ok && (!found || got != want) {
+			t.Fatalf("scanner found %q, encoding/json %q (%v)", got, want, found)
+		}
+		plain := !bytes.Contains(data, []byte(`\`)) && !bytes.ContainsFunc([]byte(want), func(r rune) bool { return r >= utf8.RuneSelf })
+		if !ok && found && plain {
+			t.Fatalf("scanner missed %q", want)
+		}
+	})
+}
+
+// firstTopLevelString is the first value of key among the members of a
+// JSON object, if it is a string, read with encoding/json's tokenizer.
+func firstTopLevelString(data []byte, key string) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return "", false
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		if tok == key {
+			v, err := dec.Token()
+			s, isString := v.(string)
+			return s, err == nil && isString
+		}
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return "", false
+		}
+	}
+	return "", false
 }

@@ -204,26 +204,13 @@ func modelHeader(m any) (id, versionID, lastUpdated string) {
 // errNotResource is returned for JSON that is not a resource.
 var errNotResource = errors.New("fhir: not a resource (a JSON object with a string resourceType)")
 
-// peekType returns the resourceType of a JSON object, reading as little as
-// possible (servers put it first).
+// peekType returns the resourceType of a JSON object without decoding the
+// rest.
 func peekType(data []byte) (string, error) {
-	// Fast path, without allocations: {"resourceType":"Name", ...
-	rest := bytes.TrimLeft(data, " \t\r\n")
-	if len(rest) > 0 && rest[0] == '{' {
-		rest = bytes.TrimLeft(rest[1:], " \t\r\n")
-		if after, ok := bytes.CutPrefix(rest, []byte(`"resourceType"`)); ok {
-			after = bytes.TrimLeft(after, " \t\r\n")
-			if after, ok = bytes.CutPrefix(after, []byte(":")); ok {
-				after = bytes.TrimLeft(after, " \t\r\n")
-				if after, ok = bytes.CutPrefix(after, []byte(`"`)); ok {
-					if typ, _, ok := bytes.Cut(after, []byte(`"`)); ok && resourceTypeRE.Match(typ) {
-						return string(typ), nil
-					}
-				}
-			}
-		}
+	if typ, ok := topLevelString(data, "resourceType"); ok && resourceTypeRE.MatchString(typ) {
+		return typ, nil
 	}
-	// Anywhere else (or escaped): read it the way encoding/json would.
+	// Escaped, or not a valid resource type: read it as encoding/json would.
 	var h struct {
 		ResourceType json.RawMessage `json:"resourceType"`
 	}
