@@ -340,3 +340,25 @@ func TestWriteBackResourcesAreSearchable(t *testing.T) {
 		}
 	}
 }
+
+func TestBearerTokenRotation(t *testing.T) {
+	s := ihristest.NewServer(ihristest.WithBearerToken("first"))
+	defer s.Close()
+	if st := do(t, s, "GET", "metadata", nil, nil, "Authorization", "Bearer first"); st != http.StatusOK {
+		t.Fatalf("first token: %d", st)
+	}
+	if err := s.SetBearerToken("second"); err != nil {
+		t.Fatal(err)
+	}
+	if st := do(t, s, "GET", "metadata", nil, nil, "Authorization", "Bearer first"); st != http.StatusUnauthorized {
+		t.Fatalf("old token after rotation: %d, want 401", st)
+	}
+	if st := do(t, s, "GET", "metadata", nil, nil, "Authorization", "Bearer second"); st != http.StatusOK {
+		t.Fatalf("new token: %d", st)
+	}
+	plain := ihristest.NewServer()
+	defer plain.Close()
+	if err := plain.SetBearerToken("x"); err == nil {
+		t.Fatal("SetBearerToken without bearer auth accepted")
+	}
+}

@@ -31,6 +31,7 @@ type Server struct {
 	logMu    sync.Mutex
 	requests []Request
 	faults   []Fault
+	token    string // the accepted bearer token, rotatable
 }
 
 // An Option configures a Server.
@@ -187,6 +188,7 @@ func Start(opts ...Option) (*Server, error) {
 		pages:       newPageCache(),
 		pageSize:    cfg.pageSize,
 		maxPageSize: cfg.maxPageSize,
+		token:       cfg.token,
 	}
 	s.http = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
 	if cfg.addr != "" {
@@ -226,6 +228,19 @@ func (s *Server) Client() *http.Client { return s.http.Client() }
 
 // Close shuts the server down.
 func (s *Server) Close() { s.http.Close() }
+
+// SetBearerToken replaces the accepted bearer token (from then on the old
+// one gets 401), to test clients that refresh tokens. It is an error when
+// the server was not started WithBearerToken.
+func (s *Server) SetBearerToken(token string) error {
+	if s.cfg.token == "" || token == "" {
+		return errors.New("ihristest: bearer auth is not enabled, or the token is empty")
+	}
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	s.token = token
+	return nil
+}
 
 // Truth returns the ground truth of the generated workforce, or nil when
 // the server was not seeded by WithWorkforce.
@@ -379,7 +394,10 @@ func (s *Server) authorized(r *http.Request) bool {
 			subtle.ConstantTimeCompare([]byte(p), []byte(s.cfg.pass)) == 1
 	}
 	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && s.cfg.token != "" {
-		return subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.token)) == 1
+		s.logMu.Lock()
+		want := s.token
+		s.logMu.Unlock()
+		return subtle.ConstantTimeCompare([]byte(tok), []byte(want)) == 1
 	}
 	return false
 }
