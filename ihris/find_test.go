@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/mhero-go/mhero/ihris"
 	"github.com/mhero-go/mhero/ihris/ihristest"
@@ -195,5 +196,47 @@ func TestStreamingRequestsGrowWithPagesNotWorkers(t *testing.T) {
 	}
 	if got := srv.RequestCount(); got != 10 {
 		t.Errorf("second pass: %d requests, want 10", got)
+	}
+}
+
+func TestFindInARegionWithManyFacilitiesPostsTheSearch(t *testing.T) {
+	srv := generated(t, ihristest.Workforce{Seed: 5, Workers: 300, Regions: 1, Districts: 3, Facilities: 250})
+	reg := newRegistry(t, srv)
+	region := slices.Collect(maps.Keys(srv.Truth().ByRegion))[0]
+	srv.ResetRequests()
+	if n, _ := count(t, reg, ihris.Criteria{Places: []string{region}}); n != srv.Truth().ByRegion[region] {
+		t.Errorf("region %s: %d workers, want %d", region, n, srv.Truth().ByRegion[region])
+	}
+	// 250 facilities do not fit a URL that proxies accept: POST _search.
+	if !slices.ContainsFunc(srv.Requests(), func(r ihristest.Request) bool {
+		return r.Method == "POST" && r.URL == "/fhir/PractitionerRole/_search"
+	}) {
+		t.Errorf("no POST PractitionerRole/_search among %d requests", len(srv.Requests()))
+	}
+}
+
+func TestStreamingSurvivesExpiredPageLinks(t *testing.T) {
+	srv, err := ihristest.Start(ihristest.WithPageExpiry(time.Nanosecond, 0),
+		ihristest.WithWorkforce(ihristest.Workforce{Seed: 2, Workers: 400, Regions: 2, Districts: 4, Facilities: 12}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	reg := newRegistry(t, srv, ihris.WithPageSize(50))
+	seen := map[string]bool{}
+	for w, err := range reg.All(context.Background()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[w.ID] {
+			t.Errorf("%s streamed twice", w.ID)
+		}
+		seen[w.ID] = true
+	}
+	if len(seen) != 400 {
+		t.Errorf("streamed %d workers with every page link expired, want 400", len(seen))
+	}
+	if !slices.ContainsFunc(srv.Requests(), func(r ihristest.Request) bool { return r.Status == 410 }) {
+		t.Error("no page link expired: the test proves nothing")
 	}
 }
