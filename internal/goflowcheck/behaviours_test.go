@@ -24,24 +24,64 @@ var behaviourConversations = []conversation{
 	{"roles/child-flow-alone", behavioursExport, "Staff count", fatu, steps(reply("12 staff"))},
 }
 
+// webhookExport is a hand-written export calling a stock service (GET with
+// a templated URL, then a POST with a templated JSON body) and using its
+// answer through @webhook and the webhook results.
+const webhookExport = "testdata/stock_lookup.json"
+
+// webhookAnswer answers a flow's webhook calls, like an HTTP service.
+type webhookAnswer func(method, url, body string) (status int, respBody string)
+
+// stockService answers the stock lookup with a facility, and reports with
+// an id.
+func stockService(method, url, body string) (int, string) {
+	if method == "POST" {
+		return 201, `{"id": "R-1029", "received": true}`
+	}
+	return 200, `{"facility": "Phebe Hospital", "stock": {"act": 40, "rdt": 120}}`
+}
+
+var stockContact = goflowcheck.Contact{Name: "Musa Kollie", Fields: map[string]string{"district": "Bong"}}
+
+var webhookConversations = []conversation{
+	{"webhook/success", webhookExport, "", stockContact, steps(reply("yes"))},
+	{"webhook/server-error", webhookExport, "", stockContact, steps(reply("30"))},
+	{"webhook/connection-failure", webhookExport, "", fatu, steps(reply("no"))},
+	{"webhook/not-json", webhookExport, "", fatu, steps(reply("ok"))},
+	{"webhook/order-status-invalid-url", "sample_flows.json", "Sample Flow - Order Status Checker", fatu, steps(reply("CU001"), reply("late"))},
+	{"webhook/survey-invalid-url", "sample_flows.json", "Sample Flow - Satisfaction Survey", fatu, steps(reply("yes"), reply("4"), reply("4"), reply("none"), reply("female"), reply("40"))},
+}
+
+// webhookAnswers gives each webhook conversation its service's behaviour.
+var webhookAnswers = map[string]webhookAnswer{
+	"webhook/success":                  stockService,
+	"webhook/server-error":             func(string, string, string) (int, string) { return 500, `{"error": "database down"}` },
+	"webhook/connection-failure":       func(string, string, string) (int, string) { return 0, "" },
+	"webhook/not-json":                 func(string, string, string) (int, string) { return 200, "OK" },
+	"webhook/order-status-invalid-url": stockService,
+	"webhook/survey-invalid-url":       stockService,
+}
+
 func TestInspectBehaviours(t *testing.T) {
-	data, err := os.ReadFile(behavioursExport)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checks, err := goflowcheck.Inspect(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(checks) != 2 {
-		t.Fatalf("goflow read %d flows, want 2", len(checks))
-	}
-	for _, c := range checks {
-		if c.Err != nil {
-			t.Errorf("%s: %v", c.Name, c.Err)
+	for _, file := range []string{behavioursExport, webhookExport} {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
 		}
-		for _, is := range c.Issues {
-			t.Errorf("%s: %s", c.Name, is)
+		checks, err := goflowcheck.Inspect(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(checks) == 0 {
+			t.Fatalf("%s: goflow read no flow", file)
+		}
+		for _, c := range checks {
+			if c.Err != nil {
+				t.Errorf("%s: %v", c.Name, c.Err)
+			}
+			for _, is := range c.Issues {
+				t.Errorf("%s: %s", c.Name, is)
+			}
 		}
 	}
 }
