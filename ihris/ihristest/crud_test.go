@@ -362,3 +362,50 @@ func TestBearerTokenRotation(t *testing.T) {
 		t.Fatal("SetBearerToken without bearer auth accepted")
 	}
 }
+
+// TestConcurrentReadersAndWriters pages while others write (run with -race).
+func TestConcurrentReadersAndWriters(t *testing.T) {
+	s := small(t)
+	var wg sync.WaitGroup
+	errs := make(chan string, 16)
+	for i := range 4 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			seen := map[string]bool{}
+			for u := s.URL() + "/Practitioner?_count=40&_revinclude=PractitionerRole:practitioner"; u != ""; {
+				var b bundle
+				if st := do(t, s, "GET", u, nil, &b); st != http.StatusOK {
+					errs <- fmt.Sprintf("page status %d", st)
+					return
+				}
+				for _, id := range b.ids("match") {
+					if seen[id] {
+						errs <- id + " paged twice"
+					}
+					seen[id] = true
+				}
+				u = b.next()
+			}
+			// The pages are a snapshot taken at the first request: every
+			// generated worker, plus the writes that came before it.
+			if n, min := len(seen), s.Truth().Workers; n < min || n > min+40 {
+				errs <- fmt.Sprintf("paged %d workers while writes went on, want %d to %d", n, min, min+40)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for j := range 10 {
+				p := practitioner(fmt.Sprintf("W%d-%d", i, j), "Doe", "0770 000 000")
+				if st := do(t, s, "PUT", fmt.Sprintf("Practitioner/W%d-%d", i, j), p, nil); st != http.StatusCreated {
+					errs <- fmt.Sprintf("PUT status %d", st)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
