@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -541,5 +542,57 @@ func TestHTTPClientSizeLimitAndRequestHeaders(t *testing.T) {
 	pc, _ := NewClient(srv.URL)
 	if _, _, err := pc.Read(t.Context(), "Practitioner", "P1"); !errors.Is(err, ErrNotFound) || errors.Is(err, ErrGone) {
 		t.Errorf("plain 404: %v, want ErrNotFound only", err)
+	}
+}
+
+func TestConcurrentUseAndCancellation(t *testing.T) {
+	h := newHAPI(t)
+	seedPractitioners(h, 30, 1)
+	var calls atomic.Int32
+	c := newTestClient(t, h, WithTokenSource(TokenSourceFunc(func(context.Context) (string, time.Time, error) {
+		calls.Add(1)
+		return "shared", time.Now().Add(time.Hour), nil
+	})))
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			n := 0
+			for _, err := range c.Search(t.Context(), "Practitioner", &SearchParams{Count: 7}) {
+				if err != nil {
+					errs <- err
+					return
+				}
+				n++
+			}
+			if n != 30 {
+				errs <- fmt.Errorf("%d results", n)
+				return
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if calls.Load() != 1 {
+		t.Errorf("token fetched %d times by 8 concurrent searches, want 1", calls.Load())
+	}
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var err error
+	n := 0
+	for _, err = range c.Search(ctx, "Practitioner", &SearchParams{Count: 7}) {
+		if err != nil {
+			break
+		}
+		if n++; n == 7 {
+			cancel()
+		}
+	}
+	if !errors.Is(err, context.Canceled) || n != 7 {
+		t.Errorf("after cancel: %v after %d results, want context.Canceled after 7", err, n)
 	}
 }
