@@ -114,6 +114,18 @@ var templateProbes = []templateProbe{
 	{"@results.nothing and @(results.answer.category = \"Number\")", "5"},
 	{"@(date(\"2026-03-15\")) @(datetime(\"2026-03-15T10:00:00Z\"))", "x"},
 	{"@(format_urn(contact.urn)) @(left(input.text, 2))", "hello"},
+	{"@(char(65))@(code(\"A\")) @(split(\"a,b,,c\", \",\")) @(reverse(\"abc\")) @(concat(array(1), array(2)))", "x"},
+	{"@(regex_match(input.text, \"(\\d+)-(\\d+)\", 2)) @(html_decode(\"&lt;b&gt; &amp;\")) @(percent(0.256))", "12-34"},
+	{"@(datetime_add(\"2026-01-31T10:00:00Z\", 1, \"M\")) @(datetime_add(now(), -2, \"D\"))", "x"},
+	{"@(epoch(\"2026-01-05T09:00:00Z\")) @(datetime_diff(\"2026-01-01\", \"2026-03-01\", \"D\")) @(week_number(\"2026-03-15\"))", "x"},
+	{"@(date_from_parts(2026, 2, 29)) @(date_from_parts(2026, 3, 15))", "x"},
+	{"@(format_date(results.answer.created_on, \"DD MMM YYYY\")) @(format_datetime(results.answer.created_on, \"tt:mm\", \"Africa/Nairobi\"))", "3"},
+	{"@(upper(\"x\"))@(legacy_add(1, 2))", "x"},
+	{"@(results.answer.value >= 5 && results.answer.value < 10) @(\"a\" & 1 & true)", "7"},
+	{"@(number(\"1,5\")) @(number(\"1 000\")) @(round(2.5)) @(round(-2.5)) @(round_up(1.000001))", "x"},
+	{"@(text_length(\"héllo wörld\")) @(upper(\"straße\")) @(title(\"o'brien mc-donald\"))", "x"},
+	{"@(format_number(0.1 + 0.2, 10)) @(1000000 * 1000000) @(2 ^ 10) @(10 / 3)", "x"},
+	{"@(count(contact.groups)) @(contact.created_on) @(format_location(\"Rwanda > Kigali\"))", "x"},
 }
 
 const probeFlowUUID = "9a6f3c2e-1b7d-4e8a-9c0f-2d4b6a8e0c13"
