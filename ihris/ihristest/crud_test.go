@@ -312,6 +312,13 @@ func TestWriteBackResourcesAreSearchable(t *testing.T) {
 		"recipient": []any{map[string]any{"reference": "Practitioner/P1"}, map[string]any{"reference": "Practitioner/P2"}},
 	}, &cr)
 	crRef := "CommunicationRequest/" + cr["id"].(string)
+	do(t, s, "POST", "CommunicationRequest", map[string]any{
+		"resourceType": "CommunicationRequest", "status": "active",
+		"extension": []any{map[string]any{
+			"url":       "http://mhero.org/fhir/StructureDefinition/mhero-comm-req-flow-starts",
+			"extension": []any{map[string]any{"url": "flow_starts_uuid", "valueString": "5b7c0e3e-0000-4000-8000-00000000f10a"}},
+		}},
+	}, nil)
 	do(t, s, "POST", "Communication", map[string]any{
 		"resourceType": "Communication", "status": "completed",
 		"basedOn":   []any{map[string]any{"reference": crRef}},

@@ -48,6 +48,8 @@ const (
 	extEmploymentStatus   = ihrisSD + "ihris-practitionerrole-employment-status"
 	extPositionStatus     = ihrisSD + "ihris-practitionerrole-position-status"
 	extRelatedGroup       = ihrisSD + "ihris-related-group"
+	extFlowStarts         = "http://mhero.org/fhir/StructureDefinition/mhero-comm-req-flow-starts"
+	extBroadcastStarts    = "http://mhero.org/fhir/StructureDefinition/mhero-comm-req-broadcast-starts"
 	systemJob             = ihrisCS + "ihris-job"
 	systemCadre           = ihrisCS + "ihris-cadre"
 	systemEmploymentState = ihrisCS + "ihris-employment-status-codesystem"
@@ -153,7 +155,11 @@ var searchParams = map[string]map[string]paramDef{
 		"category":   {kind: kindToken, doc: "CommunicationRequest.category", tokens: codeables("category")},
 		"identifier": {kind: kindToken, doc: "CommunicationRequest.identifier", tokens: identifiers("identifier")},
 		"authored":   {kind: kindDate, doc: "CommunicationRequest.authoredOn", dates: instants("authoredOn")},
-		"occurrence": {kind: kindDate, doc: "CommunicationRequest.occurrence[x]", dates: instants("occurrenceDateTime")},
+		"rpflowstarts": {kind: kindString, doc: "emNutt: the flow-starts extension's flow_starts_uuid",
+			strings: subExtStrings(extFlowStarts, "flow_starts_uuid")},
+		"isflowstart": {kind: kindToken, doc: "iHRIS: has the flow-starts extension", tokens: hasExt(extFlowStarts)},
+		"isbroadcast": {kind: kindToken, doc: "iHRIS: has the broadcast-starts extension", tokens: hasExt(extBroadcastStarts)},
+		"occurrence":  {kind: kindDate, doc: "CommunicationRequest.occurrence[x]", dates: instants("occurrenceDateTime")},
 	},
 	"Communication": {
 		"subject":    {kind: kindReference, doc: "Communication.subject", refs: refsAt("subject")},
@@ -393,6 +399,38 @@ func extCodings(url string) func(map[string]any) []token {
 			out = append(out, codingTokens(walk(em, "valueCodeableConcept", "coding"))...)
 		}
 		return out
+	}
+}
+
+// subExtStrings reads valueString of sub-extension sub in the top-level
+// extensions with url.
+func subExtStrings(url, sub string) func(map[string]any) []string {
+	return func(m map[string]any) []string {
+		var out []string
+		for _, e := range walk(m, "extension") {
+			if em, ok := e.(map[string]any); !ok || em["url"] != url {
+				continue
+			}
+			for _, x := range walk(e, "extension") {
+				if xm, ok := x.(map[string]any); ok && xm["url"] == sub {
+					out = append(out, stringsOf(walk(xm, "valueString"))...)
+				}
+			}
+		}
+		return out
+	}
+}
+
+// hasExt is a token that is "true" when a top-level extension with url
+// exists and "false" otherwise (FHIRPath exists()).
+func hasExt(url string) func(map[string]any) []token {
+	return func(m map[string]any) []token {
+		for _, e := range walk(m, "extension") {
+			if em, ok := e.(map[string]any); ok && em["url"] == url {
+				return []token{{code: "true"}}
+			}
+		}
+		return []token{{code: "false"}}
 	}
 }
 
