@@ -110,11 +110,22 @@ func playScript(s *sim.Sim, steps []step, t *transcript) error {
 			return fmt.Errorf("%w: %d of %d replies and timeouts not used (the session is %s)",
 				errScriptTooLong, len(steps)-i, len(steps), s.Status())
 		}
+		if w, _ := s.Waiting(); st.timeout && w.TimeoutSeconds == 0 {
+			return fmt.Errorf("--timeout (step %d of %d): %s has no timeout", i+1, len(steps), describeWait(w))
+		}
 		if err := t.play(s, st); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// describeWait names the question a session waits at.
+func describeWait(w sim.Wait) string {
+	if w.ResultName != "" {
+		return fmt.Sprintf("question %q", w.ResultName)
+	}
+	return "the wait at node " + w.NodeUUID
 }
 
 // playInteractive reads the health worker's replies from stdin, one a line,
@@ -134,13 +145,12 @@ func playInteractive(s *sim.Sim, stdin io.Reader, t *transcript) error {
 		if line == "" || line == "/timeout" {
 			st = step{timeout: true}
 		}
-		err := t.play(s, st)
-		if err != nil && st.timeout && s.Status() == sim.StatusWaiting {
+		if w, _ := s.Waiting(); st.timeout && w.TimeoutSeconds == 0 {
 			// Only questions with a timeout can time out: ask again.
-			fmt.Fprintln(t.w, "   (this question has no timeout: type a reply)")
+			fmt.Fprintf(t.w, "   (%s has no timeout: type a reply)\n", describeWait(w))
 			continue
 		}
-		if err != nil {
+		if err := t.play(s, st); err != nil {
 			return err
 		}
 	}
