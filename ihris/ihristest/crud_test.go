@@ -416,3 +416,21 @@ func TestConcurrentReadersAndWriters(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+func TestUnknownResourceTypes(t *testing.T) {
+	s := ihristest.NewServer()
+	defer s.Close()
+	var oo map[string]any
+	if st := do(t, s, "GET", "Practitioners?name=x", nil, &oo); st != http.StatusNotFound || oo["resourceType"] != "OperationOutcome" {
+		t.Fatalf("unknown type: %d %v", st, oo)
+	}
+	if st := do(t, s, "POST", "Basic", map[string]any{"resourceType": "Basics"}, nil); st != http.StatusBadRequest {
+		t.Fatalf("body of an unknown type: %d", st)
+	}
+	if st := do(t, s, "GET", "QuestionnaireResponse?subject:Practitioners=P1", nil, nil); st != http.StatusBadRequest {
+		t.Fatalf("unknown type modifier: %d", st)
+	}
+	if st := do(t, s, "GET", "QuestionnaireResponse?subject:Practitioner=P1", nil, nil); st != http.StatusOK {
+		t.Fatalf("type modifier: %d", st)
+	}
+}

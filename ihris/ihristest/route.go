@@ -21,7 +21,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, p string) {
 	if p != "" {
 		parts = strings.Split(p, "/")
 	}
-	if len(parts) > 0 && parts[0] != "metadata" && parts[0] != "_history" && !typeRE.MatchString(parts[0]) {
+	if len(parts) > 0 && parts[0] != "metadata" && parts[0] != "_history" && !knownType(parts[0]) {
 		writeResult(w, outcome(http.StatusNotFound, "not-found", "unknown resource type "+strconv.Quote(parts[0])))
 		return
 	}
@@ -286,8 +286,8 @@ func decodeResource(body []byte, typ string) (map[string]any, error) {
 	if typ != "" && rt != typ {
 		return nil, badf("resourceType %q does not match the URL's %s", rt, typ)
 	}
-	if !typeRE.MatchString(rt) {
-		return nil, badf("invalid resourceType %q", rt)
+	if !knownType(rt) {
+		return nil, badf("unknown resourceType %q", rt)
 	}
 	return m, nil
 }

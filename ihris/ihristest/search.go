@@ -297,7 +297,7 @@ func checkModifier(def paramDef, mod string) error {
 		return nil
 	case def.kind == kindToken && mod == "not":
 		return nil
-	case def.kind == kindReference && (mod == "below" || typeRE.MatchString(mod)):
+	case def.kind == kindReference && (mod == "below" || knownType(mod)):
 		return nil
 	case def.kind == kindURI && mod == "below":
 		return nil

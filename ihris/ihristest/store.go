@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/samply/golang-fhir-models/fhir-models/fhir"
 )
 
 // A resource is one logical FHIR resource with every version it has had.
@@ -89,6 +91,13 @@ var (
 	typeRE = regexp.MustCompile(`^[A-Z][A-Za-z]{1,63}$`)
 	idRE   = regexp.MustCompile(`^[A-Za-z0-9\-\.]{1,64}$`)
 )
+
+// knownType reports whether name is an R4 resource type (from samply's
+// generated list), as HAPI only serves those.
+func knownType(name string) bool {
+	var rt fhir.ResourceType
+	return typeRE.MatchString(name) && rt.UnmarshalJSON([]byte(`"`+name+`"`)) == nil
+}
 
 // put stores a new version of typ/id whose JSON body is already complete
 // (resourceType, id and meta set by the caller) and indexes its references.

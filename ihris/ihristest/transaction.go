@@ -102,7 +102,7 @@ func (s *Server) parseEntry(i int, e any) (*op, error) {
 	o.vals = u.Query()
 	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
 	o.typ = parts[0]
-	if !typeRE.MatchString(o.typ) {
+	if !knownType(o.typ) {
 		return nil, badf("invalid request.url %q", raw)
 	}
 	if len(parts) > 1 {
