@@ -49,10 +49,10 @@ func readExport(data []byte) (*exportFile, error) {
 	return &e, nil
 }
 
-// Channel is the workspace's SMS channel that Run adds to the export's
-// assets: a real workspace has one, and goflow only gives a contact a
-// preferred URN (@contact.urn) that a channel can send to.
-const Channel = `{"uuid": "5d3c1a2b-7e8f-4a9b-8c0d-1e2f3a4b5c6d", "name": "MOH SMS",
+// workspaceChannel is the SMS channel Run adds to the export's assets: a
+// real workspace has one, and goflow only gives a contact a preferred URN
+// (@contact.urn) that a channel can send to.
+const workspaceChannel = `{"uuid": "5d3c1a2b-7e8f-4a9b-8c0d-1e2f3a4b5c6d", "name": "MOH SMS",
 	"address": "+231770009999", "schemes": ["tel"], "roles": ["send", "receive"], "country": "LR"}`
 
 // source turns the export into a static goflow asset source holding its
@@ -77,7 +77,7 @@ func (e *exportFile) source(withChannel bool) (*static.StaticSource, error) {
 	}
 	a.Flows = e.Flows
 	if withChannel {
-		a.Channels = []json.RawMessage{json.RawMessage(Channel)}
+		a.Channels = []json.RawMessage{json.RawMessage(workspaceChannel)}
 	}
 	for _, f := range e.Fields {
 		ff := field{Key: f.Key, Name: f.Name, Type: f.Type}

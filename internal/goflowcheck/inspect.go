@@ -22,6 +22,7 @@ type Issue struct {
 	Dependency string
 }
 
+// String formats the issue for test failures and logs.
 func (i Issue) String() string {
 	s := fmt.Sprintf("%s at node %s: %s", i.Type, i.NodeUUID, i.Description)
 	if i.Language != "" {

@@ -38,9 +38,9 @@ const (
 	DefaultURN = "tel:+231770000001"
 )
 
-// Now is the fixed clock of every conversation: goflow stamps results,
-// messages and timeouts with it.
-var Now = time.Date(2026, time.January, 5, 9, 0, 0, 0, time.UTC)
+// Now returns the fixed time of every conversation: goflow stamps results,
+// messages and timeouts with it. Give it to the other engine as its clock.
+func Now() time.Time { return time.Date(2026, time.January, 5, 9, 0, 0, 0, time.UTC) }
 
 // Contact is the person a scripted conversation is held with.
 type Contact struct {
@@ -68,6 +68,7 @@ func Reply(text string) Step { return Step{Reply: text} }
 // Timeout is a step that lets the waiting question time out.
 func Timeout() Step { return Step{Timeout: true} }
 
+// String shows a step as a script line: the quoted reply or /timeout.
 func (s Step) String() string {
 	if s.Timeout {
 		return "/timeout"
@@ -116,6 +117,8 @@ func WithWebhook(answer func(method, url, body string) (status int, respBody str
 // function.
 type answerTransport func(method, url, body string) (int, string)
 
+// RoundTrip answers req without any network: status 0 is a connection
+// failure.
 func (a answerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	var body []byte
 	if req.Body != nil {
@@ -153,7 +156,10 @@ var globalsMu sync.Mutex
 // by UUID or name; empty for the export's first flow) is started for the
 // contact by a manual trigger, then each step resumes the waiting session in
 // order. It stops when the steps run out or the session stops waiting; steps
-// left over give ErrStepsLeft along with the transcript so far.
+// left over give ErrStepsLeft along with the transcript so far. Besides the
+// export's assets, goflow is given the workspace's SMS channel (a tel
+// channel in LR): a real workspace has one, and without it goflow leaves
+// @contact.urn empty.
 func Run(export []byte, flow string, c Contact, steps []Step, opts ...Option) (*Transcript, error) {
 	var cfg runConfig
 	for _, o := range opts {
@@ -161,7 +167,7 @@ func Run(export []byte, flow string, c Contact, steps []Step, opts ...Option) (*
 	}
 	globalsMu.Lock()
 	defer globalsMu.Unlock()
-	dates.SetNowSource(dates.NewFixedNowSource(Now))
+	dates.SetNowSource(dates.NewFixedNowSource(Now()))
 	defer dates.SetNowSource(dates.DefaultNowSource)
 	uuids.SetGenerator(uuids.NewSeededGenerator(1234))
 	defer uuids.SetGenerator(uuids.DefaultGenerator)
@@ -258,7 +264,7 @@ func newContact(sa flows.SessionAssets, env envs.Environment, c Contact, tz *tim
 		urn = DefaultURN
 	}
 	contact, err := flows.NewContact(sa, flows.ContactUUID(uuids.New()), 1, c.Name, i18n.Language(c.Language),
-		flows.ContactStatusActive, tz, Now, nil, []urns.URN{urns.URN(urn)}, nil, nil, nil, assets.PanicOnMissing)
+		flows.ContactStatusActive, tz, Now(), nil, []urns.URN{urns.URN(urn)}, nil, nil, nil, assets.PanicOnMissing)
 	if err != nil {
 		return nil, fmt.Errorf("contact: %w", err)
 	}

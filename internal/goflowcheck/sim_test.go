@@ -38,7 +38,7 @@ func runSim(export []byte, c conversation) (*goflowcheck.Transcript, error) {
 			TimeFormat:     "tt:mm",
 			DefaultCountry: goflowcheck.DefaultCountry,
 		}),
-		sim.WithClock(func() time.Time { return goflowcheck.Now }),
+		sim.WithClock(goflowcheck.Now),
 	}
 	if c.flow != "" {
 		opts = append(opts, sim.WithFlow(c.flow))
