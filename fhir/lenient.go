@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/mhero-go/mhero/internal/httpx"
+	models "github.com/samply/golang-fhir-models/fhir-models/fhir"
 )
 
 // Warning reports one element that the lenient decoder repaired or left out
@@ -35,6 +36,7 @@ var (
 	rawMessageType  = reflect.TypeFor[json.RawMessage]()
 	numberType      = reflect.TypeFor[json.Number]()
 	unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+	extensionsType  = reflect.TypeFor[[]models.Extension]()
 )
 
 // decodeLenient decodes the JSON object data into model (a pointer to a
@@ -365,4 +367,26 @@ func quoteShort(s string) string {
 		s = s[:37] + "..."
 	}
 	return httpx.MaskPhone(s)
+}
+
+// relativeExtensionURLs warns about the resource-level extensions of model
+// whose url is not absolute (emNutt writes "sender" or "cronExpression"
+// there). The extension is kept. Inside a complex extension a relative url
+// is how FHIR names the parts, so nested extensions are not checked.
+func relativeExtensionURLs(model any) []Warning {
+	v := reflect.ValueOf(model).Elem()
+	var ws []Warning
+	for _, field := range [...]struct{ name, json string }{{"Extension", "extension"}, {"ModifierExtension", "modifierExtension"}} {
+		f := v.FieldByName(field.name)
+		if !f.IsValid() || f.Type() != extensionsType {
+			continue // Binary, Bundle and Parameters have no extensions
+		}
+		for i := range f.Len() { // by index: converting to an interface would allocate
+			if url := f.Index(i).FieldByName("Url").String(); !strings.Contains(url, ":") {
+				ws = append(ws, Warning{Path: fmt.Sprintf("%s[%d].url", field.json, i),
+					Problem: fmt.Sprintf("relative extension URL %q; kept as is", quoteShort(url))})
+			}
+		}
+	}
+	return ws
 }

@@ -136,7 +136,7 @@ func parseResource(data []byte) (*Resource, error) {
 	r := &Resource{raw: data, typ: typ}
 	if m := newModel(typ); m != nil {
 		r.Model = m
-		r.Warnings = decodeLenient(data, m)
+		r.Warnings = append(decodeLenient(data, m), relativeExtensionURLs(m)...)
 		r.id, r.versionID, r.lastUpdated = modelHeader(m)
 	} else {
 		r.readHeader()

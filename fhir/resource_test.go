@@ -36,7 +36,9 @@ func TestLenientRepairs(t *testing.T) {
 			json: `{"resourceType":"Practitioner","id":"P1","extension":[
 				{"url":"http://ihris.org/fhir/StructureDefinition/ihris-practitionerDependents","valueInteger":"2"},
 				{"url":"sender","valueString":"relative URLs are fine"}]}`,
-			warnings: []string{`extension[0].valueInteger: integer written as string "2"; read as 2`},
+			warnings: []string{
+				`extension[0].valueInteger: integer written as string "2"; read as 2`,
+				`extension[1].url: relative extension URL "sender"; kept as is`},
 			check: func(t *testing.T, m any) {
 				p := m.(*models.Practitioner)
 				if *p.Extension[0].ValueInteger != 2 || p.Extension[1].Url != "sender" {
@@ -93,7 +95,7 @@ func TestLenientRepairs(t *testing.T) {
 			name: "nested and hopeless elements",
 			json: `{"resourceType":"Practitioner","id":"P1","meta":"yesterday","qualification":[
 				{"code":"Nurse"},{"code":{"text":"Doctor"},"period":7}],"photo":[1,{"url":"x"}],
-				"extension":[{"url":"x","valueInteger":2.5},{"url":"y","valueInteger":99999999999999999999}]}`,
+				"extension":[{"url":"http://x","valueInteger":2.5},{"url":"urn:y","valueInteger":99999999999999999999}]}`,
 			warnings: []string{
 				`extension[0].valueInteger: number "2.5" is not an integer; left out`,
 				`extension[1].valueInteger: integer out of range; left out`,
@@ -396,5 +398,33 @@ func TestDecodeLastResort(t *testing.T) {
 	if err != nil || v.Name != "kept" || len(ws) != 1 || ws[0].Path != "pair" ||
 		ws[0].Problem != "does not fit the model; left out" {
 		t.Errorf("%v %+v %v", err, v, ws)
+	}
+}
+
+// The mHero v2 examples (emNutt's CommunicationRequest, Communication and
+// flow-run Basic resources) load; their complex extensions name their parts
+// with relative urls, as FHIR intends, which is not a problem.
+func TestMHeroExamplesLoad(t *testing.T) {
+	dir := fixtures.Dir(t, "fixtures", "ihris", "mhero")
+	files, _ := filepath.Glob(filepath.Join(dir, "[A-Z]*-*.json")) // not the Kibana export
+	if len(files) == 0 {
+		t.Fatal("no mHero examples")
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := ParseResource(data)
+		if err != nil || r.Model == nil {
+			t.Errorf("%s: %v", filepath.Base(f), err)
+			continue
+		}
+		for _, w := range r.Warnings {
+			t.Logf("%s: %v", filepath.Base(f), w)
+			if strings.HasSuffix(w.Path, ".url") {
+				t.Errorf("%s: %v", filepath.Base(f), w)
+			}
+		}
 	}
 }
