@@ -65,6 +65,9 @@ func runSimulate(e *env, args []string) int {
 		opts = append(opts, sim.WithFlow(*flowName))
 	}
 	s, err := sim.New(export, opts...)
+	if err == nil && w == nil {
+		warnUnsupported(e, export, *flowName)
+	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "mhero simulate: %v\n", err)
 		return exitUsage
@@ -187,6 +190,20 @@ func (t *transcript) messages(s *sim.Sim) {
 		t.printf("< %s\n", m.Text)
 	}
 	t.seen = len(msgs)
+}
+
+// warnUnsupported lists, before an export's flow runs, what in it the
+// simulator can't run, so the Data Manager knows where a simulation may stop.
+func warnUnsupported(e *env, export *flow.Export, name string) {
+	for i := range export.Flows {
+		f := &export.Flows[i]
+		if (name == "" && i == 0) || f.Name == name || f.UUID == name {
+			for _, u := range sim.Check(f) {
+				fmt.Fprintf(e.stderr, "warning: %v\n", u)
+			}
+			return
+		}
+	}
 }
 
 // readExport reads a RapidPro export file.
