@@ -434,3 +434,62 @@ func TestUnknownResourceTypes(t *testing.T) {
 		t.Fatalf("type modifier: %d", st)
 	}
 }
+
+func TestChurnIsSeenAsChangesAndDeletions(t *testing.T) {
+	clock := &fakeClock{now: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}
+	s := small(t, ihristest.WithClock(clock.Now))
+	checkpoint := clock.Now()
+	clock.Advance(time.Hour)
+	rep, err := s.Churn(ihristest.Churn{Seed: 1, NewPhone: 3, Deactivated: 2, Deleted: 2, Hired: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.NewPhone) != 3 || len(rep.Deactivated) != 2 || len(rep.Deleted) != 2 || len(rep.Hired) != 2 {
+		t.Fatalf("report %+v", rep)
+	}
+	since := url.QueryEscape("gt" + checkpoint.Format(time.RFC3339))
+	b := search(t, s, "Practitioner?_lastUpdated="+since+"&_count=100")
+	var want []string
+	for _, id := range slices.Concat(rep.NewPhone, rep.Deactivated, rep.Hired) {
+		want = append(want, "Practitioner/"+id)
+	}
+	slices.Sort(want)
+	got := b.ids("match")
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Fatalf("changed since the checkpoint: %v, want %v", got, want)
+	}
+	h := search(t, s, "Practitioner/_history?_since="+url.QueryEscape(checkpoint.Format(time.RFC3339)))
+	deleted := 0
+	for _, e := range h.Entry {
+		if e.Request.Method == "DELETE" {
+			deleted++
+		}
+	}
+	if deleted != 2 {
+		t.Fatalf("%d deletions in history, want 2", deleted)
+	}
+	for _, id := range rep.Deactivated {
+		for _, e := range search(t, s, "PractitionerRole?practitioner=Practitioner/"+id).Entry {
+			if e.Resource["active"] != false || e.Resource["period"].(map[string]any)["end"] == nil {
+				t.Errorf("role of deactivated %s: %v", id, e.Resource)
+			}
+		}
+	}
+	for _, id := range rep.Deleted {
+		if st := do(t, s, "GET", "Practitioner/"+id, nil, nil); st != http.StatusGone {
+			t.Errorf("deleted %s: %d", id, st)
+		}
+		if b := search(t, s, "PractitionerRole?practitioner=Practitioner/"+id); len(b.Entry) != 0 {
+			t.Errorf("deleted %s still has roles", id)
+		}
+	}
+	for _, id := range rep.Hired {
+		if b := search(t, s, "PractitionerRole?active=true&practitioner=Practitioner/"+id); len(b.Entry) != 1 {
+			t.Errorf("hired %s: %d current roles", id, len(b.Entry))
+		}
+	}
+	if _, err := s.Churn(ihristest.Churn{Deleted: 1_000_000}); err == nil {
+		t.Error("churn larger than the registry accepted")
+	}
+}
