@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/mhero-go/mhero/ihris/ihristest"
@@ -87,4 +88,35 @@ func ExampleServer_InjectFault() {
 	// 429 Retry-After="30"
 	// 200 Retry-After=""
 	// 2 requests
+}
+
+// Churn changes the registry after a checkpoint; a client syncing
+// incrementally must then find exactly the report's workers.
+func ExampleServer_Churn() {
+	s := ihristest.NewServer(ihristest.WithWorkforce(ihristest.Workforce{Seed: 1, Workers: 500}))
+	defer s.Close()
+	checkpoint := s.Truth().Newest // the newest meta.lastUpdated a client has seen
+
+	rep, err := s.Churn(ihristest.Churn{Seed: 1, NewPhone: 5, Deactivated: 2, Deleted: 1, Hired: 3})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	resp, err := s.Client().Get(s.URL() + "/Practitioner?_summary=count&_lastUpdated=gt" +
+		url.QueryEscape(checkpoint.Format(time.RFC3339Nano)))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer resp.Body.Close()
+	var b struct{ Total int }
+	if err := json.NewDecoder(resp.Body).Decode(&b); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("changed:", b.Total, "=", len(rep.NewPhone)+len(rep.Deactivated)+len(rep.Hired))
+	fmt.Println("deleted:", rep.Deleted)
+	// Output:
+	// changed: 10 = 10
+	// deleted: [P000223]
 }
