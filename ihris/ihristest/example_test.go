@@ -93,7 +93,9 @@ func ExampleServer_InjectFault() {
 // Churn changes the registry after a checkpoint; a client syncing
 // incrementally must then find exactly the report's workers.
 func ExampleServer_Churn() {
-	s := ihristest.NewServer(ihristest.WithWorkforce(ihristest.Workforce{Seed: 1, Workers: 500}))
+	month := func() time.Time { return time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC) } // a month after the data
+	s := ihristest.NewServer(ihristest.WithClock(month),
+		ihristest.WithWorkforce(ihristest.Workforce{Seed: 1, Workers: 500}))
 	defer s.Close()
 	checkpoint := s.Truth().Newest // the newest meta.lastUpdated a client has seen
 
