@@ -511,13 +511,13 @@ func mightMatch(v *version, c criterion) bool {
 		return true
 	}
 	for _, val := range c.values {
-		needle := val
+		needle := val // a code, or system|code, or a reference
 		if def.kind == kindToken {
-			sys, code, hasSys := strings.Cut(val, "|")
-			if needle = code; hasSys && code == "" {
-				needle = sys
-			} else if !hasSys {
-				needle = sys
+			if sys, code, ok := strings.Cut(val, "|"); ok {
+				needle = code
+				if code == "" {
+					needle = sys
+				}
 			}
 		} else if r := normalizeRef(val, ""); strings.Contains(r, "/") {
 			needle = r[strings.LastIndexByte(r, '/')+1:]
