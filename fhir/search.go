@@ -318,6 +318,7 @@ func (s *search) resume(ctx context.Context, cause error, expiries int) (*Page, 
 // and how many it dropped.
 func (s *search) track(page *Page) (fresh, dropped int) {
 	kept := page.Entries[:0]
+	var droppedRefs map[string]bool
 	for _, e := range page.Entries {
 		r := e.Resource
 		if r == nil || (e.Mode != ModeMatch && e.Mode != "") {
@@ -330,6 +331,10 @@ func (s *search) track(page *Page) (fresh, dropped int) {
 			s.untimed = true
 		} else if !s.boundaryTime.IsZero() && t.Equal(s.boundaryTime) && s.seen[key] {
 			dropped++
+			if droppedRefs == nil {
+				droppedRefs = map[string]bool{}
+			}
+			droppedRefs[key] = true
 			continue
 		}
 		switch {
@@ -348,6 +353,12 @@ func (s *search) track(page *Page) (fresh, dropped int) {
 	}
 	clear(page.Entries[len(kept):]) // let the dropped resources be collected
 	page.Entries = kept
+	if droppedRefs != nil {
+		// Their warnings were reported with the page that first had them.
+		page.Warnings = slices.DeleteFunc(page.Warnings, func(w Warning) bool {
+			return droppedRefs[w.ResourceType+"/"+w.ID]
+		})
+	}
 	s.returned += fresh
 	if s.resumable && !s.untimed {
 		page.cursor = &Cursor{LastUpdated: s.boundary, Seen: s.seenList[:len(s.seenList):len(s.seenList)]}

@@ -155,6 +155,29 @@ func collectWithExpiry(t *testing.T, c *Client, h *hapi, params *SearchParams, e
 	return got, nil
 }
 
+func TestResumedSearchReportsWarningsOnce(t *testing.T) {
+	h := newHAPI(t)
+	c := newTestClient(t, h)
+	at := h.tick()
+	for i := range 12 {
+		h.put(fmt.Sprintf(`{"resourceType":"Location","id":"F%02d","managingOrganization":"Organization/%d"}`, i, i), at)
+	}
+	var warned []string
+	for page, err := range c.Pages(t.Context(), "Location", &SearchParams{Count: 5, Sort: []string{"_lastUpdated"}}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range page.Warnings {
+			warned = append(warned, w.ID)
+		}
+		h.expirePages() // every page after the first comes from a new search repeating the ties
+	}
+	slices.Sort(warned)
+	if len(warned) != 12 || len(slices.Compact(warned)) != 12 {
+		t.Errorf("warnings for %q, want one for each of the 12 facilities", warned)
+	}
+}
+
 func TestSearchCarriesOnAfterPageLinksExpire(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
