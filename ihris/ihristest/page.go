@@ -56,7 +56,7 @@ func (c *pageCache) add(sn *snapshot) {
 	}
 }
 
-// use returns the snapshot id for one more page fetch, or why it is gone.
+// use returns the snapshot for one more page fetch, or why it is gone.
 func (c *pageCache) use(id string, now time.Time, ttl time.Duration, maxUses int) (*snapshot, string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -108,14 +108,23 @@ func (s *Server) respondList(q *query, entries []*version, self string, history 
 // getPage serves GET [base]?_getpages=id&_getpagesoffset=n&_count=c.
 func (s *Server) getPage(vals url.Values, self string) result {
 	id := vals.Get("_getpages")
-	offset, err1 := strconv.Atoi(vals.Get("_getpagesoffset"))
-	count, err2 := strconv.Atoi(vals.Get("_count"))
-	if err1 != nil || err2 != nil || offset < 0 || count < 1 {
+	offset, count := 0, 0 // absent: the first page, the search's own _count
+	var err1, err2 error
+	if v := vals.Get("_getpagesoffset"); v != "" {
+		offset, err1 = strconv.Atoi(v)
+	}
+	if v := vals.Get("_count"); v != "" {
+		count, err2 = strconv.Atoi(v)
+	}
+	if err1 != nil || err2 != nil || offset < 0 || count < 0 {
 		return outcome(http.StatusBadRequest, "invalid", "invalid _getpagesoffset or _count")
 	}
 	sn, why := s.pages.use(id, s.now(), s.cfg.pageTTL, s.cfg.pageUses)
 	if sn == nil {
 		return outcome(http.StatusGone, "not-found", "Search ID \""+id+"\" "+why)
+	}
+	if count == 0 {
+		count = sn.q.count
 	}
 	return s.renderPage(sn, offset, min(count, s.maxPageSize), self)
 }

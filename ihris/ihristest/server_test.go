@@ -156,6 +156,16 @@ func TestPagingReturnsEveryResourceOnce(t *testing.T) {
 	if !strings.Contains(pages[0].next(), "_getpages=") || !strings.HasPrefix(pages[0].next(), s.URL()+"?") {
 		t.Fatalf("next link %q is not a HAPI _getpages link on the base", pages[0].next())
 	}
+	// A link stripped of _count and _getpagesoffset serves the first page
+	// at the search's own page size.
+	u, _ := url.Parse(pages[0].next())
+	q := u.Query()
+	q.Del("_count")
+	q.Del("_getpagesoffset")
+	u.RawQuery = q.Encode()
+	if b := search(t, s, u.String()); len(b.Entry) != 37 || b.Entry[0].FullURL != pages[0].Entry[0].FullURL {
+		t.Fatalf("bare _getpages link: %d entries", len(b.Entry))
+	}
 }
 
 func TestTotalOnlyWhenAsked(t *testing.T) {
