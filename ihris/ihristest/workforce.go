@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -648,6 +649,16 @@ func mobile(r *rand.Rand, n int) (stored, e164 string) {
 	return stored, "+231" + nsn
 }
 
+// respell writes the Liberian number e164 in another local spelling than
+// stored.
+func respell(stored, e164 string) string {
+	nsn := strings.TrimPrefix(e164, "+231")
+	if spaced := "0" + nsn[:3] + " " + nsn[3:6] + " " + nsn[6:]; stored != spaced {
+		return spaced
+	}
+	return "0" + nsn
+}
+
 // invalidPhone returns a number a careful client must reject.
 func invalidPhone(r *rand.Rand) string {
 	d := fmt.Sprintf("%07d", r.IntN(10_000_000))
@@ -722,7 +733,9 @@ func (g *generator) workers(facilities []*place) {
 			p.Telecom = append(p.Telecom, jContact{System: "phone", Value: bad, Use: "mobile", Rank: 1})
 			t.InvalidPhones[id] = bad
 		case x < m.NoPhone+m.InvalidPhone+m.SharedPhone && lastShareable != nil:
-			p.Telecom = append(p.Telecom, jContact{System: "phone", Value: lastShareable[0], Use: "mobile", Rank: 1})
+			// The same number, spelled as the other worker's form did not:
+			// only a client that normalises sees that it is shared.
+			p.Telecom = append(p.Telecom, jContact{System: "phone", Value: respell(lastShareable[0], lastShareable[1]), Use: "mobile", Rank: 1})
 			t.SharedPhones[lastShareable[1]] = []string{lastShareableID, id}
 			t.Phones++
 			lastShareable = nil
