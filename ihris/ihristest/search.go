@@ -510,6 +510,14 @@ func mightMatch(v *version, c criterion) bool {
 	if !ok || def.kind != kindToken && def.kind != kindReference || c.name == "phone" || c.name == "telecom" {
 		return true
 	}
+	if c.name == "active" { // the boolean, or the quirky string "true"
+		for _, val := range c.values {
+			if bytes.Contains(v.raw, []byte(`"active":`+val)) || bytes.Contains(v.raw, []byte(`"active":"`+val)) {
+				return true
+			}
+		}
+		return false
+	}
 	for _, val := range c.values {
 		needle := val // a code, or system|code, or a reference
 		if def.kind == kindToken {

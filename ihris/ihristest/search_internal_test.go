@@ -78,8 +78,9 @@ func TestPrefilterNeverRejectsAMatch(t *testing.T) {
 		"PractitionerRole": {"role=2230-1B", "role=http://ihris.org/fhir/CodeSystem/ihris-job|2230-1B,5132-1A",
 			"employment-status=fullTime", "practitioner=Practitioner/P000007", "practitioner=P000007",
 			"practitioner=" + s.URL() + "/Practitioner/P000007/_history/1", "location=Location/LR.BM.D01.F001",
-			"related-location=Location/LR.BM", "active=false"},
-		"Location": {"organization=Organization/LR.BM.D01.F001", "partof=LR.BM", "type=district", "status=active"},
+			"related-location=Location/LR.BM", "active=false", "active=true,false"},
+		"Organization": {"active=true"},
+		"Location":     {"organization=Organization/LR.BM.D01.F001", "partof=LR.BM", "type=district", "status=active"},
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
