@@ -24,5 +24,15 @@
 // It is seeded from the real iHRIS demo bundles (WithSeedDir) and/or from a
 // generated workforce (WithWorkforce), whose Truth tells tests what a
 // correct client must find: counts per district, region, cadre and job,
-// and which phone numbers are missing, invalid or shared.
+// and which phone numbers are missing, invalid or shared. Server.Churn then
+// changes the registry (new phones, departures, deletions, hires) and
+// reports what an incremental sync must find.
+//
+// A typical test:
+//
+//	srv := ihristest.NewServer(
+//		ihristest.WithWorkforce(ihristest.Workforce{Seed: 1, Workers: 2000}),
+//		ihristest.WithPageExpiry(time.Minute, 3))
+//	defer srv.Close()
+//	// point the client at srv.URL() and check it against srv.Truth()
 package ihristest
