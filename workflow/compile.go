@@ -677,8 +677,10 @@ func (c *compiler) cond(q *Question, e cond, k int, yes, no string) int {
 	return 0
 }
 
-// compare adds the split node for one comparison: a switch on the earlier
-// result with a case per value, a category for a match and Other.
+// compare adds the split nodes for one comparison. Category values are
+// one has_category case on the earlier result; number values are tested
+// on its value only when it is a number answer (see numberOperand). A
+// comparison with both gets two splits: categories first, then numbers.
 func (c *compiler) compare(q *Question, e cmpCond, k int, yes, no string) {
 	var target *Question // validated: an earlier question, named in any case
 	for i := range c.w.Questions {
@@ -687,53 +689,90 @@ func (c *compiler) compare(q *Question, e cmpCond, k int, yes, no string) {
 			break
 		}
 	}
-	key := strings.ToLower(target.Result)
-	path := qpath(q, fmt.Sprintf("when/%d", k))
-	matchCat, otherCat := c.uuid(path+"/category/match"), c.uuid(path+"/category/other")
-	matchExit, otherExit := c.uuid(path+"/exit/match"), c.uuid(path+"/exit/other")
-
-	var cases []flow.Case
-	var catNames, label []string
+	var catNames []string
+	var numbers []flow.Case
+	var numLabel []string
 	switch e.op {
 	case "<", "<=", ">", ">=":
 		test := map[string]string{"<": "has_number_lt", "<=": "has_number_lte", ">": "has_number_gt", ">=": "has_number_gte"}[e.op]
-		cases = append(cases, flow.Case{Type: test, Arguments: []string{numberArg(e.values[0].text)}})
-		label = append(label, e.op+" "+numberArg(e.values[0].text))
+		numbers = append(numbers, flow.Case{Type: test, Arguments: []string{numberArg(e.values[0].text)}})
+		numLabel = append(numLabel, e.op+" "+numberArg(e.values[0].text))
 	default:
-		cats := target.Categories()
 		for _, v := range e.values {
-			if name, ok := findCategory(cats, v.text); ok {
+			if name, ok := findCategory(target.Categories(), v.text); ok {
 				catNames = append(catNames, name)
-				label = append(label, name)
 				continue
 			}
-			cases = append(cases, flow.Case{Type: "has_number_eq", Arguments: []string{numberArg(v.text)}})
-			label = append(label, "= "+numberArg(v.text))
+			numbers = append(numbers, flow.Case{Type: "has_number_eq", Arguments: []string{numberArg(v.text)}})
+			numLabel = append(numLabel, "= "+numberArg(v.text))
 		}
-		if len(catNames) > 0 {
-			cases = append([]flow.Case{{Type: "has_category", Arguments: catNames}}, cases...)
-		}
-	}
-	for i := range cases {
-		cases[i].UUID = c.uuid(fmt.Sprintf("%s/case/%d", path, i))
-		cases[i].CategoryUUID = matchCat
 	}
 	matchDest, otherDest := yes, no
 	if e.op == "!=" || e.op == "not in" {
 		matchDest, otherDest = no, yes
 	}
-	name := strings.Join(label, ", ")
-	if utf8.RuneCountInString(name) > 36 {
-		name = "Match"
+	key := strings.ToLower(target.Result)
+	path := qpath(q, fmt.Sprintf("when/%d", k))
+	if len(catNames) > 0 {
+		numberSplit := otherDest
+		if len(numbers) > 0 {
+			numberSplit = c.uuid(path + "/number/node")
+		}
+		config, _ := json.Marshal(map[string]any{
+			"operand": map[string]string{"id": key, "type": "result", "name": target.Result},
+			"cases":   map[string]any{},
+		})
+		cases := []flow.Case{{Type: "has_category", Arguments: catNames}}
+		c.split(path, "@results."+key, cases, strings.Join(catNames, ", "), matchDest, numberSplit, "split_by_run_result", config)
+		path += "/number"
+	}
+	if len(numbers) > 0 {
+		c.split(path, numberOperand(target), numbers, strings.Join(numLabel, ", "), matchDest, otherDest,
+			"split_by_expression", json.RawMessage(`{"cases":{}}`))
+	}
+}
+
+// numberOperand is the value of an earlier number question's answer, or ""
+// when it has none: after No Response the result's value is the timeout's
+// timestamp, and after Other the reply that did not fit (out of range,
+// say), in both of which a number test would find a number.
+func numberOperand(target *Question) string {
+	key := strings.ToLower(target.Result)
+	var answered []string
+	for _, cat := range target.Categories() {
+		if isAnswer(cat) {
+			// An Excellent string doubles its quotes.
+			answered = append(answered, fmt.Sprintf(`results.%s.category = "%s"`, key, strings.ReplaceAll(cat, `"`, `""`)))
+		}
+	}
+	test := strings.Join(answered, ", ")
+	if len(answered) > 1 {
+		test = "or(" + test + ")"
+	}
+	return fmt.Sprintf(`@(if(%s, results.%s.value, ""))`, test, key)
+}
+
+// split adds a switch node on operand whose cases all lead to one category
+// (named label, or "Match" when that is too long) going to matchDest, and
+// whose Other goes to otherDest. Its UUIDs derive from path.
+func (c *compiler) split(path, operand string, cases []flow.Case, label, matchDest, otherDest, uiType string, config json.RawMessage) {
+	matchCat, otherCat := c.uuid(path+"/category/match"), c.uuid(path+"/category/other")
+	matchExit, otherExit := c.uuid(path+"/exit/match"), c.uuid(path+"/exit/other")
+	for i := range cases {
+		cases[i].UUID = c.uuid(fmt.Sprintf("%s/case/%d", path, i))
+		cases[i].CategoryUUID = matchCat
+	}
+	if utf8.RuneCountInString(label) > 36 {
+		label = "Match"
 	}
 	node := flow.Node{
 		UUID: c.uuid(path + "/node"),
 		Router: &flow.Router{
 			Type:    flow.RouterSwitch,
-			Operand: "@results." + key,
+			Operand: operand,
 			Cases:   cases,
 			Categories: []flow.Category{
-				{UUID: matchCat, Name: name, ExitUUID: matchExit},
+				{UUID: matchCat, Name: label, ExitUUID: matchExit},
 				{UUID: otherCat, Name: CategoryOther, ExitUUID: otherExit},
 			},
 			DefaultCategoryUUID: otherCat,
@@ -741,11 +780,7 @@ func (c *compiler) compare(q *Question, e cmpCond, k int, yes, no string) {
 		Exits: []flow.Exit{{UUID: matchExit, DestinationUUID: matchDest}, {UUID: otherExit, DestinationUUID: otherDest}},
 	}
 	c.nodes = append(c.nodes, node)
-	config, _ := json.Marshal(map[string]any{
-		"operand": map[string]string{"id": key, "type": "result", "name": target.Result},
-		"cases":   map[string]any{},
-	})
-	c.place(node.UUID, "split_by_run_result", config, 120, false)
+	c.place(node.UUID, uiType, config, 120, false)
 }
 
 // numberArg writes a number of a when expression the way RapidPro's editor

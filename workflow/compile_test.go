@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/mhero-go/mhero/workflow/flow"
 )
 
@@ -416,5 +417,33 @@ func TestExampleWorkflowsCompile(t *testing.T) {
 			}
 			checkExport(t, e)
 		})
+	}
+}
+
+// A number comparison in a when expression tests the earlier value only
+// when it is a number answer; categories in the same in [...] are tested
+// first, on the result itself.
+func TestNumericWhenTestsOnlyNumberAnswers(t *testing.T) {
+	e, _ := compileFile(t, "testdata/cholera_count.yaml")
+	f := e.Flows[0]
+	const guard = `@(if(results.cases.category = "Has Number", results.cases.value, ""))`
+	type split struct{ operand, ui, tests string }
+	var got []split
+	for _, n := range f.Nodes {
+		if r := n.Router; r != nil && r.Wait == nil && strings.Contains(r.Operand, "results.cases") {
+			var tests []string
+			for _, c := range r.Cases {
+				tests = append(tests, c.Type+" "+strings.Join(c.Arguments, ","))
+			}
+			got = append(got, split{r.Operand, f.UI.Nodes[n.UUID].Type, strings.Join(tests, "; ")})
+		}
+	}
+	want := []split{
+		{guard, "split_by_expression", "has_number_gt 0"},                     // deaths: cases > 0
+		{"@results.cases", "split_by_run_result", "has_category No Response"}, // nil_report: cases in [0, no_response]
+		{guard, "split_by_expression", "has_number_eq 0"},
+	}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(split{})); diff != "" {
+		t.Errorf("when splits on cases (-want +got):\n%s", diff)
 	}
 }

@@ -59,5 +59,17 @@
 //
 //	when: (weeks_left < 4 or reason in [expired, "Not delivered"]) and act_in_stock != no_response
 //
+// A comparison of numbers holds only for a number answer ("Has Number"):
+// after No Response, after Other (a reply out of range, say) or when the
+// question was skipped, weeks_left < 4 and weeks_left == 0 are false and
+// weeks_left != 0 is true. Numbers and categories may be mixed, as in
+// weeks_left in [0, no_response].
+//
+// Number answers follow RapidPro: the first number in the reply is taken
+// and a dot is a decimal point, so "1.200" (a thousands separator in much
+// of Africa and Europe) is 1.2 and "1 200" is 1; only "1,200" is 1200. Ask
+// for digits only ("Reply with digits only, e.g. 1200") when counts may
+// reach the thousands.
+//
 // Nothing in this package touches the network.
 package workflow

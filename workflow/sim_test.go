@@ -41,6 +41,12 @@ const (
 	clinicAny    = "Any comment?"
 	clinicThanks = "Thank you."
 	timedOut     = "2026-01-05T09:00:00.000000Z"
+
+	choleraCases    = "Cholera: how many suspected cases this week? Reply with digits only"
+	choleraDeaths   = "How many of them died?"
+	choleraVillages = "Which villages were the deaths in?"
+	choleraNil      = "Is this a nil report (no case at all)? YES or NO"
+	choleraThanks   = "Thank you."
 )
 
 func TestCompiledWorkflowsRunInTheSimulator(t *testing.T) {
@@ -94,6 +100,26 @@ func TestCompiledWorkflowsRunInTheSimulator(t *testing.T) {
 			{name: "in French", language: "fra", steps: []string{"non", "Inondation"},
 				messages: []string{"Bonjour Ann de Redemption, 4 questions du MS.", "Le centre est-il ouvert ? OUI ou NON", "Pourquoi fermé ? 1 Grève 2 Inondation 3 Autre", "Restez prudents. Le district enverra de l'aide."},
 				results:  map[string]string{"open_today": "non (No)", "closed_reason": "Inondation (Flood)"}, status: sim.StatusCompleted},
+			{name: "a negative staff count is no number for the when", steps: []string{"yes", "-5", "fine"},
+				messages: []string{clinicHello, clinicOpen, clinicStaff, clinicAny, clinicThanks},
+				results:  map[string]string{"open_today": "yes (Yes)", "staff_present": "-5 (Other)", "comments": "fine (Has Text)"}, status: sim.StatusCompleted},
+		},
+		"testdata/cholera_count.yaml": {
+			{name: "cases and deaths", steps: []string{"5", "2", "Kpelle"},
+				messages: []string{choleraCases, choleraDeaths, choleraVillages, choleraThanks},
+				results:  map[string]string{"cases": "5 (Has Number)", "deaths": "2 (Has Number)", "villages": "Kpelle (Has Text)"}, status: sim.StatusCompleted},
+			{name: "deaths out of range skip the villages", steps: []string{"5", "600"},
+				messages: []string{choleraCases, choleraDeaths, choleraThanks},
+				results:  map[string]string{"cases": "5 (Has Number)", "deaths": "600 (Other)"}, status: sim.StatusCompleted},
+			{name: "zero is a nil report", steps: []string{"0", "yes"},
+				messages: []string{choleraCases, choleraNil, choleraThanks},
+				results:  map[string]string{"cases": "0 (Has Number)", "nil_report": "yes (Yes)"}, status: sim.StatusCompleted},
+			{name: "no response is no number of cases", steps: []string{"/timeout", "no"},
+				messages: []string{choleraCases, choleraNil, choleraThanks},
+				results:  map[string]string{"cases": timedOut + " (No Response)", "nil_report": "no (No)"}, status: sim.StatusCompleted},
+			{name: "out of range cases are no number", steps: []string{"3000"},
+				messages: []string{choleraCases, choleraThanks},
+				results:  map[string]string{"cases": "3000 (Other)"}, status: sim.StatusCompleted},
 		},
 	}
 	monrovia, err := time.LoadLocation("Africa/Monrovia")

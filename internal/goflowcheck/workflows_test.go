@@ -202,20 +202,26 @@ func TestGoflowWorkflowConversations(t *testing.T) {
 
 // TestNumericWhenSkipsNonAnswers: a numeric `when` (cholera_cases > 0) must
 // hold only for an actual number answer. After No Response goflow saves the
-// timeout's timestamp as the value, and has_number_gt finds 2026 in it.
+// timeout's timestamp as the value, and has_number_gt finds 2026 in it;
+// after Other it saves the reply that did not fit, here out of range.
 func TestNumericWhenSkipsNonAnswers(t *testing.T) {
 	export := compileWorkflow(t, "../../examples/workflows/idsr-weekly.yaml")
-	// Malaria answered, cholera not answered in time.
-	tr, err := goflowcheck.Run(export, "", fatu, steps(reply("4"), timeout()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	last := tr.Messages[len(tr.Messages)-1]
-	if last == "How many of the cholera cases died?" {
-		t.Skip("known compiler bug: a numeric when tests @results.cholera_cases, which after No Response is a timestamp " +
-			"(has_number_gt 0 matches its year); the when split must first require the Has Number category")
-	}
-	if !strings.HasPrefix(last, "Measles") {
-		t.Errorf("after cholera timed out, the flow sent %q, want the measles question", last)
+	for name, cholera := range map[string][]goflowcheck.Step{
+		"no response":  steps(timeout()),
+		"out of range": steps(reply("3000"), reply("3000"), reply("3000")),
+	} {
+		t.Run(name, func(t *testing.T) {
+			// Malaria answered, then cholera with no number.
+			tr, err := goflowcheck.Run(export, "", fatu, append(steps(reply("4")), cholera...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := tr.Results["cholera_cases"]; r.Category == "Has Number" {
+				t.Fatalf("cholera_cases is a number answer: %+v", r)
+			}
+			if last := tr.Messages[len(tr.Messages)-1]; !strings.HasPrefix(last, "Measles") {
+				t.Errorf("after cholera got no number, the flow sent %q, want the measles question", last)
+			}
+		})
 	}
 }
