@@ -361,18 +361,22 @@ func (c *compiler) rules(q *Question) []answerRule {
 	return nil
 }
 
-// yesNoRules match the usual yes and no words of the base language and of
-// every translation, for every contact. A translation's view of the flow
-// lists its own words first.
+// yesNoRules match the yes and no words of the base language (English's
+// when it has none). A contact whose language is a translation with words
+// of its own sees, through the localized arguments, that language's words
+// first and then the base language's: people often answer in the language
+// the workflow was written in. Words of the other translations are not
+// matched, since a word of one language may mean something else in
+// another.
 func (c *compiler) yesNoRules() []answerRule {
-	langs := c.w.Languages()
-	collect := func(first string, no bool) []string {
+	base := c.w.Language
+	if _, ok := yesNoWords[base]; !ok {
+		base = "eng"
+	}
+	wordsOf := func(no bool, langs ...string) []string {
 		var ws []string
-		for _, lang := range append([]string{first}, langs...) {
-			e, ok := yesNoWords[lang]
-			if !ok {
-				continue
-			}
+		for _, lang := range langs {
+			e := yesNoWords[lang]
 			list := e.yes
 			if no {
 				list = e.no
@@ -383,17 +387,14 @@ func (c *compiler) yesNoRules() []answerRule {
 				}
 			}
 		}
-		return ws
+		return []string{strings.Join(ws, " ")}
 	}
-	if _, ok := yesNoWords[c.w.Language]; !ok {
-		langs = append(langs, "eng") // always understand English yes/no
-	}
-	yes := answerRule{test: "has_any_word", category: CategoryYes, args: []string{strings.Join(collect(c.w.Language, false), " ")}, loc: map[string][]string{}}
-	no := answerRule{test: "has_any_word", category: CategoryNo, args: []string{strings.Join(collect(c.w.Language, true), " ")}, loc: map[string][]string{}}
+	yes := answerRule{test: "has_any_word", category: CategoryYes, args: wordsOf(false, base), loc: map[string][]string{}}
+	no := answerRule{test: "has_any_word", category: CategoryNo, args: wordsOf(true, base), loc: map[string][]string{}}
 	for _, lang := range c.w.Translations {
-		if _, ok := yesNoWords[lang]; ok {
-			yes.loc[lang] = []string{strings.Join(collect(lang, false), " ")}
-			no.loc[lang] = []string{strings.Join(collect(lang, true), " ")}
+		if _, ok := yesNoWords[lang]; ok && lang != base {
+			yes.loc[lang] = wordsOf(false, lang, base)
+			no.loc[lang] = wordsOf(true, lang, base)
 		}
 	}
 	return []answerRule{yes, no}

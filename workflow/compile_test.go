@@ -447,3 +447,90 @@ func TestNumericWhenTestsOnlyNumberAnswers(t *testing.T) {
 		t.Errorf("when splits on cases (-want +got):\n%s", diff)
 	}
 }
+
+// Each contact matches the yes/no words of their own language and of the
+// base language, never those of the other translations; a base language
+// with no words of its own uses English.
+func TestYesNoWordsPerLanguage(t *testing.T) {
+	argsOf := func(w *Workflow) map[string][2]string {
+		e, err := Compile(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := e.Flows[0]
+		got := map[string][2]string{}
+		for _, n := range f.Nodes {
+			if r := n.Router; r != nil && r.ResultName == "ok" && len(r.Cases) == 2 {
+				for i, c := range r.Cases {
+					for _, lang := range append([]string{""}, w.Translations...) {
+						args := c.Arguments
+						if lang != "" {
+							args = f.Localization[lang][c.UUID]["arguments"]
+						}
+						v := got[lang]
+						v[i] = strings.Join(args, "")
+						got[lang] = v
+					}
+				}
+				return got
+			}
+		}
+		t.Fatal("no yes_no router")
+		return nil
+	}
+	w, err := New("Check", "check").Language("eng").Translations("fra", "swa", "kri").
+		Question(YesNo("ok", T("OK?").In("fra", "OK ?").In("swa", "Sawa?").In("kri", "Ɔl rayt?"))).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][2]string{
+		"":    {"yes y yeah yep yea", "no n nope nah"},
+		"fra": {"oui ouais yes y yeah yep yea", "non no n nope nah"},
+		"swa": {"ndiyo ndio yes y yeah yep yea", "hapana no n nope nah"},
+		"kri": {"", ""}, // no words of its own: the base language's
+	}
+	if diff := cmp.Diff(want, argsOf(w)); diff != "" {
+		t.Errorf("yes and no arguments by contact language (-want +got):\n%s", diff)
+	}
+
+	w, err = New("Check", "check").Language("kri").Translations("fra").
+		Question(YesNo("ok", T("Ɔl rayt?").In("fra", "OK ?"))).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = map[string][2]string{
+		"":    {"yes y yeah yep yea", "no n nope nah"},
+		"fra": {"oui ouais yes y yeah yep yea", "non no n nope nah"},
+	}
+	if diff := cmp.Diff(want, argsOf(w)); diff != "" {
+		t.Errorf("with a base language of no words (-want +got):\n%s", diff)
+	}
+}
+
+// Replies that are no answer must not match a yes or no word of any
+// language.
+func TestYesNoWordsSkipAmbiguousReplies(t *testing.T) {
+	for _, reply := range []string{"not sure", "ok", "okay", "sure", "la", "vale"} {
+		for lang, e := range yesNoWords {
+			for _, wd := range words(reply) {
+				if slices.Contains(e.yes, wd) || slices.Contains(e.no, wd) {
+					t.Errorf("%q of %q is a yes or no word in %s", wd, reply, lang)
+				}
+			}
+		}
+	}
+}
+
+// The package documentation lists every language's yes and no words.
+func TestDocListsYesNoWords(t *testing.T) {
+	doc, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for lang, e := range yesNoWords {
+		line := fmt.Sprintf("//\t%s  yes: %s; no: %s\n", lang, strings.Join(e.yes, ", "), strings.Join(e.no, ", "))
+		if !strings.Contains(string(doc), line) {
+			t.Errorf("doc.go does not list %q", strings.TrimSpace(line))
+		}
+	}
+}

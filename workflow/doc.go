@@ -48,8 +48,43 @@
 // Every answer has a category: Yes/No for yes_no, the choice's category,
 // "Has Text", "Has Number", "Has Date" or "Has Phone" for the others, and
 // "Other" (no test matched, after the retries) and "No Response" (timeout)
-// for all. Matching ignores case and punctuation; a yes_no question knows
-// the usual short forms in English and in the workflow's languages.
+// for all. Matching ignores case and punctuation.
+//
+// A yes_no reply is Yes or No when it contains one of these words as a
+// word of its own (a reply with both is Yes). A contact matches the words of the
+// workflow's base language (English's when it has none here) and, when
+// their language is one of the translations, that language's words too;
+// the other translations' words are not matched, as a word of one
+// language may mean something else in another (Swahili "la" is also
+// "of"). Only unambiguous words are listed: "ok" and "sure" are not
+// answers ("not sure" would otherwise be Yes), and single letters are
+// kept only where they are the usual short answer. A negation around a
+// word is not understood: "no idea" is No, so ask for YES or NO.
+//
+//	amh  yes: አዎ, awo; no: አይ
+//	ara  yes: نعم; no: لا
+//	deu  yes: ja; no: nein
+//	eng  yes: yes, y, yeah, yep, yea; no: no, n, nope, nah
+//	fra  yes: oui, ouais; no: non
+//	hau  yes: eh; no: aa
+//	hin  yes: haan, han, हाँ; no: nahin, nahi, नहीं
+//	ibo  yes: ee, eh; no: mba
+//	ita  yes: sì, si; no: no
+//	kin  yes: yego; no: oya
+//	lin  yes: iyo, ee; no: te
+//	lug  yes: yee; no: nedda
+//	mlg  yes: eny; no: tsia
+//	nld  yes: ja; no: nee
+//	nya  yes: inde; no: ayi, iyayi
+//	por  yes: sim, s; no: não, nao, n
+//	sna  yes: hongu, ehe; no: kwete, aiwa
+//	som  yes: haa, haah; no: maya
+//	spa  yes: sí, si, s; no: no, n
+//	swa  yes: ndiyo, ndio; no: hapana
+//	swh  yes: ndiyo, ndio; no: hapana
+//	xho  yes: ewe; no: hayi
+//	yor  yes: bẹẹni, beeni; no: rara, rárá
+//	zul  yes: yebo; no: cha, qha
 //
 // A when expression compares earlier results: their category with ==, !=,
 // in [...] and not in [...] (names are matched ignoring case, spaces and

@@ -18,21 +18,26 @@ func isLanguage(code string) bool {
 }
 
 // yesNoWords holds, per language, the usual ways of answering yes and no
-// by SMS, and the translated names of the Yes and No categories. The words
-// of the base language and of every translation are matched for everyone,
-// so a contact whose language is unknown can still answer in theirs.
+// by SMS, and the translated names of the Yes and No categories. Only words
+// that mean nothing else in a short reply are listed: no "ok" or "sure"
+// (a reply "not sure" would be Yes), no Swahili "la" (also "of"), and
+// single letters only where they are the usual short answer (y and n in
+// English, s and n in Spanish and Portuguese). A contact's reply is
+// matched against the words of their own language and of the workflow's
+// base language (see compiler.yesNoRules), so words of two listed
+// languages never meet unless one is the base.
 var yesNoWords = map[string]struct {
 	yes, no       []string
 	yesCat, noCat string
 }{
-	"eng": {[]string{"yes", "y", "yeah", "yep", "yea", "ok", "okay", "sure"}, []string{"no", "n", "nope", "nah"}, "Yes", "No"},
-	"fra": {[]string{"oui", "ouais", "ok"}, []string{"non", "n"}, "Oui", "Non"},
-	"spa": {[]string{"sí", "si", "s", "vale"}, []string{"no", "n"}, "Sí", "No"},
+	"eng": {[]string{"yes", "y", "yeah", "yep", "yea"}, []string{"no", "n", "nope", "nah"}, "Yes", "No"},
+	"fra": {[]string{"oui", "ouais"}, []string{"non"}, "Oui", "Non"},
+	"spa": {[]string{"sí", "si", "s"}, []string{"no", "n"}, "Sí", "No"},
 	"por": {[]string{"sim", "s"}, []string{"não", "nao", "n"}, "Sim", "Não"},
-	"swa": {[]string{"ndiyo", "ndio", "naam"}, []string{"hapana", "la"}, "Ndiyo", "Hapana"},
-	"swh": {[]string{"ndiyo", "ndio", "naam"}, []string{"hapana", "la"}, "Ndiyo", "Hapana"},
+	"swa": {[]string{"ndiyo", "ndio"}, []string{"hapana"}, "Ndiyo", "Hapana"},
+	"swh": {[]string{"ndiyo", "ndio"}, []string{"hapana"}, "Ndiyo", "Hapana"},
 	"kin": {[]string{"yego"}, []string{"oya"}, "Yego", "Oya"},
-	"lug": {[]string{"yee", "ye"}, []string{"nedda"}, "Yee", "Nedda"},
+	"lug": {[]string{"yee"}, []string{"nedda"}, "Yee", "Nedda"},
 	"nya": {[]string{"inde"}, []string{"ayi", "iyayi"}, "Inde", "Ayi"},
 	"lin": {[]string{"iyo", "ee"}, []string{"te"}, "Iyo", "Te"},
 	"sna": {[]string{"hongu", "ehe"}, []string{"kwete", "aiwa"}, "Hongu", "Kwete"},
@@ -43,11 +48,11 @@ var yesNoWords = map[string]struct {
 	"hau": {[]string{"eh"}, []string{"aa"}, "Eh", "A'a"},
 	"yor": {[]string{"bẹẹni", "beeni"}, []string{"rara", "rárá"}, "Bẹẹni", "Rárá"},
 	"ibo": {[]string{"ee", "eh"}, []string{"mba"}, "Ee", "Mba"},
-	"amh": {[]string{"አዎ", "awo"}, []string{"አይ", "ay"}, "አዎ", "አይ"},
-	"ara": {[]string{"نعم", "naam"}, []string{"لا", "la"}, "نعم", "لا"},
-	"deu": {[]string{"ja", "j"}, []string{"nein"}, "Ja", "Nein"},
+	"amh": {[]string{"አዎ", "awo"}, []string{"አይ"}, "አዎ", "አይ"},
+	"ara": {[]string{"نعم"}, []string{"لا"}, "نعم", "لا"},
+	"deu": {[]string{"ja"}, []string{"nein"}, "Ja", "Nein"},
 	"ita": {[]string{"sì", "si"}, []string{"no"}, "Sì", "No"},
-	"nld": {[]string{"ja", "j"}, []string{"nee"}, "Ja", "Nee"},
+	"nld": {[]string{"ja"}, []string{"nee"}, "Ja", "Nee"},
 	"hin": {[]string{"haan", "han", "हाँ"}, []string{"nahin", "nahi", "नहीं"}, "हाँ", "नहीं"},
 }
 

@@ -42,6 +42,11 @@ const (
 	clinicThanks = "Thank you."
 	timedOut     = "2026-01-05T09:00:00.000000Z"
 
+	swaHello = "Habari Ann wa Redemption, maswali 4 kutoka Wizara."
+	swaOpen  = "Kliniki iko wazi leo? NDIYO au HAPANA"
+	swaStaff = "Wafanyakazi wangapi wapo?"
+	swaAny   = "Maoni yoyote?"
+
 	choleraCases    = "Cholera: how many suspected cases this week? Reply with digits only"
 	choleraDeaths   = "How many of them died?"
 	choleraVillages = "Which villages were the deaths in?"
@@ -55,7 +60,7 @@ func TestCompiledWorkflowsRunInTheSimulator(t *testing.T) {
 			{name: "yes then a number", steps: []string{"yes", "12"},
 				messages: []string{malariaIntro, malariaAsk, "How many weeks of stock remain?", malariaThank},
 				results:  map[string]string{"act_in_stock": "yes (Yes)", "weeks_left": "12 (Has Number)"}, status: sim.StatusCompleted},
-			{name: "a retry, French no, a phrase", steps: []string{"maybe", "Non", "it was not delivered"},
+			{name: "a retry, French no, a phrase", language: "fra", steps: []string{"maybe", "Non", "it was not delivered"},
 				messages: []string{malariaIntro, malariaAsk, malariaRetry, malariaWhy, malariaThank},
 				results:  map[string]string{"act_in_stock": "Non (No)", "reason": "not delivered (Not delivered)"}, status: sim.StatusCompleted},
 			{name: "no response", steps: []string{"/timeout"},
@@ -67,25 +72,31 @@ func TestCompiledWorkflowsRunInTheSimulator(t *testing.T) {
 			{name: "no then a number choice", steps: []string{"no", "2"},
 				messages: []string{malariaIntro, malariaAsk, malariaWhy, malariaThank},
 				results:  map[string]string{"act_in_stock": "no (No)", "reason": "2 (Expired)"}, status: sim.StatusCompleted},
+			{name: "French words are no answer in English", steps: []string{"maybe", "Non", "it was not delivered"},
+				messages: []string{malariaIntro, malariaAsk, malariaRetry, malariaRetry, malariaThank},
+				results:  map[string]string{"act_in_stock": "it was not delivered (Other)"}, status: sim.StatusCompleted},
+			{name: "ok is no answer, English yes is one in French", language: "fra", steps: []string{"ok", "yes"},
+				messages: []string{malariaIntro, malariaAsk, malariaRetry, "How many weeks of stock remain?"},
+				results:  map[string]string{"act_in_stock": "yes (Yes)"}, status: sim.StatusWaiting},
 		},
 		"testdata/clinic_survey.yaml": {
 			{name: "open with few staff", steps: []string{"yes", "2", "tomorrow 12-01-2026", "0770123456", "fine"},
 				messages: []string{clinicHello, clinicOpen, clinicStaff, clinicSupply, clinicPhone, clinicAny, clinicThanks},
 				results: map[string]string{"open_today": "yes (Yes)", "staff_present": "2 (Has Number)", "next_supply": "2026-01-12T09:00:00.000000Z (Has Date)",
 					"contact_phone": "+231770123456 (Has Phone)", "comments": "fine (Has Text)"}, status: sim.StatusCompleted},
-			{name: "Swahili yes, many staff", steps: []string{"ndiyo", "25", "15-01-2026", "ok"},
-				messages: []string{clinicHello, clinicOpen, clinicStaff, clinicSupply, clinicAny, clinicThanks},
+			{name: "Swahili yes, many staff", language: "swa", steps: []string{"ndiyo", "25", "15-01-2026", "ok"},
+				messages: []string{swaHello, swaOpen, swaStaff, "Ugavi ujao ni lini?", swaAny, "Asante."},
 				results: map[string]string{"open_today": "ndiyo (Yes)", "staff_present": "25 (Has Number)", "next_supply": "2026-01-15T09:00:00.000000Z (Has Date)",
 					"comments": "ok (Has Text)"}, status: sim.StatusCompleted},
-			{name: "enough staff skips the supply question", steps: []string{"ndiyo", "10", "ok"},
-				messages: []string{clinicHello, clinicOpen, clinicStaff, clinicAny, clinicThanks},
+			{name: "enough staff skips the supply question", language: "swa", steps: []string{"ndiyo", "10", "ok"},
+				messages: []string{swaHello, swaOpen, swaStaff, swaAny, "Asante."},
 				results:  map[string]string{"open_today": "ndiyo (Yes)", "staff_present": "10 (Has Number)", "comments": "ok (Has Text)"}, status: sim.StatusCompleted},
-			{name: "a French flood ends the survey", steps: []string{"non", "Inondation"},
+			{name: "a flood ends the survey", steps: []string{"no", "2"},
 				messages: []string{clinicHello, clinicOpen, clinicWhy, "Stay safe. The district will send help."},
-				results:  map[string]string{"open_today": "non (No)", "closed_reason": "Inondation (Flood)"}, status: sim.StatusCompleted,
+				results:  map[string]string{"open_today": "no (No)", "closed_reason": "2 (Flood)"}, status: sim.StatusCompleted,
 				groups: []string{"Closed facilities", "Flooded facilities", "Emergency watch"}},
-			{name: "a phrase picks Flood", steps: []string{"hapana", "heavy rain today"},
-				messages: []string{clinicHello, clinicOpen, clinicWhy, "Stay safe. The district will send help."},
+			{name: "a phrase picks Flood", language: "swa", steps: []string{"hapana", "heavy rain today"},
+				messages: []string{swaHello, swaOpen, "Kwa nini imefungwa? 1 Mgomo 2 Mafuriko 3 Nyingine", "Kaeni salama. Wilaya itatuma msaada."},
 				results:  map[string]string{"open_today": "hapana (No)", "closed_reason": "heavy rain (Flood)"}, status: sim.StatusCompleted},
 			{name: "a strike asks for the supply date", steps: []string{"no", "strike", "20-01-2026", "none"},
 				messages: []string{clinicHello, clinicOpen, clinicWhy, clinicSupply, clinicAny, clinicThanks},
@@ -100,6 +111,9 @@ func TestCompiledWorkflowsRunInTheSimulator(t *testing.T) {
 			{name: "in French", language: "fra", steps: []string{"non", "Inondation"},
 				messages: []string{"Bonjour Ann de Redemption, 4 questions du MS.", "Le centre est-il ouvert ? OUI ou NON", "Pourquoi fermé ? 1 Grève 2 Inondation 3 Autre", "Restez prudents. Le district enverra de l'aide."},
 				results:  map[string]string{"open_today": "non (No)", "closed_reason": "Inondation (Flood)"}, status: sim.StatusCompleted},
+			{name: "Swahili la (also of) is no answer", language: "swa", steps: []string{"la dawa", "ndiyo"},
+				messages: []string{swaHello, swaOpen, "Jibu NDIYO au HAPANA", swaStaff},
+				results:  map[string]string{"open_today": "ndiyo (Yes)"}, status: sim.StatusWaiting},
 			{name: "a negative staff count is no number for the when", steps: []string{"yes", "-5", "fine"},
 				messages: []string{clinicHello, clinicOpen, clinicStaff, clinicAny, clinicThanks},
 				results:  map[string]string{"open_today": "yes (Yes)", "staff_present": "-5 (Other)", "comments": "fine (Has Text)"}, status: sim.StatusCompleted},
