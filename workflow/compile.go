@@ -742,8 +742,8 @@ func numberOperand(target *Question) string {
 	var answered []string
 	for _, cat := range target.Categories() {
 		if isAnswer(cat) {
-			// An Excellent string doubles its quotes.
-			answered = append(answered, fmt.Sprintf(`results.%s.category = "%s"`, key, strings.ReplaceAll(cat, `"`, `""`)))
+			// goflow reads an Excellent string with strconv.Unquote.
+			answered = append(answered, fmt.Sprintf("results.%s.category = %q", key, cat))
 		}
 	}
 	test := strings.Join(answered, ", ")
