@@ -55,9 +55,9 @@ func ExampleRegistry_Find() {
 	fmt.Printf("%d nurses\n", n)
 	// Output:
 	// Nurses of Botu (District):
-	//   Grace Zaza, Nurse at Lahkpa Health Center: mobile 0880-740-740
-	//   Tenneh Mulbah, Midwife at Lahkpa Health Center: mobile 0776 666 666
-	//   Martha Wleh, Midwife at Lahkpa Health Center: mobile 0882 592 592
+	//   Lansana Wesseh, Nurse at Lahkpa Health Center: mobile 0779 259 262
+	//   Ruth Kiazolu, Nurse at Botu Health Center: mobile 0774 567 903
+	//   Famatta Nyenpan, Nurse at Lahkpa Health Center: mobile 0770 864 199
 	// 68 nurses
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"net/http"
 	"slices"
 	"testing"
 	"time"
@@ -235,6 +236,37 @@ func TestStreamingSurvivesExpiredPageLinks(t *testing.T) {
 	}
 	if len(seen) != 400 {
 		t.Errorf("streamed %d workers with every page link expired, want 400", len(seen))
+	}
+	if !slices.ContainsFunc(srv.Requests(), func(r ihristest.Request) bool { return r.Status == 410 }) {
+		t.Error("no page link expired: the test proves nothing")
+	}
+}
+
+// TestFindByRoleSurvivesExpiredPageLinks: a search narrowed by place or
+// cadre pages through PractitionerRoles, and the location tree (more than
+// HAPI's 200 a page) through Locations; an expired link must end neither.
+func TestFindByRoleSurvivesExpiredPageLinks(t *testing.T) {
+	srv, err := ihristest.Start(ihristest.WithPageSize(20, 200),
+		ihristest.WithWorkforce(ihristest.Workforce{Seed: 4, Workers: 300, Regions: 2, Districts: 4, Facilities: 250}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	// Every other page link has expired: the generator stamps a whole
+	// level of places with one instant, so links that always expired would
+	// never get past the first page of them.
+	follows := 0
+	srv.InjectFault(ihristest.Fault{Status: http.StatusGone, Times: 1 << 20, Match: func(r *http.Request) bool {
+		if !r.URL.Query().Has("_getpages") {
+			return false
+		}
+		follows++
+		return follows%2 == 1
+	}})
+	reg := newRegistry(t, srv, ihris.WithPageSize(20))
+	region := slices.Sorted(maps.Keys(srv.Truth().ByRegion))[0]
+	if n, _ := count(t, reg, ihris.Criteria{Places: []string{region}}); n != srv.Truth().ByRegion[region] {
+		t.Errorf("region %s with expiring page links: %d workers, want %d", region, n, srv.Truth().ByRegion[region])
 	}
 	if !slices.ContainsFunc(srv.Requests(), func(r ihristest.Request) bool { return r.Status == 410 }) {
 		t.Error("no page link expired: the test proves nothing")

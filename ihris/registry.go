@@ -142,7 +142,8 @@ func (r *Registry) reference(ctx context.Context) (*referenceData, error) {
 func (r *Registry) load(ctx context.Context) (*referenceData, error) {
 	var locations []models.Location
 	var warnings []Warning
-	for res, err := range r.client.Search(ctx, "Location", &fhir.SearchParams{Count: 1000}) {
+	// Sorted so that a tree of many pages survives an expired page link.
+	for res, err := range r.client.Search(ctx, "Location", &fhir.SearchParams{Count: 1000, Sort: []string{"_lastUpdated"}}) {
 		if err != nil {
 			return nil, fmt.Errorf("ihris: reading the location tree: %w", err)
 		}
@@ -337,7 +338,10 @@ func (r *Registry) Find(ctx context.Context, c Criteria) iter.Seq2[HealthWorker,
 		m := Mapper{Places: ref.places, Terminology: ref.terms}
 		for _, q := range queries {
 			long := len(strings.Split(q.Get("location"), ",")) > longQuery
-			sp := &fhir.SearchParams{Params: q, Count: r.pageSize, Elements: []string{"practitioner"}, Post: long}
+			// Sorted by _lastUpdated so that an expired page link carries on
+			// (a role changed meanwhile may come again: seen drops it).
+			sp := &fhir.SearchParams{Params: q, Count: r.pageSize, Elements: []string{"practitioner"},
+				Sort: []string{"_lastUpdated"}, Post: long}
 			for page, err := range r.client.Pages(ctx, "PractitionerRole", sp) {
 				if err != nil {
 					yield(HealthWorker{}, fmt.Errorf("ihris: searching roles: %w", err))
@@ -364,8 +368,10 @@ func (r *Registry) Find(ctx context.Context, c Criteria) iter.Seq2[HealthWorker,
 // and yields those keep accepts. It reports whether to go on.
 func (r *Registry) yieldWorkers(ctx context.Context, ids []string, m Mapper, keep func(HealthWorker) bool, yield func(HealthWorker, error) bool) bool {
 	for chunk := range slices.Chunk(ids, r.pageSize) {
+		// A server may clamp _count below the chunk: sorted, its later
+		// pages survive an expired link.
 		sp := &fhir.SearchParams{Params: url.Values{"_id": {strings.Join(chunk, ",")}}, Count: len(chunk),
-			RevInclude: []string{rolesOfPractitioner}, Post: len(chunk) > longQuery}
+			RevInclude: []string{rolesOfPractitioner}, Sort: []string{"_lastUpdated"}, Post: len(chunk) > longQuery}
 		for page, err := range r.client.Pages(ctx, "Practitioner", sp) {
 			if err != nil {
 				yield(HealthWorker{}, fmt.Errorf("ihris: reading practitioners: %w", err))
