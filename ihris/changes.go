@@ -147,9 +147,10 @@ func (r *Registry) ChangesSince(ctx context.Context, since Checkpoint) *ChangeFe
 }
 
 // Checkpoint returns the checkpoint to ask from next time: the newest
-// meta.lastUpdated seen, once All has been iterated to its end without
-// error; until then, the checkpoint the feed started from, so that an
-// interrupted sync is simply done again.
+// meta.lastUpdated seen, but no newer than the last write made before All
+// began (changes written while it ran come again next time), once All has
+// been iterated to its end without error; until then, the checkpoint the
+// feed started from, so that an interrupted sync is simply done again.
 func (c *ChangeFeed) Checkpoint() Checkpoint {
 	if !c.done {
 		return c.since
@@ -167,7 +168,13 @@ func (c *ChangeFeed) All() iter.Seq2[Change, error] {
 			yield(Change{}, err)
 			return
 		}
-		f := &feed{ChangeFeed: c, m: Mapper{Places: ref.places, Terminology: ref.terms}, emitted: map[string]bool{}, yield: yield}
+		horizon, err := c.reg.horizon(c.ctx)
+		if err != nil {
+			yield(Change{}, err)
+			return
+		}
+		f := &feed{ChangeFeed: c, m: Mapper{Places: ref.places, Terminology: ref.terms}, horizon: horizon,
+			emitted: map[string]bool{}, yield: yield}
 		if f.practitioners() && f.roles() && f.deletions() {
 			c.done = true
 		}
@@ -176,11 +183,46 @@ func (c *ChangeFeed) All() iter.Seq2[Change, error] {
 
 // feed is one pass over the changes. emitted holds the ids of the workers
 // already yielded: memory grows with the changes, not the registry.
+//
+// The passes over Practitioners, PractitionerRoles and deletions run one
+// after the other, so a write landing during the feed may be seen by a
+// later pass and missed by an earlier one. The checkpoint therefore moves
+// no further than horizon, the newest write made before the first pass
+// began, which every pass was sure to see; changes seen beyond it come
+// again next time rather than being lost.
 type feed struct {
 	*ChangeFeed
 	m       Mapper
+	horizon time.Time
 	emitted map[string]bool
 	yield   func(Change, error) bool
+}
+
+// record moves the next checkpoint over a resource seen at lastUpdated,
+// up to the horizon.
+func (f *feed) record(ref string, lastUpdated time.Time) {
+	if !lastUpdated.After(f.horizon) {
+		f.next.advance(ref, lastUpdated)
+	}
+}
+
+// horizon returns the newest meta.lastUpdated of any Practitioner or
+// PractitionerRole write, deletions included (the newest entry of each
+// type's _history, which servers list newest first).
+func (r *Registry) horizon(ctx context.Context) (time.Time, error) {
+	var newest time.Time
+	for _, typ := range []string{"Practitioner", "PractitionerRole"} {
+		for e, err := range r.client.History(ctx, typ, "", &fhir.HistoryParams{Count: 1}) {
+			if err != nil {
+				return time.Time{}, fmt.Errorf("ihris: newest %s write: %w", typ, err)
+			}
+			if at := entryTime(e); at.After(newest) {
+				newest = at
+			}
+			break
+		}
+	}
+	return newest, nil
 }
 
 func (f *feed) fail(err error) bool {
@@ -220,7 +262,7 @@ func (f *feed) practitioners() bool {
 			if f.ChangeFeed.since.covers(ref, at) {
 				continue
 			}
-			f.next.advance(ref, at)
+			f.record(ref, at)
 			if !f.emit(w) {
 				return false
 			}
@@ -243,7 +285,7 @@ func (f *feed) roles() bool {
 			if f.ChangeFeed.since.covers(res.Reference(), at) {
 				continue
 			}
-			f.next.advance(res.Reference(), at)
+			f.record(res.Reference(), at)
 			if pr, ok := fhir.As[models.PractitionerRole](res); ok && pr.Practitioner != nil {
 				if id := referenceID(deref(pr.Practitioner.Reference), "Practitioner"); id != "" && !f.emitted[id] && !slices.Contains(ids, id) {
 					ids = append(ids, id)
@@ -275,7 +317,7 @@ func (f *feed) deletions() bool {
 			return f.fail(fmt.Errorf("ihris: practitioner history: %w", err))
 		}
 		if id, at, ok := deletion(e, "Practitioner"); ok && !f.ChangeFeed.since.covers("Practitioner/"+id, at) {
-			f.next.advance("Practitioner/"+id, at)
+			f.record("Practitioner/"+id, at)
 			if !slices.Contains(deleted, id) {
 				deleted = append(deleted, id)
 			}
@@ -290,7 +332,7 @@ func (f *feed) deletions() bool {
 		if !ok || f.ChangeFeed.since.covers("PractitionerRole/"+id, at) {
 			continue
 		}
-		f.next.advance("PractitionerRole/"+id, at)
+		f.record("PractitionerRole/"+id, at)
 		worker, err := f.reg.workerOfDeletedRole(f.ctx, id)
 		if err != nil {
 			return f.fail(err)
@@ -333,13 +375,23 @@ func deletion(e *fhir.Entry, typ string) (id string, at time.Time, ok bool) {
 	if id == "" {
 		return "", time.Time{}, false
 	}
+	return id, entryTime(e), true
+}
+
+// entryTime is when a history entry was written: its response's
+// lastModified, else its resource's meta.lastUpdated.
+func entryTime(e *fhir.Entry) time.Time {
+	var at time.Time
 	if e.Response != nil {
 		at, _ = time.Parse(time.RFC3339Nano, e.Response.LastModified)
 		if at.IsZero() {
 			at, _ = time.Parse(time.RFC1123, e.Response.LastModified)
 		}
 	}
-	return id, at, true
+	if at.IsZero() && e.Resource != nil {
+		at = e.Resource.LastUpdatedTime()
+	}
+	return at
 }
 
 // workerOfDeletedRole finds, in the role's history, the Practitioner a

@@ -173,3 +173,73 @@ func TestChangesCheckpointNotAdvancedWhenInterrupted(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestChangesBetweenPassesAreNotLost: a Practitioner edited while the feed
+// reads roles must come in the next feed, even though a role written
+// later moved the checkpoint past it.
+func TestChangesBetweenPassesAreNotLost(t *testing.T) {
+	clock := &testClock{now: time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)}
+	srv, err := ihristest.Start(ihristest.WithClock(clock.Now),
+		ihristest.WithWorkforce(ihristest.Workforce{Seed: 7, Workers: 60, Regions: 1, Districts: 2, Facilities: 4}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	reg := newRegistry(t, srv, ihris.WithPageSize(10))
+	client, err := fhir.NewClient(srv.URL(), fhir.WithHTTPClient(srv.Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	base := reg.ChangesSince(ctx, ihris.Checkpoint{})
+	all := collect(t, base)
+	ids := slices.Sorted(maps.Keys(all))
+	edited, other := all[ids[0]].Worker, all[ids[1]].Worker
+	if len(other.Roles) == 0 {
+		t.Fatal("the second worker has no role")
+	}
+
+	// One change so the next feed has a Practitioner page to read.
+	clock.Advance(time.Minute)
+	touch(t, client, "Practitioner", ids[2])
+
+	feed := reg.ChangesSince(ctx, base.Checkpoint())
+	wrote := false
+	for ch, err := range feed.All() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !wrote && ch.ID == ids[2] {
+			// The Practitioner pass is over; the roles pass has not begun.
+			wrote = true
+			clock.Advance(time.Second)
+			touch(t, client, "Practitioner", edited.ID)
+			clock.Advance(time.Second)
+			touch(t, client, "PractitionerRole", other.Roles[0].ID)
+		}
+	}
+	if !wrote {
+		t.Fatal("the touched worker never came")
+	}
+	next := collect(t, reg.ChangesSince(ctx, feed.Checkpoint()))
+	if _, ok := next[edited.ID]; !ok {
+		t.Errorf("%s, edited during the previous feed, is missing from the next one (checkpoint %v)", edited.ID, feed.Checkpoint())
+	}
+}
+
+// touch writes a new version of a resource, unchanged but for the
+// Practitioner's name text.
+func touch(t *testing.T, client *fhir.Client, typ, id string) {
+	t.Helper()
+	ctx := context.Background()
+	res, _, err := client.Read(ctx, typ, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := fhir.As[models.Practitioner](res); ok && len(p.Name) > 0 {
+		p.Name[0].Text = ptr("Touched " + id)
+	}
+	if _, _, err := client.Update(ctx, res); err != nil {
+		t.Fatal(err)
+	}
+}
