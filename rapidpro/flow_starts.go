@@ -166,6 +166,21 @@ func (r *FlowStartRequest) validate() error {
 	return nil
 }
 
+// params returns a copy of the request's params, or of its legacy extra when
+// it has no params: RapidPro ignores extra when params is given, so the
+// mark must not be added beside the caller's extra.
+func (r *FlowStartRequest) params() map[string]any {
+	src := r.Params
+	if len(src) == 0 {
+		src = r.Extra
+	}
+	out := maps.Clone(src)
+	if out == nil {
+		out = map[string]any{}
+	}
+	return out
+}
+
 // Create starts contacts in a flow, exactly once: the start carries a key
 // in its params (MarkParam), and when the request fails without telling
 // whether the start was made (a dropped connection, a timeout, a 5xx), Create
@@ -180,10 +195,7 @@ func (s *FlowStartsService) Create(ctx context.Context, req *FlowStartRequest) (
 		return nil, fmt.Errorf("rapidpro: a flow start takes at most %d groups, contacts and URNs each; use StartMany", MaxBatch)
 	}
 	body := *req
-	body.Params = maps.Clone(req.Params)
-	if body.Params == nil {
-		body.Params = map[string]any{}
-	}
+	body.Params, body.Extra = req.params(), nil
 	mark, _ := body.Params[MarkParam].(string)
 	if mark == "" {
 		mark = newMark()
@@ -256,11 +268,12 @@ func (s *FlowStartsService) StartMany(ctx context.Context, req *FlowStartRequest
 		one := *req
 		one.Groups, one.Contacts, one.URNs = b.Groups, b.Contacts, b.URNs
 		one.RestartParticipants = restart
-		if mark, ok := req.Params[MarkParam].(string); ok && mark != "" {
+		params := req.params()
+		if mark, ok := params[MarkParam].(string); ok && mark != "" {
 			// One key per start, derived from the caller's so that the
 			// starts can still be found after a crash.
-			one.Params = maps.Clone(req.Params)
-			one.Params[MarkParam] = fmt.Sprintf("%s-%d", mark, i)
+			params[MarkParam] = fmt.Sprintf("%s-%d", mark, i)
+			one.Params, one.Extra = params, nil
 		}
 		b.Start, b.Err = s.Create(ctx, &one)
 		errs[i] = b.Err

@@ -489,3 +489,24 @@ func TestServerStartManyStartsOverlappingRecipientsOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestServerFlowStartKeepsLegacyExtra(t *testing.T) {
+	srv := testServer(t)
+	flow := startFixture(t, srv)
+	c := testClient(t, srv)
+	req := &FlowStartRequest{Flow: flow, Groups: []string{"Nurses"}, Extra: map[string]any{"facility": "Bong"}}
+	start, err := c.FlowStarts.Create(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.FlowStarts.Get(t.Context(), start.UUID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Params["facility"] != "Bong" || got.Mark() == "" {
+		t.Errorf("params on the server = %v, want the caller's extra and the mark", got.Params)
+	}
+	if req.Params != nil || len(req.Extra) != 1 {
+		t.Errorf("the caller's request was changed: %+v", req)
+	}
+}
