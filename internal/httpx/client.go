@@ -28,6 +28,7 @@ const (
 // Config configures a [Client]. The zero value is usable.
 type Config struct {
 	// HTTPClient sends the requests; its Transport is wrapped, never changed.
+	// A redirect that would change the method is not followed.
 	// Nil means a pooled client with sane timeouts.
 	HTTPClient *http.Client
 	// UserAgent is sent when a request has none.
@@ -103,6 +104,7 @@ func New(cfg Config) *Client {
 	inner := *base // shallow copy: the caller's client is not modified
 	c := &Client{cfg: cfg, log: log}
 	inner.Transport = &transport{base: base.Transport, c: c}
+	inner.CheckRedirect = keepMethod(base.CheckRedirect)
 
 	rc := &retryablehttp.Client{
 		HTTPClient:   &inner,
@@ -178,6 +180,26 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 		return nil, c.sanitize(err)
 	}
 	return resp, nil
+}
+
+// keepMethod refuses to follow a redirect that would change the method (a
+// 301, 302 or 303 answer to a POST is followed by a GET, whose 200 would
+// look like a write that succeeded): the caller gets the redirect itself as
+// a non-2xx response. Other redirects are left to next (nil: net/http's
+// default of at most 10).
+func keepMethod(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if req.Method != via[0].Method {
+			return http.ErrUseLastResponse
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
 }
 
 // NotSent reports whether err certainly happened before any byte of the

@@ -342,3 +342,48 @@ func TestUserAgent(t *testing.T) {
 		t.Fatalf("User-Agent %q", ua)
 	}
 }
+
+func TestPostNotTurnedIntoGetByRedirect(t *testing.T) {
+	var posts, gets atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/old" && r.Method == http.MethodPost:
+			posts.Add(1)
+			http.Redirect(w, r, "/new", http.StatusMovedPermanently)
+		case r.URL.Path == "/new" && r.Method == http.MethodGet:
+			gets.Add(1)
+			io.WriteString(w, `{"next":null,"results":[]}`)
+		default:
+			http.Error(w, "no", http.StatusNotFound)
+		}
+	}))
+	defer srv.Close()
+	resp, err := post(t.Context(), t, fastClient(Config{}), srv.URL+"/old", `{"flow":"x"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMovedPermanently || gets.Load() != 0 {
+		t.Fatalf("status %d after %d GETs: a POST redirected as a GET looks like a success that wrote nothing",
+			resp.StatusCode, gets.Load())
+	}
+}
+
+func TestGetFollowsRedirects(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/old" {
+			http.Redirect(w, r, "/new", http.StatusFound)
+			return
+		}
+		io.WriteString(w, "ok")
+	}))
+	defer srv.Close()
+	resp, err := get(t, fastClient(Config{}), srv.URL+"/old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/new" {
+		t.Fatalf("status %d at %s, want 200 at /new", resp.StatusCode, resp.Request.URL.Path)
+	}
+}
