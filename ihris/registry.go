@@ -197,6 +197,14 @@ const rolesOfPractitioner = "PractitionerRole:practitioner"
 // of Practitioners (with their roles, through _revinclude) at a time: the
 // number of requests grows with pages, not workers, and memory stays flat.
 // The search is sorted by _lastUpdated so it survives expired page links.
+//
+// While page links hold, the stream is the registry as it was when it
+// began (the server keeps the result list), and each worker comes once.
+// When a link expires the search starts again from the last lastUpdated
+// streamed: nobody is lost, but a worker changed after it was streamed
+// comes again, in its new version, further on. Callers that must see each
+// worker once keep the ids ([Registry.Find] does); ChangesSince never
+// repeats a worker within a feed.
 func (r *Registry) All(ctx context.Context) iter.Seq2[HealthWorker, error] {
 	return r.practitioners(ctx, nil, nil)
 }
@@ -317,7 +325,14 @@ func (r *Registry) Find(ctx context.Context, c Criteria) iter.Seq2[HealthWorker,
 			if len(c.Genders) > 0 {
 				params.Set("gender", strings.Join(c.Genders, ","))
 			}
+			// A search that starts again after an expired page link
+			// brings back workers changed since they were yielded.
+			seen := map[string]bool{}
 			for w, err := range r.practitioners(ctx, params, c.Match) {
+				if err == nil && seen[w.ID] {
+					continue
+				}
+				seen[w.ID] = true
 				if !yield(w, err) || err != nil {
 					return
 				}
