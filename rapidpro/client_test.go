@@ -776,3 +776,24 @@ func TestOddRecordDoesNotHideTheOthers(t *testing.T) {
 		t.Errorf("decode error shows the phone number: %v", page.Invalid[0])
 	}
 }
+
+func TestErrorTruncationKeepsNoPartOfTheToken(t *testing.T) {
+	f := newFake(t)
+	// A proxy page echoing the request headers, the token straddling the
+	// points where the detail (500 characters) and the kept body (64 KiB)
+	// are cut.
+	page := strings.Repeat("x", 469) + "Authorization: Token " + testToken + " " +
+		strings.Repeat("y", maxErrorBody-526) + "Token " + testToken
+	f.handle("GET contacts.json", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, page, http.StatusBadRequest)
+	})
+	_, err := f.client(t).Contacts.ListPage(t.Context(), nil)
+	var apiErr *Error
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("want an *Error, got %v", err)
+	}
+	part := testToken[:8]
+	if strings.Contains(apiErr.Detail, part) || strings.Contains(err.Error(), part) || bytes.Contains(apiErr.Body, []byte(part)) {
+		t.Errorf("part of the token survived the truncation:\ndetail %q\nbody tail %q", apiErr.Detail[480:], apiErr.Body[len(apiErr.Body)-40:])
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mhero-go/mhero/internal/httpx"
 )
@@ -37,8 +38,24 @@ var (
 	ErrOutcomeUnknown = errors.New("rapidpro: outcome of the write is unknown")
 )
 
-// maxErrorBody caps the part of an error body kept in an Error.
-const maxErrorBody = 64 << 10
+// maxErrorBody caps the part of an error body kept in an Error, and
+// maxDetail its Detail.
+const (
+	maxErrorBody = 64 << 10
+	maxDetail    = 500
+)
+
+// truncate cuts s to at most n bytes, on a character boundary, marking the
+// cut with "…".
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
 
 // Error is an answer from RapidPro other than 2xx. Find it with errors.As;
 // match its kind with errors.Is and the Err* sentinels. It never contains
@@ -115,13 +132,12 @@ func (c *Client) apiError(req *http.Request, resp *http.Response, body []byte) *
 	if resp.StatusCode == http.StatusTooManyRequests {
 		e.RetryAfter, _ = httpx.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	}
-	kept := body
-	if len(kept) > maxErrorBody {
-		kept = kept[:maxErrorBody]
-	}
-	e.Body = []byte(c.red.String(string(kept)))
+	// Redact before cutting: a secret cut in two would no longer be
+	// recognised. The margin keeps any secret whole past the cut.
+	kept := body[:min(len(body), maxErrorBody+1024)]
+	e.Body = []byte(truncate(c.red.String(string(kept)), maxErrorBody))
 	e.Detail, e.Fields = parseErrorBody(body)
-	e.Detail = c.red.String(e.Detail)
+	e.Detail = truncate(c.red.String(e.Detail), maxDetail)
 	for k, msgs := range e.Fields {
 		for i, m := range msgs {
 			msgs[i] = c.red.String(m)
@@ -141,11 +157,7 @@ func parseErrorBody(body []byte) (string, map[string][]string) {
 		if json.Unmarshal(body, &list) == nil {
 			return strings.Join(list, " "), nil
 		}
-		text := strings.TrimSpace(string(body))
-		if len(text) > 500 {
-			text = text[:500] + "…"
-		}
-		return text, nil
+		return strings.TrimSpace(string(body)), nil
 	}
 	var detail string
 	fields := map[string][]string{}
