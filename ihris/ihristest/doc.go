@@ -13,8 +13,10 @@
 // Unknown search parameters are a 400 OperationOutcome, as on HAPI, unless
 // the request says "Prefer: handling=lenient". The iHRIS custom parameters
 // (job, employmentstatus, phonenumber, employeeNumber, related-location...)
-// are built in. Pages are a snapshot of the result taken at the first
-// request. Auth (Basic or Bearer), a request log and injected faults (5xx,
+// are built in. Pages follow HAPI's search cache: the list of matches
+// (and its order) is fixed at the first request, but each page serves its
+// resources as they are when it is fetched, leaving out any deleted since,
+// so a page can be short; _include/_revinclude are resolved then too. Auth (Basic or Bearer), a request log and injected faults (5xx,
 // 429 with Retry-After) let tests check how a client behaves.
 //
 // Two conveniences go beyond HAPI and a portable client should not need

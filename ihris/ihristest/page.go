@@ -15,7 +15,10 @@ import (
 
 // A snapshot is the complete result list of one search or history request,
 // kept so that its pages can be served later through _getpages links, as
-// HAPI's search cache does.
+// HAPI's search cache does. Like HAPI, a search's pages serve the
+// resources in the snapshot's order but as they are when the page is
+// served (the current version; nothing for one deleted since); a history
+// serves the versions it listed.
 type snapshot struct {
 	id      string
 	created time.Time
@@ -132,9 +135,20 @@ func (s *Server) getPage(vals url.Values, self string) result {
 func (s *Server) renderPage(sn *snapshot, offset, count int, self string) result {
 	q := sn.q
 	end := min(offset+count, len(sn.entries))
-	var page []*version
+	var slot []*version // this page's share of the snapshot
 	if offset < end && !q.summaryOnly {
-		page = sn.entries[offset:end]
+		slot = sn.entries[offset:end]
+	}
+	page := slot
+	if !sn.history {
+		// HAPI keeps the matching ids and loads each page's resources when
+		// it is served: the current version, none for one deleted since.
+		page = make([]*version, 0, len(slot))
+		for _, v := range slot {
+			if cur := v.res.current(); !cur.deleted {
+				page = append(page, cur)
+			}
+		}
 	}
 	var b bytes.Buffer
 	kind := "searchset"
@@ -148,11 +162,11 @@ func (s *Server) renderPage(sn *snapshot, offset, count int, self string) result
 	}
 	b.WriteString(`,"link":[`)
 	writeLink(&b, "self", self)
-	if end < len(sn.entries) && len(page) > 0 {
+	if end < len(sn.entries) && len(slot) > 0 {
 		b.WriteByte(',')
 		writeLink(&b, "next", s.pageURL(sn.id, end, count, sn.history))
 	}
-	if offset > 0 && len(page) > 0 {
+	if offset > 0 && len(slot) > 0 {
 		b.WriteByte(',')
 		writeLink(&b, "previous", s.pageURL(sn.id, max(0, offset-count), count, sn.history))
 	}

@@ -434,3 +434,35 @@ func TestLastUpdatedPrefixesPartitionTheRegistry(t *testing.T) {
 		t.Fatalf("bad prefix: %d", st)
 	}
 }
+
+// TestPagesServeTheCurrentVersion: like HAPI, a search keeps the list of
+// matching resources from its first request, but a later page serves each
+// resource as it is now, and leaves out those deleted since.
+func TestPagesServeTheCurrentVersion(t *testing.T) {
+	s := small(t)
+	first := search(t, s, "Practitioner?_count=10&_sort=_lastUpdated")
+	rest := search(t, s, first.next()) // served once: the page is the snapshot's
+	edited, deleted := strings.TrimPrefix(rest.ids("match")[0], "Practitioner/"), strings.TrimPrefix(rest.ids("match")[1], "Practitioner/")
+	var p map[string]any
+	if st := do(t, s, "GET", "Practitioner/"+edited, nil, &p); st != http.StatusOK {
+		t.Fatalf("read: %d", st)
+	}
+	p["active"] = false
+	if st := do(t, s, "PUT", "Practitioner/"+edited, p, nil); st != http.StatusOK {
+		t.Fatalf("update: %d", st)
+	}
+	if st := do(t, s, "DELETE", "Practitioner/"+deleted, nil, nil); st != http.StatusOK && st != http.StatusNoContent {
+		t.Fatalf("delete: %d", st)
+	}
+	again := search(t, s, first.next())
+	ids := again.ids("match")
+	if slices.Contains(ids, "Practitioner/"+deleted) {
+		t.Errorf("a page still serves %s, deleted since the search", deleted)
+	}
+	if len(ids) == 0 || ids[0] != "Practitioner/"+edited {
+		t.Fatalf("page = %v, want %s first (the snapshot's order)", ids, edited)
+	}
+	if again.Entry[0].Resource["active"] != false {
+		t.Errorf("page serves %s as it was when the search began, not as it is", edited)
+	}
+}
