@@ -279,7 +279,8 @@ func subset(raw []byte, elements []string) []byte {
 }
 
 // includesFor resolves _include and _revinclude (with :iterate) for one
-// page of matches, returning live resources not already on the page.
+// page of matches, returning live resources not already on the page, at
+// most cfg.maxIncludes of them (the rest are dropped, as HAPI does).
 func (s *Server) includesFor(q *query, page []*version) []*version {
 	if len(q.includes) == 0 && len(q.revincludes) == 0 {
 		return nil
@@ -293,7 +294,7 @@ func (s *Server) includesFor(q *query, page []*version) []*version {
 	for round := 0; round < 8 && len(frontier) > 0; round++ {
 		var next []*version
 		add := func(v *version) {
-			if v != nil && !v.deleted && !seen[v.res] {
+			if v != nil && !v.deleted && !seen[v.res] && len(out) < s.cfg.maxIncludes {
 				seen[v.res] = true
 				out = append(out, v)
 				next = append(next, v)

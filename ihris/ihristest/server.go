@@ -44,6 +44,7 @@ type config struct {
 	maxPageSize int
 	pageTTL     time.Duration
 	pageUses    int
+	maxIncludes int
 	user, pass  string
 	token       string
 	now         func() time.Time
@@ -89,6 +90,19 @@ func WithPageSize(def, max int) Option {
 			return fmt.Errorf("ihristest: page sizes %d/%d: want 1 <= default <= max", def, max)
 		}
 		c.pageSize, c.maxPageSize = def, max
+		return nil
+	}
+}
+
+// WithMaxIncludes sets how many resources _include and _revinclude may
+// add to one page (1000 unless set, HAPI's maximumIncludesToLoadPerPage);
+// HAPI leaves out the rest without a word, and so does this server.
+func WithMaxIncludes(n int) Option {
+	return func(c *config) error {
+		if n < 1 {
+			return fmt.Errorf("ihristest: max includes %d is not positive", n)
+		}
+		c.maxIncludes = n
 		return nil
 	}
 }
@@ -176,7 +190,7 @@ func WithWorkforce(w Workforce) Option {
 
 // Start builds the server, seeds it and starts listening on loopback.
 func Start(opts ...Option) (*Server, error) {
-	cfg := config{basePath: "/fhir", pageSize: 20, maxPageSize: 1000, now: time.Now}
+	cfg := config{basePath: "/fhir", pageSize: 20, maxPageSize: 1000, maxIncludes: 1000, now: time.Now}
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
 			return nil, err

@@ -466,3 +466,16 @@ func TestPagesServeTheCurrentVersion(t *testing.T) {
 		t.Errorf("page serves %s as it was when the search began, not as it is", edited)
 	}
 }
+
+// TestIncludesStopAtTheLimit: HAPI adds at most maximumIncludesToLoadPerPage
+// included resources to a page and drops the rest silently.
+func TestIncludesStopAtTheLimit(t *testing.T) {
+	s := small(t, ihristest.WithMaxIncludes(7))
+	b := search(t, s, "Practitioner?_count=50&_revinclude=PractitionerRole:practitioner")
+	if got := len(b.ids("include")); got != 7 {
+		t.Errorf("%d included resources, want the limit 7", got)
+	}
+	if got := len(b.ids("match")); got != 50 {
+		t.Errorf("%d matches, want 50: the limit is on includes only", got)
+	}
+}
