@@ -435,7 +435,7 @@ func (c *Client) do(ctx context.Context, r *request) (*Response, []byte, error) 
 		// once more with a fresh one.
 		httpx.DrainClose(resp.Body)
 		c.tokens.invalidate(token)
-		resp, _, err = c.send(ctx, r)
+		resp, token, err = c.send(ctx, r)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -446,7 +446,7 @@ func (c *Client) do(ctx context.Context, r *request) (*Response, []byte, error) 
 		return nil, nil, fmt.Errorf("fhir: reading the response to %s %s: %w", r.method, c.redactURL(r.url), err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return newResponse(resp), body, c.errorFor(r, resp, body)
+		return newResponse(resp), body, c.errorFor(r, resp, body, token)
 	}
 	return newResponse(resp), body, nil
 }

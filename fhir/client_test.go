@@ -596,3 +596,34 @@ func TestConcurrentUseAndCancellation(t *testing.T) {
 		t.Errorf("after cancel: %v after %d results, want context.Canceled after 7", err, n)
 	}
 }
+
+func TestErrorBodiesHideBearerTokens(t *testing.T) {
+	const static, fromSource = "static-token-0123456789", "token-from-source-0123456789"
+	// A proxy page echoing the Authorization header, first whole, then
+	// across the point where the kept body is cut.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		http.Error(w, auth+strings.Repeat("x", maxErrorBody-2*len(auth)+10)+auth, http.StatusBadGateway)
+	}))
+	defer srv.Close()
+	for name, opt := range map[string]Option{
+		"static": WithBearerToken(static),
+		"source": WithTokenSource(TokenSourceFunc(func(context.Context) (string, time.Time, error) {
+			return fromSource, time.Time{}, nil
+		})),
+	} {
+		c, err := NewClient(srv.URL, opt, WithRetry(0, time.Millisecond, time.Millisecond))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = c.Read(t.Context(), "Practitioner", "P1")
+		if err == nil {
+			t.Fatalf("%s: want an error", name)
+		}
+		for _, secret := range []string{static[:8], fromSource[:8]} {
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("%s: part of the token in %q ... %q", name, err.Error()[:80], err.Error()[len(err.Error())-60:])
+			}
+		}
+	}
+}

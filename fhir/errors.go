@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/mhero-go/mhero/internal/httpx"
 )
 
 // Sentinel errors matched with errors.Is against the errors of this
@@ -137,26 +139,33 @@ func (e *StatusError) Is(target error) bool {
 const maxErrorBody = 512
 
 // errorFor turns a non-2xx response into an *OperationOutcomeError or a
-// *StatusError.
-func (c *Client) errorFor(r *request, resp *http.Response, body []byte) error {
-	red := c.hc.Redactor()
+// *StatusError. token is the bearer token a TokenSource gave for the
+// request (""), which the client's redactor does not know.
+func (c *Client) errorFor(r *request, resp *http.Response, body []byte, token string) error {
+	redact := c.hc.Redactor().String
+	if token != "" {
+		sourced := httpx.NewRedactor(token)
+		redact = func(s string) string { return sourced.String(c.hc.Redactor().String(s)) }
+	}
 	u := c.redactURL(r.url)
 	if issues, ok := parseOutcome(body); ok {
 		for i := range issues {
-			issues[i].Diagnostics = red.String(issues[i].Diagnostics)
-			issues[i].Details = red.String(issues[i].Details)
+			issues[i].Diagnostics = redact(issues[i].Diagnostics)
+			issues[i].Details = redact(issues[i].Details)
 		}
 		return &OperationOutcomeError{StatusCode: resp.StatusCode, Method: r.method, URL: u, Issues: issues}
 	}
-	text := strings.TrimSpace(string(body))
+	// Redact before cutting: a secret cut in two would no longer be
+	// recognised. The margin keeps any secret whole past the cut.
+	text := redact(strings.TrimSpace(string(body[:min(len(body), maxErrorBody+1024)])))
 	if len(text) > maxErrorBody {
-		text = text[:maxErrorBody]
-		for !utf8.ValidString(text) {
-			text = text[:len(text)-1]
+		n := maxErrorBody
+		for n > 0 && !utf8.RuneStart(text[n]) {
+			n--
 		}
-		text += "…"
+		text = text[:n] + "…"
 	}
-	return &StatusError{StatusCode: resp.StatusCode, Method: r.method, URL: u, Body: red.String(text)}
+	return &StatusError{StatusCode: resp.StatusCode, Method: r.method, URL: u, Body: text}
 }
 
 // outcomeJSON is the part of an OperationOutcome the errors use; it is
