@@ -257,7 +257,11 @@ func (f *feed) practitioners() bool {
 		for _, res := range page.Matches() {
 			seenAt[res.ID()] = res.LastUpdatedTime()
 		}
-		for _, w := range workersOfPage(page, f.m) {
+		workers, err := f.reg.workersOf(f.ctx, page, f.m)
+		if err != nil {
+			return f.fail(err)
+		}
+		for _, w := range workers {
 			ref, at := w.Reference(), seenAt[w.ID]
 			if f.ChangeFeed.since.covers(ref, at) {
 				continue

@@ -272,3 +272,41 @@ func TestFindByRoleSurvivesExpiredPageLinks(t *testing.T) {
 		t.Error("no page link expired: the test proves nothing")
 	}
 }
+
+// TestRolesBeyondTheIncludeLimitAreNotLost: a page of Practitioners whose
+// roles do not all fit the server's include limit still gives every worker
+// all their roles, in All, Find and ChangesSince.
+func TestRolesBeyondTheIncludeLimitAreNotLost(t *testing.T) {
+	srv, err := ihristest.Start(ihristest.WithMaxIncludes(10),
+		ihristest.WithWorkforce(ihristest.Workforce{Seed: 6, Workers: 200, Regions: 2, Districts: 4, Facilities: 12}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	reg := newRegistry(t, srv, ihris.WithPageSize(25), ihris.WithMaxIncludes(10))
+	ctx := context.Background()
+	roles := 0
+	for w, err := range reg.All(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		roles += len(w.Roles)
+	}
+	if roles != srv.Truth().Roles {
+		t.Errorf("All: %d roles, want %d", roles, srv.Truth().Roles)
+	}
+	roles = 0
+	for ch, err := range reg.ChangesSince(ctx, ihris.Checkpoint{}).All() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		roles += len(ch.Worker.Roles)
+	}
+	if roles != srv.Truth().Roles {
+		t.Errorf("ChangesSince: %d roles, want %d", roles, srv.Truth().Roles)
+	}
+	region := slices.Sorted(maps.Keys(srv.Truth().ByRegion))[0]
+	if n, _ := count(t, reg, ihris.Criteria{Places: []string{region}}); n != srv.Truth().ByRegion[region] {
+		t.Errorf("region %s: %d workers, want %d", region, n, srv.Truth().ByRegion[region])
+	}
+}

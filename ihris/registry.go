@@ -22,6 +22,7 @@ type Registry struct {
 	client      *fhir.Client
 	pageSize    int
 	idsPerQuery int
+	maxIncludes int
 	cacheTTL    time.Duration
 	now         func() time.Time
 
@@ -48,6 +49,21 @@ func WithPageSize(n int) Option {
 			return fmt.Errorf("ihris: page size %d is not between 1 and 1000", n)
 		}
 		r.pageSize = n
+		return nil
+	}
+}
+
+// WithMaxIncludes tells the registry how many resources the server adds
+// to one search page through _revinclude (HAPI's
+// maximumIncludesToLoadPerPage, 1000 by default, which is also ours). HAPI
+// drops the rest silently, so a page of Practitioners that comes with that
+// many roles may lack some: their roles are then searched for separately.
+func WithMaxIncludes(n int) Option {
+	return func(r *Registry) error {
+		if n < 1 {
+			return fmt.Errorf("ihris: max includes %d is not positive", n)
+		}
+		r.maxIncludes = n
 		return nil
 	}
 }
@@ -81,7 +97,7 @@ func NewRegistry(client *fhir.Client, opts ...Option) (*Registry, error) {
 	if client == nil {
 		return nil, errors.New("ihris: NewRegistry needs a FHIR client")
 	}
-	r := &Registry{client: client, pageSize: 100, idsPerQuery: 1000, cacheTTL: 15 * time.Minute, now: time.Now}
+	r := &Registry{client: client, pageSize: 100, idsPerQuery: 1000, maxIncludes: 1000, cacheTTL: 15 * time.Minute, now: time.Now}
 	for _, opt := range opts {
 		if err := opt(r); err != nil {
 			return nil, err
@@ -233,7 +249,12 @@ func (r *Registry) practitioners(ctx context.Context, params url.Values, keep fu
 				yield(HealthWorker{}, fmt.Errorf("ihris: reading practitioners: %w", err))
 				return
 			}
-			for _, w := range workersOfPage(page, m) {
+			workers, err := r.workersOf(ctx, page, m)
+			if err != nil {
+				yield(HealthWorker{}, err)
+				return
+			}
+			for _, w := range workers {
 				if keep != nil && !keep(w) {
 					continue
 				}
@@ -245,20 +266,58 @@ func (r *Registry) practitioners(ctx context.Context, params url.Values, keep fu
 	}
 }
 
-// workersOfPage joins the Practitioners matched on a page with the roles
-// included beside them.
-func workersOfPage(page *fhir.Page, m Mapper) []HealthWorker {
-	type roleRes struct {
-		role     models.PractitionerRole
-		warnings []Warning
+// roleRes is a PractitionerRole with the warnings its decoding gave.
+type roleRes struct {
+	role     models.PractitionerRole
+	warnings []Warning
+}
+
+// addRole files a PractitionerRole under its Practitioner's id.
+func addRole(roles map[string][]roleRes, res *fhir.Resource) {
+	if pr, ok := fhir.As[models.PractitionerRole](res); ok && pr.Practitioner != nil {
+		id := referenceID(deref(pr.Practitioner.Reference), "Practitioner")
+		roles[id] = append(roles[id], roleRes{*pr, convertWarnings(res.Warnings)})
 	}
+}
+
+// workersOf joins the Practitioners matched on a page with their roles:
+// those included beside them, unless the page holds as many included
+// resources as the server adds to a page (see [WithMaxIncludes]), when
+// some may have been left out and the roles are searched for instead.
+func (r *Registry) workersOf(ctx context.Context, page *fhir.Page, m Mapper) ([]HealthWorker, error) {
 	roles := map[string][]roleRes{}
-	for _, res := range page.Included() {
-		if pr, ok := fhir.As[models.PractitionerRole](res); ok && pr.Practitioner != nil {
-			id := referenceID(deref(pr.Practitioner.Reference), "Practitioner")
-			roles[id] = append(roles[id], roleRes{*pr, convertWarnings(res.Warnings)})
+	if len(page.Included()) < r.maxIncludes {
+		for _, res := range page.Included() {
+			addRole(roles, res)
+		}
+		return workersOfPage(page, m, roles), nil
+	}
+	var refs []string
+	for _, res := range page.Matches() {
+		if res.Type() == "Practitioner" {
+			refs = append(refs, res.Reference())
 		}
 	}
+	for chunk := range slices.Chunk(refs, r.pageSize) {
+		seen := map[string]bool{} // a resumed search may bring a role again
+		sp := &fhir.SearchParams{Params: url.Values{"practitioner": {strings.Join(chunk, ",")}},
+			Count: r.pageSize, Sort: []string{"_lastUpdated"}, Post: len(chunk) > longQuery}
+		for res, err := range r.client.Search(ctx, "PractitionerRole", sp) {
+			if err != nil {
+				return nil, fmt.Errorf("ihris: reading the roles of a page of practitioners: %w", err)
+			}
+			if !seen[res.ID()] {
+				seen[res.ID()] = true
+				addRole(roles, res)
+			}
+		}
+	}
+	return workersOfPage(page, m, roles), nil
+}
+
+// workersOfPage joins the Practitioners matched on a page with their roles,
+// keyed by Practitioner id.
+func workersOfPage(page *fhir.Page, m Mapper, roles map[string][]roleRes) []HealthWorker {
 	var out []HealthWorker
 	for _, res := range page.Matches() {
 		p, ok := fhir.As[models.Practitioner](res)
@@ -392,7 +451,12 @@ func (r *Registry) yieldWorkers(ctx context.Context, ids []string, m Mapper, kee
 				yield(HealthWorker{}, fmt.Errorf("ihris: reading practitioners: %w", err))
 				return false
 			}
-			for _, w := range workersOfPage(page, m) {
+			workers, err := r.workersOf(ctx, page, m)
+			if err != nil {
+				yield(HealthWorker{}, err)
+				return false
+			}
+			for _, w := range workers {
 				if keep != nil && !keep(w) {
 					continue
 				}
