@@ -243,3 +243,50 @@ func touch(t *testing.T, client *fhir.Client, typ, id string) {
 		t.Fatal(err)
 	}
 }
+
+// TestCheckpointAtAnInstantSharedAcrossPages: writes sharing one
+// meta.lastUpdated, spread over several pages, are each reported once; a
+// checkpoint stored as text and read by another Registry then reports
+// only the writes made later at that same instant.
+func TestCheckpointAtAnInstantSharedAcrossPages(t *testing.T) {
+	clock := &testClock{now: time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)}
+	srv, err := ihristest.Start(ihristest.WithClock(clock.Now),
+		ihristest.WithWorkforce(ihristest.Workforce{Seed: 8, Workers: 60, Regions: 1, Districts: 2, Facilities: 4}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	client, err := fhir.NewClient(srv.URL(), fhir.WithHTTPClient(srv.Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	reg := newRegistry(t, srv, ihris.WithPageSize(7))
+	base := reg.ChangesSince(ctx, ihris.Checkpoint{})
+	ids := slices.Sorted(maps.Keys(collect(t, base)))
+
+	clock.Advance(time.Minute) // then frozen: every write below shares it
+	for _, id := range ids[:20] {
+		touch(t, client, "Practitioner", id)
+	}
+	feed := reg.ChangesSince(ctx, base.Checkpoint())
+	if got := slices.Sorted(maps.Keys(collect(t, feed))); !slices.Equal(got, ids[:20]) {
+		t.Fatalf("changes = %v, want %v", got, ids[:20])
+	}
+	text, err := feed.Checkpoint().MarshalText()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	for _, id := range ids[20:23] {
+		touch(t, client, "Practitioner", id)
+	}
+	var restored ihris.Checkpoint
+	if err := restored.UnmarshalText(text); err != nil {
+		t.Fatal(err)
+	}
+	other := newRegistry(t, srv, ihris.WithPageSize(7))
+	if got := slices.Sorted(maps.Keys(collect(t, other.ChangesSince(ctx, restored)))); !slices.Equal(got, ids[20:23]) {
+		t.Errorf("after a restored checkpoint: changes = %v, want %v (written at the same instant)", got, ids[20:23])
+	}
+}
