@@ -22,6 +22,7 @@
 //
 // Write-back follows mHero v2: a CommunicationRequest per send (flow start or
 // broadcast), a Communication per message and a QuestionnaireResponse per
-// finished run, each linked to the Practitioner and created conditionally on
-// an identifier derived from the RapidPro UUID so a retry never duplicates.
+// finished run, each linked to the Practitioner and written with a
+// conditional update on an identifier derived from the RapidPro UUID, so a
+// retry never duplicates and recording again brings the record up to date.
 package ihris

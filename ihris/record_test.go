@@ -15,7 +15,7 @@ import (
 	"github.com/mhero-go/mhero/ihris/ihristest"
 )
 
-// losingTransport delivers the first POST to the server and then loses
+// losingTransport delivers the first write to the server and then loses
 // the answer, as a dropped connection would: the write happened, the
 // client cannot know.
 type losingTransport struct {
@@ -25,7 +25,7 @@ type losingTransport struct {
 
 func (t *losingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.next.RoundTrip(req)
-	if err == nil && req.Method == http.MethodPost && t.lost.Add(1) == 1 {
+	if err == nil && (req.Method == http.MethodPost || req.Method == http.MethodPut) && t.lost.Add(1) == 1 {
 		resp.Body.Close()
 		return nil, io.ErrUnexpectedEOF
 	}
@@ -54,7 +54,7 @@ func TestRecordsAreCreatedOnceEvenWhenRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	if lossy.lost.Load() < 2 {
-		t.Fatalf("the lost answer was not retried (%d POSTs)", lossy.lost.Load())
+		t.Fatalf("the lost answer was not retried (%d writes)", lossy.lost.Load())
 	}
 	// The retry found the first attempt's resource: one CommunicationRequest.
 	if rec.Created || rec.Reference == "" {
@@ -115,4 +115,36 @@ func containsAll(s string, subs ...string) bool {
 		}
 	}
 	return true
+}
+
+// TestRecordingAgainUpdatesTheRecord: a run recorded while active and again
+// when it completes (or a message queued, then delivered) ends up as one
+// resource in its latest state.
+func TestRecordingAgainUpdatesTheRecord(t *testing.T) {
+	srv := generated(t, ihristest.Workforce{Workers: 10, Regions: 1, Districts: 1, Facilities: 2})
+	reg := newRegistry(t, srv)
+	client, err := fhir.NewClient(srv.URL(), fhir.WithHTTPClient(srv.Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	at := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	run := ihris.Run{UUID: "0c9e1f53-77aa-4a35-8f5e-3a1b2c3d4e60", Worker: "P000001", StartedOn: at}
+	first, err := reg.RecordRun(ctx, run)
+	if err != nil || !first.Created {
+		t.Fatalf("active run: %+v, %v", first, err)
+	}
+	run.ExitType, run.ExitedOn = "completed", at.Add(time.Minute)
+	run.Answers = []ihris.Answer{{Key: "ors_boxes", Value: "12"}}
+	second, err := reg.RecordRun(ctx, run)
+	if err != nil || second.Created || second.Reference != first.Reference {
+		t.Fatalf("completed run: %+v, %v; want %s updated", second, err, first.Reference)
+	}
+	res, _, err := client.Read(ctx, "QuestionnaireResponse", strings.TrimPrefix(first.Reference, "QuestionnaireResponse/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !containsAll(string(res.Raw()), `"status":"completed"`, `"valueString":"12"`) {
+		t.Errorf("stored run = %s, want it completed with its answer", res.Raw())
+	}
 }

@@ -12,8 +12,8 @@ import (
 )
 
 // Identifier systems of the write-back resources. Each resource carries the
-// RapidPro identity of what it records, which makes its creation
-// conditional (If-None-Exist) and so safe to retry. They follow mHero v2's
+// RapidPro identity of what it records, which makes its write conditional
+// (PUT [type]?identifier=...) and so safe to retry. They follow mHero v2's
 // "http://app.rapidpro.io/contact-uuid".
 const (
 	ContactUUIDSystem   = "http://app.rapidpro.io/contact-uuid"
@@ -399,11 +399,11 @@ type Recorded struct {
 	// "CommunicationRequest/123".
 	Reference string
 	// Created is false when the record was already there (an earlier
-	// attempt, or a retry, stored it): nothing was duplicated.
+	// attempt, or a retry, stored it): it was updated, not duplicated.
 	Created bool
 }
 
-// RecordFlowStart stores a flow start as a CommunicationRequest, once.
+// RecordFlowStart stores a flow start as a CommunicationRequest, once: recording it again updates it.
 func (r *Registry) RecordFlowStart(ctx context.Context, s FlowStart) (Recorded, error) {
 	res, id, err := s.resource()
 	if err != nil {
@@ -412,7 +412,7 @@ func (r *Registry) RecordFlowStart(ctx context.Context, s FlowStart) (Recorded, 
 	return r.createOnce(ctx, &res, id)
 }
 
-// RecordBroadcast stores a broadcast as a CommunicationRequest, once.
+// RecordBroadcast stores a broadcast as a CommunicationRequest, once: recording it again updates it.
 func (r *Registry) RecordBroadcast(ctx context.Context, b Broadcast) (Recorded, error) {
 	res, id, err := b.resource()
 	if err != nil {
@@ -421,7 +421,7 @@ func (r *Registry) RecordBroadcast(ctx context.Context, b Broadcast) (Recorded, 
 	return r.createOnce(ctx, &res, id)
 }
 
-// RecordMessage stores a message as a Communication, once.
+// RecordMessage stores a message as a Communication, once: recording it again updates it.
 func (r *Registry) RecordMessage(ctx context.Context, m Message) (Recorded, error) {
 	res, id, err := m.resource()
 	if err != nil {
@@ -430,7 +430,7 @@ func (r *Registry) RecordMessage(ctx context.Context, m Message) (Recorded, erro
 	return r.createOnce(ctx, &res, id)
 }
 
-// RecordRun stores a run as a QuestionnaireResponse, once.
+// RecordRun stores a run as a QuestionnaireResponse, once: recording it again updates it.
 func (r *Registry) RecordRun(ctx context.Context, run Run) (Recorded, error) {
 	res, id, err := run.resource()
 	if err != nil {
@@ -439,15 +439,19 @@ func (r *Registry) RecordRun(ctx context.Context, run Run) (Recorded, error) {
 	return r.createOnce(ctx, &res, id)
 }
 
-// createOnce creates the resource unless one with its identifier exists
-// (If-None-Exist), which makes the create safe to retry.
+// createOnce stores the resource under its identifier: a conditional
+// update (PUT [type]?identifier=...) creates it when no resource has the
+// identifier and replaces the one that has. A retry therefore never
+// duplicates it, and recording again (a run that has since completed, a
+// message since delivered) brings the stored record up to date, which a
+// conditional create (If-None-Exist) would silently ignore.
 func (r *Registry) createOnce(ctx context.Context, model any, id identifier) (Recorded, error) {
 	res, err := fhir.NewResource(model)
 	if err != nil {
 		return Recorded{}, err
 	}
 	query := url.Values{"identifier": {id.System + "|" + id.Value}}
-	stored, resp, err := r.client.CreateIfNoneExist(ctx, res, query)
+	stored, resp, err := r.client.UpdateWhere(ctx, res, query)
 	if err != nil {
 		return Recorded{}, fmt.Errorf("ihris: recording %s %s: %w", res.Type(), id.Value, err)
 	}
