@@ -6,11 +6,14 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/mhero-go/mhero/fhir"
 	"github.com/mhero-go/mhero/ihris"
 	"github.com/mhero-go/mhero/ihris/ihristest"
+	"github.com/mhero-go/mhero/internal/httpx"
 )
 
 // generated starts a server with a generated workforce.
@@ -308,5 +311,70 @@ func TestRolesBeyondTheIncludeLimitAreNotLost(t *testing.T) {
 	region := slices.Sorted(maps.Keys(srv.Truth().ByRegion))[0]
 	if n, _ := count(t, reg, ihris.Criteria{Places: []string{region}}); n != srv.Truth().ByRegion[region] {
 		t.Errorf("region %s: %d workers, want %d", region, n, srv.Truth().ByRegion[region])
+	}
+}
+
+// TestAwkwardWorkersAreNotLost: a worker whose role points at a Location
+// nobody knows, one with an ended role beside a current one, workers
+// sharing a phone and workers without a role are all streamed, with every
+// role, and the unknown facility is a warning.
+func TestAwkwardWorkersAreNotLost(t *testing.T) {
+	srv := generated(t, ihristest.Workforce{Seed: 12, Workers: 150, Regions: 1, Districts: 3, Facilities: 6})
+	reg := newRegistry(t, srv, ihris.WithPageSize(20))
+	client, err := fhir.NewClient(srv.URL(), fhir.WithHTTPClient(srv.Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	truth := srv.Truth()
+	if len(truth.SharedPhones) == 0 || len(truth.NoRole) == 0 {
+		t.Fatal("the generator made no shared phone or role-less worker to check")
+	}
+	lost, ended := "P000001", "P000002"
+	for id, role := range map[string]string{
+		lost:  `{"resourceType":"PractitionerRole","active":true,"period":{"start":"2020-01-01"},"practitioner":{"reference":"Practitioner/P000001"},"location":[{"reference":"Location/NOWHERE"}]}`,
+		ended: `{"resourceType":"PractitionerRole","active":false,"period":{"start":"2001-01-01","end":"2010-01-01"},"practitioner":{"reference":"Practitioner/P000002"},"location":[{"reference":"Location/NOWHERE"}]}`,
+	} {
+		res, err := fhir.ParseResource([]byte(role))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := client.Create(ctx, res); err != nil {
+			t.Fatalf("role for %s: %v", id, err)
+		}
+	}
+	got := map[string]ihris.HealthWorker{}
+	roles := 0
+	for w, err := range reg.All(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[w.ID] = w
+		roles += len(w.Roles)
+	}
+	if len(got) != truth.Workers || roles != truth.Roles+2 {
+		t.Errorf("streamed %d workers with %d roles, want %d with %d", len(got), roles, truth.Workers, truth.Roles+2)
+	}
+	if !slices.ContainsFunc(got[lost].Warnings, func(w ihris.Warning) bool { return strings.Contains(w.Message, "NOWHERE") }) {
+		t.Errorf("%s: no warning about the unknown facility in %v", lost, got[lost].Warnings)
+	}
+	if w := got[ended]; len(w.CurrentRoles()) != len(w.Roles)-1 {
+		t.Errorf("%s: %d current roles of %d, want the ended one left out", ended, len(w.CurrentRoles()), len(w.Roles))
+	}
+	for number, ids := range truth.SharedPhones {
+		for _, id := range ids {
+			if len(got[id].Phones) == 0 {
+				t.Errorf("%s, sharing %s, streamed without a phone", id, httpx.MaskPhone(number))
+			}
+		}
+	}
+	for _, id := range truth.NoRole {
+		if w, ok := got[id]; !ok || len(w.Roles) != 0 {
+			t.Errorf("worker without a role %s: streamed %v with %d roles", id, ok, len(w.Roles))
+		}
+	}
+	// Selecting everyone active keeps the worker whose facility is unknown.
+	if _, ws := count(t, reg, ihris.Criteria{}); !slices.ContainsFunc(ws, func(w ihris.HealthWorker) bool { return w.ID == lost }) && got[lost].Active {
+		t.Errorf("%s left out of the active workers", lost)
 	}
 }
