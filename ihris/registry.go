@@ -35,6 +35,8 @@ type referenceData struct {
 	places   *Places
 	terms    *Terminology
 	loadedAt time.Time
+	// newestPlace is the newest meta.lastUpdated of the Locations read.
+	newestPlace time.Time
 }
 
 // Option configures a [Registry].
@@ -158,10 +160,14 @@ func (r *Registry) reference(ctx context.Context) (*referenceData, error) {
 func (r *Registry) load(ctx context.Context) (*referenceData, error) {
 	var locations []models.Location
 	var warnings []Warning
+	var newestPlace time.Time
 	// Sorted so that a tree of many pages survives an expired page link.
 	for res, err := range r.client.Search(ctx, "Location", &fhir.SearchParams{Count: 1000, Sort: []string{"_lastUpdated"}}) {
 		if err != nil {
 			return nil, fmt.Errorf("ihris: reading the location tree: %w", err)
+		}
+		if at := res.LastUpdatedTime(); at.After(newestPlace) {
+			newestPlace = at
 		}
 		if l, ok := fhir.As[models.Location](res); ok {
 			locations = append(locations, *l)
@@ -187,7 +193,41 @@ func (r *Registry) load(ctx context.Context) (*referenceData, error) {
 		terms.warnings = append(terms.warnings, Warning{Resource: "CodeSystem", Path: "url",
 			Message: "the ihris-job CodeSystem is not on the server; cadres cannot be resolved"})
 	}
-	return &referenceData{places: places, terms: terms, loadedAt: r.now()}, nil
+	return &referenceData{places: places, terms: terms, loadedAt: r.now(), newestPlace: newestPlace}, nil
+}
+
+// freshPlaces returns reference data whose location tree holds every
+// Location on the server, reading the tree again when one was written
+// since it was cached (one _summary=count search finds out): a facility
+// opened since must not hide the workers posted there from a search by
+// place.
+func (r *Registry) freshPlaces(ctx context.Context, ref *referenceData) (*referenceData, error) {
+	params := url.Values{"_summary": {"count"}}
+	if !ref.newestPlace.IsZero() {
+		params.Set("_lastUpdated", "gt"+ref.newestPlace.UTC().Format(time.RFC3339Nano))
+	}
+	changed := false
+	for page, err := range r.client.Pages(ctx, "Location", &fhir.SearchParams{Params: params}) {
+		if err != nil {
+			return nil, fmt.Errorf("ihris: checking the location tree: %w", err)
+		}
+		changed = page.Total != nil && *page.Total > 0
+		break
+	}
+	if !changed {
+		return ref, nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ref != ref && r.ref != nil && r.ref.newestPlace.After(ref.newestPlace) {
+		return r.ref, nil // another caller read it again meanwhile
+	}
+	fresh, err := r.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.ref = fresh
+	return fresh, nil
 }
 
 func convertWarnings(ws []fhir.Warning) []Warning {
@@ -350,7 +390,8 @@ var ErrUnknownCode = errors.New("ihris: unknown code")
 // Find streams the health workers that meet the criteria.
 //
 // Role conditions are narrowed on the server: the places become the
-// Locations of their subtrees (from the cached tree) and the cadres the
+// Locations of their subtrees (from the cached tree, read again first if a
+// Location was written since) and the cadres the
 // jobs that carry them (from the cached terminology), searched as
 // PractitionerRole?location=...&role=...; each page of roles then brings
 // its workers, with all their roles, in one more request. The criteria are
@@ -399,6 +440,9 @@ func (r *Registry) Find(ctx context.Context, c Criteria) iter.Seq2[HealthWorker,
 			return
 		}
 		ref, err := r.reference(ctx)
+		if err == nil && len(c.Places) > 0 {
+			ref, err = r.freshPlaces(ctx, ref)
+		}
 		if err != nil {
 			yield(HealthWorker{}, err)
 			return
