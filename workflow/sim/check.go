@@ -13,7 +13,8 @@ import (
 // that use unsupported functions or context (@globals, @resume, anonymous
 // functions). Each problem is an *UnsupportedError naming the node. A flow
 // that passes may still stop on something only evaluation finds. Webhooks
-// are listed too: they run only when the simulator is given WithWebhook.
+// are listed too: they run only when the simulator is given WithWebhook
+// (their error's Option).
 func Check(f *flow.Flow) []*UnsupportedError {
 	var problems []*UnsupportedError
 	funcs := newFunctions()
@@ -28,7 +29,7 @@ func Check(f *flow.Flow) []*UnsupportedError {
 				continue
 			}
 			if a.ActionType() == flow.ActionCallWebhook {
-				report(`the action "call_webhook" (without WithWebhook)`)
+				problems = append(problems, webhookUnsupported(f, n))
 				continue
 			}
 			for _, tpl := range actionTemplates(a) {

@@ -27,6 +27,15 @@ type templateToken struct {
 	text string
 }
 
+// source is how goflow's error texts show the token: @identifier or
+// @(expression).
+func (t templateToken) source() string {
+	if t.kind == tokenIdentifier {
+		return "@" + t.text
+	}
+	return "@(" + t.text + ")"
+}
+
 func isNameChar(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) || r == '_' }
 
 // scanTemplate splits a template into tokens. An identifier is only an
@@ -646,33 +655,36 @@ func (e *env) evaluateExpression(src string) value {
 }
 
 // evaluateTemplate renders a template. Expressions that give errors print
-// nothing, as in goflow; failed reports whether any did (goflow then skips
-// actions like set_contact_field).
-func (e *env) evaluateTemplate(tpl string) (out string, failed bool) {
+// nothing, as in goflow; errText is empty, or goflow's text for the
+// failures: "error evaluating @expr: reason" for each failing expression,
+// joined with ", " (goflow then skips actions like set_contact_field).
+func (e *env) evaluateTemplate(tpl string) (out, errText string) {
 	var b strings.Builder
+	var errs []string
 	for _, t := range scanTemplate(tpl, e.topLevels()) {
 		if t.kind == tokenBody {
 			b.WriteString(t.text)
 			continue
 		}
 		v := e.checkDefault(e.evaluateExpression(t.text))
-		if _, isErr := v.(xerror); isErr {
-			failed = true
+		if xe, isErr := v.(xerror); isErr {
+			errs = append(errs, fmt.Sprintf("error evaluating %s: %s", t.source(), xe.msg))
 			continue
 		}
 		b.WriteString(render(v))
 	}
-	return b.String(), failed
+	return b.String(), strings.Join(errs, ", ")
 }
 
 // evaluateTemplateValue evaluates a template that is a single identifier or
-// expression to its typed value (perhaps an error value), and any other
-// template to text; failed reports an expression error in the latter.
-func (e *env) evaluateTemplateValue(tpl string) (v value, failed bool) {
+// expression to its typed value (perhaps an error value, which goflow does
+// not report as a failure), and any other template to text; errText is
+// evaluateTemplate's for the latter.
+func (e *env) evaluateTemplateValue(tpl string) (v value, errText string) {
 	tpl = strings.TrimSpace(tpl)
 	tokens := scanTemplate(tpl, e.topLevels())
 	if len(tokens) == 1 && tokens[0].kind != tokenBody {
-		return e.checkDefault(e.evaluateExpression(tokens[0].text)), false
+		return e.checkDefault(e.evaluateExpression(tokens[0].text)), ""
 	}
 	return e.evaluateTemplate(tpl)
 }

@@ -177,14 +177,30 @@ func TestTemplateValue(t *testing.T) {
 	if v, _ := e.evaluateTemplateValue("@contact.groups"); len(v.(array)) != 2 {
 		t.Errorf("@contact.groups should be an array, got %T", v)
 	}
-	if v, failed := e.evaluateTemplateValue("age @fields.age"); v != "age 23" || failed {
-		t.Errorf("a mixed template should be text, got %v", v)
+	if v, errText := e.evaluateTemplateValue("age @fields.age"); v != "age 23" || errText != "" {
+		t.Errorf("a mixed template should be text, got %v (%q)", v, errText)
 	}
-	if v, failed := e.evaluateTemplateValue("@fields.nope"); !isError(v) || failed {
-		t.Errorf("a lone failing identifier should be an error value, got %v", v)
+	if v, errText := e.evaluateTemplateValue("@fields.nope"); !isError(v) || errText != "" {
+		t.Errorf("a lone failing identifier should be an error value, got %v (%q)", v, errText)
 	}
-	if v, failed := e.evaluateTemplateValue("x @fields.nope"); v != "x " || !failed {
-		t.Errorf("a failing mixed template should report it, got %v, %v", v, failed)
+	if v, errText := e.evaluateTemplateValue("x @fields.nope"); v != "x " || errText == "" {
+		t.Errorf("a failing mixed template should report it, got %v, %q", v, errText)
+	}
+}
+
+// TestTemplateErrorText checks goflow's wording: one "error evaluating"
+// per failing expression, identifiers as @x and expressions as @(x),
+// joined with ", ".
+func TestTemplateErrorText(t *testing.T) {
+	tests := map[string]string{
+		"Hi @contact.name":                        "",
+		"x @fields.nope":                          "error evaluating @fields.nope: object has no property 'nope'",
+		"@(upper(fields.nope)) and @results.nope": "error evaluating @(upper(fields.nope)): error calling upper(...): object has no property 'nope', error evaluating @results.nope: object has no property 'nope'",
+	}
+	for tpl, want := range tests {
+		if _, got := testEnv("YYYY-MM-DD").evaluateTemplate(tpl); got != want {
+			t.Errorf("%q: error text\n got %q\nwant %q", tpl, got, want)
+		}
 	}
 }
 

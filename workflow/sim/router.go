@@ -58,19 +58,20 @@ func (s *Sim) route(r *run, n *flow.Node, timeout bool) (string, error) {
 
 // switchCategory evaluates a switch router's operand and tests its cases in
 // order; without a match it takes the default category with the operand as
-// the value.
+// the value. What fails on the way goes to the run's errors, not the
+// session's events (see [Outcome.RunErrors]).
 func (s *Sim) switchCategory(r *run, n *flow.Node) (categoryUUID, match, operandText string, err error) {
 	rt := n.Router
 	e := s.newEnv(r, n)
-	// As in goflow, an operand that is an error value is only logged when
-	// the default category needs its text; a mixed template that fails is
-	// logged at once.
-	operand, failed := e.evaluateTemplateValue(rt.Operand)
+	// As in goflow, a lone expression that fails is an error value handed
+	// to the tests (each then fails, and the default category logs it);
+	// only a mixed template that fails is logged at once.
+	operand, errText := e.evaluateTemplateValue(rt.Operand)
 	if e.unsupported != "" {
 		return "", "", "", s.unsupported(r, n, e.unsupported)
 	}
-	if failed {
-		s.logError(n, fmt.Sprintf("error evaluating %q", rt.Operand))
+	if errText != "" {
+		s.logRunError(n, errText)
 	}
 	operandErr, isErr := operand.(xerror)
 	if !isErr {
@@ -87,9 +88,9 @@ func (s *Sim) switchCategory(r *run, n *flow.Node) (categoryUUID, match, operand
 			localized = c.Arguments
 		}
 		for _, a := range localized {
-			arg, failed := e.evaluateTemplateValue(a)
-			if failed {
-				s.logError(n, fmt.Sprintf("error evaluating %q", a))
+			arg, errText := e.evaluateTemplateValue(a)
+			if errText != "" {
+				s.logRunError(n, errText)
 			}
 			args = append(args, arg)
 		}
@@ -99,7 +100,7 @@ func (s *Sim) switchCategory(r *run, n *flow.Node) (categoryUUID, match, operand
 		}
 		switch res := result.(type) {
 		case xerror:
-			s.logError(n, fmt.Sprintf("error calling test %s: %s", strings.ToUpper(c.Type), res.msg))
+			s.logRunError(n, fmt.Sprintf("error calling test %s(...): %s", strings.ToLower(c.Type), res.msg))
 		case *object:
 			if !truthy(res) {
 				continue
@@ -110,7 +111,7 @@ func (s *Sim) switchCategory(r *run, n *flow.Node) (categoryUUID, match, operand
 	}
 	if rt.DefaultCategoryUUID != "" {
 		if isErr {
-			s.logError(n, operandErr.msg)
+			s.logRunError(n, operandErr.msg)
 		}
 		return rt.DefaultCategoryUUID, operandText, operandText, nil
 	}

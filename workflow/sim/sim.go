@@ -82,6 +82,13 @@ type Outcome struct {
 	Path    []string `json:"path"`
 	Contact Contact  `json:"contact"`
 	Events  []Event  `json:"events,omitempty"`
+	// RunErrors are the errors goflow keeps only in a run's own log and
+	// never emits as the session's events: a router's operand, case
+	// argument or case test that failed to evaluate (e.g. @fields.nope),
+	// one per failing case test plus one when the default category takes
+	// the failed operand. The router still picks a category, usually the
+	// default, so these explain an unexpected "Other".
+	RunErrors []Event `json:"run_errors,omitempty"`
 	// Failure says why the session failed.
 	Failure string `json:"failure,omitempty"`
 	// Wait is what a waiting session waits for.
@@ -131,6 +138,7 @@ type Sim struct {
 	input    *inputMsg
 	messages []Message
 	events   []Event
+	runErrs  []Event // errors only in the runs' logs (routers)
 	path     []string
 	failure  string
 	err      error // an unsupported feature stops the simulation
@@ -330,13 +338,14 @@ func (s *Sim) Results() []Result {
 // Outcome returns a snapshot of the session.
 func (s *Sim) Outcome() Outcome {
 	out := Outcome{
-		Status:   s.status,
-		Messages: s.Messages(),
-		Results:  map[string]Result{},
-		Path:     s.Path(),
-		Contact:  s.Contact(),
-		Events:   slices.Clone(s.events),
-		Failure:  s.failure,
+		Status:    s.status,
+		Messages:  s.Messages(),
+		Results:   map[string]Result{},
+		Path:      s.Path(),
+		Contact:   s.Contact(),
+		Events:    slices.Clone(s.events),
+		RunErrors: slices.Clone(s.runErrs),
+		Failure:   s.failure,
 	}
 	if out.Messages == nil {
 		out.Messages = []Message{}
@@ -383,7 +392,8 @@ func (s *Sim) newUUID() string {
 }
 
 func (s *Sim) newRun(f *flow.Flow, parent *run) *run {
-	r := &run{uuid: s.newUUID(), flow: f, parent: parent, results: map[string]*Result{}, status: StatusActive, created: s.now()}
+	r := &run{uuid: s.newUUID(), flow: f, parent: parent, results: map[string]*Result{}, status: StatusActive, created: s.now(),
+		webhook: newObject(map[string]value{})} // goflow's @webhook before any call
 	if parent != nil {
 		parent.child = r
 	}
@@ -511,8 +521,15 @@ func (s *Sim) failRun(r *run, reason string) {
 	s.events = append(s.events, Event{Type: "failure", NodeUUID: nodeUUID, Detail: reason})
 }
 
+// logError logs an error event, as goflow's actions do.
 func (s *Sim) logError(n *flow.Node, detail string) {
 	s.events = append(s.events, Event{Type: "error", NodeUUID: n.UUID, Detail: detail})
+}
+
+// logRunError records an error in the run's log only, as goflow's routers
+// do (run.LogError): it is not one of the session's events.
+func (s *Sim) logRunError(n *flow.Node, detail string) {
+	s.runErrs = append(s.runErrs, Event{Type: "error", NodeUUID: n.UUID, Detail: detail})
 }
 
 // ---- localization ----
@@ -600,30 +617,38 @@ func (s *Sim) newEnv(r *run, n *flow.Node) *env {
 // template evaluates a template for an action or router of node n.
 func (s *Sim) template(r *run, n *flow.Node, tpl string) (string, bool, error) {
 	e := s.newEnv(r, n)
-	out, failed := e.evaluateTemplate(tpl)
+	out, errText := e.evaluateTemplate(tpl)
 	out = truncateEllipsis(out, maxTemplateChars)
 	if e.unsupported != "" {
 		return "", false, s.unsupported(r, n, e.unsupported)
 	}
-	if failed {
-		s.logError(n, fmt.Sprintf("error evaluating %q", tpl))
+	if errText != "" {
+		s.logError(n, errText)
 	}
-	return out, failed, nil
+	return out, errText != "", nil
 }
 
 // ---- errors ----
 
 // UnsupportedError reports a flow feature the simulator can't run: an
 // action, router, wait, case test, function or context value. It names
-// the node so the flow's author can find it in the editor.
+// the node so the flow's author can find it in the editor. Its text is
+// for the flow's author too (a CLI may print it as is); Option is for Go
+// programs.
 type UnsupportedError struct {
 	FlowName string
 	NodeUUID string
 	// Label describes the node as the editor shows it: its _ui type and
 	// result name, when the flow has them.
 	Label string
-	// Feature is what isn't supported, e.g. `action "call_webhook"`.
+	// Feature is what isn't supported, e.g. `the action "call_webhook"`.
 	Feature string
+	// Reason, when set, says why in the author's terms, e.g. "webhooks
+	// are not called offline".
+	Reason string
+	// Option names the Option that lets the simulator run the feature
+	// after all (e.g. "WithWebhook" for webhooks), empty when none does.
+	Option string
 }
 
 // Error names the flow, the node and the feature.
@@ -632,7 +657,11 @@ func (e *UnsupportedError) Error() string {
 	if e.Label != "" {
 		label = " (" + e.Label + ")"
 	}
-	return fmt.Sprintf("sim: flow %q, node %s%s: %s is not supported by the simulator", e.FlowName, e.NodeUUID, label, e.Feature)
+	why := "is not supported by the simulator"
+	if e.Reason != "" {
+		why = "stops the simulation: " + e.Reason
+	}
+	return fmt.Sprintf("sim: flow %q, node %s%s: %s %s", e.FlowName, e.NodeUUID, label, e.Feature, why)
 }
 
 func (s *Sim) unsupported(r *run, n *flow.Node, feature string) error {

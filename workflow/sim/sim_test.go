@@ -231,3 +231,75 @@ func TestMessageTrigger(t *testing.T) {
 		t.Errorf("status %s, messages %+v", out.Status, out.Messages)
 	}
 }
+
+// routerFlow asks nothing: its router tests operand against "Success" and
+// "Failure", with the default category "Other", and saves result "Status".
+func routerFlow(operand string) *flow.Flow {
+	return &flow.Flow{UUID: uuid(1), Name: "Router", SpecVersion: "13.0.0", Language: "eng", Type: flow.TypeMessaging,
+		Nodes: []flow.Node{{UUID: uuid(2),
+			Router: &flow.Router{Type: flow.RouterSwitch, Operand: operand, ResultName: "Status",
+				Cases: []flow.Case{
+					{UUID: uuid(3), Type: "has_only_text", Arguments: []string{"Success"}, CategoryUUID: uuid(4)},
+					{UUID: uuid(5), Type: "has_only_text", Arguments: []string{"Failure"}, CategoryUUID: uuid(6)},
+				},
+				Categories: []flow.Category{
+					{UUID: uuid(4), Name: "Success", ExitUUID: uuid(7)},
+					{UUID: uuid(6), Name: "Failure", ExitUUID: uuid(8)},
+					{UUID: uuid(9), Name: "Other", ExitUUID: uuid(10)},
+				},
+				DefaultCategoryUUID: uuid(9)},
+			Exits: []flow.Exit{{UUID: uuid(7)}, {UUID: uuid(8)}, {UUID: uuid(10)}}}}}
+}
+
+// TestRouterErrorsStayInTheRun checks goflow's rule for a router whose
+// operand fails: a lone expression is an error value that every case test
+// fails on (one error each) and the default category logs once more; a
+// mixed template is logged once and tested as text. goflow keeps these in
+// the run's log only, so no error event is emitted.
+func TestRouterErrorsStayInTheRun(t *testing.T) {
+	const missing = "object has no property 'lookup'"
+	tests := []struct {
+		operand string
+		want    []string
+	}{
+		{"@results.lookup.category", []string{
+			"error calling test has_only_text(...): error calling has_only_text(...): " + missing,
+			"error calling test has_only_text(...): error calling has_only_text(...): " + missing,
+			missing,
+		}},
+		{"is @results.lookup.category", []string{"error evaluating @results.lookup.category: " + missing}},
+		{"@(upper(results.lookup))", []string{
+			"error calling test has_only_text(...): error calling has_only_text(...): error calling upper(...): " + missing,
+			"error calling test has_only_text(...): error calling has_only_text(...): error calling upper(...): " + missing,
+			"error calling upper(...): " + missing,
+		}},
+	}
+	for _, tt := range tests {
+		s, err := sim.NewFlow(routerFlow(tt.operand), sim.WithClock(fixedClock))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Start(); err != nil {
+			t.Fatal(err)
+		}
+		out := s.Outcome()
+		for _, ev := range out.Events {
+			if ev.Type == "error" {
+				t.Errorf("%s: error event %q, want none (goflow logs router errors in the run only)", tt.operand, ev.Detail)
+			}
+		}
+		var got []string
+		for _, ev := range out.RunErrors {
+			if ev.Type != "error" || ev.NodeUUID != uuid(2) {
+				t.Errorf("%s: run error %+v, want an error at the router's node", tt.operand, ev)
+			}
+			got = append(got, ev.Detail)
+		}
+		if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+			t.Errorf("%s: run errors\n%s\nwant\n%s", tt.operand, strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+		}
+		if r := out.Results["status"]; r.Category != "Other" {
+			t.Errorf("%s: category %q, want the default", tt.operand, r.Category)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mhero-go/mhero/workflow/flow"
 )
@@ -44,9 +45,38 @@ func WithWebhook(answer func(WebhookRequest) WebhookResponse) Option {
 	}
 }
 
+// maxWebhookURLRunes is the longest URL goflow calls.
+const maxWebhookURLRunes = 2048
+
+// webhookURLProblem returns goflow's error text for a URL it won't call,
+// or "". goflow only rejects a URL that is too long or doesn't parse; one
+// without an http(s) scheme or a host parses (like "{{API_URL}}/status",
+// an unfilled placeholder) and then fails as Go's HTTP client refuses it,
+// before any request is sent.
+func webhookURLProblem(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || utf8.RuneCountInString(rawURL) > maxWebhookURLRunes {
+		return fmt.Sprintf("webhook URL evaluated to an invalid URL: '%s'", rawURL)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Sprintf("unsupported protocol scheme %q", u.Scheme)
+	}
+	if u.Host == "" {
+		return "http: no Host in request URL"
+	}
+	return ""
+}
+
+// webhookUnsupported is how a webhook at node n stops a simulation
+// without WithWebhook.
+func webhookUnsupported(f *flow.Flow, n *flow.Node) *UnsupportedError {
+	return &UnsupportedError{FlowName: f.Name, NodeUUID: n.UUID, Label: nodeLabel(f, n),
+		Feature: `the action "call_webhook"`, Reason: "webhooks are not called offline", Option: "WithWebhook"}
+}
+
 func (s *Sim) callWebhook(r *run, n *flow.Node, a *flow.CallWebhook) error {
 	if s.opts.webhook == nil {
-		return s.unsupported(r, n, `the action "call_webhook" (give the simulator WithWebhook)`)
+		return webhookUnsupported(r.flow, n)
 	}
 	rawURL, _, err := s.template(r, n, a.URL)
 	if err != nil {
@@ -57,8 +87,8 @@ func (s *Sim) callWebhook(r *run, n *flow.Node, a *flow.CallWebhook) error {
 		s.logError(n, "webhook URL evaluated to empty string")
 		return nil
 	}
-	if u, perr := url.Parse(rawURL); perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		s.logError(n, fmt.Sprintf("webhook URL evaluated to an invalid URL: '%s'", rawURL))
+	if problem := webhookURLProblem(rawURL); problem != "" {
+		s.logError(n, problem)
 		return nil
 	}
 	req := WebhookRequest{Method: strings.ToUpper(a.Method), URL: rawURL}
@@ -67,10 +97,14 @@ func (s *Sim) callWebhook(r *run, n *flow.Node, a *flow.CallWebhook) error {
 		// simulator lacks (RapidPro's default body uses json() and foreach)
 		// is passed as its template rather than stopping the run.
 		e := s.newEnv(r, n)
-		req.Body, _ = e.evaluateTemplate(a.Body)
-		if e.unsupported != "" {
+		var errText string
+		req.Body, errText = e.evaluateTemplate(a.Body)
+		switch {
+		case e.unsupported != "":
 			req.Body = a.Body
 			s.logError(n, "webhook body not evaluated: "+e.unsupported+" is not supported by the simulator")
+		case errText != "":
+			s.logError(n, errText)
 		}
 	}
 	for name, tpl := range a.Headers {

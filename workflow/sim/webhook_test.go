@@ -1,6 +1,7 @@
 package sim_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -86,5 +87,32 @@ func TestWebhook(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestWebhookWithoutAnswer checks that a webhook stops the simulation with
+// a text for the flow's author and the Go option apart.
+func TestWebhookWithoutAnswer(t *testing.T) {
+	webhook := &flow.CallWebhook{UUID: uuid(3), Method: "GET", URL: "https://shop.example/x", ResultName: "Lookup"}
+	f := &flow.Flow{UUID: uuid(1), Name: "Hook", SpecVersion: "13.0.0", Language: "eng", Type: flow.TypeMessaging,
+		Nodes: []flow.Node{{UUID: uuid(2), Actions: []flow.Action{webhook}, Exits: []flow.Exit{{UUID: uuid(4)}}}}}
+	s, err := sim.NewFlow(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Start()
+	var u *sim.UnsupportedError
+	if !errors.As(err, &u) {
+		t.Fatalf("got %v, want an *UnsupportedError", err)
+	}
+	if u.Option != "WithWebhook" || u.NodeUUID != uuid(2) {
+		t.Errorf("option %q, node %s", u.Option, u.NodeUUID)
+	}
+	want := `sim: flow "Hook", node 00000000-0000-4000-8000-000000000002: the action "call_webhook" stops the simulation: webhooks are not called offline`
+	if err.Error() != want {
+		t.Errorf("error text\n got %s\nwant %s", err, want)
+	}
+	if checked := sim.Check(f); len(checked) != 1 || checked[0].Error() != want {
+		t.Errorf("Check = %v, want the same error", checked)
 	}
 }
