@@ -116,3 +116,35 @@ func TestWebhookWithoutAnswer(t *testing.T) {
 		t.Errorf("Check = %v, want the same error", checked)
 	}
 }
+
+// TestWebhookURLRefused checks goflow's texts for URLs it doesn't call:
+// it rejects only what doesn't parse; Go's HTTP client refuses the rest
+// before sending.
+func TestWebhookURLRefused(t *testing.T) {
+	tests := map[string]string{
+		"{{API_URL}}/status": `unsupported protocol scheme ""`,
+		"ftp://shop.example": `unsupported protocol scheme "ftp"`,
+		"http:///status":     "http: no Host in request URL",
+		"http://[::1":        "webhook URL evaluated to an invalid URL: 'http://[::1'",
+	}
+	for rawURL, want := range tests {
+		webhook := &flow.CallWebhook{UUID: uuid(3), Method: "GET", URL: rawURL, ResultName: "Lookup"}
+		f := &flow.Flow{UUID: uuid(1), Name: "Hook", SpecVersion: "13.0.0", Language: "eng", Type: flow.TypeMessaging,
+			Nodes: []flow.Node{{UUID: uuid(2), Actions: []flow.Action{webhook}, Exits: []flow.Exit{{UUID: uuid(4)}}}}}
+		called := false
+		s, err := sim.NewFlow(f, sim.WithWebhook(func(sim.WebhookRequest) sim.WebhookResponse { called = true; return sim.WebhookResponse{Status: 200} }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Start(); err != nil {
+			t.Fatal(err)
+		}
+		out := s.Outcome()
+		if called || len(out.Results) != 0 {
+			t.Errorf("%s: called the webhook or saved a result", rawURL)
+		}
+		if len(out.Events) != 1 || out.Events[0].Type != "error" || out.Events[0].Detail != want {
+			t.Errorf("%s: events %v, want the error %q", rawURL, out.Events, want)
+		}
+	}
+}
