@@ -20,13 +20,26 @@ const (
 )
 
 // Criteria selects health workers. It is plain data meant to be stored (as
-// JSON) with a use case and replayed later.
+// JSON) with a use case and replayed later. Its JSON names are part of the
+// API and will not change; store [Criteria.Canonical] so that equal
+// selections have equal text, for example
+//
+//	{"places":["TF.CC"],"cadres":["nurse"],"status":"active"}
 //
 // Fields combine with AND and the values inside one field with OR. The role
 // conditions (Places, Cadres, Jobs, EmploymentStatuses) must all hold for one
-// and the same current role: "nurses in district X" does not match a worker
-// who is a nurse elsewhere and a driver in X. With no role condition a worker
-// matches whatever roles they hold, including none.
+// and the same current role (active, without period.end): "nurses in
+// district X" does not match a worker who is a nurse elsewhere and a driver
+// in X. An ended role matches no role condition, so inactive workers whose
+// roles were closed when they left match only criteria without one. With no
+// role condition a worker matches whatever roles they hold, including none.
+//
+// A place stands for its whole subtree at any depth (a region holds its
+// districts, their sub-districts and facilities), read from the Locations'
+// partOf links. A cadre stands for the jobs the ihris-job CodeSystem gives
+// that cadre property; a role whose job is not in the CodeSystem has no
+// cadre. Places and cadres the registry does not know are an error matching
+// [ErrUnknownCode] from [Registry.Find], not an empty selection.
 type Criteria struct {
 	// Places are Location ids: facilities or administrative areas of any
 	// level. An area stands for its whole subtree.

@@ -2,6 +2,7 @@ package ihris_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log"
 	"slices"
@@ -119,4 +120,19 @@ func ExampleRegistry_ChangesSince() {
 	// first sync: 200 workers, checkpoint 2026-01-01T00:00:00Z Practitioner/P000200 PractitionerRole/PR000200-1
 	// changed: P000007 Janet Freeman, mobiles ["0774 814 814" "0886 555 123"]
 	// next checkpoint: 2026-11-02T09:00:00Z Practitioner/P000007
+}
+
+// Criteria are stored as JSON; the canonical form gives equal selections
+// equal text.
+func ExampleCriteria_Canonical() {
+	c := ihris.Criteria{Cadres: []string{"nurse", "doctor", "nurse"}, Places: []string{"TF.CC"}}
+	data, err := json.Marshal(c.Canonical())
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(string(data))
+	fmt.Println(c)
+	// Output:
+	// {"places":["TF.CC"],"cadres":["doctor","nurse"],"status":"active"}
+	// active workers; places TF.CC; cadres doctor, nurse
 }
