@@ -185,6 +185,7 @@ const (
 type lexeme struct {
 	kind lexKind
 	text string
+	at   int // where it starts, in runes
 }
 
 func lex(s string) []lexeme {
@@ -204,10 +205,10 @@ func lex(s string) []lexeme {
 				j++
 			}
 			if j >= len(rs) {
-				out = append(out, lexeme{lexError, string(rs[i:])})
-				return append(out, lexeme{kind: lexEOF})
+				out = append(out, lexeme{lexError, string(rs[i:]), i})
+				return append(out, lexeme{kind: lexEOF, at: len(rs)})
 			}
-			out = append(out, lexeme{lexText, string(rs[i : j+1])})
+			out = append(out, lexeme{lexText, string(rs[i : j+1]), i})
 			i = j + 1
 		case c >= '0' && c <= '9':
 			j := i
@@ -220,7 +221,7 @@ func lex(s string) []lexeme {
 					j++
 				}
 			}
-			out = append(out, lexeme{lexNumber, string(rs[i:j])})
+			out = append(out, lexeme{lexNumber, string(rs[i:j]), i})
 			i = j
 		case unicode.IsLetter(c) || c == '_':
 			j := i
@@ -230,13 +231,13 @@ func lex(s string) []lexeme {
 			word := string(rs[i:j])
 			switch strings.ToLower(word) {
 			case "true":
-				out = append(out, lexeme{lexTrue, word})
+				out = append(out, lexeme{lexTrue, word, i})
 			case "false":
-				out = append(out, lexeme{lexFalse, word})
+				out = append(out, lexeme{lexFalse, word, i})
 			case "null":
-				out = append(out, lexeme{lexNull, word})
+				out = append(out, lexeme{lexNull, word, i})
 			default:
-				out = append(out, lexeme{lexName, word})
+				out = append(out, lexeme{lexName, word, i})
 			}
 			i = j
 		default:
@@ -246,19 +247,19 @@ func lex(s string) []lexeme {
 			}
 			switch two {
 			case "=>", "!=", "<=", ">=":
-				out = append(out, lexeme{lexOp, two})
+				out = append(out, lexeme{lexOp, two, i})
 				i += 2
 				continue
 			}
 			if strings.ContainsRune(",()[].+-*/^=<>&", c) {
-				out = append(out, lexeme{lexOp, string(c)})
+				out = append(out, lexeme{lexOp, string(c), i})
 			} else {
-				out = append(out, lexeme{lexError, string(c)})
+				out = append(out, lexeme{lexError, string(c), i})
 			}
 			i++
 		}
 	}
-	return append(out, lexeme{kind: lexEOF})
+	return append(out, lexeme{kind: lexEOF, at: len(rs)})
 }
 
 // ---- parser ----
@@ -273,7 +274,12 @@ type parser struct {
 	pos  int
 }
 
-type parseError struct{ msg string }
+// parseError is a syntax error at tok; msg, when set, replaces goflow's
+// wording.
+type parseError struct {
+	tok lexeme
+	msg string
+}
 
 // anonFunction marks the parse error of an anonymous function, "(x) => ...",
 // which goflow supports and this simulator doesn't.
@@ -299,14 +305,33 @@ func parseExpression(s string) (x expr, err error) {
 			if !ok {
 				panic(r)
 			}
-			x, err = nil, fmt.Errorf("syntax error at %s", pe.msg)
+			if pe.msg != "" {
+				x, err = nil, fmt.Errorf("syntax error at %s", pe.msg)
+				return
+			}
+			x, err = nil, fmt.Errorf("syntax error at %s", errorContext(s, pe.tok.at))
 		}
 	}()
 	x = p.binary(0)
 	if t := p.peek(); t.kind != lexEOF {
-		panic(parseError{t.text})
+		panic(parseError{tok: t})
 	}
 	return x, nil
+}
+
+// errorContext is what goflow shows of a syntax error at rune offset at of
+// expression s: up to ten bytes of its line from the error's column (a
+// column counted in runes, as goflow slices it).
+func errorContext(s string, at int) string {
+	rs := []rune(s)
+	at = min(at, len(rs))
+	lineStart := at
+	for lineStart > 0 && rs[lineStart-1] != '\n' {
+		lineStart--
+	}
+	line, _, _ := strings.Cut(string(rs[lineStart:]), "\n")
+	column := min(at-lineStart, len(line))
+	return line[column:min(column+10, len(line))]
 }
 
 // binaryPrecedence gives each binary operator its binding power (higher
@@ -371,21 +396,18 @@ func (p *parser) primary() expr {
 	case lexOp:
 		if t.text == "(" {
 			if p.isAnonFunction() {
-				panic(parseError{anonFunction})
+				panic(parseError{msg: anonFunction})
 			}
 			p.next()
 			inner := p.binary(0)
 			if !p.isOp(")") {
-				panic(parseError{p.peek().text})
+				panic(parseError{tok: p.peek()})
 			}
 			p.next()
 			return p.postfix(inner)
 		}
 	}
-	if t.kind == lexEOF {
-		panic(parseError{"<EOF>"})
-	}
-	panic(parseError{t.text})
+	panic(parseError{tok: t})
 }
 
 // isAnonFunction reports whether the tokens ahead are "(a, b) =>": goflow's
@@ -419,7 +441,7 @@ func (p *parser) postfix(x expr) expr {
 				}
 			}
 			if !p.isOp(")") {
-				panic(parseError{p.peek().text})
+				panic(parseError{tok: p.peek()})
 			}
 			p.next()
 			x = &callExpr{fn: x, args: args}
@@ -427,7 +449,7 @@ func (p *parser) postfix(x expr) expr {
 			p.next()
 			t := p.next()
 			if t.kind != lexName && t.kind != lexNumber && t.kind != lexTrue && t.kind != lexFalse && t.kind != lexNull {
-				panic(parseError{t.text})
+				panic(parseError{tok: t})
 			}
 			if t.kind == lexNumber && strings.Contains(t.text, ".") {
 				// "a.1.2" lexes 1.2 as a number: two lookups
@@ -440,7 +462,7 @@ func (p *parser) postfix(x expr) expr {
 			p.next()
 			key := p.binary(0)
 			if !p.isOp("]") {
-				panic(parseError{p.peek().text})
+				panic(parseError{tok: p.peek()})
 			}
 			p.next()
 			x = &lookupExpr{container: x, key: key}
