@@ -31,4 +31,10 @@
 // clock (dates.SetNowSource) fixed at the time given with [WithClock],
 // which also fills the time of day of has_date matches and stamps timeout
 // values.
+//
+// Error events carry goflow's texts ("error evaluating @fields.age: object
+// has no property 'age'"). As in goflow, a router's failures (an operand
+// like @results.lookup.category before any lookup) are not events: they
+// are kept apart in [Outcome.RunErrors], as goflow keeps them in the run's
+// log, and the router takes its default category.
 package sim
