@@ -7,6 +7,7 @@ import (
 	"iter"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -139,7 +140,8 @@ type ChangeFeed struct {
 
 // ChangesSince returns the health workers changed since the checkpoint: a
 // Practitioner updated, one of its PractitionerRoles updated or deleted (a
-// transfer, a new posting), or the Practitioner deleted (seen through
+// transfer, a new posting, a position handed to someone else: both workers
+// change), or the Practitioner deleted (seen through
 // _history, as searches do not show deletions). Each worker comes once. A
 // zero checkpoint returns every worker and no deletion.
 func (r *Registry) ChangesSince(ctx context.Context, since Checkpoint) *ChangeFeed {
@@ -290,8 +292,12 @@ func (f *feed) roles() bool {
 				continue
 			}
 			f.record(res.Reference(), at)
-			if pr, ok := fhir.As[models.PractitionerRole](res); ok && pr.Practitioner != nil {
-				if id := referenceID(deref(pr.Practitioner.Reference), "Practitioner"); id != "" && !f.emitted[id] && !slices.Contains(ids, id) {
+			holders, err := f.holders(res)
+			if err != nil {
+				return f.fail(err)
+			}
+			for _, id := range holders {
+				if !f.emitted[id] && !slices.Contains(ids, id) {
 					ids = append(ids, id)
 				}
 			}
@@ -306,6 +312,43 @@ func (f *feed) roles() bool {
 		}
 	}
 	return true
+}
+
+// holders returns the Practitioners a changed PractitionerRole belongs to
+// now and belonged to since the checkpoint: a position handed to someone
+// else changes the worker who held it too. Earlier versions are read one
+// by one (vread), back to the one current at the checkpoint, so this costs
+// a request per version of a role changed more than once or since created.
+func (f *feed) holders(res *fhir.Resource) ([]string, error) {
+	var out []string
+	add := func(res *fhir.Resource) {
+		if pr, ok := fhir.As[models.PractitionerRole](res); ok && pr.Practitioner != nil {
+			if id := referenceID(deref(pr.Practitioner.Reference), "Practitioner"); id != "" && !slices.Contains(out, id) {
+				out = append(out, id)
+			}
+		}
+	}
+	add(res)
+	if f.ChangeFeed.since.IsZero() {
+		return out, nil // every worker comes anyway
+	}
+	vid, err := strconv.Atoi(res.VersionID())
+	for err == nil && vid > 1 {
+		vid--
+		var old *fhir.Resource
+		old, _, err = f.reg.client.VRead(f.ctx, "PractitionerRole", res.ID(), strconv.Itoa(vid))
+		if err != nil {
+			if errors.Is(err, fhir.ErrNotFound) || errors.Is(err, fhir.ErrGone) {
+				return out, nil // deleted or expunged: nobody to add
+			}
+			return nil, fmt.Errorf("ihris: earlier version of %s: %w", res.Reference(), err)
+		}
+		add(old)
+		if old.LastUpdatedTime().Before(f.ChangeFeed.since.Time()) {
+			break // the version the last feed saw
+		}
+	}
+	return out, nil
 }
 
 // deletions yields the Practitioners deleted since the checkpoint, and the

@@ -290,3 +290,51 @@ func TestCheckpointAtAnInstantSharedAcrossPages(t *testing.T) {
 		t.Errorf("after a restored checkpoint: changes = %v, want %v (written at the same instant)", got, ids[20:23])
 	}
 }
+
+// TestChangesReportTheWorkerWhoLostARoleToAnother: a PractitionerRole
+// handed to another Practitioner (a position filled by someone else)
+// changes both workers.
+func TestChangesReportTheWorkerWhoLostARoleToAnother(t *testing.T) {
+	clock := &testClock{now: time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)}
+	srv, err := ihristest.Start(ihristest.WithClock(clock.Now),
+		ihristest.WithWorkforce(ihristest.Workforce{Seed: 5, Workers: 40, Regions: 1, Districts: 2, Facilities: 4}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	reg := newRegistry(t, srv, ihris.WithPageSize(10))
+	client, err := fhir.NewClient(srv.URL(), fhir.WithHTTPClient(srv.Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	base := reg.ChangesSince(ctx, ihris.Checkpoint{})
+	all := collect(t, base)
+	var from, to ihris.HealthWorker
+	for _, id := range slices.Sorted(maps.Keys(all)) {
+		switch w := all[id].Worker; {
+		case from.ID == "" && len(w.Roles) > 0:
+			from = w
+		case from.ID != "" && to.ID == "":
+			to = w
+		}
+	}
+	clock.Advance(time.Minute)
+	moved := from.Roles[0].ID
+	res, _, err := client.Read(ctx, "PractitionerRole", moved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, _ := fhir.As[models.PractitionerRole](res)
+	pr.Practitioner.Reference = ptr("Practitioner/" + to.ID)
+	if _, _, err := client.Update(ctx, res); err != nil {
+		t.Fatal(err)
+	}
+	changes := collect(t, reg.ChangesSince(ctx, base.Checkpoint()))
+	if got, want := slices.Sorted(maps.Keys(changes)), []string{from.ID, to.ID}; !slices.Equal(got, slices.Sorted(slices.Values(want))) {
+		t.Fatalf("changes = %v, want both %s (lost %s) and %s", got, from.ID, moved, to.ID)
+	}
+	if slices.ContainsFunc(changes[from.ID].Worker.Roles, func(r ihris.Role) bool { return r.ID == moved }) {
+		t.Errorf("%s still holds %s", from.ID, moved)
+	}
+}
