@@ -134,10 +134,7 @@ var simUnsupported = map[string]string{
 // goflow on messages, results and status but not on the error events goflow
 // logs, with why. They are skipped while the difference lasts and compared
 // in full once it is gone.
-var knownErrorDifferences = map[string]string{
-	"webhook/survey-invalid-url": "Run gives goflow no email service, so its send_email logs \"no email service factory " +
-		"configured\"; the simulator, like RapidPro, sends the email",
-}
+var knownErrorDifferences = map[string]string{}
 
 // TestSimulatorAgreesWithGoflow plays every scripted conversation — with
 // the real fixture exports and with the compiled example workflows —
