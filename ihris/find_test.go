@@ -422,3 +422,51 @@ func TestFindSeesAFacilityOpenedAfterTheTreeWasCached(t *testing.T) {
 			mover, district, len(before), len(after))
 	}
 }
+
+// TestFindByCadreKeepsAJobCodedWithoutItsSystem: a role whose job coding
+// lacks the ihris-job system (hand-made or migrated data) still has its
+// cadre resolved, so Find must not leave it out on the server.
+func TestFindByCadreKeepsAJobCodedWithoutItsSystem(t *testing.T) {
+	srv := generated(t, ihristest.Workforce{Seed: 14, Workers: 60, Regions: 1, Districts: 2, Facilities: 4})
+	reg := newRegistry(t, srv, ihris.WithPageSize(20))
+	client, err := fhir.NewClient(srv.URL(), fhir.WithHTTPClient(srv.Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	_, nurses := count(t, reg, ihris.Criteria{Cadres: []string{"nurse"}})
+	if len(nurses) == 0 {
+		t.Fatal("no nurse to copy a job from")
+	}
+	job, facility := nurses[0].Roles[0].Job.Code, nurses[0].Roles[0].FacilityID
+	var worker string
+	for w, err := range reg.All(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.Active && !slices.ContainsFunc(nurses, func(n ihris.HealthWorker) bool { return n.ID == w.ID }) {
+			worker = w.ID
+			break
+		}
+	}
+	res, err := fhir.ParseResource([]byte(`{"resourceType":"PractitionerRole","active":true,"period":{"start":"2020-01-01"},` +
+		`"code":[{"coding":[{"code":"` + job + `"}]}],"practitioner":{"reference":"Practitioner/` + worker + `"},` +
+		`"location":[{"reference":"Location/` + facility + `"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := client.Create(ctx, res); err != nil {
+		t.Fatal(err)
+	}
+	w, err := reg.Worker(ctx, worker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := ihris.Criteria{Cadres: []string{"nurse"}}
+	if !c.Match(w) {
+		t.Fatalf("%s does not match %v: roles %+v", worker, c, w.Roles)
+	}
+	if _, after := count(t, reg, c); !slices.ContainsFunc(after, func(n ihris.HealthWorker) bool { return n.ID == worker }) {
+		t.Errorf("%s matches %v yet Find left them out", worker, c)
+	}
+}

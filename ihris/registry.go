@@ -538,12 +538,10 @@ func roleQueries(c Criteria, ref *referenceData, idsPerQuery int) ([]url.Values,
 		}
 	}
 	if len(jobs) > 0 {
+		// Bare codes, matching any system: the mapper resolves a job coded
+		// without the ihris-job system too, and Match then keeps it.
 		slices.Sort(jobs)
-		tokens := make([]string, 0, len(jobs))
-		for _, j := range slices.Compact(jobs) {
-			tokens = append(tokens, JobSystem+"|"+j)
-		}
-		base.Set("role", strings.Join(tokens, ","))
+		base.Set("role", strings.Join(slices.Compact(jobs), ","))
 	}
 	if len(c.Places) == 0 {
 		return []url.Values{base}, nil
