@@ -171,6 +171,11 @@ func (c *ChangeFeed) All() iter.Seq2[Change, error] {
 			return
 		}
 		horizon, err := c.reg.horizon(c.ctx)
+		if err != nil && c.since.IsZero() && (errors.Is(err, fhir.ErrNotFound) || errors.Is(err, fhir.ErrInvalid)) {
+			// A server without _history still gives a first sync; only
+			// the following ones need it (for deletions).
+			horizon, err = time.Time{}, nil
+		}
 		if err != nil {
 			yield(Change{}, err)
 			return
@@ -201,9 +206,9 @@ type feed struct {
 }
 
 // record moves the next checkpoint over a resource seen at lastUpdated,
-// up to the horizon.
+// up to the horizon (without limit when the horizon is unknown).
 func (f *feed) record(ref string, lastUpdated time.Time) {
-	if !lastUpdated.After(f.horizon) {
+	if f.horizon.IsZero() || !lastUpdated.After(f.horizon) {
 		f.next.advance(ref, lastUpdated)
 	}
 }

@@ -3,7 +3,9 @@ package ihris_test
 import (
 	"context"
 	"maps"
+	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -336,5 +338,20 @@ func TestChangesReportTheWorkerWhoLostARoleToAnother(t *testing.T) {
 	}
 	if slices.ContainsFunc(changes[from.ID].Worker.Roles, func(r ihris.Role) bool { return r.ID == moved }) {
 		t.Errorf("%s still holds %s", from.ID, moved)
+	}
+}
+
+// TestFirstSyncWithoutHistory: a server that does not serve _history (some
+// HAPI deployments turn it off) still gives the first, full sync.
+func TestFirstSyncWithoutHistory(t *testing.T) {
+	srv := generated(t, ihristest.Workforce{Seed: 3, Workers: 30, Regions: 1, Districts: 1, Facilities: 2})
+	srv.InjectFault(ihristest.Fault{Status: http.StatusNotFound, Times: 1 << 20,
+		Match: func(r *http.Request) bool { return strings.Contains(r.URL.Path, "_history") }})
+	feed := newRegistry(t, srv).ChangesSince(context.Background(), ihris.Checkpoint{})
+	if got := collect(t, feed); len(got) != 30 {
+		t.Errorf("first sync without _history: %d workers, want 30", len(got))
+	}
+	if feed.Checkpoint().IsZero() {
+		t.Error("the checkpoint did not advance")
 	}
 }
