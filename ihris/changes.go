@@ -165,7 +165,7 @@ func (c *ChangeFeed) Checkpoint() Checkpoint {
 func (c *ChangeFeed) All() iter.Seq2[Change, error] {
 	return func(yield func(Change, error) bool) {
 		c.done, c.next = false, c.since
-		ref, err := c.reg.reference(c.ctx)
+		ref, err := c.reg.freshReference(c.ctx)
 		if err != nil {
 			yield(Change{}, err)
 			return

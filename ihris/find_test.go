@@ -188,8 +188,10 @@ func TestStreamingRequestsGrowWithPagesNotWorkers(t *testing.T) {
 	if n != srv.Truth().Workers || roles != srv.Truth().Roles {
 		t.Errorf("streamed %d workers with %d roles, want %d with %d", n, roles, srv.Truth().Workers, srv.Truth().Roles)
 	}
-	if got := srv.RequestCount(); got != 10 {
-		t.Errorf("requests = %d, want 10 (1000 workers / 100 per page)", got)
+	// One count of Locations written since the tree was cached, then the
+	// pages.
+	if got := srv.RequestCount(); got != 11 {
+		t.Errorf("requests = %d, want 11 (1 + 1000 workers / 100 per page)", got)
 	}
 	// The cache serves the second pass; only the pages are read again.
 	srv.ResetRequests()
@@ -198,8 +200,8 @@ func TestStreamingRequestsGrowWithPagesNotWorkers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got := srv.RequestCount(); got != 10 {
-		t.Errorf("second pass: %d requests, want 10", got)
+	if got := srv.RequestCount(); got != 11 {
+		t.Errorf("second pass: %d requests, want 11", got)
 	}
 }
 
@@ -468,5 +470,48 @@ func TestFindByCadreKeepsAJobCodedWithoutItsSystem(t *testing.T) {
 	}
 	if _, after := count(t, reg, c); !slices.ContainsFunc(after, func(n ihris.HealthWorker) bool { return n.ID == worker }) {
 		t.Errorf("%s matches %v yet Find left them out", worker, c)
+	}
+}
+
+// TestStreamsPlaceARoleAtAFacilityOpenedAfterTheTreeWasCached: All and
+// ChangesSince give a role at a new facility its chain of places, not an
+// "unknown facility" warning, without waiting for the cache to expire.
+func TestStreamsPlaceARoleAtAFacilityOpenedAfterTheTreeWasCached(t *testing.T) {
+	srv := generated(t, ihristest.Workforce{Seed: 15, Workers: 40, Regions: 1, Districts: 2, Facilities: 4})
+	reg := newRegistry(t, srv, ihris.WithPageSize(20), ihris.WithCacheTTL(time.Hour))
+	client, err := fhir.NewClient(srv.URL(), fhir.WithHTTPClient(srv.Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	feed := reg.ChangesSince(ctx, ihris.Checkpoint{})
+	collect(t, feed)
+	district := slices.Sorted(maps.Keys(srv.Truth().ByDistrict))[0]
+	for _, body := range []string{
+		`{"resourceType":"Location","id":"NEWFAC2","name":"New Clinic","status":"active","partOf":{"reference":"Location/` + district + `"}}`,
+		`{"resourceType":"PractitionerRole","id":"PRNEW2","active":true,"period":{"start":"2026-01-01"},"practitioner":{"reference":"Practitioner/P000003"},"location":[{"reference":"Location/NEWFAC2"}]}`,
+	} {
+		res, err := fhir.ParseResource([]byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := client.Update(ctx, res); err != nil {
+			t.Fatal(err)
+		}
+	}
+	placed := func(w ihris.HealthWorker) bool {
+		return slices.ContainsFunc(w.Roles, func(r ihris.Role) bool { return r.ID == "PRNEW2" && r.Within(district) })
+	}
+	changes := collect(t, reg.ChangesSince(ctx, feed.Checkpoint()))
+	if !placed(changes["P000003"].Worker) {
+		t.Errorf("ChangesSince: P000003's new role is not placed in %s: %+v", district, changes["P000003"].Worker.Roles)
+	}
+	for w, err := range reg.All(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.ID == "P000003" && !placed(w) {
+			t.Errorf("All: P000003's new role is not placed in %s", district)
+		}
 	}
 }

@@ -17,7 +17,10 @@ import (
 
 // Registry reads health workers from an iHRIS FHIR server and writes mHero
 // activity back. It caches the location tree and the job terminology (see
-// [WithCacheTTL] and [Registry.Refresh]) and is safe for concurrent use.
+// [WithCacheTTL] and [Registry.Refresh]); each stream or search first asks
+// the server whether a Location was written since the tree was read (one
+// _summary=count request) and reads the tree again if so. It is safe for
+// concurrent use.
 type Registry struct {
 	client      *fhir.Client
 	pageSize    int
@@ -196,11 +199,22 @@ func (r *Registry) load(ctx context.Context) (*referenceData, error) {
 	return &referenceData{places: places, terms: terms, loadedAt: r.now(), newestPlace: newestPlace}, nil
 }
 
+// freshReference returns the cached reference data, first read again if
+// it expired or if a Location was written since the tree was read (see
+// freshPlaces).
+func (r *Registry) freshReference(ctx context.Context) (*referenceData, error) {
+	ref, err := r.reference(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.freshPlaces(ctx, ref)
+}
+
 // freshPlaces returns reference data whose location tree holds every
 // Location on the server, reading the tree again when one was written
 // since it was cached (one _summary=count search finds out): a facility
 // opened since must not hide the workers posted there from a search by
-// place.
+// place, nor leave their roles without a district.
 func (r *Registry) freshPlaces(ctx context.Context, ref *referenceData) (*referenceData, error) {
 	params := url.Values{"_summary": {"count"}}
 	if !ref.newestPlace.IsZero() {
@@ -277,7 +291,7 @@ func (r *Registry) Worker(ctx context.Context, id string) (HealthWorker, error) 
 // parameters, keeping those keep accepts (all when nil).
 func (r *Registry) practitioners(ctx context.Context, params url.Values, keep func(HealthWorker) bool) iter.Seq2[HealthWorker, error] {
 	return func(yield func(HealthWorker, error) bool) {
-		ref, err := r.reference(ctx)
+		ref, err := r.freshReference(ctx)
 		if err != nil {
 			yield(HealthWorker{}, err)
 			return
@@ -408,7 +422,7 @@ func (r *Registry) Find(ctx context.Context, c Criteria) iter.Seq2[HealthWorker,
 		}
 		if len(c.Workers) > 0 {
 			// Workers picked by hand: read just them, a page at a time.
-			ref, err := r.reference(ctx)
+			ref, err := r.freshReference(ctx)
 			if err != nil {
 				yield(HealthWorker{}, err)
 				return
@@ -439,10 +453,7 @@ func (r *Registry) Find(ctx context.Context, c Criteria) iter.Seq2[HealthWorker,
 			}
 			return
 		}
-		ref, err := r.reference(ctx)
-		if err == nil && len(c.Places) > 0 {
-			ref, err = r.freshPlaces(ctx, ref)
-		}
+		ref, err := r.freshReference(ctx)
 		if err != nil {
 			yield(HealthWorker{}, err)
 			return
