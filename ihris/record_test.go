@@ -148,3 +148,47 @@ func TestRecordingAgainUpdatesTheRecord(t *testing.T) {
 		t.Errorf("stored run = %s, want it completed with its answer", res.Raw())
 	}
 }
+
+// TestRecordsSurviveServerFaults: the server answers the first writes with
+// 503 (HAPI restarting, a proxy timing out); the retries store each record
+// once.
+func TestRecordsSurviveServerFaults(t *testing.T) {
+	srv := generated(t, ihristest.Workforce{Workers: 10, Regions: 1, Districts: 1, Facilities: 2})
+	client, err := fhir.NewClient(srv.URL(), fhir.WithHTTPClient(srv.Client()), fhir.WithRetry(3, time.Millisecond, 5*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := ihris.NewRegistry(client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	srv.InjectFault(ihristest.Fault{Status: http.StatusServiceUnavailable, Times: 2,
+		Match: func(r *http.Request) bool { return r.Method == http.MethodPut }})
+	msg := ihris.Message{ID: "99001", Worker: "P000001", Direction: ihris.Outgoing, Text: "Reminder", Status: "queued",
+		SentOn: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
+	rec, err := reg.RecordMessage(ctx, msg)
+	if err != nil || !rec.Created {
+		t.Fatalf("record through two 503s: %+v, %v", rec, err)
+	}
+	srv.InjectFault(ihristest.Fault{Status: http.StatusServiceUnavailable, Times: 1,
+		Match: func(r *http.Request) bool { return r.Method == http.MethodPut }})
+	msg.Status = "delivered"
+	again, err := reg.RecordMessage(ctx, msg)
+	if err != nil || again.Created || again.Reference != rec.Reference {
+		t.Fatalf("record again through a 503: %+v, %v; want %s updated", again, err, rec.Reference)
+	}
+	n := 0
+	for res, err := range client.Search(ctx, "Communication", &fhir.SearchParams{Params: map[string][]string{"identifier": {ihris.MessageIDSystem + "|99001"}}}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if !strings.Contains(string(res.Raw()), `"status":"completed"`) { // queued was in-progress
+			t.Errorf("stored message = %s, want it completed (delivered)", res.Raw())
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d Communications for one message, want 1", n)
+	}
+}
