@@ -239,8 +239,8 @@ type StartBatch struct {
 //
 // A contact can reach several batches (as a member of a group and as a
 // contact, or by UUID and by URN). So that nobody gets the flow twice,
-// StartMany sends RestartParticipants false when it splits the request and
-// the caller left it unset: contacts who were already in the flow are then
+// StartMany sends RestartParticipants false when it splits such a request
+// and the caller left it unset: contacts who were already in the flow are then
 // skipped by every batch. Set it to true explicitly to restart earlier
 // participants, accepting that overlapping recipients may then be started
 // twice.
@@ -251,7 +251,10 @@ func (s *FlowStartsService) StartMany(ctx context.Context, req *FlowStartRequest
 	groups, contacts, urns := dedupe(req.Groups), dedupe(req.Contacts), dedupe(req.URNs)
 	n := batchCount(groups, contacts, urns)
 	restart := req.RestartParticipants
-	if restart == nil && n > 1 {
+	// Batches can share a contact only through groups, or through a
+	// contact named both by UUID and by URN.
+	overlap := len(groups) > 0 || (len(contacts) > 0 && len(urns) > 0)
+	if restart == nil && n > 1 && overlap {
 		restart = Ptr(false)
 	}
 	batches := make([]StartBatch, n)

@@ -319,3 +319,30 @@ func TestMediaUpload(t *testing.T) {
 		t.Errorf("got %+v, %v", m, err)
 	}
 }
+
+// TestStartManyOfContactsOnlyKeepsTheServerDefault checks that splitting a
+// list of distinct contacts, which cannot overlap, does not skip the
+// contacts who took the flow before (last month's survey).
+func TestStartManyOfContactsOnlyKeepsTheServerDefault(t *testing.T) {
+	f := newFake(t)
+	var mu sync.Mutex
+	var restart []any
+	f.handle("POST flow_starts.json", func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		json.NewDecoder(r.Body).Decode(&body)
+		mu.Lock()
+		restart = append(restart, body["restart_participants"])
+		mu.Unlock()
+		writeJSON(w, 201, map[string]any{"uuid": "s", "status": "pending"})
+	})
+	contacts := make([]string, 150)
+	for i := range contacts {
+		contacts[i] = fmt.Sprintf("c-%03d", i)
+	}
+	if _, err := f.client(t).FlowStarts.StartMany(t.Context(), &FlowStartRequest{Flow: "f", Contacts: contacts}); err != nil {
+		t.Fatal(err)
+	}
+	if len(restart) != 2 || restart[0] != nil || restart[1] != nil {
+		t.Errorf("restart_participants sent as %v, want it left to the server", restart)
+	}
+}
