@@ -229,6 +229,27 @@ type StartBatch struct {
 	Err error
 }
 
+// waitProcessed waits until RapidPro has finished processing the start:
+// all its runs are made, or it failed or was interrupted.
+func (s *FlowStartsService) waitProcessed(ctx context.Context, uuid string) error {
+	wait := max(s.c.reconcileWait, 10*time.Millisecond)
+	for {
+		fs, err := s.Get(ctx, uuid)
+		if err != nil {
+			return err
+		}
+		switch fs.Status {
+		case "pending", "queued", "starting", "started":
+		default:
+			return nil
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return err
+		}
+		wait = min(2*wait, 30*time.Second)
+	}
+}
+
 // StartMany starts any number of groups, contacts and URNs in a flow, as
 // one flow start per 100 of each (each made exactly once, as by Create).
 // Repeated contacts and URNs are sent once. A key the caller put under
@@ -241,9 +262,11 @@ type StartBatch struct {
 // contact, or by UUID and by URN). So that nobody gets the flow twice,
 // StartMany sends RestartParticipants false when it splits such a request
 // and the caller left it unset: contacts who were already in the flow are then
-// skipped by every batch. Set it to true explicitly to restart earlier
-// participants, accepting that overlapping recipients may then be started
-// twice.
+// skipped by every batch; and as RapidPro makes a start's runs after
+// answering, each batch then waits until the previous start has been
+// processed (polling its status). Set RestartParticipants to true
+// explicitly to restart earlier participants, accepting that overlapping
+// recipients may then be started twice.
 func (s *FlowStartsService) StartMany(ctx context.Context, req *FlowStartRequest) ([]StartBatch, error) {
 	if err := req.validate(); err != nil {
 		return nil, err
@@ -267,6 +290,16 @@ func (s *FlowStartsService) StartMany(ctx context.Context, req *FlowStartRequest
 			b.Err = ErrNotAttempted
 			errs[i] = b.Err
 			continue
+		}
+		if i > 0 && restart != nil && !*restart {
+			// RapidPro starts contacts asynchronously: skipping earlier
+			// participants only works once the earlier start made its runs.
+			if err := s.waitProcessed(ctx, batches[i-1].Start.UUID); err != nil {
+				b.Err = fmt.Errorf("%w: waiting for the previous start: %w", ErrNotAttempted, err)
+				errs[i] = b.Err
+				failed = true
+				continue
+			}
 		}
 		one := *req
 		one.Groups, one.Contacts, one.URNs = b.Groups, b.Contacts, b.URNs

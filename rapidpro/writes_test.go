@@ -62,10 +62,12 @@ func (s *startStore) install(f *fakeAPI) {
 			return
 		}
 		after, _ := ParseTime(r.URL.Query().Get("after"))
+		uuid := r.URL.Query().Get("uuid")
 		var out []map[string]any
 		for _, st := range s.starts {
+			st["status"] = "completed" // processed by the time anyone looks
 			mod, _ := ParseTime(st["modified_on"].(string))
-			if !mod.Before(after) {
+			if !mod.Before(after) && (uuid == "" || uuid == st["uuid"]) {
 				out = append(out, st)
 			}
 		}
@@ -317,6 +319,66 @@ func TestMediaUpload(t *testing.T) {
 	m, err := f.client(t).Media.Upload(t.Context(), "poster.png", "image/png", strings.NewReader("png-bytes"))
 	if err != nil || m.UUID != "m1" || m.Filename != "poster.png" || m.ContentType != "image/png" || m.Size != 9 {
 		t.Errorf("got %+v, %v", m, err)
+	}
+}
+
+// TestStartManyWaitsForEachStartBeforeTheNext checks that StartMany does
+// not send a batch while the previous start is still being processed:
+// RapidPro starts contacts asynchronously, so restart_participants=false
+// only keeps a contact from being started twice once the earlier start
+// has created its runs.
+func TestStartManyWaitsForEachStartBeforeTheNext(t *testing.T) {
+	f := newFake(t)
+	var mu sync.Mutex
+	var starts []map[string]any
+	gets := map[string]int{}
+	var log []string
+	f.handle("POST flow_starts.json", func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		json.NewDecoder(r.Body).Decode(&body)
+		mu.Lock()
+		defer mu.Unlock()
+		for _, st := range starts {
+			if st["status"] != "completed" {
+				log = append(log, "POST while "+st["uuid"].(string)+" is "+st["status"].(string))
+			}
+		}
+		now := time.Now().UTC().Format(time.RFC3339Nano)
+		st := map[string]any{"uuid": fmt.Sprintf("start-%d", len(starts)+1), "flow": map[string]any{"uuid": body["flow"]},
+			"status": "pending", "params": body["params"], "created_on": now, "modified_on": now}
+		starts = append(starts, st)
+		writeJSON(w, 201, st)
+	})
+	f.handle("GET flow_starts.json", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		var out []map[string]any
+		for _, st := range starts {
+			if uuid := r.URL.Query().Get("uuid"); uuid == "" || uuid == st["uuid"] {
+				// Each start is processed after being looked at twice.
+				if gets[st["uuid"].(string)]++; gets[st["uuid"].(string)] >= 2 {
+					st["status"] = "completed"
+				} else {
+					st["status"] = "started"
+				}
+				out = append(out, st)
+			}
+		}
+		writeJSON(w, 200, map[string]any{"next": nil, "results": out})
+	})
+	contacts := make([]string, 150)
+	for i := range contacts {
+		contacts[i] = fmt.Sprintf("c-%03d", i)
+	}
+	batches, err := f.client(t).FlowStarts.StartMany(t.Context(), &FlowStartRequest{Flow: "flow-1", Groups: []string{"Nurses"}, Contacts: contacts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(batches) != 2 || len(starts) != 2 {
+		t.Fatalf("%d batches, %d starts, want 2", len(batches), len(starts))
+	}
+	if len(log) > 0 {
+		t.Errorf("a batch was sent before the previous start was processed: %v", log)
 	}
 }
 
