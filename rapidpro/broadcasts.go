@@ -204,17 +204,27 @@ type BroadcastBatch struct {
 	Err error
 }
 
-// CreateMany sends a broadcast to any number of groups, contacts and URNs,
-// as one broadcast per 100 of each (each sent at most once, as by Create).
-// Repeated contacts and URNs are sent once. It stops at the first failed
-// batch and marks the later ones ErrNotAttempted: re-run it with the
-// recipients of those batches to resume.
+// CreateMany sends a broadcast to any number of contacts or URNs, as one
+// broadcast per 100 (each sent at most once, as by Create). Repeated
+// contacts and URNs are sent once. A request that needs several batches
+// must list only contacts, or only URNs: with groups, or with both, one
+// person could be in two batches and get the message twice, so it is
+// refused (a request that fits one batch may mix them). It stops at the
+// first failed batch and marks the later ones ErrNotAttempted: re-run it
+// with the recipients of those batches to resume.
 func (s *BroadcastsService) CreateMany(ctx context.Context, req *BroadcastRequest) ([]BroadcastBatch, error) {
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
 	groups, contacts, urns := dedupe(req.Groups), dedupe(req.Contacts), dedupe(req.URNs)
 	n := batchCount(groups, contacts, urns)
+	if n > 1 && (len(groups) > 0 || (len(contacts) > 0 && len(urns) > 0)) {
+		// A broadcast has no restart_participants: a contact reached
+		// through a group (or by UUID and by URN) in two batches would get
+		// the message twice.
+		return nil, errors.New("rapidpro: a broadcast split into batches must name its recipients one way: " +
+			"only contacts, or only URNs (groups and URNs may overlap with contacts)")
+	}
 	batches := make([]BroadcastBatch, n)
 	errs := make([]error, n)
 	failed := false

@@ -408,3 +408,36 @@ func TestStartManyOfContactsOnlyKeepsTheServerDefault(t *testing.T) {
 		t.Errorf("restart_participants sent as %v, want it left to the server", restart)
 	}
 }
+
+// TestCreateManyRefusesSplitsThatCouldMessageTwice checks that a broadcast
+// to a group and more than 100 contacts is refused before anything is
+// sent: a member of the group listed among the contacts of a later batch
+// would get the message twice, as broadcasts have no restart_participants.
+func TestCreateManyRefusesSplitsThatCouldMessageTwice(t *testing.T) {
+	f := newFake(t)
+	f.handle("GET broadcasts.json", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, map[string]any{"next": nil, "results": []any{}})
+	})
+	f.handle("POST broadcasts.json", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 201, map[string]any{"uuid": "b", "status": "queued"})
+	})
+	contacts := make([]string, 150)
+	for i := range contacts {
+		contacts[i] = fmt.Sprintf("c-%03d", i)
+	}
+	c := f.client(t)
+	text := Translations{"eng": "Training on Monday"}
+	if _, err := c.Broadcasts.CreateMany(t.Context(), &BroadcastRequest{Text: text, Groups: []string{"Nurses"}, Contacts: contacts}); err == nil {
+		t.Error("a group with 150 contacts was split")
+	}
+	if _, err := c.Broadcasts.CreateMany(t.Context(), &BroadcastRequest{Text: text, Contacts: contacts[:50], URNs: []string{"tel:+231770000001", "tel:+231770000002"}}); err != nil {
+		t.Errorf("one batch cannot message anyone twice: %v", err)
+	}
+	if n := f.count("POST broadcasts.json"); n != 1 {
+		t.Errorf("%d broadcasts sent, want 1", n)
+	}
+	batches, err := c.Broadcasts.CreateMany(t.Context(), &BroadcastRequest{Text: text, Contacts: contacts})
+	if err != nil || len(batches) != 2 {
+		t.Errorf("150 distinct contacts: %d batches, %v", len(batches), err)
+	}
+}
