@@ -175,6 +175,9 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 	resp, err := c.rc.Do(rreq)
 	if err != nil {
 		if cerr := context.Cause(req.Context()); cerr != nil && req.Context().Err() != nil {
+			if NotSent(err) {
+				return nil, &notSentError{cerr}
+			}
 			return nil, cerr
 		}
 		return nil, c.sanitize(err)
@@ -202,10 +205,22 @@ func keepMethod(next func(*http.Request, []*http.Request) error) func(*http.Requ
 	}
 }
 
+// notSentError is the error of a request that never left because its
+// context ended while it waited for the pacer.
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string { return e.err.Error() }
+func (e *notSentError) Unwrap() error { return e.err }
+
 // NotSent reports whether err certainly happened before any byte of the
-// request reached the server (the connection could not be opened), so that
+// request reached the server (the connection could not be opened, or the
+// context ended while the request waited for its pacer), so that
 // even a non-idempotent request may be sent again.
 func NotSent(err error) bool {
+	var ns *notSentError
+	if errors.As(err, &ns) {
+		return true
+	}
 	var op *net.OpError
 	if errors.As(err, &op) && op.Op == "dial" {
 		return true
@@ -216,6 +231,9 @@ func NotSent(err error) bool {
 
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
+		if err != nil {
+			return false, err // keeps whether it was sent (see NotSent)
+		}
 		return false, ctx.Err()
 	}
 	safe, _ := ctx.Value(safeKey{}).(bool)
@@ -330,7 +348,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			if req.Body != nil {
 				req.Body.Close()
 			}
-			return nil, err
+			return nil, &notSentError{err}
 		}
 	}
 	start := time.Now()

@@ -387,3 +387,21 @@ func TestGetFollowsRedirects(t *testing.T) {
 		t.Fatalf("status %d at %s, want 200 at /new", resp.StatusCode, resp.Request.URL.Path)
 	}
 }
+
+func TestPostCancelledWhilePacedWasNotSent(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { n.Add(1) }))
+	defer srv.Close()
+	p := NewPacer(3600, 1)
+	p.PauseUntil(time.Now().Add(time.Hour))
+	c := fastClient(Config{Pacer: func(*http.Request) *Pacer { return p }})
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+	defer cancel()
+	_, err := post(ctx, t, c, srv.URL, "{}")
+	if err == nil || n.Load() != 0 {
+		t.Fatalf("err %v after %d requests, want an error and none", err, n.Load())
+	}
+	if !NotSent(err) {
+		t.Errorf("NotSent(%v) = false: a write that waited for its turn and never left looks ambiguous", err)
+	}
+}
