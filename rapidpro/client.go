@@ -304,8 +304,12 @@ func NewClient(baseURL, token string, opts ...Option) (*Client, error) {
 // parseBase accepts a server URL with or without the /api/v2/ path.
 func parseBase(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, fmt.Errorf("rapidpro: base URL %q must be an absolute http(s) URL", raw)
+	if err != nil {
+		// The parse error quotes the URL, which may hold a password.
+		return nil, errors.New("rapidpro: the base URL does not parse")
+	}
+	if u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, fmt.Errorf("rapidpro: base URL %q must be an absolute http(s) URL", httpx.NewRedactor().URL(u))
 	}
 	if u.User != nil {
 		return nil, errors.New("rapidpro: base URL must not carry credentials; pass the token instead")

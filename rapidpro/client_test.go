@@ -797,3 +797,12 @@ func TestErrorTruncationKeepsNoPartOfTheToken(t *testing.T) {
 		t.Errorf("part of the token survived the truncation:\ndetail %q\nbody tail %q", apiErr.Detail[480:], apiErr.Body[len(apiErr.Body)-40:])
 	}
 }
+
+func TestBadBaseURLErrorHidesCredentials(t *testing.T) {
+	for _, raw := range []string{"http://user:s3cr3t-pass@h/%zz", "ftp://user:s3cr3t-pass@h/", "h/api?token=s3cr3t-pass"} {
+		_, err := NewClient(raw, testToken)
+		if err == nil || strings.Contains(err.Error(), "s3cr3t") {
+			t.Errorf("NewClient(%q): %v, want an error without the password", raw, err)
+		}
+	}
+}
