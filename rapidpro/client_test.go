@@ -806,3 +806,25 @@ func TestBadBaseURLErrorHidesCredentials(t *testing.T) {
 		}
 	}
 }
+
+func TestPostRedirectIsAnErrorNamingTheNewLocation(t *testing.T) {
+	f := newFake(t)
+	f.handle("POST flow_starts.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", "https://rapidpro.example.org/api/v2/flow_starts.json")
+		w.WriteHeader(http.StatusMovedPermanently)
+	})
+	f.handle("GET flow_starts.json", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, map[string]any{"next": nil, "results": []any{}})
+	})
+	_, err := f.client(t).FlowStarts.Create(t.Context(), &FlowStartRequest{Flow: "f", Groups: []string{"Nurses"}})
+	var apiErr *Error
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusMovedPermanently {
+		t.Fatalf("want a 301 *Error, got %v", err)
+	}
+	if !strings.Contains(err.Error(), "https://rapidpro.example.org/api/v2/") {
+		t.Errorf("the error does not say where the server moved: %v", err)
+	}
+	if n := f.count("POST"); n != 1 {
+		t.Errorf("%d POSTs, want 1", n)
+	}
+}

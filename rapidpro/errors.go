@@ -138,6 +138,11 @@ func (c *Client) apiError(req *http.Request, resp *http.Response, body []byte) *
 	e.Body = []byte(truncate(c.red.String(string(kept)), maxErrorBody))
 	e.Detail, e.Fields = parseErrorBody(body)
 	e.Detail = truncate(c.red.String(e.Detail), maxDetail)
+	if loc, err := resp.Location(); err == nil && resp.StatusCode/100 == 3 {
+		// A write is not followed to a new location (see httpx); say where
+		// the server went, so the base URL can be fixed.
+		e.Detail = "moved to " + c.red.URL(loc) + "; fix the base URL"
+	}
 	for k, msgs := range e.Fields {
 		for i, m := range msgs {
 			msgs[i] = c.red.String(m)
