@@ -28,7 +28,7 @@ const (
 // Config configures a [Client]. The zero value is usable.
 type Config struct {
 	// HTTPClient sends the requests; its Transport is wrapped, never changed.
-	// A redirect that would change the method is not followed.
+	// A redirect that would change the method or the host is not followed.
 	// Nil means a pooled client with sane timeouts.
 	HTTPClient *http.Client
 	// UserAgent is sent when a request has none.
@@ -187,12 +187,13 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 
 // keepMethod refuses to follow a redirect that would change the method (a
 // 301, 302 or 303 answer to a POST is followed by a GET, whose 200 would
-// look like a write that succeeded): the caller gets the redirect itself as
-// a non-2xx response. Other redirects are left to next (nil: net/http's
-// default of at most 10).
+// look like a write that succeeded) or the host (net/http would forward
+// headers such as an OpenHIM client secret, though not Authorization): the
+// caller gets the redirect itself as a non-2xx response. Other redirects
+// are left to next (nil: net/http's default of at most 10).
 func keepMethod(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
-		if req.Method != via[0].Method {
+		if req.Method != via[0].Method || req.URL.Host != via[0].URL.Host {
 			return http.ErrUseLastResponse
 		}
 		if next != nil {

@@ -405,3 +405,25 @@ func TestPostCancelledWhilePacedWasNotSent(t *testing.T) {
 		t.Errorf("NotSent(%v) = false: a write that waited for its turn and never left looks ambiguous", err)
 	}
 }
+
+func TestRedirectToAnotherHostNotFollowed(t *testing.T) {
+	var leaked atomic.Value
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		leaked.Store(r.Header.Get("X-Openhim-Client-Secret"))
+	}))
+	defer other.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/fhir/Practitioner", http.StatusFound)
+	}))
+	defer srv.Close()
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+"/fhir/Practitioner", nil)
+	req.Header.Set("X-Openhim-Client-Secret", "s3cr3t-header")
+	resp, err := fastClient(Config{}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if v, _ := leaked.Load().(string); v != "" || resp.StatusCode != http.StatusFound {
+		t.Fatalf("status %d; the other host received the header %q", resp.StatusCode, v)
+	}
+}
