@@ -32,7 +32,7 @@ func runDemo(e *env, args []string) int {
 	district := fs.String("district", "", "the iHRIS Location id of the district (default: the largest)")
 	workers := fs.Int("workers", 5000, "health workers in the generated registry")
 	seed := fs.Uint64("seed", 1, "seed of the generated registry and the health workers' behaviour")
-	days := fs.Int("days", 3, "simulated days to wait for answers")
+	days := fs.Int("days", 4, "simulated days to wait for answers (the example workflow expires after 3)")
 	pos, err := parseArgs(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
@@ -94,7 +94,7 @@ func demo(ctx context.Context, e *env, w *workflow.Workflow, cfg demoConfig) err
 		return fmt.Errorf("no Location %q in iHRIS", cfg.district)
 	}
 	crit := ihris.Criteria{Places: []string{area.ID}, Cadres: []string{cfg.cadre}}
-	fmt.Fprintf(out, "1. Target group: %s\n", crit)
+	fmt.Fprintf(out, "1. Target group: %s in %s %s (iHRIS criteria: %s)\n", cfg.cadre, area.LevelName, area.Name, crit)
 	type target struct {
 		id, name, urn string
 	}
@@ -187,7 +187,7 @@ func demo(ctx context.Context, e *env, w *workflow.Workflow, cfg demoConfig) err
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "5. %s later: %d replies received, %d questions timed out\n\n", cfg.wait, st.Replies, st.Timeouts)
+	fmt.Fprintf(out, "5. %s of simulated fieldwork: %d replies received, %d questions timed out\n\n", days(cfg.wait), st.Replies, st.Timeouts)
 
 	// 6. Monitoring: runs and failed messages, read back through the API.
 	exits := map[string]int{}
@@ -250,4 +250,12 @@ func largest(m map[string]int) string {
 		}
 	}
 	return best
+}
+
+// days formats d as whole days when it is a number of days.
+func days(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return plural(int(d/(24*time.Hour)), "1 day", fmt.Sprintf("%d days", d/(24*time.Hour)))
+	}
+	return d.String()
 }
