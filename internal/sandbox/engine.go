@@ -104,6 +104,13 @@ func (e *Engine) Start(_ context.Context, in rapidprotest.StartInput) (rapidprot
 	if len(in.Contact.URNs) > 0 {
 		urn = in.Contact.URNs[0]
 	}
+	// A contact waits in one run at a time: the server has just
+	// interrupted any earlier one, so its session is over.
+	for id, old := range e.sessions {
+		if old.urn == urn {
+			delete(e.sessions, id)
+		}
+	}
 	e.nextID++
 	s := &session{id: strconv.Itoa(e.nextID), urn: urn, flow: f, persona: e.personaLocked(urn), now: in.Now, tries: map[string]int{}}
 	var params map[string]any
@@ -336,12 +343,24 @@ func (e *Engine) requeue(r Reply) {
 	e.mu.Unlock()
 }
 
+// clearDeadlines forgets the deadlines that have passed, and the sessions
+// of runs the server has expired without asking the engine.
 func (e *Engine) clearDeadlines(now time.Time) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for _, s := range e.sessions {
+	for id, s := range e.sessions {
 		if !s.deadline.IsZero() && !s.deadline.After(now) {
 			s.deadline = time.Time{}
 		}
+		if m := s.flow.ExpireAfterMinutes; m > 0 && !s.now.Add(time.Duration(m)*time.Minute).After(now) {
+			delete(e.sessions, id)
+		}
 	}
+}
+
+// Sessions reports how many simulated runs are still open.
+func (e *Engine) Sessions() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.sessions)
 }

@@ -156,6 +156,7 @@ func (s *Sandbox) Settle(ctx context.Context, d time.Duration) (SettleStats, err
 			return st, err
 		}
 	}
+	s.Engine.clearDeadlines(s.Now())
 	st.Until = s.Now()
 	return st, nil
 }

@@ -120,6 +120,11 @@ func TestPersonasDriveRuns(t *testing.T) {
 	if runs != 60 {
 		t.Fatalf("%d runs, want 60", runs)
 	}
+	// The workflow expires after 3 days: after 4, no simulated run is left
+	// open, whether it ended through the engine or by the server's expiry.
+	if n := sb.Engine.Sessions(); n != 0 {
+		t.Errorf("%d sessions still open after the flow's expiry", n)
+	}
 
 	failed := 0
 	for m, err := range c.Messages.List(ctx, &rapidpro.MessageListParams{Folder: "failed"}) {
