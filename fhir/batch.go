@@ -33,14 +33,18 @@ type BatchRequest struct {
 
 // Batch sends the requests as a batch Bundle: each succeeds or fails on its
 // own, and the returned entries (in the same order) carry each outcome (see
-// [Entry.Err]). The error is for the batch as a whole.
+// [Entry.Err]). The error is for the batch as a whole. A batch holding a
+// POST without IfNoneExist is not retried once it may have reached the
+// server; if it fails that way the error is an *OutcomeUnknownError
+// (see [ErrOutcomeUnknown]).
 func (c *Client) Batch(ctx context.Context, reqs []BatchRequest, opts ...RequestOption) ([]Entry, *Response, error) {
 	return c.bundle(ctx, "batch", reqs, opts)
 }
 
 // Transaction sends the requests as a transaction Bundle: all succeed or
 // none does (an error, usually an *OperationOutcomeError, for the first
-// failure). The entries describe each result in order.
+// failure). The entries describe each result in order. Retries and
+// [ErrOutcomeUnknown] are as for [Client.Batch].
 func (c *Client) Transaction(ctx context.Context, reqs []BatchRequest, opts ...RequestOption) ([]Entry, *Response, error) {
 	return c.bundle(ctx, "transaction", reqs, opts)
 }
@@ -103,7 +107,7 @@ func (c *Client) bundle(ctx context.Context, typ string, reqs []BatchRequest, op
 		ctx = httpx.Idempotent(ctx)
 	}
 	req := &request{method: http.MethodPost, url: c.endpoint(), body: body, ctype: mediaFHIRJSON,
-		header: http.Header{"Prefer": {"return=representation"}}, opts: opts}
+		header: http.Header{"Prefer": {"return=representation"}}, opts: opts, unguarded: !safe}
 	resp, out, err := c.do(ctx, req)
 	if err != nil {
 		return nil, resp, err

@@ -204,6 +204,8 @@ func (f TokenSourceFunc) Token(ctx context.Context) (string, time.Time, error) {
 // WithTokenSource authenticates with bearer tokens from ts. A token is
 // reused until a minute before its expiry; when the server answers 401 the
 // token is dropped, a new one fetched, and the request sent once more.
+// Only one call to ts runs at a time; concurrent requests share its result,
+// and each stops waiting when its own context ends.
 func WithTokenSource(ts TokenSource) Option {
 	return func(c *config) error {
 		if ts == nil {
@@ -290,13 +292,25 @@ func (basicAuth) isAuth()       {}
 func (bearerAuth) isAuth()      {}
 func (tokenSourceAuth) isAuth() {}
 
-// tokenCache keeps the current token of a TokenSource.
+// tokenCache keeps the current token of a TokenSource. At most one call to
+// the source runs at a time; the requests needing a token meanwhile wait for
+// its result, each only as long as its own context allows.
 type tokenCache struct {
 	src TokenSource
 
-	mu     sync.Mutex
-	token  string
-	expiry time.Time
+	mu      sync.Mutex // guards the fields below, never held while calling src
+	token   string
+	expiry  time.Time
+	refresh *tokenRefresh // the call to src in flight, nil when none
+}
+
+// tokenRefresh is one call to the TokenSource, shared by its waiters.
+type tokenRefresh struct {
+	done    chan struct{} // closed when token and err are set
+	token   string
+	err     error
+	cancel  context.CancelFunc // ends the call once every waiter has left
+	waiters int                // guarded by tokenCache.mu
 }
 
 // expirySkew renews a token this long before it expires, so that it does
@@ -305,19 +319,63 @@ const expirySkew = time.Minute
 
 func (t *tokenCache) get(ctx context.Context) (string, error) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	if t.token != "" && (t.expiry.IsZero() || time.Until(t.expiry) > expirySkew) {
-		return t.token, nil
+		tok := t.token
+		t.mu.Unlock()
+		return tok, nil
 	}
+	r := t.refresh
+	if r == nil {
+		// The call outlives the request that starts it, keeping its
+		// values but not its deadline: others may be waiting for it.
+		fetchCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		r = &tokenRefresh{done: make(chan struct{}), cancel: cancel}
+		t.refresh = r
+		go t.fetch(fetchCtx, r)
+	}
+	r.waiters++
+	t.mu.Unlock()
+
+	select {
+	case <-r.done:
+		return r.token, r.err
+	case <-ctx.Done():
+		t.mu.Lock()
+		r.waiters--
+		if r.waiters == 0 && t.refresh == r {
+			// Nobody wants this token any more: stop the call, and let
+			// the next request start afresh.
+			r.cancel()
+			t.refresh = nil
+		}
+		t.mu.Unlock()
+		return "", fmt.Errorf("fhir: waiting for a token: %w", context.Cause(ctx))
+	}
+}
+
+// fetch calls the source for r and publishes the result.
+func (t *tokenCache) fetch(ctx context.Context, r *tokenRefresh) {
+	defer r.cancel()
 	tok, exp, err := t.src.Token(ctx)
+	switch {
+	case err != nil:
+		err = fmt.Errorf("fhir: getting a token: %w", err)
+	case tok == "":
+		err = errors.New("fhir: the token source returned an empty token")
+	}
+	t.mu.Lock()
+	if err == nil {
+		t.token, t.expiry = tok, exp
+	}
+	if t.refresh == r {
+		t.refresh = nil
+	}
+	r.token, r.err = tok, err
 	if err != nil {
-		return "", fmt.Errorf("fhir: getting a token: %w", err)
+		r.token = ""
 	}
-	if tok == "" {
-		return "", errors.New("fhir: the token source returned an empty token")
-	}
-	t.token, t.expiry = tok, exp
-	return tok, nil
+	t.mu.Unlock()
+	close(r.done)
 }
 
 // invalidate forgets token if it is still the current one.
@@ -409,6 +467,10 @@ type request struct {
 	ctype  string
 	header http.Header
 	opts   []RequestOption
+	// unguarded marks a write that must not be repeated (a POST without
+	// If-None-Exist): a failure after it may have reached the server is an
+	// *OutcomeUnknownError.
+	unguarded bool
 }
 
 // endpoint resolves path segments against the base URL. The base itself
@@ -489,6 +551,9 @@ func (c *Client) send(ctx context.Context, r *request) (resp *http.Response, tok
 	}
 	resp, err = c.hc.Do(req)
 	if err != nil {
+		if r.unguarded && !httpx.NotSent(err) {
+			return nil, "", &OutcomeUnknownError{Method: r.method, URL: c.redactURL(r.url), Err: err}
+		}
 		return nil, "", fmt.Errorf("fhir: %s %s: %w", r.method, c.redactURL(r.url), err)
 	}
 	return resp, token, nil

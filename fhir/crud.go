@@ -41,8 +41,11 @@ func (c *Client) Capabilities(ctx context.Context, opts ...RequestOption) (*Reso
 // resource as the server stored it (nil if the server sent none back).
 //
 // A plain create is not retried after it may have reached the server, since
-// that could create the resource twice; use [Client.CreateIfNoneExist] for
-// a create that is safe to retry.
+// that could create the resource twice. If it fails that way (the
+// connection drops before the answer) the error is an *OutcomeUnknownError,
+// matching [ErrOutcomeUnknown]: the resource may exist. Use
+// [Client.CreateIfNoneExist], the retry-safe form, when the resource has an
+// identifier to guard on.
 func (c *Client) Create(ctx context.Context, r *Resource, opts ...RequestOption) (*Resource, *Response, error) {
 	return c.create(ctx, r, nil, opts)
 }
@@ -69,6 +72,8 @@ func (c *Client) create(ctx context.Context, r *Resource, query url.Values, opts
 		header: http.Header{"Prefer": {"return=representation"}}, opts: opts}
 	if query != nil {
 		req.header.Set("If-None-Exist", query.Encode())
+	} else {
+		req.unguarded = true
 	}
 	return c.resourceCall(ctx, req)
 }

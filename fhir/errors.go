@@ -21,7 +21,35 @@ var (
 	ErrPreconditionFailed = errors.New("fhir: precondition failed") // 412 (If-Match, or a conditional write matching several)
 	ErrRateLimited        = errors.New("fhir: rate limited")        // 429 after the retries
 	ErrInvalid            = errors.New("fhir: rejected as invalid") // 400 and 422
+
+	// ErrOutcomeUnknown matches an *OutcomeUnknownError: a write that is
+	// not safe to repeat may or may not have been done.
+	ErrOutcomeUnknown = errors.New("fhir: outcome of the write is unknown")
 )
+
+// OutcomeUnknownError reports a plain [Client.Create], or a batch or
+// transaction holding a POST without IfNoneExist, that failed after it may
+// have reached the server (the connection dropped, the context ended while
+// waiting for the answer): the resource may or may not have been created.
+// Do not resend it blindly; search for it first, or use
+// [Client.CreateIfNoneExist], which is safe to retry.
+type OutcomeUnknownError struct {
+	// Method and URL (redacted) name the request.
+	Method, URL string
+	// Err is the failure (a *url.Error, context.Canceled, ...).
+	Err error
+}
+
+// Error describes what is unknown.
+func (e *OutcomeUnknownError) Error() string {
+	return fmt.Sprintf("fhir: %s %s may or may not have been done: %v", e.Method, e.URL, e.Err)
+}
+
+// Unwrap returns the failure.
+func (e *OutcomeUnknownError) Unwrap() error { return e.Err }
+
+// Is matches ErrOutcomeUnknown.
+func (e *OutcomeUnknownError) Is(target error) bool { return target == ErrOutcomeUnknown }
 
 // statusSentinel maps a status to the sentinel it matches.
 func statusSentinel(code int) error {
