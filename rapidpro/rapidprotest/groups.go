@@ -343,12 +343,8 @@ func (s *Server) writeLabel(r *http.Request) reply {
 	st := s.st
 	var target *label
 	if v := q.Get("uuid"); v != "" {
-		for _, l := range st.labels.items {
-			if l.uuid == v {
-				target = l
-			}
-		}
-		if target == nil {
+		var ok bool
+		if target, ok = st.labels.find(func(l *label) bool { return l.uuid == v }); !ok {
 			return notFound()
 		}
 	}
@@ -372,14 +368,13 @@ func (s *Server) deleteLabel(r *http.Request) reply {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.st
-	for _, l := range st.labels.items {
-		if l.uuid == v {
-			st.labels.remove(l)
-			for _, m := range st.messages.items {
-				m.labels = slices.DeleteFunc(m.labels, func(x *label) bool { return x == l })
-			}
-			return noContentReply()
-		}
+	l, ok := st.labels.find(func(l *label) bool { return l.uuid == v })
+	if !ok {
+		return notFound()
 	}
-	return notFound()
+	st.labels.remove(l)
+	for _, m := range st.messages.items {
+		m.labels = slices.DeleteFunc(m.labels, func(x *label) bool { return x == l })
+	}
+	return noContentReply()
 }

@@ -64,6 +64,15 @@ func (x *index[T]) update(v T, change func()) {
 	x.insert(v)
 }
 
+// find returns the first record that match accepts.
+func (x *index[T]) find(match func(T) bool) (T, bool) {
+	if i := slices.IndexFunc(x.items, match); i >= 0 {
+		return x.items[i], true
+	}
+	var zero T
+	return zero, false
+}
+
 func (x *index[T]) remove(v T) {
 	if i, found := x.search(x.key(v)); found {
 		x.items = slices.Delete(x.items, i, i+1)

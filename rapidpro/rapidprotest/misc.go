@@ -372,12 +372,8 @@ func (s *Server) writeCampaignEvent(r *http.Request) reply {
 	st := s.st
 	var target *campaignEvent
 	if v := r.URL.Query().Get("uuid"); v != "" {
-		for _, e := range st.events.items {
-			if e.uuid == v {
-				target = e
-			}
-		}
-		if target == nil {
+		var ok bool
+		if target, ok = st.events.find(func(e *campaignEvent) bool { return e.uuid == v }); !ok {
 			return notFound()
 		}
 	}
@@ -464,13 +460,12 @@ func (s *Server) deleteCampaignEvent(r *http.Request) reply {
 	v := r.URL.Query().Get("uuid")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, e := range s.st.events.items {
-		if e.uuid == v {
-			s.st.events.remove(e)
-			return noContentReply()
-		}
+	e, ok := s.st.events.find(func(e *campaignEvent) bool { return e.uuid == v })
+	if !ok {
+		return notFound()
 	}
-	return notFound()
+	s.st.events.remove(e)
+	return noContentReply()
 }
 
 type userJSON struct {
@@ -536,12 +531,8 @@ func (s *Server) writeTopic(r *http.Request) reply {
 	st := s.st
 	var target *topic
 	if v := r.URL.Query().Get("uuid"); v != "" {
-		for _, t := range st.topics.items {
-			if t.uuid == v {
-				target = t
-			}
-		}
-		if target == nil {
+		var ok bool
+		if target, ok = st.topics.find(func(t *topic) bool { return t.uuid == v }); !ok {
 			return notFound()
 		}
 		if target.system {

@@ -53,11 +53,9 @@ func (s *Server) ticketActions(r *http.Request) reply {
 	if raw, present := body["topic"]; present && string(raw) != "null" {
 		var v string
 		_ = json.Unmarshal(raw, &v)
-		i := slices.IndexFunc(st.topics.items, func(t *topic) bool { return t.uuid == v })
-		if i < 0 {
+		var ok bool
+		if tp, ok = st.topics.find(func(t *topic) bool { return t.uuid == v }); !ok {
 			errs.add("topic", noSuchObject(v))
-		} else {
-			tp = st.topics.items[i]
 		}
 	}
 	if len(errs) == 0 && action == "change_topic" && tp == nil {

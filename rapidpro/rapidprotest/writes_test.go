@@ -143,3 +143,57 @@ func TestWorkspaceObjects(t *testing.T) {
 		t.Errorf("topic: %d %v", status, body)
 	}
 }
+
+// Updates and deletions name their object with ?uuid=; an unknown one is a
+// 404 and a known one changes in place.
+func TestUpdateAndDeleteByUUID(t *testing.T) {
+	srv := newServer(t)
+	if err := srv.AddField("last_visit", "Last Visit", "datetime"); err != nil {
+		t.Fatal(err)
+	}
+	gid, _ := srv.AddGroup("Nurses", "")
+	const unknown = "00000000-0000-4000-8000-000000000000"
+
+	label := srv.AddLabel("Stock")
+	if status, _, body := call(t, srv, "POST", "labels.json?uuid="+label, object{"name": "Stock-outs"}); status != 200 || body.(object)["name"] != "Stock-outs" {
+		t.Errorf("label update: %d %v", status, body)
+	}
+	if status, _, _ := call(t, srv, "POST", "labels.json?uuid="+unknown, object{"name": "X"}); status != 404 {
+		t.Errorf("unknown label update: %d", status)
+	}
+	if status, _, _ := call(t, srv, "DELETE", "labels.json?uuid="+label, nil); status != 204 {
+		t.Errorf("label delete: %d", status)
+	}
+	if status, _, _ := call(t, srv, "DELETE", "labels.json?uuid="+label, nil); status != 404 {
+		t.Errorf("second label delete: %d", status)
+	}
+
+	_, _, body := call(t, srv, "POST", "campaigns.json", object{"name": "Follow-up", "group": gid})
+	camp := body.(object)["uuid"].(string)
+	_, _, body = call(t, srv, "POST", "campaign_events.json", object{"campaign": camp, "relative_to": "last_visit",
+		"offset": 2, "unit": "weeks", "delivery_hour": 9, "message": "Follow-up due"})
+	event := body.(object)["uuid"].(string)
+	status, _, body := call(t, srv, "POST", "campaign_events.json?uuid="+event, object{"campaign": camp, "relative_to": "last_visit",
+		"offset": 3, "unit": "days", "delivery_hour": 9, "message": "Follow-up due"})
+	if status != 200 || body.(object)["uuid"] != event || body.(object)["offset"] != 3.0 {
+		t.Errorf("event update: %d %v", status, body)
+	}
+	if status, _, _ := call(t, srv, "POST", "campaign_events.json?uuid="+unknown, object{"campaign": camp}); status != 404 {
+		t.Errorf("unknown event update: %d", status)
+	}
+	if status, _, _ := call(t, srv, "DELETE", "campaign_events.json?uuid="+event, nil); status != 204 {
+		t.Errorf("event delete: %d", status)
+	}
+	if status, _, _ := call(t, srv, "DELETE", "campaign_events.json?uuid="+event, nil); status != 404 {
+		t.Errorf("second event delete: %d", status)
+	}
+
+	_, _, body = call(t, srv, "POST", "topics.json", object{"name": "Stock"})
+	topic := body.(object)["uuid"].(string)
+	if status, _, body := call(t, srv, "POST", "topics.json?uuid="+topic, object{"name": "Supplies"}); status != 200 || body.(object)["name"] != "Supplies" {
+		t.Errorf("topic update: %d %v", status, body)
+	}
+	if status, _, _ := call(t, srv, "POST", "topics.json?uuid="+unknown, object{"name": "X"}); status != 404 {
+		t.Errorf("unknown topic update: %d", status)
+	}
+}
