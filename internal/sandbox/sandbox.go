@@ -32,10 +32,6 @@ type Config struct {
 	// Start is the simulated time the sandbox starts at
 	// (default 2026-03-02T08:00:00Z).
 	Start time.Time
-	// Listen serves both APIs on loopback ports (for programs given their
-	// URLs); otherwise they are served on httptest listeners too, which
-	// are also loopback: the difference is only in who closes them.
-	Listen bool
 }
 
 // Sandbox is a running in-process iHRIS and RapidPro pair.
@@ -68,18 +64,9 @@ func New(cfg Config) (*Sandbox, error) {
 	clock := rapidprotest.NewManualClock(cfg.Start, time.Millisecond)
 	rpOpts := []rapidprotest.Option{rapidprotest.WithEngine(engine), rapidprotest.WithClock(clock),
 		rapidprotest.WithWorkspace(ws), rapidprotest.WithSeed(cfg.Seed)}
-	var rp *rapidprotest.Server
-	if cfg.Listen {
-		var err error
-		if rp, err = rapidprotest.New(rpOpts...); err != nil {
-			return nil, err
-		}
-		if err := rp.Start("127.0.0.1:0"); err != nil {
-			return nil, err
-		}
-	} else {
-		rp = rapidprotest.NewServer(rpOpts...)
-	}
+	// Both servers listen on loopback ports, so a program can also be
+	// pointed at their URLs.
+	rp := rapidprotest.NewServer(rpOpts...)
 	ih, err := ihristest.Start(ihristest.WithWorkforce(cfg.Workforce))
 	if err != nil {
 		rp.Close()
