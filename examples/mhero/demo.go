@@ -15,8 +15,8 @@ import (
 	"github.com/mhero-go/mhero/ihris"
 	"github.com/mhero-go/mhero/ihris/ihristest"
 	"github.com/mhero-go/mhero/internal/httpx"
-	"github.com/mhero-go/mhero/internal/sandbox"
 	"github.com/mhero-go/mhero/rapidpro"
+	"github.com/mhero-go/mhero/sandbox"
 	"github.com/mhero-go/mhero/workflow"
 	"github.com/mhero-go/mhero/workflow/flow"
 )

@@ -16,8 +16,8 @@ import (
 	"github.com/mhero-go/mhero/workflow/sim"
 )
 
-// Reply is an answer a simulated worker will send.
-type Reply struct {
+// reply is an answer a simulated worker will send.
+type reply struct {
 	URN  string
 	Text string
 	At   time.Time
@@ -38,7 +38,7 @@ type Engine struct {
 	fallback func(urn string) Persona
 	sessions map[string]*session
 	nextID   int
-	pending  []Reply
+	pending  []reply
 }
 
 type session struct {
@@ -241,7 +241,7 @@ func (e *Engine) queueAnswer(s *session, node *flow.Node) {
 		at = at.Add(time.Duration(1+hash(s.urn+node.UUID, e.seed)%20) * time.Minute)
 	}
 	s.answers++
-	e.pending = append(e.pending, Reply{URN: s.urn, Text: text, At: at})
+	e.pending = append(e.pending, reply{URN: s.urn, Text: text, At: at})
 }
 
 // fittingAnswer makes up a reply that one of the router's cases accepts,
@@ -305,7 +305,7 @@ func (e *Engine) flow(uuid string, def json.RawMessage) (*flow.Flow, error) {
 // next removes and returns the earliest event: a queued reply, or the
 // earliest wait deadline when it comes first. ok is false when nothing is
 // left to happen.
-func (e *Engine) next() (r Reply, deadline time.Time, ok bool) {
+func (e *Engine) next() (r reply, deadline time.Time, ok bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, s := range e.sessions {
@@ -326,7 +326,7 @@ func (e *Engine) next() (r Reply, deadline time.Time, ok bool) {
 			return r, time.Time{}, true
 		}
 	}
-	return Reply{}, deadline, !deadline.IsZero()
+	return reply{}, deadline, !deadline.IsZero()
 }
 
 func simContact(c rapidprotest.Contact, urn string) sim.Contact {
@@ -337,7 +337,7 @@ func simContact(c rapidprotest.Contact, urn string) sim.Contact {
 	return sc
 }
 
-func (e *Engine) requeue(r Reply) {
+func (e *Engine) requeue(r reply) {
 	e.mu.Lock()
 	e.pending = append(e.pending, r)
 	e.mu.Unlock()

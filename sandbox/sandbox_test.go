@@ -5,19 +5,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mhero-go/mhero/examples/workflows"
 	"github.com/mhero-go/mhero/ihris/ihristest"
-	"github.com/mhero-go/mhero/internal/sandbox"
 	"github.com/mhero-go/mhero/rapidpro"
 	"github.com/mhero-go/mhero/rapidpro/rapidprotest"
+	"github.com/mhero-go/mhero/sandbox"
 	"github.com/mhero-go/mhero/workflow"
 	"github.com/mhero-go/mhero/workflow/flow"
 )
 
-// importWorkflow compiles a workflow file of the examples and imports it,
-// as a Data Manager does through Settings → Import.
-func importWorkflow(t *testing.T, sb *sandbox.Sandbox, path string) string {
+// importWorkflow compiles one of the example workflows and imports it, as
+// a Data Manager does through Settings → Import.
+func importWorkflow(t *testing.T, sb *sandbox.Sandbox, name string) string {
 	t.Helper()
-	w, err := workflow.ParseFile(path)
+	w, err := workflows.Parse(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,13 +38,14 @@ func importWorkflow(t *testing.T, sb *sandbox.Sandbox, path string) string {
 }
 
 func TestPersonasDriveRuns(t *testing.T) {
+	t.Parallel()
 	sb, err := sandbox.New(sandbox.Config{Workforce: ihristest.Workforce{Workers: 50, Regions: 2, Districts: 3, Facilities: 6}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sb.Close()
 	ctx := t.Context()
-	flowUUID := importWorkflow(t, sb, "../../examples/workflows/malaria-stock.yaml")
+	flowUUID := importWorkflow(t, sb, "malaria-stock")
 
 	kinds := []sandbox.Kind{sandbox.Responsive, sandbox.Late, sandbox.Confused, sandbox.DropsOut, sandbox.Silent, sandbox.OutOfCoverage}
 	group, err := sb.RapidPro.AddGroup("In-charges", "")
@@ -142,6 +144,7 @@ func TestPersonasDriveRuns(t *testing.T) {
 }
 
 func TestAssignIsRepeatableAndFollowsTheMix(t *testing.T) {
+	t.Parallel()
 	counts := map[sandbox.Kind]int{}
 	for i := range 10000 {
 		urn := fmt.Sprintf("tel:+231770%06d", i)

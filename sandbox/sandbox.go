@@ -1,13 +1,41 @@
-// Package sandbox runs a whole mHero world in process: an iHRIS registry
-// (ihristest) with a generated national workforce, and a RapidPro workspace
-// (rapidprotest) whose flows run on the module's own simulator, with
-// simulated health workers who answer, answer late, answer badly, stop
-// midway, never answer or are out of coverage (see [Persona]).
+// Package sandbox runs a whole mHero world in process, so that partners and
+// Ministry developers can try and test an integration without touching a
+// Ministry's servers or a health worker's phone: an iHRIS registry holding
+// a generated national workforce (FHIR R4 resources, as iHRIS 5 serves
+// them) and a RapidPro workspace (web API v2) whose flows are answered by
+// simulated health workers.
 //
-// Time is simulated: [Sandbox.Settle] delivers the workers' replies and
-// fires the flows' timeouts in time order, so two days of fieldwork take a
-// fraction of a second. The personas are the ground truth that monitoring
-// and analytics are checked against.
+// Both servers listen on loopback ports. Point any client at them: this
+// module's fhir, ihris and rapidpro clients, or your own code, in any
+// language, at
+//
+//   - [Sandbox.IHRIS].URL(): the FHIR base of the registry, no credentials;
+//   - [Sandbox.RapidPro].URL() with [Sandbox.RapidPro].Token(): the
+//     workspace, as the real RapidPro answers it (paging, validation
+//     errors, rate limits with 429 and Retry-After).
+//
+// A flow is imported as RapidPro's Settings → Import does, with
+// [Sandbox.RapidPro].ImportFlows and an export (from workflow.Compile, or
+// one exported from a real workspace), and started through the API.
+//
+// Each contact a flow reaches behaves as its [Persona] says: it answers at
+// once (Responsive) or hours later (Late), first answers with something
+// that fits no category (Confused), stops after a few questions (DropsOut),
+// never answers (Silent), or cannot be reached at all, every message to it
+// failing (OutOfCoverage). Contacts get a persona from [Config.Mix] unless
+// [Engine.SetPersona] fixes one. The personas, and the registry's
+// [ihristest.Server.Truth], are the ground truth an integration's
+// monitoring or analytics can be checked against.
+//
+// Time is simulated: [Sandbox.Settle] delivers the replies and fires the
+// flows' timeouts in time order, so days of fieldwork take a fraction of a
+// second, and the same [Config.Seed] gives the same answers every run.
+// Flows run on the module's offline simulator (workflow/sim), which agrees
+// with goflow, RapidPro's engine, on everything it supports; a run that
+// reaches what it does not support (a webhook, say) ends as failed.
+//
+// A sandbox is safe for concurrent use, and tests may start one each and
+// run in parallel.
 package sandbox
 
 import (
