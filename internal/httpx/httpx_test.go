@@ -265,20 +265,6 @@ func TestSharedPacerPausedBy429(t *testing.T) {
 	}
 }
 
-func TestPacerSpacesRequests(t *testing.T) {
-	p := NewPacer(3600*20, 1) // 20 a second, no burst
-	start := time.Now()
-	for range 5 {
-		if err := p.Wait(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// 4 intervals of 50ms; allow scheduling slack only upward.
-	if d := time.Since(start); d < 190*time.Millisecond {
-		t.Fatalf("5 requests in %v, want >= 200ms", d)
-	}
-}
-
 func TestResponseSizeCap(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write(bytes.Repeat([]byte("x"), 2048))

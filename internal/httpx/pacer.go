@@ -9,20 +9,22 @@ import (
 )
 
 // Pacer spaces requests to stay under a server's rate limit, and pauses
-// everyone using it when the server answers 429 with a Retry-After.
+// everyone using it when the server answers 429 with a Retry-After: the
+// requests already waiting for their turn too.
 // A Pacer is safe for concurrent use.
 type Pacer struct {
 	lim *rate.Limiter
 
-	mu    sync.Mutex
-	until time.Time // no request before this instant (from Retry-After)
+	mu     sync.Mutex
+	until  time.Time     // no request before this instant (from Retry-After)
+	paused chan struct{} // closed, and replaced, when until moves later
 }
 
 // NewPacer returns a Pacer allowing perHour requests an hour on average with
 // bursts of up to burst requests. perHour <= 0 means no pacing (only
 // Retry-After pauses); burst <= 0 means one minute's worth of requests.
 func NewPacer(perHour, burst int) *Pacer {
-	return &Pacer{lim: newLimiter(perHour, burst)}
+	return &Pacer{lim: newLimiter(perHour, burst), paused: make(chan struct{})}
 }
 
 func newLimiter(perHour, burst int) *rate.Limiter {
@@ -42,33 +44,54 @@ func (p *Pacer) SetRate(perHour, burst int) {
 	p.lim.SetBurst(l.Burst())
 }
 
-// Wait blocks until a request may be sent or ctx is done.
+// Wait blocks until a request may be sent or ctx is done. A pause that
+// starts while the request waits for its turn holds it back too: its turn
+// is given up and taken again once the pause is over, so that the requests
+// held back go out paced, not all at once.
 func (p *Pacer) Wait(ctx context.Context) error {
 	for {
+		if err := ctx.Err(); err != nil {
+			return context.Cause(ctx)
+		}
 		p.mu.Lock()
-		d := time.Until(p.until)
+		d, paused := time.Until(p.until), p.paused
 		p.mu.Unlock()
-		if d <= 0 {
-			break
+		if d > 0 {
+			if err := sleep(ctx, d); err != nil {
+				return err
+			}
+			continue // the pause may have been made longer meanwhile
+		}
+		r := p.lim.Reserve()
+		if d = r.Delay(); d == 0 {
+			return nil
 		}
 		t := time.NewTimer(d)
 		select {
+		case <-t.C:
+			return nil
+		case <-paused:
+			t.Stop()
+			r.Cancel()
 		case <-ctx.Done():
 			t.Stop()
+			r.Cancel()
 			return context.Cause(ctx)
-		case <-t.C:
 		}
 	}
-	return p.lim.Wait(ctx)
 }
 
-// PauseUntil holds every request back until t (later pauses win).
+// PauseUntil holds every request back until t, including those already
+// waiting for their turn (later pauses win).
 func (p *Pacer) PauseUntil(t time.Time) {
 	p.mu.Lock()
-	if t.After(p.until) {
-		p.until = t
+	defer p.mu.Unlock()
+	if !t.After(p.until) {
+		return
 	}
-	p.mu.Unlock()
+	p.until = t
+	close(p.paused) // wakes the requests waiting for their turn
+	p.paused = make(chan struct{})
 }
 
 // PausedUntil reports until when requests are held back, if they are.
@@ -90,4 +113,16 @@ func SharedPacer(key string, perHour, burst int) *Pacer {
 	}
 	p, _ := shared.LoadOrStore(key, NewPacer(perHour, burst))
 	return p.(*Pacer)
+}
+
+// sleep waits for d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	case <-t.C:
+		return nil
+	}
 }
