@@ -5,8 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strings"
 	"time"
+
+	"github.com/mhero-go/mhero/examples/workflows"
 )
 
 // Exit statuses.
@@ -23,32 +26,60 @@ type env struct {
 	stdout, stderr io.Writer
 	// now is the clock of simulations (time.Now; fixed in tests).
 	now func() time.Time
+	// buildInfo reads the binary's build information (debug.ReadBuildInfo;
+	// fixed in tests).
+	buildInfo func() (*debug.BuildInfo, bool)
 }
 
-// command is one subcommand. Later ones (sandbox, demo, target, usecase,
-// monitor, report) are added to the commands list.
+// command is one subcommand. Later ones (target, usecase, monitor, report)
+// are added to the commands list.
 type command struct {
 	name    string
 	args    string // the argument synopsis shown in usage
-	summary string
+	summary string // one line, in the list of commands
+	doc     string // what mhero help NAME says after the synopsis
 	// run executes the command with its arguments (after the name) and
 	// returns the exit status.
 	run func(e *env, args []string) int
 }
 
+// examplesDoc tells the commands that read a workflow where the built-in
+// examples are.
+var examplesDoc = "FILE may also name a built-in example workflow:\n" + strings.Join(workflows.Names(), ", ") + "."
+
 func commands() []*command {
 	return []*command{
-		{"validate", "FILE.yaml", "check a workflow and list every problem with its position", runValidate},
-		{"compile", "FILE.yaml [-o export.json] [--spec VERSION]", "compile a workflow to a RapidPro export (stdout by default)", runCompile},
-		{"simulate", "FILE.yaml|EXPORT.json [--reply TEXT]... [--timeout]... [--json] [--lang CODE] [--name NAME] [--flow NAME]", "run a workflow (or a RapidPro export) offline with scripted or typed replies", runSimulate},
-		{"demo", "[--workflow FILE] [--cadre CODE] [--district ID] [--workers N] [--days N]", "send a workflow to a target group on in-process iHRIS and RapidPro servers with simulated health workers", runDemo},
+		{"validate", "FILE.yaml", "check a workflow and list every problem with its position",
+			"Validate checks a workflow file and prints every problem at once, as\nfile:line:column: field: message, then exits 1; a valid workflow prints\nits name, questions and languages (and its warnings, on stderr).\n" + examplesDoc,
+			runValidate},
+		{"compile", "FILE.yaml [-o export.json] [--spec VERSION]", "compile a workflow to a RapidPro export (stdout by default)",
+			"Compile writes the RapidPro export of a valid workflow. Import it in\nRapidPro under Settings > Import (RapidPro has no API to create flows).\n" + examplesDoc,
+			runCompile},
+		{"simulate", "FILE.yaml|EXPORT.json [--reply TEXT]... [--timeout]... [--json] [--lang CODE] [--name NAME] [--flow NAME]", "run a workflow (or a RapidPro export) offline with scripted or typed replies",
+			"Simulate runs a workflow, or a flow of a RapidPro export, offline, as one\nhealth worker. Replies (--reply) and timeouts (--timeout) are played in the\norder given; with none, simulate asks for each reply at a prompt, where an\nempty line or /timeout means no reply (the question times out).\n" + examplesDoc,
+			runSimulate},
+		{"demo", "[--workflow FILE] [--cadre CODE] [--district ID] [--workers N] [--days N] [--seed N]", "send a workflow to a target group on in-process iHRIS and RapidPro servers with simulated health workers",
+			"Demo runs the Data Manager's path on in-process iHRIS and RapidPro servers:\nit selects a cadre of a district in iHRIS, makes them RapidPro contacts in\na group, imports the workflow, starts it once for the group, lets simulated\nhealth workers answer over simulated days, and reports who answered what.\nThe workflow is a file or a built-in example:\n" + strings.Join(workflows.Names(), ", ") + ".",
+			runDemo},
+		{"version", "", "print the program's module version, Go version and source revision",
+			"Version prints the module version the program was built from, the Go\nversion and platform, and the source revision when the build recorded it.",
+			runVersion},
 	}
+}
+
+func lookupCommand(name string) *command {
+	for _, c := range commands() {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
 }
 
 // run is the whole program, minus the process: arguments (without the
 // program name), streams, and the exit status it returns.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now, buildInfo: debug.ReadBuildInfo}
 	return e.run(args)
 }
 
@@ -60,15 +91,33 @@ func (e *env) run(args []string) int {
 	}
 	switch args[0] {
 	case "help", "-h", "-help", "--help":
-		e.usage(e.stdout)
-		return exitOK
+		return e.help(args[1:])
 	}
-	for _, c := range commands() {
-		if c.name == args[0] {
-			return c.run(e, args[1:])
-		}
+	if c := lookupCommand(args[0]); c != nil {
+		return c.run(e, args[1:])
 	}
 	fmt.Fprintf(e.stderr, "mhero: unknown command %q\n", args[0])
+	e.usage(e.stderr)
+	return exitUsage
+}
+
+// help prints the general usage, or with a command name that command's
+// own (as mhero COMMAND -h does), on stdout.
+func (e *env) help(args []string) int {
+	switch len(args) {
+	case 0:
+		e.usage(e.stdout)
+		return exitOK
+	case 1:
+		if c := lookupCommand(args[0]); c != nil {
+			// The flags are declared where the command parses them: ask
+			// the command itself for its help.
+			return c.run(e, []string{"-h"})
+		}
+		fmt.Fprintf(e.stderr, "mhero help: unknown command %q\n", args[0])
+	default:
+		fmt.Fprintf(e.stderr, "mhero help: expected one command, got %s\n", strings.Join(args, " "))
+	}
 	e.usage(e.stderr)
 	return exitUsage
 }
@@ -81,32 +130,58 @@ func (e *env) usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Run mhero COMMAND -h for a command's arguments.")
+	fmt.Fprintln(w, "Run mhero help COMMAND (or mhero COMMAND -h) for a command's arguments.")
+	fmt.Fprintln(w, "Exit status: 0 success, 1 invalid input, 2 usage error.")
 }
 
-// newFlagSet returns a flag set for a command that reports errors to
-// stderr instead of exiting.
-func (e *env) newFlagSet(c string) *flag.FlagSet {
-	fs := flag.NewFlagSet(c, flag.ContinueOnError)
+// newFlagSet returns the flag set of command name. Parsing errors go to
+// stderr; e.parse prints the usage after them, or on stdout for -h.
+func (e *env) newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	for _, cmd := range commands() {
-		if cmd.name == c {
-			fs.Usage = func() {
-				fmt.Fprintf(e.stderr, "Usage: mhero %s %s\n", cmd.name, cmd.args)
-				if hasFlags(fs) {
-					fmt.Fprintln(e.stderr, "\nOptions:")
-					fs.PrintDefaults()
-				}
-			}
-		}
-	}
+	// The flag package would print the usage to the same stream as its
+	// errors; e.parse prints it to the right one instead.
+	fs.Usage = func() {}
 	return fs
+}
+
+// commandUsage prints the help of the command whose flag set fs is.
+func commandUsage(w io.Writer, fs *flag.FlagSet) {
+	c := lookupCommand(fs.Name())
+	fmt.Fprintln(w, strings.TrimSpace("Usage: mhero "+c.name+" "+c.args))
+	if c.doc != "" {
+		fmt.Fprintf(w, "\n%s\n", c.doc)
+	}
+	if hasFlags(fs) {
+		fmt.Fprintln(w, "\nOptions:")
+		out := fs.Output()
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(out)
+	}
 }
 
 func hasFlags(fs *flag.FlagSet) bool {
 	n := 0
 	fs.VisitAll(func(*flag.Flag) { n++ })
 	return n > 0
+}
+
+// parse parses a command's flags and returns its positional arguments.
+// When ok is false the command stops with status: exitOK after -h (its
+// help on stdout), exitUsage after a wrong flag (the error and the help
+// on stderr).
+func (e *env) parse(fs *flag.FlagSet, args []string) (pos []string, status int, ok bool) {
+	pos, err := parseArgs(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		commandUsage(e.stdout, fs)
+		return nil, exitOK, false
+	}
+	if err != nil {
+		commandUsage(e.stderr, fs)
+		return nil, exitUsage, false
+	}
+	return pos, exitOK, true
 }
 
 // parseArgs parses flags that may come before or after the positional
@@ -134,12 +209,9 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 // parseFile parses a command's arguments, which must name exactly one
 // workflow file. When ok is false the command stops with status.
 func (e *env) parseFile(fs *flag.FlagSet, args []string) (file string, status int, ok bool) {
-	pos, err := parseArgs(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return "", exitOK, false
-	}
-	if err != nil {
-		return "", exitUsage, false
+	pos, status, ok := e.parse(fs, args)
+	if !ok {
+		return "", status, false
 	}
 	if len(pos) != 1 {
 		if len(pos) == 0 {
@@ -147,7 +219,7 @@ func (e *env) parseFile(fs *flag.FlagSet, args []string) (file string, status in
 		} else {
 			fmt.Fprintf(e.stderr, "mhero %s: expected one workflow file, got %s\n", fs.Name(), strings.Join(pos, " "))
 		}
-		fs.Usage()
+		commandUsage(e.stderr, fs)
 		return "", exitUsage, false
 	}
 	return pos[0], exitOK, true

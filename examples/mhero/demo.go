@@ -4,13 +4,13 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/mhero-go/mhero/examples/workflows"
 	"github.com/mhero-go/mhero/fhir"
 	"github.com/mhero-go/mhero/ihris"
 	"github.com/mhero-go/mhero/ihris/ihristest"
@@ -23,26 +23,31 @@ import (
 
 // runDemo runs the SOP's path end to end on the in-process servers: pick a
 // target group in iHRIS, make them RapidPro contacts in a group, compile and
-// import a workflow, start it, let simulated health workers answer over two
+// import a workflow, start it, let simulated health workers answer over
 // simulated days, and report who answered and what.
 func runDemo(e *env, args []string) int {
 	fs := e.newFlagSet("demo")
-	wfFile := fs.String("workflow", "examples/workflows/malaria-stock.yaml", "the workflow to send")
+	wfFile := fs.String("workflow", "malaria-stock", "the workflow to send: a file, or a built-in example ("+strings.Join(workflows.Names(), ", ")+")")
 	cadre := fs.String("cadre", "nurse", "the cadre to target (ihris-cadre code)")
 	district := fs.String("district", "", "the iHRIS Location id of the district (default: the largest)")
 	workers := fs.Int("workers", 5000, "health workers in the generated registry")
 	seed := fs.Uint64("seed", 1, "seed of the generated registry and the health workers' behaviour")
 	days := fs.Int("days", 4, "simulated days to wait for answers (the example workflow expires after 3)")
-	pos, err := parseArgs(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
-	if err != nil {
-		return exitUsage
+	pos, status, ok := e.parse(fs, args)
+	if !ok {
+		return status
 	}
 	if len(pos) > 0 {
 		fmt.Fprintf(e.stderr, "mhero demo: unexpected argument %q\n", pos[0])
-		fs.Usage()
+		commandUsage(e.stderr, fs)
+		return exitUsage
+	}
+	switch {
+	case *workers < 1 || *workers > 1_000_000:
+		fmt.Fprintf(e.stderr, "mhero demo: --workers %d: want 1 to 1000000 health workers\n", *workers)
+		return exitUsage
+	case *days < 1:
+		fmt.Fprintf(e.stderr, "mhero demo: --days %d: want at least 1 day\n", *days)
 		return exitUsage
 	}
 	w, ok := e.load(*wfFile)

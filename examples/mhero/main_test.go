@@ -7,11 +7,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mhero-go/mhero/examples/workflows"
 	"github.com/mhero-go/mhero/internal/fixtures"
 	"github.com/mhero-go/mhero/workflow"
 	"github.com/mhero-go/mhero/workflow/flow"
@@ -22,6 +25,58 @@ import (
 func fixedNow() time.Time { return time.Date(2026, time.March, 2, 8, 30, 0, 0, time.UTC) }
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// fixedBuildInfo is what a binary built from a checkout records.
+func fixedBuildInfo() (*debug.BuildInfo, bool) {
+	return &debug.BuildInfo{GoVersion: "go1.26.0", Path: "github.com/mhero-go/mhero/examples/mhero",
+		Main: debug.Module{Path: "github.com/mhero-go/mhero", Version: "v0.1.0"},
+		Settings: []debug.BuildSetting{{Key: "GOOS", Value: "linux"}, {Key: "GOARCH", Value: "amd64"}, {Key: "vcs", Value: "git"}, {Key: "vcs.revision", Value: "3a754c9e1f0c2d4b5a6978877665544332211000"},
+			{Key: "vcs.time", Value: "2026-03-02T08:30:00Z"}, {Key: "vcs.modified", Value: "true"}}}, true
+}
+
+// testEnv runs the program in-process with fixed clocks and build
+// information.
+func testEnv(stdin string, stdout, stderr io.Writer) *env {
+	return &env{stdin: strings.NewReader(stdin), stdout: stdout, stderr: stderr, now: fixedNow, buildInfo: fixedBuildInfo}
+}
+
+// writeFile writes a file of the test's temporary directory.
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// twoFlows writes an export holding two compiled example workflows.
+func twoFlows(t *testing.T, dir string) string {
+	t.Helper()
+	var all *flow.Export
+	for _, name := range []string{"malaria-stock", "idsr-weekly"} {
+		w, err := workflows.Parse(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		exp, err := workflow.Compile(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if all == nil {
+			all = exp
+		} else {
+			all.Flows = append(all.Flows, exp.Flows...)
+			all.Fields = append(all.Fields, exp.Fields...)
+			all.Groups = append(all.Groups, exp.Groups...)
+		}
+	}
+	data, err := flow.MarshalExport(all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return writeFile(t, dir, "two-flows.json", string(data))
+}
 
 // invalidWorkflow has three errors and a warning, on known lines.
 const invalidWorkflow = `workflow: Broken survey
@@ -53,7 +108,11 @@ questions:
 // TestRun runs the program in-process and compares what it prints with
 // testdata/NAME.golden (go test -update rewrites them).
 func TestRun(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
+	empty := writeFile(t, dir, "empty.json", "{}")
+	badJSON := writeFile(t, dir, "bad.json", "{\n  \"version\": \"13\",\n  \"flows\": [,]\n}\n")
+	two := twoFlows(t, dir)
 	tests := []struct {
 		name  string
 		args  []string
@@ -62,13 +121,21 @@ func TestRun(t *testing.T) {
 	}{
 		{"no-args", nil, "", exitUsage},
 		{"help", []string{"help"}, "", exitOK},
+		{"help-validate", []string{"help", "validate"}, "", exitOK},
+		{"help-simulate", []string{"help", "simulate"}, "", exitOK},
+		{"help-unknown", []string{"help", "frobnicate"}, "", exitUsage},
+		{"help-two", []string{"help", "validate", "compile"}, "", exitUsage},
 		{"unknown-command", []string{"frobnicate"}, "", exitUsage},
+		{"version", []string{"version"}, "", exitOK},
+		{"version-extra", []string{"version", "now"}, "", exitUsage},
 		{"validate-ok", []string{"validate", "../workflows/malaria-stock.yaml"}, "", exitOK},
 		{"validate-missing-file", []string{"validate", filepath.Join(dir, "nope.yaml")}, "", exitInvalid},
 		{"validate-no-file", []string{"validate"}, "", exitUsage},
 		{"validate-two-files", []string{"validate", "a.yaml", "b.yaml"}, "", exitUsage},
 		{"validate-bad-flag", []string{"validate", "--frob", "a.yaml"}, "", exitUsage},
 		{"validate-help", []string{"validate", "-h"}, "", exitOK},
+		{"validate-example", []string{"validate", "idsr-weekly"}, "", exitOK},
+		{"validate-unknown-example", []string{"validate", "malaria"}, "", exitInvalid},
 
 		{"compile-to-file", []string{"compile", "../workflows/idsr-weekly.yaml", "-o", filepath.Join(dir, "idsr.json")}, "", exitOK},
 
@@ -84,12 +151,24 @@ func TestRun(t *testing.T) {
 		{"simulate-timeout-without-timeout", []string{"simulate", "../workflows/outbreak-staff.yaml", "--reply", "yes", "--timeout"}, "", exitInvalid},
 		{"simulate-bad-lang", []string{"simulate", "../workflows/outbreak-staff.yaml", "--lang", "swa"}, "", exitUsage},
 		{"simulate-bad-timeout-value", []string{"simulate", "../workflows/outbreak-staff.yaml", "--timeout=maybe"}, "", exitUsage},
+		{"simulate-bad-country", []string{"simulate", "malaria-stock", "--country", "ZZ", "--reply", "yes"}, "", exitUsage},
+		{"simulate-bad-urn", []string{"simulate", "malaria-stock", "--urn", "notaurn", "--reply", "yes"}, "", exitUsage},
+		{"simulate-bad-tel", []string{"simulate", "malaria-stock", "--urn", "tel:+23177", "--reply", "yes"}, "", exitUsage},
+		{"simulate-local-tel", []string{"simulate", "idsr-weekly", "--country", "lr", "--urn", "tel:0770 000 001", "--json", "--reply", "3"}, "", exitOK},
+		{"simulate-empty-export", []string{"simulate", empty}, "", exitInvalid},
+		{"simulate-bad-json", []string{"simulate", badJSON}, "", exitInvalid},
+		{"simulate-two-flows", []string{"simulate", two, "--reply", "yes"}, "", exitUsage},
+		{"simulate-two-flows-chosen", []string{"simulate", two, "--flow", "IDSR weekly report", "--reply", "12", "--timeout"}, "", exitOK},
+		{"simulate-json-too-long", []string{"simulate", "outbreak-staff", "--json", "--reply", "no", "--reply", "1", "--reply", "again"}, "", exitInvalid},
+		{"simulate-json-timeout", []string{"simulate", "malaria-stock", "--json", "--timeout", "--reply", "no"}, "", exitOK},
+		{"demo-help", []string{"help", "demo"}, "", exitOK},
+		{"demo-bad-workers", []string{"demo", "--workers", "0"}, "", exitUsage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			var stdout, stderr bytes.Buffer
-			e := &env{stdin: strings.NewReader(tt.stdin), stdout: &stdout, stderr: &stderr, now: fixedNow}
-			code := e.run(tt.args)
+			code := testEnv(tt.stdin, &stdout, &stderr).run(tt.args)
 			if code != tt.code {
 				t.Errorf("exit status %d, want %d\nstderr:\n%s", code, tt.code, stderr.String())
 			}
@@ -104,6 +183,7 @@ func TestRun(t *testing.T) {
 // exits 1. (The messages themselves are the workflow package's and are
 // tested there.)
 func TestInvalidWorkflow(t *testing.T) {
+	t.Parallel()
 	bad := filepath.Join(t.TempDir(), "broken.yaml")
 	if err := os.WriteFile(bad, []byte(invalidWorkflow), 0o644); err != nil {
 		t.Fatal(err)
@@ -117,6 +197,7 @@ func TestInvalidWorkflow(t *testing.T) {
 	}
 	for _, args := range [][]string{{"validate", bad}, {"compile", bad}, {"simulate", bad, "--reply", "yes"}} {
 		t.Run(args[0], func(t *testing.T) {
+			t.Parallel()
 			var stdout, stderr bytes.Buffer
 			if code := run(args, strings.NewReader(""), &stdout, &stderr); code != exitInvalid {
 				t.Errorf("exit status %d, want %d", code, exitInvalid)
@@ -140,6 +221,7 @@ func TestInvalidWorkflow(t *testing.T) {
 // TestBadSpec checks that a spec version the compiler refuses is a usage
 // error naming the version.
 func TestBadSpec(t *testing.T) {
+	t.Parallel()
 	var stdout, stderr bytes.Buffer
 	if code := run([]string{"compile", "--spec", "14.0.0", "../workflows/idsr-weekly.yaml"}, strings.NewReader(""), &stdout, &stderr); code != exitUsage {
 		t.Errorf("exit status %d, want %d", code, exitUsage)
@@ -152,6 +234,7 @@ func TestBadSpec(t *testing.T) {
 // TestWarning checks that a valid workflow with a warning validates (exit
 // 0) and that the warning is printed at its position on stderr.
 func TestWarning(t *testing.T) {
+	t.Parallel()
 	long := filepath.Join(t.TempDir(), "long.yaml")
 	if err := os.WriteFile(long, []byte(longWorkflow), 0o644); err != nil {
 		t.Fatal(err)
@@ -188,6 +271,7 @@ func checkGolden(t *testing.T, path, got string) {
 // TestRunMain checks the process entry point's wiring: run parses the
 // arguments and reports usage errors like the program does.
 func TestRunMain(t *testing.T) {
+	t.Parallel()
 	var stdout, stderr bytes.Buffer
 	if code := run([]string{"validate", "../workflows/idsr-weekly.yaml"}, strings.NewReader(""), &stdout, &stderr); code != exitOK {
 		t.Fatalf("exit status %d: %s", code, stderr.String())
@@ -201,6 +285,7 @@ func TestRunMain(t *testing.T) {
 // writes, to stdout or to the -o file, and that both are the same bytes
 // every time (UUIDs included).
 func TestCompileOutput(t *testing.T) {
+	t.Parallel()
 	const file = "../workflows/malaria-stock.yaml"
 	w, err := workflow.ParseFile(file)
 	if err != nil {
@@ -242,6 +327,7 @@ func TestCompileOutput(t *testing.T) {
 // TestScriptOrder checks that --reply and --timeout are played in the order
 // given, mixed.
 func TestScriptOrder(t *testing.T) {
+	t.Parallel()
 	e := &env{stderr: io.Discard}
 	fs := e.newFlagSet("simulate")
 	var sc script
@@ -264,6 +350,7 @@ func TestScriptOrder(t *testing.T) {
 // RapidPro ships): one within what the simulator supports, one reaching a
 // webhook, which it refuses naming the node.
 func TestSimulateExport(t *testing.T) {
+	t.Parallel()
 	export := filepath.Join(fixtures.Dir(t, "fixtures", "flows"), "sample_flows.json")
 	tests := []struct {
 		name      string
@@ -278,9 +365,9 @@ func TestSimulateExport(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			var stdout, stderr bytes.Buffer
-			e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, now: fixedNow}
-			if code := e.run(tt.args); code != tt.code {
+			if code := testEnv("", &stdout, &stderr).run(tt.args); code != tt.code {
 				t.Errorf("exit status %d, want %d\nstderr:\n%s", code, tt.code, stderr.String())
 			}
 			errOut := stderr.String()
@@ -295,5 +382,53 @@ func TestSimulateExport(t *testing.T) {
 			got := strings.ReplaceAll("== stdout\n"+stdout.String()+"== stderr\n"+errOut, export, "$EXPORT")
 			checkGolden(t, filepath.Join("testdata", tt.name+".golden"), got)
 		})
+	}
+}
+
+// TestHelpEveryCommand checks that mhero help NAME prints the command's own
+// help on stdout, as mhero NAME -h does, and that a wrong flag prints the
+// same help on stderr after the error.
+func TestHelpEveryCommand(t *testing.T) {
+	t.Parallel()
+	for _, c := range commands() {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			var help, helpErr bytes.Buffer
+			if code := testEnv("", &help, &helpErr).run([]string{"help", c.name}); code != exitOK || helpErr.Len() > 0 {
+				t.Fatalf("help %s: exit %d, stderr %q", c.name, code, helpErr.String())
+			}
+			if !strings.HasPrefix(help.String(), strings.TrimSpace("Usage: mhero "+c.name+" "+c.args)+"\n") || !strings.Contains(help.String(), c.doc) {
+				t.Errorf("help %s printed:\n%s\nwant its usage line and its description", c.name, help.String())
+			}
+			var dashH, dashHErr bytes.Buffer
+			if code := testEnv("", &dashH, &dashHErr).run([]string{c.name, "-h"}); code != exitOK || dashH.String() != help.String() || dashHErr.Len() > 0 {
+				t.Errorf("%s -h: exit %d, stdout %q, stderr %q: want what help %s prints, on stdout", c.name, code, dashH.String(), dashHErr.String(), c.name)
+			}
+			var out, errOut bytes.Buffer
+			if code := testEnv("", &out, &errOut).run([]string{c.name, "--frob"}); code != exitUsage || out.Len() > 0 ||
+				errOut.String() != "flag provided but not defined: -frob\n"+help.String() {
+				t.Errorf("%s --frob: exit %d, stdout %q, stderr %q: want the error then the help on stderr", c.name, code, out.String(), errOut.String())
+			}
+		})
+	}
+}
+
+// TestVersionBuildInfo runs version with the test binary's own build
+// information: the Go version is always known.
+func TestVersionBuildInfo(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"version"}, strings.NewReader(""), &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !strings.HasPrefix(stdout.String(), "mhero ") || !strings.Contains(stdout.String(), runtime.Version()+" "+runtime.GOOS+"/"+runtime.GOARCH) {
+		t.Errorf("version printed %q, want the Go version and platform", stdout.String())
+	}
+	// A build without module information still names the toolchain.
+	stdout.Reset()
+	e := testEnv("", &stdout, &stderr)
+	e.buildInfo = func() (*debug.BuildInfo, bool) { return nil, false }
+	if code := e.run([]string{"version"}); code != exitOK || !strings.Contains(stdout.String(), runtime.Version()) {
+		t.Errorf("exit %d, printed %q", code, stdout.String())
 	}
 }

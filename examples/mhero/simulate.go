@@ -8,9 +8,13 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/nyaruka/phonenumbers"
+
+	"github.com/mhero-go/mhero/rapidpro"
 	"github.com/mhero-go/mhero/workflow"
 	"github.com/mhero-go/mhero/workflow/flow"
 	"github.com/mhero-go/mhero/workflow/sim"
@@ -21,11 +25,11 @@ func runSimulate(e *env, args []string) int {
 	var sc script
 	fs.Var(replyFlag{&sc}, "reply", "a reply from the health worker (repeat; played in order with --timeout)")
 	fs.Var(timeoutFlag{&sc}, "timeout", "let the waiting question time out (repeat; played in order with --reply)")
-	asJSON := fs.Bool("json", false, `print {"messages", "results", "status"} as JSON`)
+	asJSON := fs.Bool("json", false, `print {"messages", "results", "status", "error"} as JSON, even when the simulation stops on an error`)
 	lang := fs.String("lang", "", "the health worker's language (ISO 639-3, e.g. fra); the workflow's language by default")
 	name := fs.String("name", "Test Health Worker", "the health worker's name")
 	phone := fs.String("urn", "tel:+231770000001", "the health worker's URN")
-	country := fs.String("country", "LR", "country code for reading local phone numbers")
+	country := fs.String("country", "LR", "the workspace's country (ISO 3166 alpha-2), for reading local phone numbers")
 	dateFormat := fs.String("date-format", "DD-MM-YYYY", "how dates in replies are read: DD-MM-YYYY, MM-DD-YYYY or YYYY-MM-DD")
 	tzName := fs.String("tz", "UTC", "workspace time zone (IANA name, e.g. Africa/Monrovia)")
 	flowName := fs.String("flow", "", "the flow to run, by name or UUID, when FILE is an export holding several")
@@ -38,6 +42,16 @@ func runSimulate(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "mhero simulate: --tz: %v\n", err)
 		return exitUsage
 	}
+	*country = strings.ToUpper(*country)
+	if !phonenumbers.GetSupportedRegions()[*country] {
+		fmt.Fprintf(e.stderr, "mhero simulate: --country %s: not a country code (ISO 3166 alpha-2, e.g. LR, SL, UG)\n", *country)
+		return exitUsage
+	}
+	urn, err := contactURN(*phone, *country)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "mhero simulate: --urn: %v\n", err)
+		return exitUsage
+	}
 	var (
 		w      *workflow.Workflow
 		export *flow.Export
@@ -46,6 +60,16 @@ func runSimulate(e *env, args []string) int {
 		// An export from RapidPro (or from mhero compile) runs as it is.
 		if export, status = e.readExport(file); status != exitOK {
 			return status
+		}
+		if *flowName == "" && len(export.Flows) > 1 {
+			// Running the first one would be a guess the Data Manager does
+			// not see.
+			names := make([]string, len(export.Flows))
+			for i, f := range export.Flows {
+				names[i] = strconv.Quote(f.Name)
+			}
+			fmt.Fprintf(e.stderr, "mhero simulate: %s holds %d flows: choose one with --flow NAME (%s)\n", file, len(names), strings.Join(names, ", "))
+			return exitUsage
 		}
 	} else {
 		if w, export, status = e.compile(file); status != exitOK {
@@ -57,7 +81,7 @@ func runSimulate(e *env, args []string) int {
 		}
 	}
 	opts := []sim.Option{
-		sim.WithContact(sim.Contact{Name: *name, URN: *phone, Language: *lang}),
+		sim.WithContact(sim.Contact{Name: *name, URN: urn, Language: *lang}),
 		sim.WithEnvironment(sim.Environment{Timezone: tz, DateFormat: *dateFormat, DefaultCountry: *country}),
 		sim.WithClock(e.now),
 	}
@@ -74,33 +98,55 @@ func runSimulate(e *env, args []string) int {
 	}
 
 	// The transcript goes to stdout, unless stdout is for the JSON.
-	t := &transcript{w: e.stdout, echo: true}
+	t := &transcript{w: e.stdout, echo: true, timedOut: map[string]bool{}}
 	if *asJSON {
 		t.w = e.stderr
 		t.quiet = len(sc.steps) > 0
 	}
+	interactive := len(sc.steps) == 0
+	if interactive {
+		t.printf("(one reply per line; an empty line or /timeout means no reply, so the question times out; Ctrl-D stops)\n")
+	}
 	err = s.Start()
 	t.messages(s)
 	if err == nil {
-		if len(sc.steps) > 0 {
-			err = playScript(s, sc.steps, t)
-		} else {
+		if interactive {
 			err = playInteractive(s, e.stdin, t)
+		} else {
+			err = playScript(s, sc.steps, t)
 		}
 	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "mhero simulate: %v\n", err)
-		return exitInvalid
 	}
 	if *asJSON {
-		if err := writeJSON(e.stdout, s); err != nil {
-			fmt.Fprintf(e.stderr, "mhero simulate: %v\n", err)
+		// What happened up to the error is printed too: a script reading
+		// stdout always gets the session's state.
+		if jerr := writeJSON(e.stdout, s, t, err); jerr != nil {
+			fmt.Fprintf(e.stderr, "mhero simulate: %v\n", jerr)
 			return exitInvalid
 		}
-		return exitOK
+	} else if err == nil {
+		t.summary(s, w)
 	}
-	t.summary(s, w)
+	if err != nil {
+		return exitInvalid
+	}
 	return exitOK
+}
+
+// contactURN checks the --urn flag: a URN (scheme:path), a tel: one being a
+// valid number, which is written in E.164 (a local number is read in
+// country).
+func contactURN(s, country string) (string, error) {
+	u, err := rapidpro.ParseURN(s)
+	if err != nil {
+		return "", fmt.Errorf("%w (e.g. tel:+231770000001)", err)
+	}
+	if u.Scheme != rapidpro.SchemeTel {
+		return u.String(), nil
+	}
+	return rapidpro.PhoneURN(u.Path, country)
 }
 
 // errScriptTooLong reports replies or timeouts left when the flow stopped
@@ -166,22 +212,33 @@ type transcript struct {
 	quiet bool // print nothing (a scripted run printing JSON)
 	echo  bool // print the health worker's replies
 	seen  int  // messages already printed
+	// timedOut holds the nodes whose wait last ended in a timeout: their
+	// result's value is the time of the timeout, not a reply.
+	timedOut map[string]bool
 }
 
 func (t *transcript) play(s *sim.Sim, st step) error {
 	var err error
+	w, _ := s.Waiting()
 	if st.timeout {
 		if err = s.Timeout(); err == nil {
+			t.timedOut[w.NodeUUID] = true
 			t.printf("   (no reply: the question times out)\n")
 		}
 	} else {
 		if t.echo {
 			t.printf("> %s\n", st.reply)
 		}
+		delete(t.timedOut, w.NodeUUID)
 		err = s.Resume(st.reply)
 	}
 	t.messages(s)
 	return err
+}
+
+// noReply reports whether a result records a timeout rather than an answer.
+func (t *transcript) noReply(r sim.Result) bool {
+	return r.Input == "" && t.timedOut[r.NodeUUID]
 }
 
 func (t *transcript) messages(s *sim.Sim) {
@@ -214,8 +271,17 @@ func (e *env) readExport(file string) (*flow.Export, int) {
 		return nil, exitInvalid
 	}
 	export, err := flow.ParseExport(data)
-	if err != nil {
+	var perr *flow.Error
+	switch {
+	case errors.As(err, &perr):
+		// The error starts with its line:column.
+		fmt.Fprintf(e.stderr, "%s:%v\n", file, err)
+		return nil, exitInvalid
+	case err != nil:
 		fmt.Fprintf(e.stderr, "%s: %v\n", file, err)
+		return nil, exitInvalid
+	case len(export.Flows) == 0:
+		fmt.Fprintf(e.stderr, "%s: the export holds no flow\n", file)
 		return nil, exitInvalid
 	}
 	return export, exitOK
@@ -243,6 +309,10 @@ func (t *transcript) summary(s *sim.Sim, w *workflow.Workflow) {
 	slices.SortStableFunc(results, func(a, b sim.Result) int { return order(a) - order(b) })
 	t.printf("results:\n")
 	for _, r := range results {
+		if t.noReply(r) {
+			t.printf("  %s = no reply (%s)\n", r.Name, r.Category)
+			continue
+		}
 		t.printf("  %s = %q (%s)\n", r.Name, r.Value, r.Category)
 	}
 }
@@ -258,20 +328,31 @@ type simOutput struct {
 	Messages []string                `json:"messages"`
 	Results  map[string]simResultOut `json:"results"`
 	Status   string                  `json:"status"`
+	// Error is why the simulation stopped early, if it did.
+	Error string `json:"error,omitempty"`
 }
 
 type simResultOut struct {
+	// Value is the reply, or empty when the question timed out.
 	Value    string `json:"value"`
 	Category string `json:"category"`
+	TimedOut bool   `json:"timed_out,omitempty"`
 }
 
-func writeJSON(w io.Writer, s *sim.Sim) error {
+func writeJSON(w io.Writer, s *sim.Sim, t *transcript, simErr error) error {
 	out := simOutput{Messages: []string{}, Results: map[string]simResultOut{}, Status: string(s.Status())}
+	if simErr != nil {
+		out.Error = simErr.Error()
+	}
 	for _, m := range s.Messages() {
 		out.Messages = append(out.Messages, m.Text)
 	}
 	for _, r := range s.Results() {
-		out.Results[r.Name] = simResultOut{Value: r.Value, Category: r.Category}
+		res := simResultOut{Value: r.Value, Category: r.Category}
+		if t.noReply(r) {
+			res = simResultOut{Category: r.Category, TimedOut: true}
+		}
+		out.Results[r.Name] = res
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -3,8 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"path/filepath"
 	"strings"
 
+	"github.com/mhero-go/mhero/examples/workflows"
 	"github.com/mhero-go/mhero/workflow"
 )
 
@@ -23,11 +26,12 @@ func runValidate(e *env, args []string) int {
 	return exitOK
 }
 
-// load parses and validates a workflow file, printing its problems (and, for
-// a valid workflow, its warnings) to stderr. ok is false when the workflow
+// load parses and validates a workflow file, or a built-in example named
+// without an extension (malaria-stock), printing its problems (and, for a
+// valid workflow, its warnings) to stderr. ok is false when the workflow
 // has errors or cannot be read.
 func (e *env) load(file string) (*workflow.Workflow, bool) {
-	w, err := workflow.ParseFile(file)
+	w, err := parseWorkflow(file)
 	var diags workflow.Diagnostics
 	if errors.As(err, &diags) {
 		for _, d := range diags {
@@ -45,6 +49,21 @@ func (e *env) load(file string) (*workflow.Workflow, bool) {
 		fmt.Fprintln(e.stderr, d)
 	}
 	return w, true
+}
+
+// parseWorkflow reads the workflow file, or, when no such file exists and
+// the name has no extension nor folder, the built-in example of that name.
+// A name with an extension is always a file, so a mistyped path is never
+// silently replaced by an example.
+func parseWorkflow(file string) (*workflow.Workflow, error) {
+	w, err := workflow.ParseFile(file)
+	if !errors.Is(err, fs.ErrNotExist) || filepath.Ext(file) != "" || strings.ContainsAny(file, `/\`) {
+		return w, err
+	}
+	if _, _, ok := workflows.Lookup(file); !ok {
+		return nil, fmt.Errorf("%w (nor is it a built-in example: %s)", err, strings.Join(workflows.Names(), ", "))
+	}
+	return workflows.Parse(file)
 }
 
 func plural(n int, one, many string) string {
