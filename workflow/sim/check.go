@@ -3,8 +3,8 @@ package sim
 import (
 	"fmt"
 	"slices"
-	"strings"
 
+	"github.com/mhero-go/mhero/internal/excellent"
 	"github.com/mhero-go/mhero/workflow/flow"
 )
 
@@ -17,7 +17,6 @@ import (
 // (their error's Option).
 func Check(f *flow.Flow) []*UnsupportedError {
 	var problems []*UnsupportedError
-	funcs := newFunctions()
 	for i := range f.Nodes {
 		n := &f.Nodes[i]
 		report := func(feature string) {
@@ -52,8 +51,7 @@ func Check(f *flow.Flow) []*UnsupportedError {
 			report(feature)
 		}
 		for _, c := range rt.Cases {
-			name := strings.ToLower(c.Type)
-			if funcs[name] == nil || !strings.HasPrefix(name, "has_") || slices.Contains(unsupportedFunctions, name) {
+			if f := excellent.LookupFunction(c.Type); f == nil || !f.IsCaseTest() || !f.Supported() {
 				report(fmt.Sprintf("the case test %q", c.Type))
 			}
 			for _, arg := range c.Arguments {
@@ -104,52 +102,32 @@ func groupTemplates(refs []flow.GroupRef) []string {
 // unsupportedTopLevels are the context names the simulator doesn't model.
 var unsupportedTopLevels = []string{"globals", "resume", "legacy_extra"}
 
-// checkTemplate returns the unsupported features a template uses.
+// checkTemplate returns the unsupported features a template uses, in
+// the order they appear.
 func checkTemplate(tpl string) []string {
-	var features []string
-	for _, t := range scanTemplate(tpl, topLevelNames) {
-		if t.kind == tokenBody {
-			continue
+	a := excellent.AnalyzeTemplate(tpl)
+	type feature struct {
+		at   int
+		what string
+	}
+	var found []feature
+	for _, at := range a.AnonFunctions {
+		found = append(found, feature{at, "an anonymous function"})
+	}
+	for _, r := range a.Refs {
+		if slices.Contains(unsupportedTopLevels, r.Path[0]) {
+			found = append(found, feature{r.Offset, "@" + r.Path[0]})
 		}
-		x, err := parseExpression(t.text)
-		if err != nil {
-			if strings.Contains(err.Error(), anonFunction) {
-				features = append(features, "an anonymous function")
-			}
-			continue
+	}
+	for _, c := range a.Calls {
+		if !excellent.LookupFunction(c.Name).Supported() {
+			found = append(found, feature{c.Offset, "the function " + c.Name + "()"})
 		}
-		walk(x, func(x expr) {
-			switch x := x.(type) {
-			case *contextRef:
-				if slices.Contains(unsupportedTopLevels, strings.ToLower(x.name)) {
-					features = append(features, "@"+strings.ToLower(x.name))
-				}
-			case *callExpr:
-				if ref, ok := x.fn.(*contextRef); ok && slices.Contains(unsupportedFunctions, strings.ToLower(ref.name)) {
-					features = append(features, "the function "+strings.ToLower(ref.name)+"()")
-				}
-			}
-		})
+	}
+	slices.SortStableFunc(found, func(a, b feature) int { return a.at - b.at })
+	features := make([]string, len(found))
+	for i, f := range found {
+		features[i] = f.what
 	}
 	return features
-}
-
-// walk calls fn for x and every expression inside it.
-func walk(x expr, fn func(expr)) {
-	fn(x)
-	switch x := x.(type) {
-	case *lookupExpr:
-		walk(x.container, fn)
-		walk(x.key, fn)
-	case *callExpr:
-		walk(x.fn, fn)
-		for _, a := range x.args {
-			walk(a, fn)
-		}
-	case *negateExpr:
-		walk(x.x, fn)
-	case *binaryExpr:
-		walk(x.left, fn)
-		walk(x.right, fn)
-	}
 }

@@ -5,34 +5,33 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/nyaruka/phonenumbers"
-
+	"github.com/mhero-go/mhero/internal/excellent"
 	"github.com/mhero-go/mhero/workflow/flow"
 )
 
 // context builds the root of the expression context for run r at node n,
 // with the shape goflow gives it (see the @contact, @results, @input, ...
 // documentation of goflow).
-func (s *Sim) context(r *run, n *flow.Node, e *env) *object {
+func (s *Sim) context(r *run, n *flow.Node, e *excellent.Env) *excellent.Object {
 	contact := s.contactContext(e)
-	fields, _ := contact.get("fields")
+	fields, _ := contact.Get("fields")
 	results := resultsContext(r)
 
-	var input value
+	var input excellent.Value
 	if s.input != nil {
-		input = newObjectWithDefault(s.input.text, map[string]value{
+		input = excellent.NewObjectWithDefault(s.input.text, map[string]excellent.Value{
 			"type":        "msg",
 			"uuid":        s.input.uuid,
 			"created_on":  s.input.created,
 			"channel":     nil,
 			"urn":         urnValue(s.contact.URN),
 			"text":        s.input.text,
-			"attachments": array{},
+			"attachments": excellent.Array{},
 			"external_id": "",
 		})
 	}
 
-	var node value
+	var node excellent.Value
 	if n != nil {
 		visits := 0
 		for _, uuid := range r.path {
@@ -40,17 +39,17 @@ func (s *Sim) context(r *run, n *flow.Node, e *env) *object {
 				visits++
 			}
 		}
-		node = newObject(map[string]value{"uuid": n.UUID, "visit_count": numberFromInt(int64(visits))})
+		node = excellent.NewObject(map[string]excellent.Value{"uuid": n.UUID, "visit_count": excellent.NumberFromInt(int64(visits))})
 	}
 
-	params := newObject(map[string]value{})
+	params := excellent.NewObject(map[string]excellent.Value{})
 	if s.opts.params != nil {
-		if p, ok := fromJSON(map[string]any(s.opts.params)).(*object); ok {
+		if p, ok := excellent.FromJSON(map[string]any(s.opts.params)).(*excellent.Object); ok {
 			params = p
 		}
 	}
 
-	return newObject(map[string]value{
+	return excellent.NewObject(map[string]excellent.Value{
 		"run":          s.runContext(r, contact, results),
 		"child":        s.relatedRunContext(r.child, contact, fields),
 		"parent":       s.relatedRunContext(r.parent, contact, fields),
@@ -60,25 +59,25 @@ func (s *Sim) context(r *run, n *flow.Node, e *env) *object {
 		"fields":       fields,
 		"ticket":       nil,
 		"trigger":      s.triggerContext(params),
-		"resume":       unsupportedValue{"@resume"},
+		"resume":       excellent.Unsupported{What: "@resume"},
 		"input":        input,
-		"globals":      unsupportedValue{"@globals"},
+		"globals":      excellent.Unsupported{What: "@globals"},
 		"webhook":      r.webhook,
 		"node":         node,
-		"legacy_extra": unsupportedValue{"@legacy_extra"},
+		"legacy_extra": excellent.Unsupported{What: "@legacy_extra"},
 	})
 }
 
 // triggerContext is @trigger: a manual start, or a message.
-func (s *Sim) triggerContext(params *object) *object {
-	typ, keyword := "manual", value(nil)
+func (s *Sim) triggerContext(params *excellent.Object) *excellent.Object {
+	typ, keyword := "manual", excellent.Value(nil)
 	if t := s.opts.trigger; t != nil {
 		typ = "msg"
 		if t.keyword != "" {
 			keyword = t.keyword
 		}
 	}
-	return newObject(map[string]value{
+	return excellent.NewObject(map[string]excellent.Value{
 		"type":     typ,
 		"params":   params,
 		"keyword":  keyword,
@@ -90,36 +89,36 @@ func (s *Sim) triggerContext(params *object) *object {
 	})
 }
 
-func urnValue(urn string) value {
+func urnValue(urn string) excellent.Value {
 	if urn == "" {
 		return nil
 	}
 	return urn
 }
 
-func (s *Sim) contactContext(e *env) *object {
+func (s *Sim) contactContext(e *excellent.Env) *excellent.Object {
 	c := &s.contact
-	var firstName value
-	if words := tokenize(c.Name); len(words) > 0 {
+	var firstName excellent.Value
+	if words := excellent.Words(c.Name); len(words) > 0 {
 		firstName = words[0]
 	}
 	def := c.Name
 	if def == "" {
-		def = formatURN(c.URN)
+		def = excellent.FormatURN(c.URN)
 	}
-	groups := make(array, len(c.Groups))
+	groups := make(excellent.Array, len(c.Groups))
 	for i, g := range c.Groups {
-		groups[i] = newObject(map[string]value{"uuid": g.UUID, "name": g.Name})
+		groups[i] = excellent.NewObject(map[string]excellent.Value{"uuid": g.UUID, "name": g.Name})
 	}
-	urns := array{}
+	urns := excellent.Array{}
 	if c.URN != "" {
 		urns = append(urns, c.URN)
 	}
-	var timezone value
+	var timezone excellent.Value
 	if c.Timezone != "" {
 		timezone = c.Timezone
 	}
-	return newObjectWithDefault(def, map[string]value{
+	return excellent.NewObjectWithDefault(def, map[string]excellent.Value{
 		"uuid":         c.UUID,
 		"id":           "1",
 		"name":         c.Name,
@@ -134,7 +133,7 @@ func (s *Sim) contactContext(e *env) *object {
 		"groups":       groups,
 		"fields":       s.fieldsContext(e),
 		"channel":      nil,
-		"tickets":      array{},
+		"tickets":      excellent.Array{},
 	})
 }
 
@@ -143,51 +142,21 @@ func (s *Sim) contactContext(e *env) *object {
 var urnSchemes = []string{"discord", "mailto", "ext", "facebook", "fcm", "freshchat", "instagram", "jiochat", "line",
 	"rocketchat", "slack", "teams", "telegram", "tel", "twitterid", "twitter", "viber", "vk", "webchat", "wechat", "whatsapp"}
 
-func (s *Sim) urnsContext() *object {
-	props := make(map[string]value, len(urnSchemes))
+func (s *Sim) urnsContext() *excellent.Object {
+	props := make(map[string]excellent.Value, len(urnSchemes))
 	for _, scheme := range urnSchemes {
 		props[scheme] = nil
 	}
 	if scheme, _, ok := strings.Cut(s.contact.URN, ":"); ok {
 		props[scheme] = s.contact.URN
 	}
-	return newObject(props)
-}
-
-// splitURN splits "scheme:path?query#display".
-func splitURN(urn string) (scheme, path, display string, ok bool) {
-	scheme, rest, ok := strings.Cut(urn, ":")
-	if !ok || scheme == "" || rest == "" {
-		return "", "", "", false
-	}
-	rest, display, _ = strings.Cut(rest, "#")
-	path, _, _ = strings.Cut(rest, "?")
-	return scheme, path, display, true
-}
-
-// formatURN formats a URN for display as goflow does: phone numbers in
-// national format, other URNs by display name or path.
-func formatURN(urn string) string {
-	scheme, path, display, ok := splitURN(urn)
-	if !ok {
-		return urn
-	}
-	if scheme == "tel" {
-		if p, err := phonenumbers.Parse(path, ""); err == nil {
-			return phonenumbers.Format(p, phonenumbers.NATIONAL)
-		}
-		return path
-	}
-	if display != "" {
-		return display
-	}
-	return path
+	return excellent.NewObject(props)
 }
 
 // fieldsContext gives every declared field (null when unset) and every
 // field the contact has, typed by the field's declared type.
-func (s *Sim) fieldsContext(e *env) *object {
-	props := map[string]value{}
+func (s *Sim) fieldsContext(e *excellent.Env) *excellent.Object {
+	props := map[string]excellent.Value{}
 	var lines []string
 	for key := range s.fields {
 		props[key] = nil
@@ -203,27 +172,27 @@ func (s *Sim) fieldsContext(e *env) *object {
 			if f, ok := s.fields[key]; ok && f.Name != "" {
 				name = f.Name
 			}
-			lines = append(lines, fmt.Sprintf("%s: %s", name, render(v)))
+			lines = append(lines, fmt.Sprintf("%s: %s", name, excellent.Render(v)))
 		}
 	}
 	slices.Sort(lines)
-	return newObjectWithDefault(strings.Join(lines, "\n"), props)
+	return excellent.NewObjectWithDefault(strings.Join(lines, "\n"), props)
 }
 
 // fieldValue types a field's text by the field's declared type: numbers and
 // datetimes that don't parse have no value.
-func (s *Sim) fieldValue(e *env, key, text string) value {
+func (s *Sim) fieldValue(e *excellent.Env, key, text string) excellent.Value {
 	if text == "" {
 		return nil
 	}
 	switch s.fields[key].Type {
 	case flow.FieldNumber:
-		if n, ok := parseNumber(text); ok {
+		if n, ok := excellent.ParseNumber(text); ok {
 			return n
 		}
 		return nil
 	case flow.FieldDatetime:
-		if t, ok := e.parseDateTime(text, false); ok {
+		if t, ok := e.ParseDateTime(text); ok {
 			return t
 		}
 		return nil
@@ -233,37 +202,37 @@ func (s *Sim) fieldValue(e *env, key, text string) value {
 
 // resultsContext returns @results for a run, built once per change of the
 // run's results: context objects are never modified once built.
-func resultsContext(r *run) *object {
+func resultsContext(r *run) *excellent.Object {
 	if r.resultsContext == nil {
 		r.resultsContext = buildResultsContext(r)
 	}
 	return r.resultsContext
 }
 
-func buildResultsContext(r *run) *object {
-	props := make(map[string]value, len(r.results))
+func buildResultsContext(r *run) *excellent.Object {
+	props := make(map[string]excellent.Value, len(r.results))
 	lines := make([]string, 0, len(r.results))
 	for key, res := range r.results {
 		props[key] = resultContext(res, r.extras[key])
 		lines = append(lines, fmt.Sprintf("%s: %s", res.Name, res.Value))
 	}
 	slices.Sort(lines)
-	return newObjectWithDefault(strings.Join(lines, "\n"), props)
+	return excellent.NewObjectWithDefault(strings.Join(lines, "\n"), props)
 }
 
-func resultContext(r *Result, extra value) *object {
+func resultContext(r *Result, extra excellent.Value) *excellent.Object {
 	localized := r.CategoryLocalized
 	if localized == "" {
 		localized = r.Category
 	}
-	return newObjectWithDefault(r.Value, map[string]value{
+	return excellent.NewObjectWithDefault(r.Value, map[string]excellent.Value{
 		"name":                 r.Name,
 		"value":                r.Value,
-		"values":               array{r.Value},
+		"values":               excellent.Array{r.Value},
 		"category":             r.Category,
-		"categories":           array{r.Category},
+		"categories":           excellent.Array{r.Category},
 		"category_localized":   localized,
-		"categories_localized": array{localized},
+		"categories_localized": excellent.Array{localized},
 		"input":                r.Input,
 		"extra":                extra,
 		"node_uuid":            r.NodeUUID,
@@ -271,39 +240,39 @@ func resultContext(r *Result, extra value) *object {
 	})
 }
 
-func flowContext(f *flow.Flow) *object {
-	return newObjectWithDefault(f.Name, map[string]value{
+func flowContext(f *flow.Flow) *excellent.Object {
+	return excellent.NewObjectWithDefault(f.Name, map[string]excellent.Value{
 		"uuid":     f.UUID,
 		"name":     f.Name,
-		"revision": numberFromInt(int64(f.Revision)),
+		"revision": excellent.NumberFromInt(int64(f.Revision)),
 	})
 }
 
-func (s *Sim) runContext(r *run, contact, results *object) *object {
-	var exited value
-	return newObjectWithDefault(unsupportedValue{"@run as text"}, map[string]value{
+func (s *Sim) runContext(r *run, contact, results *excellent.Object) *excellent.Object {
+	var exited excellent.Value
+	return excellent.NewObjectWithDefault(excellent.Unsupported{What: "@run as text"}, map[string]excellent.Value{
 		"uuid":       r.uuid,
 		"contact":    contact,
 		"flow":       flowContext(r.flow),
 		"status":     string(r.status),
 		"results":    results,
-		"path":       unsupportedValue{"@run.path"},
+		"path":       excellent.Unsupported{What: "@run.path"},
 		"created_on": r.created,
 		"exited_on":  exited,
 	})
 }
 
 // relatedRunContext is @child or @parent.
-func (s *Sim) relatedRunContext(r *run, contact *object, fields value) value {
+func (s *Sim) relatedRunContext(r *run, contact *excellent.Object, fields excellent.Value) excellent.Value {
 	if r == nil {
 		return nil
 	}
-	return newObjectWithDefault(unsupportedValue{"@child or @parent as text"}, map[string]value{
+	return excellent.NewObjectWithDefault(excellent.Unsupported{What: "@child or @parent as text"}, map[string]excellent.Value{
 		"uuid":    r.uuid,
 		"contact": contact,
 		"flow":    flowContext(r.flow),
 		"fields":  fields,
-		"urns":    unsupportedValue{"@child.urns or @parent.urns"},
+		"urns":    excellent.Unsupported{What: "@child.urns or @parent.urns"},
 		"results": resultsContext(r),
 		"status":  string(r.status),
 	})

@@ -6,6 +6,8 @@ import (
 	"maps"
 	"slices"
 	"time"
+
+	"github.com/mhero-go/mhero/internal/excellent"
 )
 
 // Contact is the simulated contact, as given and as the flow changes it.
@@ -145,7 +147,7 @@ func WithEnvironment(env Environment) Option {
 		if env.TimeFormat == "" {
 			env.TimeFormat = "tt:mm"
 		}
-		if _, err := formatLayout(time.Time{}, env.TimeFormat, true); err != nil {
+		if err := excellent.CheckTimeFormat(env.TimeFormat); err != nil {
 			return fmt.Errorf("time format: %w", err)
 		}
 		env.AllowedLanguages = slices.Clone(env.AllowedLanguages)

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mhero-go/mhero/internal/excellent"
 	"github.com/mhero-go/mhero/workflow/flow"
 )
 
@@ -24,7 +25,7 @@ func (s *Sim) route(r *run, n *flow.Node, timeout bool) (string, error) {
 	switch {
 	case timeout:
 		categoryUUID = rt.Wait.Timeout.CategoryUUID
-		match = s.now().UTC().Format(isoLayout)
+		match = s.now().UTC().Format(excellent.DateTimeLayout)
 	case rt.Type == flow.RouterRandom:
 		if len(rt.Categories) == 0 {
 			return "", s.unsupported(r, n, "a random router without categories")
@@ -66,52 +67,52 @@ func (s *Sim) switchCategory(r *run, n *flow.Node) (categoryUUID, match, operand
 	// As in goflow, a lone expression that fails is an error value handed
 	// to the tests (each then fails, and the default category logs it);
 	// only a mixed template that fails is logged at once.
-	operand, errText := e.evaluateTemplateValue(rt.Operand)
-	if e.unsupported != "" {
-		return "", "", "", s.unsupported(r, n, e.unsupported)
+	operand, errText := e.EvaluateTemplateValue(rt.Operand)
+	if what := e.Unsupported(); what != "" {
+		return "", "", "", s.unsupported(r, n, what)
 	}
 	if errText != "" {
 		s.logRunError(n, errText)
 	}
-	operandErr, isErr := operand.(xerror)
+	operandErr, isErr := operand.(excellent.Error)
 	if !isErr {
-		operandText = render(operand)
+		operandText = excellent.Render(operand)
 	}
 	for _, c := range rt.Cases {
-		test := e.function(strings.ToLower(c.Type))
-		if test == nil || !strings.HasPrefix(strings.ToLower(c.Type), "has_") {
+		test := excellent.LookupFunction(c.Type)
+		if test == nil || !test.IsCaseTest() {
 			return "", "", "", s.unsupported(r, n, fmt.Sprintf("the case test %q", c.Type))
 		}
-		args := []value{operand}
+		args := []excellent.Value{operand}
 		localized, _ := s.localize(r.flow, c.UUID, "arguments", c.Arguments)
 		if len(localized) != len(c.Arguments) {
 			localized = c.Arguments
 		}
 		for _, a := range localized {
-			arg, errText := e.evaluateTemplateValue(a)
+			arg, errText := e.EvaluateTemplateValue(a)
 			if errText != "" {
 				s.logRunError(n, errText)
 			}
 			args = append(args, arg)
 		}
-		result := test.call(e, args)
-		if e.unsupported != "" {
-			return "", "", "", s.unsupported(r, n, e.unsupported)
+		result := test.Call(e, args)
+		if what := e.Unsupported(); what != "" {
+			return "", "", "", s.unsupported(r, n, what)
 		}
 		switch res := result.(type) {
-		case xerror:
-			s.logRunError(n, fmt.Sprintf("error calling test %s(...): %s", strings.ToLower(c.Type), res.msg))
-		case *object:
-			if !truthy(res) {
+		case excellent.Error:
+			s.logRunError(n, fmt.Sprintf("error calling test %s(...): %s", strings.ToLower(c.Type), res.Error()))
+		case *excellent.Object:
+			if !excellent.Truthy(res) {
 				continue
 			}
-			m, _ := res.get("match")
-			return c.CategoryUUID, render(m), operandText, nil
+			m, _ := res.Get("match")
+			return c.CategoryUUID, excellent.Render(m), operandText, nil
 		}
 	}
 	if rt.DefaultCategoryUUID != "" {
 		if isErr {
-			s.logRunError(n, operandErr.msg)
+			s.logRunError(n, operandErr.Error())
 		}
 		return rt.DefaultCategoryUUID, operandText, operandText, nil
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mhero-go/mhero/internal/excellent"
 	"github.com/mhero-go/mhero/workflow/flow"
 )
 
@@ -128,7 +129,6 @@ type Sim struct {
 	main   *flow.Flow
 	fields map[string]flow.Field // declared fields; nil (a bare flow) means any field is a text field
 	groups []flow.Group          // declared groups; nil (a bare flow) means any referenced group exists
-	funcs  map[string]*function
 	random func() float64
 
 	contact  Contact
@@ -158,10 +158,10 @@ type run struct {
 	status  Status
 	node    *flow.Node // the node being visited or waited at
 	created time.Time
-	webhook value            // @webhook: the last webhook's parsed response
-	extras  map[string]value // @results.key.extra: webhook responses by result key
+	webhook excellent.Value            // @webhook: the last webhook's parsed response
+	extras  map[string]excellent.Value // @results.key.extra: webhook responses by result key
 	// resultsContext caches @results until the results change.
-	resultsContext *object
+	resultsContext *excellent.Object
 }
 
 type inputMsg struct {
@@ -233,7 +233,7 @@ func newSim(opts []Option) (*Sim, error) {
 			return nil, fmt.Errorf("sim: %w", err)
 		}
 	}
-	s := &Sim{opts: o, flows: map[string]*flow.Flow{}, funcs: newFunctions(), status: StatusActive}
+	s := &Sim{opts: o, flows: map[string]*flow.Flow{}, status: StatusActive}
 	s.random = o.random
 	if s.random == nil {
 		s.random = rand.New(rand.NewPCG(1, 2)).Float64
@@ -393,7 +393,7 @@ func (s *Sim) newUUID() string {
 
 func (s *Sim) newRun(f *flow.Flow, parent *run) *run {
 	r := &run{uuid: s.newUUID(), flow: f, parent: parent, results: map[string]*Result{}, status: StatusActive, created: s.now(),
-		webhook: newObject(map[string]value{})} // goflow's @webhook before any call
+		webhook: excellent.NewObject(map[string]excellent.Value{})} // goflow's @webhook before any call
 	if parent != nil {
 		parent.child = r
 	}
@@ -596,31 +596,30 @@ func (s *Sim) localize(f *flow.Flow, uuid, property string, native []string) ([]
 // ---- evaluation ----
 
 // newEnv returns an evaluation environment for run r at node n.
-func (s *Sim) newEnv(r *run, n *flow.Node) *env {
-	e := &env{
-		now:        s.now(),
-		tz:         s.opts.env.Timezone,
-		dateFormat: s.opts.env.DateFormat,
-		timeFormat: s.opts.env.TimeFormat,
-		country:    s.opts.env.DefaultCountry,
-		functions:  s.funcs,
+func (s *Sim) newEnv(r *run, n *flow.Node) *excellent.Env {
+	e := &excellent.Env{
+		Now:        s.now(),
+		Timezone:   s.opts.env.Timezone,
+		DateFormat: s.opts.env.DateFormat,
+		TimeFormat: s.opts.env.TimeFormat,
+		Country:    s.opts.env.DefaultCountry,
 	}
 	if tz := s.contact.Timezone; tz != "" {
 		if loc, err := time.LoadLocation(tz); err == nil {
-			e.tz = loc
+			e.Timezone = loc
 		}
 	}
-	e.ctx = s.context(r, n, e)
+	e.Context = s.context(r, n, e)
 	return e
 }
 
 // template evaluates a template for an action or router of node n.
 func (s *Sim) template(r *run, n *flow.Node, tpl string) (string, bool, error) {
 	e := s.newEnv(r, n)
-	out, errText := e.evaluateTemplate(tpl)
+	out, errText := e.EvaluateTemplate(tpl)
 	out = truncateEllipsis(out, maxTemplateChars)
-	if e.unsupported != "" {
-		return "", false, s.unsupported(r, n, e.unsupported)
+	if what := e.Unsupported(); what != "" {
+		return "", false, s.unsupported(r, n, what)
 	}
 	if errText != "" {
 		s.logError(n, errText)

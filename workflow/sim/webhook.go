@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -9,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/mhero-go/mhero/internal/excellent"
 	"github.com/mhero-go/mhero/workflow/flow"
 )
 
@@ -98,11 +98,11 @@ func (s *Sim) callWebhook(r *run, n *flow.Node, a *flow.CallWebhook) error {
 		// is passed as its template rather than stopping the run.
 		e := s.newEnv(r, n)
 		var errText string
-		req.Body, errText = e.evaluateTemplate(a.Body)
+		req.Body, errText = e.EvaluateTemplate(a.Body)
 		switch {
-		case e.unsupported != "":
+		case e.Unsupported() != "":
 			req.Body = a.Body
-			s.logError(n, "webhook body not evaluated: "+e.unsupported+" is not supported by the simulator")
+			s.logError(n, "webhook body not evaluated: "+e.Unsupported()+" is not supported by the simulator")
 		case errText != "":
 			s.logError(n, errText)
 		}
@@ -118,10 +118,10 @@ func (s *Sim) callWebhook(r *run, n *flow.Node, a *flow.CallWebhook) error {
 		req.Headers[name] = v
 	}
 	resp := s.opts.webhook(req)
-	parsed := parseJSONValue(resp.Body)
-	if _, isObj := parsed.(*object); !isObj {
-		if _, isArr := parsed.(array); !isArr {
-			parsed = newObject(map[string]value{})
+	parsed := excellent.ParseJSON(resp.Body)
+	if _, isObj := parsed.(*excellent.Object); !isObj {
+		if _, isArr := parsed.(excellent.Array); !isArr {
+			parsed = excellent.NewObject(map[string]excellent.Value{})
 		}
 	}
 	r.webhook = parsed
@@ -131,27 +131,15 @@ func (s *Sim) callWebhook(r *run, n *flow.Node, a *flow.CallWebhook) error {
 		if resp.Status/100 == 2 {
 			category = "Success"
 		}
-		var extra value
+		var extra excellent.Value
 		if resp.Status != 0 && len(resp.Body) < 10000 && json.Valid([]byte(resp.Body)) {
-			extra = parseJSONValue(resp.Body)
+			extra = excellent.ParseJSON(resp.Body)
 		}
 		s.saveResult(r, n, a.ResultName, strconv.Itoa(resp.Status), category, "", req.Method+" "+req.URL)
 		if r.extras == nil {
-			r.extras = map[string]value{}
+			r.extras = map[string]excellent.Value{}
 		}
 		r.extras[flow.Snakify(a.ResultName)] = extra
 	}
 	return nil
-}
-
-// parseJSONValue converts a JSON document to a value, keeping numbers
-// exact; invalid JSON gives nil.
-func parseJSONValue(body string) value {
-	dec := json.NewDecoder(bytes.NewReader([]byte(body)))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil
-	}
-	return fromJSON(v)
 }

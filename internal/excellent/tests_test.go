@@ -1,47 +1,49 @@
-package sim
+package excellent
 
 import (
 	"testing"
 	"time"
 )
 
-// testEnv is an environment like a workspace in Kigali's neighbour zone
-// (UTC-5 so that dates and times are visibly zoned), with a small context.
-func testEnv(dateFormat string) *env {
+// testEnv is an environment like a workspace in a zone at UTC-5 (so that
+// dates and times are visibly zoned), with a small context.
+func testEnv(dateFormat string) *Env {
 	tz := time.FixedZone("UTC-5", -5*3600)
-	e := &env{
-		now:        time.Date(2018, 4, 11, 13, 24, 30, 123456000, tz),
-		tz:         tz,
-		dateFormat: dateFormat,
-		timeFormat: "tt:mm",
-		country:    "RW",
-		functions:  newFunctions(),
+	result := func(name, value, category string) *Object {
+		return NewObjectWithDefault(value, map[string]Value{
+			"name": name, "value": value, "category": category, "input": value,
+			"values": Array{value}, "categories": Array{category},
+		})
 	}
-	result := func(name, value, category string) *object {
-		return resultContext(&Result{Name: name, Value: value, Category: category, Input: value}, nil)
+	return &Env{
+		Now:        time.Date(2018, 4, 11, 13, 24, 30, 123456000, tz),
+		Timezone:   tz,
+		DateFormat: dateFormat,
+		TimeFormat: "tt:mm",
+		Country:    "RW",
+		Context: NewObject(map[string]Value{
+			"contact": NewObjectWithDefault("Ryan Lewis", map[string]Value{
+				"name":       "Ryan Lewis",
+				"first_name": "Ryan",
+				"language":   "eng",
+				"groups": Array{
+					NewObject(map[string]Value{"uuid": "b7cf0d83-f1c9-411c-96fd-c511a4cfa86d", "name": "Testers"}),
+					NewObject(map[string]Value{"uuid": "4f1f98fc-27a7-4a69-bbdb-24744ba739a9", "name": "Males"}),
+				},
+			}),
+			"fields": NewObjectWithDefault("Age: 23", map[string]Value{"age": NumberFromInt(23), "district": "Gasabo", "unset": nil}),
+			"results": NewObject(map[string]Value{
+				"webhook": result("webhook", "200", "Success"),
+				"age":     result("Age", "23", "Adult"),
+			}),
+			"input":   NewObjectWithDefault("Hi there", map[string]Value{"text": "Hi there"}),
+			"webhook": Unsupported{What: "@webhook"},
+		}),
 	}
-	e.ctx = newObject(map[string]value{
-		"contact": newObjectWithDefault("Ryan Lewis", map[string]value{
-			"name":       "Ryan Lewis",
-			"first_name": "Ryan",
-			"language":   "eng",
-			"groups": array{
-				newObject(map[string]value{"uuid": "b7cf0d83-f1c9-411c-96fd-c511a4cfa86d", "name": "Testers"}),
-				newObject(map[string]value{"uuid": "4f1f98fc-27a7-4a69-bbdb-24744ba739a9", "name": "Males"}),
-			},
-		}),
-		"fields": newObjectWithDefault("Age: 23", map[string]value{"age": numberFromInt(23), "district": "Gasabo", "unset": nil}),
-		"results": newObject(map[string]value{
-			"webhook": result("webhook", "200", "Success"),
-			"age":     result("Age", "23", "Adult"),
-		}),
-		"input":   newObjectWithDefault("Hi there", map[string]value{"text": "Hi there"}),
-		"webhook": unsupportedValue{"@webhook"},
-	})
-	return e
 }
 
 func TestCaseTests(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		expr    string
 		matched bool
@@ -115,20 +117,21 @@ func TestCaseTests(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {
 			e := testEnv("YYYY-MM-DD")
-			v := e.evaluateExpression(tt.expr)
-			res, ok := v.(*object)
+			v := e.EvaluateExpression(tt.expr)
+			res, ok := v.(*Object)
 			if !ok {
-				t.Fatalf("got %s (%T), want a test result", render(v), v)
+				t.Fatalf("got %s (%T), want a test result", Render(v), v)
 			}
-			match, _ := res.get("match")
-			if truthy(res) != tt.matched || render(match) != tt.match {
-				t.Errorf("got %v with match %q, want %v with match %q", truthy(res), render(match), tt.matched, tt.match)
+			match, _ := res.Get("match")
+			if Truthy(res) != tt.matched || Render(match) != tt.match {
+				t.Errorf("got %v with match %q, want %v with match %q", Truthy(res), Render(match), tt.matched, tt.match)
 			}
 		})
 	}
 }
 
 func TestCaseTestErrors(t *testing.T) {
+	t.Parallel()
 	for _, expr := range []string{
 		`has_number_between("the number is 42", "foo", 60)`,
 		`has_number_lt("the number is not there", "foo")`,
@@ -137,15 +140,14 @@ func TestCaseTestErrors(t *testing.T) {
 		`has_any_word("just one argument")`,
 		`has_category("not a result", "Success")`,
 	} {
-		if v := testEnv("YYYY-MM-DD").evaluateExpression(expr); !isError(v) {
-			t.Errorf("%s = %s, want an error", expr, render(v))
+		if v := testEnv("YYYY-MM-DD").EvaluateExpression(expr); !IsError(v) {
+			t.Errorf("%s = %s, want an error", expr, Render(v))
 		}
 	}
 }
 
-func isError(v value) bool { _, ok := v.(xerror); return ok }
-
 func TestDayFirstDates(t *testing.T) {
+	t.Parallel()
 	e := testEnv("DD-MM-YYYY")
 	for expr, want := range map[string]string{
 		`has_date("the date is 15/01/2017").match`:                    "2017-01-15T13:24:30.123456-05:00",
@@ -166,7 +168,7 @@ func TestDayFirstDates(t *testing.T) {
 		`is_error(format_date("1979-07-18", "YYYY-MM-DD tt:mm"))`:     "true",
 		`format_datetime("1979-07-18T15:00:00Z", "YY-M-D t:m:s fff")`: "79-7-18 10:0:0 000",
 	} {
-		if got := render(e.evaluateExpression(expr)); got != want && !(want == "" && isError(e.evaluateExpression(expr))) {
+		if got := Render(e.EvaluateExpression(expr)); got != want && !(want == "" && IsError(e.EvaluateExpression(expr))) {
 			t.Errorf("%s = %q, want %q", expr, got, want)
 		}
 	}

@@ -1,4 +1,4 @@
-package sim
+package excellent
 
 import (
 	"strings"
@@ -6,6 +6,7 @@ import (
 )
 
 func TestFunctions(t *testing.T) {
+	t.Parallel()
 	tests := map[string]string{
 		// text
 		`upper("hello")`:                                 "HELLO",
@@ -118,30 +119,32 @@ func TestFunctions(t *testing.T) {
 	}
 	for expr, want := range tests {
 		e := testEnv("YYYY-MM-DD")
-		v := e.evaluateExpression(expr)
-		got := render(v)
-		if isError(v) {
+		v := e.EvaluateExpression(expr)
+		got := Render(v)
+		if IsError(v) {
 			got = ""
 		}
 		if got != want {
-			t.Errorf("@(%s) = %q (%s), want %q", expr, got, render(v), want)
+			t.Errorf("@(%s) = %q (%s), want %q", expr, got, Render(v), want)
 		}
 	}
 }
 
 func TestExpressionErrors(t *testing.T) {
+	t.Parallel()
 	for _, expr := range []string{
 		`1 / 0`, `"x" + 1`, `upper()`, `word("a b", 5)`, `fields.nope`, `contact.name.first`,
 		`nofunc(1)`, `contact()`, `1 +`, `(1`, `"open`, `a.`, `1 2`, `$`, `repeat("x", -1)`,
 		`array(1)[5]`, `round(1, "x")`,
 	} {
-		if v := testEnv("YYYY-MM-DD").evaluateExpression(expr); !isError(v) {
-			t.Errorf("@(%s) = %q, want an error", expr, render(v))
+		if v := testEnv("YYYY-MM-DD").EvaluateExpression(expr); !IsError(v) {
+			t.Errorf("@(%s) = %q, want an error", expr, Render(v))
 		}
 	}
 }
 
 func TestTemplates(t *testing.T) {
+	t.Parallel()
 	tests := map[string]string{
 		`Hi @contact.name!`:                         "Hi Ryan Lewis!",
 		`Hi @contact.first_name.`:                   "Hi Ryan.",
@@ -162,7 +165,7 @@ func TestTemplates(t *testing.T) {
 		`@(format_number(fields.age * 1000))`:       "23,000",
 	}
 	for tpl, want := range tests {
-		got, _ := testEnv("YYYY-MM-DD").evaluateTemplate(tpl)
+		got, _ := testEnv("YYYY-MM-DD").EvaluateTemplate(tpl)
 		if got != want {
 			t.Errorf("%q gave %q, want %q", tpl, got, want)
 		}
@@ -170,20 +173,21 @@ func TestTemplates(t *testing.T) {
 }
 
 func TestTemplateValue(t *testing.T) {
+	t.Parallel()
 	e := testEnv("YYYY-MM-DD")
-	if v, _ := e.evaluateTemplateValue(" @fields.age "); !isNumber(v, "23") {
+	if v, _ := e.EvaluateTemplateValue(" @fields.age "); !isNumber(v, "23") {
 		t.Errorf("a lone identifier should keep its type, got %T", v)
 	}
-	if v, _ := e.evaluateTemplateValue("@contact.groups"); len(v.(array)) != 2 {
+	if v, _ := e.EvaluateTemplateValue("@contact.groups"); len(v.(Array)) != 2 {
 		t.Errorf("@contact.groups should be an array, got %T", v)
 	}
-	if v, errText := e.evaluateTemplateValue("age @fields.age"); v != "age 23" || errText != "" {
+	if v, errText := e.EvaluateTemplateValue("age @fields.age"); v != "age 23" || errText != "" {
 		t.Errorf("a mixed template should be text, got %v (%q)", v, errText)
 	}
-	if v, errText := e.evaluateTemplateValue("@fields.nope"); !isError(v) || errText != "" {
+	if v, errText := e.EvaluateTemplateValue("@fields.nope"); !IsError(v) || errText != "" {
 		t.Errorf("a lone failing identifier should be an error value, got %v (%q)", v, errText)
 	}
-	if v, errText := e.evaluateTemplateValue("x @fields.nope"); v != "x " || errText == "" {
+	if v, errText := e.EvaluateTemplateValue("x @fields.nope"); v != "x " || errText == "" {
 		t.Errorf("a failing mixed template should report it, got %v, %q", v, errText)
 	}
 }
@@ -192,35 +196,37 @@ func TestTemplateValue(t *testing.T) {
 // per failing expression, identifiers as @x and expressions as @(x),
 // joined with ", ".
 func TestTemplateErrorText(t *testing.T) {
+	t.Parallel()
 	tests := map[string]string{
 		"Hi @contact.name":                        "",
 		"x @fields.nope":                          "error evaluating @fields.nope: object has no property 'nope'",
 		"@(upper(fields.nope)) and @results.nope": "error evaluating @(upper(fields.nope)): error calling upper(...): object has no property 'nope', error evaluating @results.nope: object has no property 'nope'",
 	}
 	for tpl, want := range tests {
-		if _, got := testEnv("YYYY-MM-DD").evaluateTemplate(tpl); got != want {
+		if _, got := testEnv("YYYY-MM-DD").EvaluateTemplate(tpl); got != want {
 			t.Errorf("%q: error text\n got %q\nwant %q", tpl, got, want)
 		}
 	}
 }
 
 func TestUnsupportedIsReported(t *testing.T) {
+	t.Parallel()
 	for _, tpl := range []string{`@webhook.status`, `@(tz_offset(now()))`, `@(foreach(array(1), (x) => x))`} {
 		e := testEnv("YYYY-MM-DD")
-		e.evaluateTemplate(tpl)
-		if e.unsupported == "" {
+		e.EvaluateTemplate(tpl)
+		if e.Unsupported() == "" {
 			t.Errorf("%s: expected to be reported as unsupported", tpl)
 		}
 	}
 	e := testEnv("YYYY-MM-DD")
-	e.evaluateTemplate(`@(upper("fine")) @nofunc`)
-	if e.unsupported != "" {
-		t.Errorf("unexpected unsupported report %q", e.unsupported)
+	e.EvaluateTemplate(`@(upper("fine")) @nofunc`)
+	if e.Unsupported() != "" {
+		t.Errorf("unexpected unsupported report %q", e.Unsupported())
 	}
 }
 
-func isNumber(v value, want string) bool {
-	n, ok := v.(number)
+func isNumber(v Value, want string) bool {
+	n, ok := v.(Number)
 	return ok && n.String() == want
 }
 
@@ -240,7 +246,7 @@ func FuzzEvaluateTemplate(f *testing.F) {
 			return
 		}
 		e := testEnv("DD-MM-YYYY")
-		out, _ := e.evaluateTemplate(tpl)
+		out, _ := e.EvaluateTemplate(tpl)
 		if strings.Count(out, "") > 20*len(tpl)+10000 {
 			t.Fatalf("output of %q is unreasonably long", tpl)
 		}
