@@ -449,3 +449,34 @@ func (s *Server) AddChannel(c ChannelSpec) string {
 	st.channels.insert(ch)
 	return ch.uuid
 }
+
+// SetContactStatus changes a contact's status as RapidPro does outside the
+// API: "stopped" when the contact opts out (replies STOP, or the channel
+// reports it), "blocked" or "archived" by a user, "active" when reactivated.
+// A contact that is no longer active leaves every group and its waiting run
+// is interrupted, as mailroom's status change does. The change moves the
+// contact's modified_on.
+func (s *Server) SetContactStatus(uuid, status string) error {
+	switch status {
+	case "active", "blocked", "stopped", "archived":
+	default:
+		return fmt.Errorf("rapidprotest: invalid contact status %q", status)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.st
+	c := st.contactsByUUID[uuid]
+	if c == nil || c.deleted {
+		return fmt.Errorf("rapidprotest: no contact %s", uuid)
+	}
+	if status != "active" {
+		st.interrupt(c)
+	}
+	st.touchContact(c, func() {
+		c.status = status
+		if status != "active" {
+			c.groups = nil
+		}
+	})
+	return nil
+}
