@@ -1,0 +1,92 @@
+// Package target turns a Target Group — the health workers a unit wants to
+// reach, selected in iHRIS — into RapidPro contacts and a RapidPro group,
+// exactly and cheaply. It is the one place where the ihris and rapidpro
+// packages meet.
+//
+// A [Group] is plain data (Go or YAML, see [ParseGroup]): a name, the
+// [ihris.Criteria], the country for reading local numbers, the phone
+// selection policy, and workers or numbers added or excluded by hand. A
+// [Syncer] then answers three questions:
+//
+//   - [Syncer.Preview]: whom does the target reach? Counts by place (every
+//     level of the country's tree) and cadre, and every selected worker who
+//     cannot be reached with the reason: no phone, invalid number, number
+//     shared with another worker (named, the number masked), inactive, no
+//     current role matching, not in iHRIS, stopped or blocked in RapidPro.
+//   - [Syncer.Plan]: what would a sync write, and what would it cost? Creates,
+//     updates, unchanged contacts, group membership changes, the API calls
+//     of each throttle scope and the time they take at the workspace's rate
+//     (3,600 an hour per scope by default, see [WithRate]), with the cheaper
+//     path of a first send (a flow started for 100 URNs a call creates the
+//     missing contacts) and the query of an equivalent smart group.
+//   - [Syncer.Sync]: make it so, resumably, under a workspace lock.
+//
+// # What a sync writes
+//
+// One contact per reachable health worker, keyed by the iHRIS id in the
+// contact field ihris_id, with tel URNs in E.164, the worker's name and the
+// fields cadre, job, facility, district, region, employment_status and
+// ihris_status (see [SyncedFields]; created when missing). The fields hold
+// one role per worker: the first current role meeting the criteria, else
+// the current role that started last. The target becomes a manual group,
+// created when missing, whose membership is diffed and changed 100
+// contacts a request; a target naming an existing smart group is used as it
+// is, with no membership call. Contacts the module did not add are never
+// removed from a group, and stopped or blocked contacts are never written,
+// added or reactivated. With [WithWriteBack] each contact's UUID is
+// written back to its Practitioner (identifier system
+// [ihris.ContactUUIDSystem]).
+//
+// # Zero writes when nothing changed
+//
+// The package keeps a mirror of the workspace's contacts in the store —
+// for each contact its UUID, ihris_id, status, URNs, groups and a
+// fingerprint of the synced part — and brings it up to date at the start of
+// every preview, plan and sync from RapidPro's own change feed (contacts
+// modified or deleted since the mirror was last current, 250 a request).
+// A worker whose desired contact has the fingerprint RapidPro holds costs
+// no write. Comparing with RapidPro's state, rather than with a record of
+// what was last written, is what makes the sync exact: a contact edited or
+// stopped in RapidPro's UI, deleted, or created by a flow start is seen;
+// and reading only the changes keeps it cheap: a no-op sync of 50,000
+// workers reads a page of RapidPro changes and the iHRIS changes, and
+// writes nothing.
+//
+// Syncs are incremental: they follow iHRIS's changes since the checkpoint
+// of the last sync of the same definition ([ihris.Registry.ChangesSince]),
+// plus the workers whose contacts someone changed in RapidPro. The first
+// sync, a changed definition ([Group.Hash]) or a request for a full
+// reconcile reads every worker.
+//
+// # Resumable
+//
+// A sync killed at any point (the process, not only its context) and run
+// again ends in the same state as an uninterrupted one: the mirror is read
+// back from RapidPro before anything is written, so writes that landed are
+// recognised and not repeated; contacts are created by upsert on their
+// number, never twice; the contacts about to join a group are recorded
+// before the request, so those added just before a kill are still known as
+// the module's; and the iHRIS checkpoint moves only after every write it
+// covers. The writes a sync plans are spooled in a journal, so memory
+// stays at a fingerprint's worth per worker.
+//
+// Two syncs of one workspace cannot interleave: the second fails with a
+// [*LockedError] naming the first (holder, start time), or waits for it
+// with [WithLockWait]. The lock is a lease row renewed while the sync runs,
+// so a killed holder's lock lapses after 30 seconds.
+//
+// # The store
+//
+// The caller opens one database (SQLite, or PostgreSQL when several Data
+// Managers or processes share it) and hands it to [New]; the package
+// creates its tables, all prefixed target_, documented at [Migrate].
+//
+// # Attributes for analytics
+//
+// Each sync records, per contact, the worker's attributes at that time
+// (iHRIS id, URN, name, gender, facility, district, region and the whole
+// place chain, cadre, job, employment status), valid until a later sync
+// finds them changed. [AttributeStore.At] returns those valid when a flow
+// was sent, so a contact field edited later in RapidPro, or a transfer,
+// does not move a past answer.
+package target

@@ -1,0 +1,201 @@
+package target
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/mhero-go/mhero/rapidpro"
+)
+
+// known is what the mirror keeps of one RapidPro contact: enough to decide
+// whether a worker's contact needs a write and whom a number belongs to,
+// and no more, so memory stays at a fingerprint's worth per contact.
+type known struct {
+	uuid     string
+	ihrisID  string
+	status   string
+	urns     []string // tel URNs
+	other    []string // URNs of other schemes, kept on writes
+	groups   []string // group UUIDs
+	language string
+	fp       fingerprint
+	deleted  bool
+}
+
+func (k *known) inGroup(uuid string) bool { return slices.Contains(k.groups, uuid) }
+
+// knownFrom reads a contact as RapidPro returned it.
+func knownFrom(c *rapidpro.Contact) *known {
+	k := &known{uuid: c.UUID, status: c.Status, language: c.Language}
+	for _, u := range c.URNs {
+		if strings.HasPrefix(u, "tel:") {
+			if p, err := rapidpro.ParseURN(u); err == nil {
+				u = p.Identity()
+			}
+			k.urns = append(k.urns, u)
+		} else {
+			k.other = append(k.other, u)
+		}
+	}
+	for _, g := range c.Groups {
+		k.groups = append(k.groups, g.UUID)
+	}
+	var fields [8]string
+	for i, f := range SyncedFields() {
+		if v, ok := c.Fields[f.Key]; ok {
+			fields[i] = v.String()
+		}
+	}
+	k.ihrisID = fields[0]
+	name := c.Name
+	k.fp = fingerprintOf(name, k.urns, fields)
+	if c.Status == "" {
+		k.deleted = true
+	}
+	return k
+}
+
+// mirror is the workspace's contacts as last seen, indexed.
+type mirror struct {
+	byUUID  map[string]*known
+	byIHRIS map[string]*known
+	byURN   map[string]*known
+	// modified and deleted are the change checkpoints the mirror is
+	// current to.
+	modified, deleted rapidpro.Checkpoint
+}
+
+func newMirror() *mirror {
+	return &mirror{byUUID: map[string]*known{}, byIHRIS: map[string]*known{}, byURN: map[string]*known{}}
+}
+
+// put adds or replaces a contact, returning the one it replaced.
+func (m *mirror) put(k *known) *known {
+	old := m.byUUID[k.uuid]
+	if old != nil {
+		m.drop(old)
+	}
+	if k.deleted {
+		return old
+	}
+	m.byUUID[k.uuid] = k
+	if k.ihrisID != "" {
+		if cur, ok := m.byIHRIS[k.ihrisID]; !ok || cur.uuid > k.uuid {
+			m.byIHRIS[k.ihrisID] = k
+		}
+	}
+	for _, u := range k.urns {
+		m.byURN[u] = k
+	}
+	return old
+}
+
+func (m *mirror) drop(k *known) {
+	delete(m.byUUID, k.uuid)
+	if m.byIHRIS[k.ihrisID] == k {
+		// Another contact carrying the same iHRIS id (made by hand) is
+		// found again when the mirror is next loaded.
+		delete(m.byIHRIS, k.ihrisID)
+	}
+	for _, u := range k.urns {
+		if m.byURN[u] == k {
+			delete(m.byURN, u)
+		}
+	}
+}
+
+func joinList(s []string) string { return strings.Join(s, " ") }
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Fields(s)
+}
+
+// loadMirror reads the workspace's mirror from the store.
+func (d *db) loadMirror(ctx context.Context, ws string) (*mirror, error) {
+	m := newMirror()
+	rows, err := d.QueryContext(ctx, d.q(`SELECT uuid, ihris_id, status, urns, other_urns, group_uuids, language, fingerprint FROM target_contacts WHERE workspace = ?`), ws)
+	if err != nil {
+		return nil, fmt.Errorf("target: reading the contact mirror: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k known
+		var urns, other, groups, fp string
+		if err := rows.Scan(&k.uuid, &k.ihrisID, &k.status, &urns, &other, &groups, &k.language, &fp); err != nil {
+			return nil, err
+		}
+		k.urns, k.other, k.groups, k.fp = splitList(urns), splitList(other), splitList(groups), parseFingerprint(fp)
+		m.put(&k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for name, cp := range map[string]*rapidpro.Checkpoint{"contacts.modified": &m.modified, "contacts.deleted": &m.deleted} {
+		var v string
+		err := d.QueryRowContext(ctx, d.q(`SELECT value FROM target_cursors WHERE workspace = ? AND name = ?`), ws, name).Scan(&v)
+		if err == sql.ErrNoRows {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(v), cp); err != nil {
+			return nil, fmt.Errorf("target: stored checkpoint %s: %w", name, err)
+		}
+	}
+	return m, nil
+}
+
+// saveContacts writes contacts of the mirror (deleting the deleted ones).
+func (d *db) saveContacts(ctx context.Context, tx *sql.Tx, ws string, ks []*known) error {
+	del, err := tx.PrepareContext(ctx, d.q(`DELETE FROM target_contacts WHERE workspace = ? AND uuid = ?`))
+	if err != nil {
+		return err
+	}
+	defer del.Close()
+	ins, err := tx.PrepareContext(ctx, d.q(`INSERT INTO target_contacts (workspace, uuid, ihris_id, status, urns, other_urns, group_uuids, language, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`))
+	if err != nil {
+		return err
+	}
+	defer ins.Close()
+	for _, k := range ks {
+		if _, err := del.ExecContext(ctx, ws, k.uuid); err != nil {
+			return err
+		}
+		if k.deleted {
+			continue
+		}
+		if _, err := ins.ExecContext(ctx, ws, k.uuid, k.ihrisID, k.status, joinList(k.urns), joinList(k.other), joinList(k.groups), k.language, k.fp.String()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *db) saveCursor(ctx context.Context, tx *sql.Tx, ws, name string, cp rapidpro.Checkpoint) error {
+	v, err := json.Marshal(cp)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, d.q(`DELETE FROM target_cursors WHERE workspace = ? AND name = ?`), ws, name); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, d.q(`INSERT INTO target_cursors (workspace, name, value) VALUES (?, ?, ?)`), ws, name, string(v))
+	return err
+}
+
+// seen reports whether a checkpoint already covers an object.
+func seen(cp rapidpro.Checkpoint, c *rapidpro.Contact) bool {
+	if cp.After.IsZero() {
+		return false
+	}
+	t := c.ModifiedOn.Time
+	return t.Before(cp.After) || (t.Equal(cp.After) && slices.Contains(cp.Seen, c.UUID))
+}

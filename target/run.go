@@ -1,0 +1,699 @@
+package target
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"iter"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mhero-go/mhero/fhir"
+	"github.com/mhero-go/mhero/ihris"
+	"github.com/mhero-go/mhero/rapidpro"
+)
+
+// op is what a worker's contact needs.
+type op uint8
+
+const (
+	opNone   op = iota
+	opCreate    // no contact yet: upsert by URN
+	opUpdate    // the worker's contact differs
+	opAdopt     // a contact RapidPro made for the number (a flow start, say) becomes the worker's
+)
+
+func (o op) String() string {
+	return [...]string{"none", "create", "update", "adopt"}[o]
+}
+
+// worker is what a run keeps of one evaluated health worker: little, so
+// that memory stays at a fingerprint's worth per worker.
+type worker struct {
+	id     string
+	name   string // only for skips
+	urns   []string
+	skip   *Skip
+	member bool // belongs in the target's group
+	// reported: not a member, but named by hand, so its skip is shown.
+	reported bool
+	op       op
+	fp       fingerprint
+	afp      fingerprint // of the attributes
+	uuid     string      // the contact, when it exists
+	// place and cadre, interned, for the preview's breakdown.
+	places, cadre string
+	writeBack     bool
+}
+
+// run is one preview, plan or sync of a target.
+type run struct {
+	s      *Syncer
+	ctx    context.Context
+	g      Group
+	ws     string
+	m      *mirror
+	calls  *counter
+	sync   bool // writes will follow (spool the journal)
+	full   bool
+	row    groupRow
+	group  *rapidpro.Group
+	fields []SyncedField // missing in RapidPro
+
+	workers   map[string]*worker
+	order     []*worker // evaluation order
+	extra     []*extraPhone
+	deleted   []string // workers deleted from iHRIS
+	feedNext  ihris.Checkpoint
+	refreshed []*known // contacts read while refreshing, to save
+	dirty     map[string]bool
+	members   map[string]string // contact uuid → state, from target_members
+	attrOpen  map[string]fingerprint
+	intern    map[string]string
+	spooled   int
+	journal   *sql.Tx
+	jstmt     *sql.Stmt
+}
+
+type extraPhone struct {
+	urn  string
+	uuid string
+	skip *Skip
+}
+
+// groupRow is a target's stored state.
+type groupRow struct {
+	groupUUID, hash, checkpoint, lastSync, lastResult string
+	found                                             bool
+}
+
+func (s *Syncer) newRun(ctx context.Context, g Group) (*run, error) {
+	if err := g.Validate(); err != nil {
+		return nil, err
+	}
+	return &run{s: s, ctx: ctx, g: g.Canonical(), calls: &counter{}, workers: map[string]*worker{},
+		dirty: map[string]bool{}, intern: map[string]string{}}, nil
+}
+
+func (r *run) progress(stage Stage, done, total int, remaining map[string]int) {
+	if r.s.cfg.progress == nil {
+		return
+	}
+	r.s.cfg.progress(Progress{Stage: stage, Done: done, Total: total, Calls: r.calls.snapshot(),
+		ETA: duration(remaining, r.s.cfg.ratePerHour)})
+}
+
+func (r *run) str(s string) string {
+	if v, ok := r.intern[s]; ok {
+		return v
+	}
+	r.intern[s] = s
+	return s
+}
+
+// workspace learns the workspace's UUID, the key of everything stored.
+func (r *run) workspace() error {
+	ws, err := r.s.rp.Workspace.Get(r.ctx)
+	r.calls.add(ScopeV2, 1)
+	if err != nil {
+		return fmt.Errorf("target: reading the RapidPro workspace: %w", err)
+	}
+	if ws.Anon {
+		return errors.New("target: the RapidPro workspace is anonymous: its API hides phone numbers, so contacts cannot be matched to health workers")
+	}
+	r.ws = ws.UUID
+	if r.ws == "" {
+		r.ws = r.s.rp.WorkspaceUUID()
+	}
+	if r.ws == "" {
+		r.ws = r.s.rp.BaseURL()
+	}
+	return nil
+}
+
+// load reads the stored state of the workspace and the target.
+func (r *run) load() error {
+	m, err := r.s.db.loadMirror(r.ctx, r.ws)
+	if err != nil {
+		return err
+	}
+	r.m = m
+	d := r.s.db
+	err = d.QueryRowContext(r.ctx, d.q(`SELECT group_uuid, definition_hash, ihris_checkpoint, last_sync, last_result FROM target_groups WHERE workspace = ? AND name = ?`),
+		r.ws, r.g.Name).Scan(&r.row.groupUUID, &r.row.hash, &r.row.checkpoint, &r.row.lastSync, &r.row.lastResult)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return fmt.Errorf("target: reading the target's state: %w", err)
+	default:
+		r.row.found = true
+	}
+	return nil
+}
+
+// refresh brings the mirror up to date with RapidPro's contacts changed or
+// deleted since it was last read, a page of 250 a request. A contact whose
+// synced part differs from what the mirror held was changed by someone
+// else: its worker is evaluated again even when iHRIS did not change.
+func (r *run) refresh() error {
+	total := 0
+	for _, deleted := range []bool{false, true} {
+		cp := &r.m.modified
+		if deleted {
+			cp = &r.m.deleted
+		}
+		params := &rapidpro.ContactListParams{Deleted: deleted, Reverse: true, After: cp.After}
+		start := *cp
+		for {
+			page, err := r.s.rp.Contacts.ListPage(r.ctx, params)
+			r.calls.add(ScopeContacts, 1)
+			if err != nil {
+				return fmt.Errorf("target: reading RapidPro contacts: %w", err)
+			}
+			for i := range page.Results {
+				c := &page.Results[i]
+				if seen(start, c) {
+					continue
+				}
+				k := knownFrom(c)
+				if deleted {
+					k.deleted = true
+				}
+				if old := r.m.put(k); old != nil && old.ihrisID != "" &&
+					(old.fp != k.fp || old.status != k.status || !slices.Equal(old.groups, k.groups) || k.deleted) {
+					r.dirty[old.ihrisID] = true
+				}
+				r.refreshed = append(r.refreshed, k)
+				cp.Observe(c.ModifiedOn.Time, c.UUID)
+				total++
+			}
+			r.progress(StageRapidPro, total, 0, nil)
+			if page.Next == "" {
+				break
+			}
+			params = &rapidpro.ContactListParams{Cursor: page.Next}
+		}
+	}
+	return nil
+}
+
+// persistRefresh saves what refresh read, with the checkpoints.
+func (r *run) persistRefresh() error {
+	return r.s.db.tx(r.ctx, func(tx *sql.Tx) error {
+		if err := r.s.db.saveContacts(r.ctx, tx, r.ws, r.refreshed); err != nil {
+			return err
+		}
+		if err := r.s.db.saveCursor(r.ctx, tx, r.ws, "contacts.modified", r.m.modified); err != nil {
+			return err
+		}
+		return r.s.db.saveCursor(r.ctx, tx, r.ws, "contacts.deleted", r.m.deleted)
+	})
+}
+
+// setup finds the synced fields RapidPro lacks and the target's group.
+func (r *run) setup() error {
+	have := map[string]bool{}
+	for f, err := range r.s.rp.Fields.List(r.ctx, nil) {
+		if err != nil {
+			return fmt.Errorf("target: reading RapidPro fields: %w", err)
+		}
+		have[f.Key] = true
+	}
+	r.calls.add(ScopeV2, 1)
+	r.fields = nil
+	for _, f := range SyncedFields() {
+		if !have[f.Key] {
+			r.fields = append(r.fields, f)
+		}
+	}
+	g, err := r.s.rp.Groups.GetByName(r.ctx, r.g.GroupName())
+	r.calls.add(ScopeV2, 1)
+	switch {
+	case errors.Is(err, rapidpro.ErrNotFound):
+		if r.g.SmartGroup != "" {
+			return fmt.Errorf("target: RapidPro has no smart group %q: create it in RapidPro's contacts page with the query the plan shows, or use a manual group", r.g.SmartGroup)
+		}
+	case err != nil:
+		return fmt.Errorf("target: looking up group %q: %w", r.g.GroupName(), err)
+	case r.g.SmartGroup != "" && g.Query == "":
+		return fmt.Errorf("target: %q is a manual group, not a smart group", r.g.SmartGroup)
+	case r.g.SmartGroup == "" && g.Query != "":
+		return fmt.Errorf("target: RapidPro group %q is a smart group (query %q), which the API cannot write: name it as smart_group to use it as it is, or choose another name", g.Name, g.Query)
+	default:
+		r.group = g
+	}
+	return nil
+}
+
+func (r *run) groupUUID() string {
+	if r.group == nil {
+		return ""
+	}
+	return r.group.UUID
+}
+
+// loadMembers reads whom this module put in the group, and the attributes
+// currently recorded.
+func (r *run) loadMembers() error {
+	r.members = map[string]string{}
+	r.attrOpen = map[string]fingerprint{}
+	d := r.s.db
+	if gu := r.groupUUID(); gu != "" {
+		rows, err := d.QueryContext(r.ctx, d.q(`SELECT contact_uuid, state FROM target_members WHERE workspace = ? AND group_uuid = ?`), r.ws, gu)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var u, st string
+			if err := rows.Scan(&u, &st); err != nil {
+				rows.Close()
+				return err
+			}
+			r.members[u] = st
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	rows, err := d.QueryContext(r.ctx, d.q(`SELECT ihris_id, fingerprint FROM target_attributes WHERE workspace = ? AND valid_to = ''`), r.ws)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, fp string
+		if err := rows.Scan(&id, &fp); err != nil {
+			return err
+		}
+		r.attrOpen[id] = parseFingerprint(fp)
+	}
+	return rows.Err()
+}
+
+// source streams the workers to evaluate, each with whether the target
+// selects it. A full run reads the whole registry (its feed from the
+// beginning, so that the checkpoint it ends with is exact); an incremental
+// run reads what changed since the stored checkpoint, plus the workers
+// whose contacts someone else changed in RapidPro.
+func (r *run) source() iter.Seq2[ihris.HealthWorker, error] {
+	return func(yield func(ihris.HealthWorker, error) bool) {
+		var since ihris.Checkpoint
+		if !r.full {
+			if err := since.UnmarshalText([]byte(r.row.checkpoint)); err != nil {
+				yield(ihris.HealthWorker{}, err)
+				return
+			}
+		}
+		feed := r.s.reg.ChangesSince(r.ctx, since)
+		seen := map[string]bool{}
+		for ch, err := range feed.All() {
+			if err != nil {
+				yield(ihris.HealthWorker{}, err)
+				return
+			}
+			seen[ch.ID] = true
+			if ch.Deleted {
+				r.deleted = append(r.deleted, ch.ID)
+				continue
+			}
+			if !yield(ch.Worker, nil) {
+				return
+			}
+		}
+		r.feedNext = feed.Checkpoint()
+		// Workers named by hand, and those whose contacts changed in
+		// RapidPro, that the feed did not bring.
+		var extra []string
+		if r.full {
+			extra = slices.Concat(r.g.Add.Workers, r.g.Criteria.Workers)
+		} else {
+			for id := range r.dirty {
+				extra = append(extra, id)
+			}
+			slices.Sort(extra)
+		}
+		for _, id := range extra {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			w, err := r.s.reg.Worker(r.ctx, id)
+			if errors.Is(err, fhir.ErrNotFound) || errors.Is(err, fhir.ErrGone) {
+				if r.full && (slices.Contains(r.g.Add.Workers, id) || slices.Contains(r.g.Criteria.Workers, id)) {
+					r.skipOnly(id, ReasonNotFound, "no Practitioner with this id")
+				} else {
+					r.deleted = append(r.deleted, id)
+				}
+				continue
+			}
+			if err != nil {
+				yield(ihris.HealthWorker{}, err)
+				return
+			}
+			if !yield(w, nil) {
+				return
+			}
+		}
+	}
+}
+
+func (r *run) skipOnly(id string, reason Reason, detail string) {
+	w := &worker{id: id, reported: true, skip: &Skip{WorkerID: id, Reason: reason, Detail: detail}}
+	r.workers[id] = w
+	r.order = append(r.order, w)
+}
+
+// selected reports whether the target takes w, and if not whether to say
+// why (a worker named by hand).
+func (r *run) selected(w ihris.HealthWorker) (bool, *Skip) {
+	if slices.Contains(r.g.Exclude.Workers, w.ID) {
+		return false, &Skip{WorkerID: w.ID, Name: w.DisplayName(), Reason: ReasonExcluded, Detail: "excluded by the target"}
+	}
+	if slices.Contains(r.g.Add.Workers, w.ID) {
+		return true, nil
+	}
+	if r.g.Criteria.Match(w) {
+		return true, nil
+	}
+	if slices.Contains(r.g.Criteria.Workers, w.ID) {
+		st := r.g.Criteria.Status
+		if !w.Active && st != ihris.StatusInactive && st != ihris.StatusAny {
+			return false, &Skip{WorkerID: w.ID, Name: w.DisplayName(), Reason: ReasonInactive}
+		}
+		return false, &Skip{WorkerID: w.ID, Name: w.DisplayName(), Reason: ReasonNoRole, Detail: r.g.Criteria.String()}
+	}
+	return false, nil
+}
+
+// evaluate reads the workers and decides, for each, whether it is reached
+// and what its contact needs.
+func (r *run) evaluate(src iter.Seq2[ihris.HealthWorker, error]) error {
+	n := 0
+	for hw, err := range src {
+		if err != nil {
+			return fmt.Errorf("target: reading iHRIS: %w", err)
+		}
+		n++
+		if n%500 == 0 {
+			r.progress(StageIHRIS, n, 0, nil)
+		}
+		if err := r.consider(hw); err != nil {
+			return err
+		}
+	}
+	r.progress(StageIHRIS, n, n, nil)
+	r.shared()
+	for _, w := range r.order {
+		r.resolve(w)
+	}
+	for _, p := range r.g.Add.Phones {
+		x := &extraPhone{urn: p}
+		if k := r.m.byURN[p]; k != nil {
+			x.uuid = k.uuid
+			if k.status != "active" {
+				x.skip = &Skip{Reason: statusReason(k.status), Detail: mask(p)}
+			}
+		}
+		r.extra = append(r.extra, x)
+	}
+	return nil
+}
+
+// consider evaluates one worker the source brought.
+func (r *run) consider(hw ihris.HealthWorker) error {
+	sel, skip := r.selected(hw)
+	k := r.m.byIHRIS[hw.ID]
+	recorded := k != nil && r.members[k.uuid] != ""
+	if !sel && skip == nil && !recorded {
+		return nil // neither in the target nor put in its group by us
+	}
+	// A worker leaving the target (not selected, but put in the group by
+	// us) is evaluated too: its contact is kept up to date and leaves.
+	w := &worker{id: hw.ID, name: hw.DisplayName(), member: sel, skip: skip, reported: skip != nil}
+	if old, ok := r.workers[hw.ID]; ok {
+		*old = *w
+		w = old
+	} else {
+		r.workers[hw.ID] = w
+		r.order = append(r.order, w)
+	}
+	urns, why := reachability(hw, r.g)
+	if w.skip == nil {
+		w.skip = why
+	}
+	if why != nil {
+		// Unreachable now: keep the contact's data as it is.
+		return nil
+	}
+	w.urns = urns
+	d := desiredContact(hw, r.g.Criteria, urns)
+	w.fp = d.fingerprint()
+	w.afp = attrFingerprint(d)
+	w.places, w.cadre = r.str(d.attrs.places), r.str(d.attrs.cadreName)
+	if r.s.cfg.writeBack {
+		cur, _ := hw.Identifier(ihris.ContactUUIDSystem)
+		w.writeBack = k == nil || cur != k.uuid
+	}
+	if r.sync && (k == nil || k.fp != w.fp || r.attrOpen[w.id] != w.afp) {
+		// Only what may need a write is spooled: the rest is unchanged.
+		return r.spool(w, d)
+	}
+	return nil
+}
+
+// shared marks the workers whose number another selected worker has too:
+// nobody can tell which of them would answer, so neither is messaged.
+func (r *run) shared() {
+	owners := map[string][]*worker{}
+	for _, w := range r.order {
+		if w.skip != nil {
+			continue
+		}
+		for _, u := range w.urns {
+			owners[u] = append(owners[u], w)
+		}
+	}
+	for u, ws := range owners {
+		if len(ws) < 2 {
+			continue
+		}
+		for _, w := range ws {
+			var others []string
+			for _, o := range ws {
+				if o != w {
+					others = append(others, o.id)
+				}
+			}
+			if w.skip == nil {
+				w.skip = &Skip{WorkerID: w.id, Name: w.name, Reason: ReasonSharedPhone,
+					Detail: fmt.Sprintf("%s is also the number of %s", mask(u), strings.Join(others, ", "))}
+			}
+		}
+	}
+}
+
+func statusReason(status string) Reason {
+	switch status {
+	case "stopped":
+		return ReasonStopped
+	case "blocked":
+		return ReasonBlocked
+	}
+	return ReasonArchived
+}
+
+// resolve finds the worker's contact and what it needs.
+func (r *run) resolve(w *worker) {
+	k := r.m.byIHRIS[w.id]
+	if k != nil {
+		w.uuid = k.uuid
+	}
+	if w.skip != nil || len(w.urns) == 0 || (!w.member && k == nil) {
+		return
+	}
+	// A number owned by another worker's contact is shared with someone
+	// outside this target (or a contact made by hand).
+	for _, u := range w.urns {
+		o := r.m.byURN[u]
+		if o == nil || o == k {
+			continue
+		}
+		if o.ihrisID != "" && o.ihrisID != w.id {
+			w.skip = &Skip{WorkerID: w.id, Name: w.name, Reason: ReasonSharedPhone,
+				Detail: fmt.Sprintf("%s is the number of worker %s's contact in RapidPro", mask(u), o.ihrisID)}
+			return
+		}
+		if k != nil || u != w.urns[0] {
+			w.skip = &Skip{WorkerID: w.id, Name: w.name, Reason: ReasonTaken,
+				Detail: fmt.Sprintf("%s belongs to contact %s, not from iHRIS", mask(u), o.uuid)}
+			return
+		}
+		// A contact RapidPro made for this number, by a flow start for
+		// instance, becomes the worker's.
+		k = o
+		w.uuid, w.op = o.uuid, opAdopt
+	}
+	switch {
+	case k == nil:
+		w.op = opCreate
+	case w.op == opAdopt:
+	case k.fp != w.fp:
+		w.op = opUpdate
+	}
+	if k != nil && k.status != "active" {
+		w.skip = &Skip{WorkerID: w.id, Name: w.name, Reason: statusReason(k.status), Detail: "contact " + k.uuid}
+	}
+}
+
+// needsAdd reports whether the worker's contact must join the group.
+func (r *run) needsAdd(w *worker) bool {
+	if !w.member || w.skip != nil || r.g.SmartGroup != "" {
+		return false
+	}
+	k := r.m.byIHRIS[w.id]
+	return k == nil || w.op == opAdopt || !k.inGroup(r.groupUUID())
+}
+
+// removals returns the contacts this module put in the group that no
+// longer belong there.
+func (r *run) removals() []string {
+	if r.g.SmartGroup != "" || r.groupUUID() == "" {
+		return nil
+	}
+	keep := map[string]bool{}
+	for _, w := range r.order {
+		if w.member && w.skip == nil && w.uuid != "" {
+			keep[w.uuid] = true
+		}
+	}
+	for _, x := range r.extra {
+		if x.uuid != "" {
+			keep[x.uuid] = true
+		}
+	}
+	var out []string
+	for u, st := range r.members {
+		k := r.m.byUUID[u]
+		if keep[u] || k == nil || !k.inGroup(r.groupUUID()) {
+			continue
+		}
+		w := r.workers[k.ihrisID]
+		switch {
+		case w != nil && (!w.member || w.skip != nil):
+		case slices.Contains(r.deleted, k.ihrisID):
+		case r.full && w == nil:
+			// A full run saw every selected worker: this one is not.
+		case st == "removing":
+		default:
+			continue
+		}
+		out = append(out, u)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// counts sums up the evaluation.
+func (r *run) counts() (p Preview, creates, updates, adopts, unchanged, adds int) {
+	p = Preview{Target: r.g.Name, ByPlace: map[string]map[string]int{}, ByCadre: map[string]int{}}
+	for _, w := range r.order {
+		if !w.member {
+			if w.reported {
+				p.Selected++
+				p.Unreachable = append(p.Unreachable, *w.skip)
+			} else if w.op == opUpdate {
+				// Leaving the target: its contact is kept up to date.
+				updates++
+			}
+			continue
+		}
+		p.Selected++
+		if w.skip != nil {
+			p.Unreachable = append(p.Unreachable, *w.skip)
+			continue
+		}
+		p.Reachable++
+		for _, part := range strings.Split(w.places, "|") {
+			level, rest, ok := strings.Cut(part, "=")
+			if !ok {
+				continue
+			}
+			_, name, _ := strings.Cut(rest, ":")
+			if p.ByPlace[level] == nil {
+				p.ByPlace[level] = map[string]int{}
+			}
+			p.ByPlace[level][cmp.Or(name, rest)]++
+		}
+		p.ByCadre[cmp.Or(w.cadre, "(none)")]++
+		switch w.op {
+		case opCreate:
+			creates++
+		case opUpdate:
+			updates++
+		case opAdopt:
+			adopts++
+		default:
+			unchanged++
+		}
+		if r.needsAdd(w) {
+			adds++
+		}
+	}
+	for _, x := range r.extra {
+		p.Selected++
+		if x.skip != nil {
+			p.Unreachable = append(p.Unreachable, *x.skip)
+			continue
+		}
+		p.Reachable++
+		if x.uuid == "" {
+			creates++
+		}
+		if k := r.m.byUUID[x.uuid]; k == nil || !k.inGroup(r.groupUUID()) {
+			if r.g.SmartGroup == "" {
+				adds++
+			}
+		}
+	}
+	slices.SortFunc(p.Unreachable, func(a, b Skip) int {
+		return cmp.Or(cmp.Compare(a.Reason, b.Reason), cmp.Compare(a.WorkerID, b.WorkerID), cmp.Compare(a.Detail, b.Detail))
+	})
+	return p, creates, updates, adopts, unchanged, adds
+}
+
+// decide chooses between a full and an incremental run.
+func (r *run) decide(full bool) {
+	r.full = full || !r.row.found || r.row.hash != r.g.Hash() || r.row.checkpoint == ""
+}
+
+// prepare does what preview, plan and sync share: learn the workspace,
+// load and refresh the mirror, find fields and group, evaluate workers.
+func (r *run) prepare(full bool, src func() iter.Seq2[ihris.HealthWorker, error]) error {
+	if err := r.workspace(); err != nil {
+		return err
+	}
+	if err := r.load(); err != nil {
+		return err
+	}
+	r.decide(full)
+	if err := r.refresh(); err != nil {
+		return err
+	}
+	if err := r.setup(); err != nil {
+		return err
+	}
+	if err := r.loadMembers(); err != nil {
+		return err
+	}
+	if src == nil {
+		src = r.source
+	}
+	return r.evaluate(src())
+}
+
+// now returns the clock's time.
+func (r *run) now() time.Time { return r.s.cfg.now().UTC() }

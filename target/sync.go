@@ -1,0 +1,914 @@
+package target
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mhero-go/mhero/fhir"
+	"github.com/mhero-go/mhero/ihris"
+	"github.com/mhero-go/mhero/rapidpro"
+)
+
+// Preview says whom a target reaches: how many, where and in which cadre,
+// and everyone it cannot reach, with the reason.
+type Preview struct {
+	Target string `json:"target"`
+	// Selected counts the workers the criteria and additions select, and
+	// the added numbers; Reachable those who will get messages.
+	Selected  int `json:"selected"`
+	Reachable int `json:"reachable"`
+	// ByPlace counts the reachable workers by level ("region", "district",
+	// "facility", or whatever levels the country uses) and place name.
+	ByPlace map[string]map[string]int `json:"byPlace"`
+	// ByCadre counts the reachable workers by cadre.
+	ByCadre map[string]int `json:"byCadre"`
+	// Unreachable lists every selected worker who will not be reached,
+	// with the reason, sorted by reason.
+	Unreachable []Skip `json:"unreachable"`
+	// Smart compares a smart group's members with the criteria, for a
+	// target that names one.
+	Smart *SmartComparison `json:"smart,omitempty"`
+}
+
+// SmartComparison compares an existing smart group with the target.
+type SmartComparison struct {
+	Group string `json:"group"`
+	Query string `json:"query"`
+	// Members counts the contacts in the smart group.
+	Members int `json:"members"`
+	// Missing are the reachable workers the smart group leaves out;
+	// Extra the workers in it the criteria do not select (their iHRIS
+	// ids, or contact UUIDs for contacts not from iHRIS).
+	Missing []string `json:"missing,omitempty"`
+	Extra   []string `json:"extra,omitempty"`
+}
+
+// Preview reads the target's workers from iHRIS and the state of their
+// contacts from RapidPro, and says whom the target reaches. It writes
+// nothing to either.
+func (s *Syncer) Preview(ctx context.Context, g Group) (*Preview, error) {
+	r, err := s.newRun(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.prepare(true, r.selection); err != nil {
+		return nil, err
+	}
+	p, _, _, _, _, _ := r.counts()
+	r.compareSmart(&p)
+	return &p, nil
+}
+
+// selection streams the workers the target selects: the criteria's, then
+// those added by hand.
+func (r *run) selection() iter.Seq2[ihris.HealthWorker, error] {
+	return func(yield func(ihris.HealthWorker, error) bool) {
+		seen := map[string]bool{}
+		for w, err := range r.s.reg.Find(r.ctx, r.g.Criteria) {
+			if err != nil {
+				yield(w, err)
+				return
+			}
+			seen[w.ID] = true
+			if !yield(w, nil) {
+				return
+			}
+		}
+		for _, id := range slices.Concat(r.g.Add.Workers, r.g.Criteria.Workers) {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			w, err := r.s.reg.Worker(r.ctx, id)
+			if errors.Is(err, fhir.ErrNotFound) || errors.Is(err, fhir.ErrGone) {
+				r.skipOnly(id, ReasonNotFound, "no Practitioner with this id")
+				continue
+			}
+			if err != nil || !yield(w, nil) {
+				if err != nil {
+					yield(w, err)
+				}
+				return
+			}
+		}
+	}
+}
+
+func (r *run) compareSmart(p *Preview) {
+	if r.g.SmartGroup == "" || r.group == nil {
+		return
+	}
+	sc := &SmartComparison{Group: r.group.Name, Query: r.group.Query}
+	gu := r.group.UUID
+	want := map[string]bool{}
+	for _, w := range r.order {
+		if w.member && w.skip == nil {
+			want[w.id] = true
+			if k := r.m.byIHRIS[w.id]; k == nil || !k.inGroup(gu) {
+				sc.Missing = append(sc.Missing, w.id)
+			}
+		}
+	}
+	for _, k := range r.m.byUUID {
+		if !k.inGroup(gu) {
+			continue
+		}
+		sc.Members++
+		switch {
+		case k.ihrisID == "":
+			sc.Extra = append(sc.Extra, k.uuid)
+		case !want[k.ihrisID]:
+			sc.Extra = append(sc.Extra, k.ihrisID)
+		}
+	}
+	slices.Sort(sc.Missing)
+	slices.Sort(sc.Extra)
+	p.Smart = sc
+}
+
+// Plan is what a sync will do and what it will cost, before it starts.
+type Plan struct {
+	Preview
+	// Full is true when the sync reconciles every worker (first sync, a
+	// changed definition, or asked for), false when it follows iHRIS's
+	// changes since the last sync.
+	Full bool `json:"full"`
+	// Group is the RapidPro group's name; GroupUUID is empty when the sync
+	// will create it.
+	Group     string `json:"group"`
+	GroupUUID string `json:"groupUuid,omitempty"`
+	// CreateFields are the contact fields the sync will create.
+	CreateFields []string `json:"createFields,omitempty"`
+	// Contacts to create, update, adopt (a contact RapidPro made for the
+	// number becomes the worker's) or leave unchanged.
+	Creates   int `json:"creates"`
+	Updates   int `json:"updates"`
+	Adopts    int `json:"adopts"`
+	Unchanged int `json:"unchanged"`
+	// Group membership changes.
+	Adds    int `json:"adds"`
+	Removes int `json:"removes"`
+	// Calls are the API calls the sync needs by throttle scope, and
+	// Duration the time they take at RatePerHour per scope.
+	Calls       map[string]int `json:"calls"`
+	RatePerHour int            `json:"ratePerHour"`
+	Duration    time.Duration  `json:"duration"`
+	// FlowStart is the cheaper path for a first send, when contacts are
+	// missing: a flow started for up to 100 URNs per call creates them.
+	FlowStart *FlowStartPath `json:"flowStart,omitempty"`
+	// SmartQuery is the contact query of a smart group equivalent to the
+	// criteria on the synced fields, which a person can create in
+	// RapidPro; empty when the criteria do not map onto them
+	// (SmartQueryNote says why).
+	SmartQuery     string `json:"smartQuery,omitempty"`
+	SmartQueryNote string `json:"smartQueryNote,omitempty"`
+}
+
+// FlowStartPath is the cost of reaching a target by starting the flow for
+// its numbers directly.
+type FlowStartPath struct {
+	// Calls are the flow starts, 100 URNs each.
+	Calls    map[string]int `json:"calls"`
+	Duration time.Duration  `json:"duration"`
+	// NewContacts is how many contacts the starts create; their names and
+	// fields follow when the target is synced afterwards.
+	NewContacts int `json:"newContacts"`
+}
+
+// Plan works out what Sync would do now and what it would cost, writing
+// nothing to iHRIS or RapidPro. full asks for a full reconcile.
+func (s *Syncer) Plan(ctx context.Context, g Group, full bool) (*Plan, error) {
+	r, err := s.newRun(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.prepare(full, nil); err != nil {
+		return nil, err
+	}
+	return r.plan(), nil
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+func (r *run) plan() *Plan {
+	p := &Plan{Full: r.full, Group: r.g.GroupName(), GroupUUID: r.groupUUID(), RatePerHour: r.s.cfg.ratePerHour}
+	p.Preview, p.Creates, p.Updates, p.Adopts, p.Unchanged, p.Adds = r.counts()
+	r.compareSmart(&p.Preview)
+	p.Removes = len(r.removals())
+	for _, f := range r.fields {
+		p.CreateFields = append(p.CreateFields, f.Name)
+	}
+	reads := r.calls.snapshot()
+	extraURNs := 0
+	for _, w := range r.order {
+		if w.op == opCreate && w.skip == nil && len(w.urns) > 1 {
+			extraURNs++
+		}
+	}
+	p.Calls = map[string]int{
+		ScopeContacts: reads[ScopeContacts] + p.Creates + extraURNs + p.Updates + p.Adopts,
+		ScopeV2:       reads[ScopeV2] + len(r.fields) + ceilDiv(p.Adds, rapidpro.MaxBatch) + ceilDiv(p.Removes, rapidpro.MaxBatch),
+	}
+	if r.group == nil {
+		p.Calls[ScopeV2]++
+	}
+	p.Duration = duration(p.Calls, r.s.cfg.ratePerHour)
+	if p.Creates > 0 {
+		fs := &FlowStartPath{NewContacts: p.Creates, Calls: map[string]int{ScopeV2: ceilDiv(p.Reachable, rapidpro.MaxBatch)}}
+		fs.Duration = duration(fs.Calls, r.s.cfg.ratePerHour)
+		p.FlowStart = fs
+	}
+	p.SmartQuery, p.SmartQueryNote = r.smartQuery()
+	return p
+}
+
+// Summary is what a sync did.
+type Summary struct {
+	Target    string `json:"target"`
+	Group     string `json:"group"`
+	GroupUUID string `json:"groupUuid"`
+	Full      bool   `json:"full"`
+	// Selected and Reachable count as in the preview, over the workers
+	// the sync evaluated (all of them in a full sync, the changed ones
+	// otherwise).
+	Selected  int `json:"selected"`
+	Reachable int `json:"reachable"`
+	Created   int `json:"created"`
+	Updated   int `json:"updated"`
+	Adopted   int `json:"adopted"`
+	Unchanged int `json:"unchanged"`
+	Added     int `json:"added"`
+	Removed   int `json:"removed"`
+	// WrittenBack counts contact UUIDs written back to iHRIS.
+	WrittenBack int `json:"writtenBack"`
+	// Skipped lists every worker not reached, with the reason.
+	Skipped []Skip `json:"skipped"`
+	// Calls counts the RapidPro API calls made, by throttle scope.
+	Calls map[string]int `json:"calls"`
+	// Resumed counts the writes an interrupted sync had planned that this
+	// one took over (some may have landed before the interruption: they
+	// were recognised and not made again).
+	Resumed  int           `json:"resumed"`
+	Duration time.Duration `json:"duration"`
+}
+
+// Sync brings RapidPro in step with the target: one contact per reachable
+// health worker (created, or updated when its name, numbers or fields
+// changed; nothing written when nothing changed), the target's group
+// created when missing and its membership changed 100 contacts a request,
+// and the contact fields created when missing. Stopped and blocked
+// contacts are never written or added to a group.
+//
+// Sync follows iHRIS's changes since the last sync of the same definition
+// (incremental); full, a first sync or a changed definition reconcile
+// every worker. A sync killed at any point and run again ends in the same
+// state as an uninterrupted one: RapidPro is read back before anything is
+// written, the contacts added to the group are recorded before the
+// request, and the iHRIS checkpoint moves only once every write is made.
+// A second sync of the same workspace, from this process or another one
+// sharing the database, fails with a *LockedError naming the first (or
+// waits, see [WithLockWait]).
+func (s *Syncer) Sync(ctx context.Context, g Group, full bool) (*Summary, error) {
+	start := time.Now()
+	r, err := s.newRun(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	r.sync = true
+	if err := r.workspace(); err != nil {
+		return nil, err
+	}
+	l, err := s.db.acquire(ctx, r.ws, s.cfg.holder, s.cfg.lockWait, s.cfg.now)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = l.release() }()
+	if err := r.load(); err != nil {
+		return nil, err
+	}
+	r.decide(full)
+	if err := r.refresh(); err != nil {
+		return nil, err
+	}
+	if err := r.persistRefresh(); err != nil {
+		return nil, fmt.Errorf("target: saving the contact mirror: %w", err)
+	}
+	if err := r.setup(); err != nil {
+		return nil, err
+	}
+	if err := r.create(); err != nil {
+		return nil, err
+	}
+	if err := r.loadMembers(); err != nil {
+		return nil, err
+	}
+	resumed, err := r.beginJournal()
+	if err != nil {
+		return nil, err
+	}
+	if err := r.evaluate(r.source()); err != nil {
+		return nil, err
+	}
+	if err := r.endSpool(); err != nil {
+		return nil, err
+	}
+	sum := &Summary{Target: r.g.Name, Group: r.g.GroupName(), GroupUUID: r.groupUUID(), Full: r.full, Resumed: resumed}
+	if err := r.execute(sum); err != nil {
+		return nil, err
+	}
+	if err := r.finish(); err != nil {
+		return nil, err
+	}
+	p, _, _, _, _, _ := r.counts()
+	sum.Selected, sum.Reachable, sum.Skipped = p.Selected, p.Reachable, p.Unreachable
+	sum.Calls = r.calls.snapshot()
+	sum.Duration = time.Since(start)
+	r.progress(StageDone, 1, 1, nil)
+	return sum, nil
+}
+
+// create makes the missing fields and the group.
+func (r *run) create() error {
+	for _, f := range r.fields {
+		_, err := r.s.rp.Fields.Create(r.ctx, &rapidpro.FieldRequest{Name: f.Name, Type: "text"})
+		r.calls.add(ScopeV2, 1)
+		if err != nil && !isStatus(err, http.StatusBadRequest) {
+			// A 400 is a field made meanwhile (by an interrupted sync
+			// whose create landed): the name is taken.
+			return fmt.Errorf("target: creating contact field %q: %w", f.Name, err)
+		}
+	}
+	r.fields = nil
+	if r.group == nil {
+		g, err := r.s.rp.Groups.Create(r.ctx, r.g.GroupName())
+		r.calls.add(ScopeV2, 1)
+		if err != nil && isStatus(err, http.StatusBadRequest) {
+			g, err = r.s.rp.Groups.GetByName(r.ctx, r.g.GroupName())
+			r.calls.add(ScopeV2, 1)
+		}
+		if err != nil {
+			return fmt.Errorf("target: creating group %q: %w", r.g.GroupName(), err)
+		}
+		r.group = g
+	}
+	d := r.s.db
+	return d.tx(r.ctx, func(tx *sql.Tx) error {
+		if r.row.found {
+			_, err := tx.ExecContext(r.ctx, d.q(`UPDATE target_groups SET group_uuid = ? WHERE workspace = ? AND name = ?`), r.group.UUID, r.ws, r.g.Name)
+			return err
+		}
+		_, err := tx.ExecContext(r.ctx, d.q(`INSERT INTO target_groups (workspace, name, group_uuid) VALUES (?, ?, ?)`), r.ws, r.g.Name, r.group.UUID)
+		return err
+	})
+}
+
+func isStatus(err error, status int) bool {
+	var e *rapidpro.Error
+	return errors.As(err, &e) && e.StatusCode == status
+}
+
+// journalEntry is a spooled write: the desired contact and attributes.
+type journalEntry struct {
+	Name     string    `json:"n"`
+	Language string    `json:"l,omitempty"`
+	URNs     []string  `json:"u"`
+	Fields   [8]string `json:"f"`
+	Attrs    [12]string
+}
+
+func (a attrs) list() [12]string {
+	return [12]string{a.gender, a.facilityID, a.facility, a.districtID, a.district, a.regionID, a.region, a.cadre, a.cadreName, a.job, a.jobName, a.employmentStatus}
+}
+
+func attrFingerprint(d desired) fingerprint {
+	l := d.attrs.list()
+	first := ""
+	if len(d.urns) > 0 {
+		first = d.urns[0]
+	}
+	return fingerprintOf(d.name, []string{first}, [8]string{strings.Join(l[:], "\x00"), d.attrs.places, d.workerID})
+}
+
+// beginJournal clears the journal of the target, counting the writes an
+// interrupted sync had planned and not confirmed.
+func (r *run) beginJournal() (int, error) {
+	d := r.s.db
+	var n int
+	if err := d.QueryRowContext(r.ctx, d.q(`SELECT COUNT(*) FROM target_journal WHERE workspace = ? AND target = ? AND state = 'planned'`), r.ws, r.g.Name).Scan(&n); err != nil {
+		return 0, err
+	}
+	if err := d.exec(r.ctx, `DELETE FROM target_journal WHERE workspace = ? AND target = ?`, r.ws, r.g.Name); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+func (r *run) spool(w *worker, d desired) error {
+	if r.journal == nil {
+		tx, err := r.s.db.BeginTx(r.ctx, nil)
+		if err != nil {
+			return err
+		}
+		st, err := tx.PrepareContext(r.ctx, r.s.db.q(`INSERT INTO target_journal (workspace, target, seq, op, ihris_id, payload) VALUES (?, ?, ?, 'contact', ?, ?)`))
+		if err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+		r.journal, r.jstmt = tx, st
+	}
+	e := journalEntry{Name: d.name, Language: d.language, URNs: d.urns, Fields: d.fields, Attrs: d.attrs.list()}
+	data, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	r.spooled++
+	if _, err := r.jstmt.ExecContext(r.ctx, r.ws, r.g.Name, r.spooled, w.id, string(data)+"\n"+d.attrs.places); err != nil {
+		return err
+	}
+	if r.spooled%1000 == 0 {
+		return r.endSpool()
+	}
+	return nil
+}
+
+func (r *run) endSpool() error {
+	if r.journal == nil {
+		return nil
+	}
+	r.jstmt.Close()
+	err := r.journal.Commit()
+	r.journal, r.jstmt = nil, nil
+	return err
+}
+
+// adder adds contacts to the group 100 a request, beside the contact
+// writes: the two use different throttle scopes, so neither waits for the
+// other.
+type adder struct {
+	r     *run
+	ch    chan []string
+	done  chan struct{}
+	mu    sync.Mutex
+	added []string
+	err   error
+}
+
+func (r *run) newAdder() *adder {
+	a := &adder{r: r, ch: make(chan []string, 4), done: make(chan struct{})}
+	go func() {
+		defer close(a.done)
+		for batch := range a.ch {
+			if err := a.add(batch); err != nil {
+				a.mu.Lock()
+				if a.err == nil {
+					a.err = err
+				}
+				a.mu.Unlock()
+			}
+		}
+	}()
+	return a
+}
+
+func (a *adder) add(batch []string) error {
+	r, d, gu := a.r, a.r.s.db, a.r.groupUUID()
+	// Recorded first: a sync killed after the request knows whom it added.
+	if err := d.tx(r.ctx, func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(r.ctx, d.q(`INSERT INTO target_members (workspace, group_uuid, contact_uuid, state) VALUES (?, ?, ?, 'adding')`))
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, u := range batch {
+			if r.members[u] != "" {
+				continue
+			}
+			if _, err := st.ExecContext(r.ctx, r.ws, gu, u); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	_, err := r.s.rp.ContactActions.AddToGroup(r.ctx, gu, batch)
+	r.calls.add(ScopeV2, 1)
+	if err != nil {
+		return fmt.Errorf("target: adding %d contacts to group %q: %w", len(batch), r.g.GroupName(), err)
+	}
+	if err := d.tx(r.ctx, func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(r.ctx, d.q(`UPDATE target_members SET state = 'member' WHERE workspace = ? AND group_uuid = ? AND contact_uuid = ?`))
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, u := range batch {
+			if _, err := st.ExecContext(r.ctx, r.ws, gu, u); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	a.mu.Lock()
+	a.added = append(a.added, batch...)
+	a.mu.Unlock()
+	return nil
+}
+
+func (a *adder) failed() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.err
+}
+
+// execute makes the writes the evaluation found.
+func (r *run) execute(sum *Summary) error {
+	total := 0
+	for _, w := range r.order {
+		if w.op != opNone && w.skip == nil {
+			total++
+		}
+	}
+	a := r.newAdder()
+	var pending []string
+	flush := func(all bool) {
+		for len(pending) >= rapidpro.MaxBatch || (all && len(pending) > 0) {
+			n := min(rapidpro.MaxBatch, len(pending))
+			a.ch <- slices.Clone(pending[:n])
+			pending = pending[n:]
+		}
+	}
+	err := r.writeContacts(sum, total, func(uuid string) {
+		pending = append(pending, uuid)
+		flush(false)
+	})
+	if err == nil {
+		// Workers whose contacts are unchanged but outside the group.
+		for _, w := range r.order {
+			if w.op == opNone && r.needsAdd(w) && w.uuid != "" {
+				pending = append(pending, w.uuid)
+				flush(false)
+			}
+		}
+		for _, x := range r.extra {
+			if x.skip != nil || r.g.SmartGroup != "" {
+				continue
+			}
+			if x.uuid == "" {
+				c, cerr := r.s.rp.Contacts.UpdateByURN(r.ctx, x.urn, &rapidpro.ContactRequest{})
+				r.calls.add(ScopeContacts, 1)
+				if cerr != nil {
+					err = fmt.Errorf("target: creating the contact of an added number: %w", cerr)
+					break
+				}
+				x.uuid = c.UUID
+				r.m.put(knownFrom(c))
+				sum.Created++
+			}
+			if k := r.m.byUUID[x.uuid]; k == nil || !k.inGroup(r.groupUUID()) {
+				pending = append(pending, x.uuid)
+				flush(false)
+			}
+		}
+		flush(true)
+	}
+	close(a.ch)
+	<-a.done
+	if err != nil {
+		return err
+	}
+	if err := a.failed(); err != nil {
+		return err
+	}
+	sum.Added = len(a.added)
+	gu := r.groupUUID()
+	for _, u := range a.added {
+		if k := r.m.byUUID[u]; k != nil && !k.inGroup(gu) {
+			k.groups = append(k.groups, gu)
+			r.written(k)
+		}
+	}
+	removed, err := r.remove()
+	if err != nil {
+		return err
+	}
+	sum.Removed = removed
+	if err := r.flushWritten(); err != nil {
+		return err
+	}
+	if r.s.cfg.writeBack {
+		n, err := r.writeBack()
+		sum.WrittenBack = n
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeContacts makes the contact writes spooled in the journal, in order,
+// calling joined with each contact that must join the group.
+func (r *run) writeContacts(sum *Summary, total int, joined func(string)) error {
+	d := r.s.db
+	done := 0
+	last := 0
+	for {
+		type row struct {
+			seq     int
+			id      string
+			payload string
+		}
+		var batch []row
+		rows, err := d.QueryContext(r.ctx, d.q(`SELECT seq, ihris_id, payload FROM target_journal WHERE workspace = ? AND target = ? AND seq > ? ORDER BY seq LIMIT 500`), r.ws, r.g.Name, last)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var x row
+			if err := rows.Scan(&x.seq, &x.id, &x.payload); err != nil {
+				rows.Close()
+				return err
+			}
+			batch = append(batch, x)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			break
+		}
+		var attrRows []attrRow
+		for _, x := range batch {
+			last = x.seq
+			w := r.workers[x.id]
+			if w == nil {
+				continue
+			}
+			data, places, _ := strings.Cut(x.payload, "\n")
+			var e journalEntry
+			if err := json.Unmarshal([]byte(data), &e); err != nil {
+				return fmt.Errorf("target: journal entry %d: %w", x.seq, err)
+			}
+			dc := desired{workerID: w.id, name: e.Name, language: e.Language, urns: e.URNs, fields: e.Fields}
+			if w.skip == nil && w.op != opNone {
+				if err := r.writeContact(w, dc, sum); err != nil {
+					return err
+				}
+				done++
+				if done%50 == 0 || done == total {
+					r.progress(StageContacts, done, total, map[string]int{ScopeContacts: total - done})
+				}
+				if w.skip == nil && w.member && w.uuid != "" && r.needsAddAfterWrite(w) {
+					joined(w.uuid)
+				}
+			}
+			if w.uuid != "" && r.attrOpen[w.id] != w.afp {
+				attrRows = append(attrRows, attrRow{uuid: w.uuid, id: w.id, urn: first(e.URNs), name: e.Name, a: e.Attrs, places: places, fp: w.afp})
+				r.attrOpen[w.id] = w.afp
+			}
+		}
+		if err := r.flushWritten(); err != nil {
+			return err
+		}
+		if err := r.recordAttributes(attrRows); err != nil {
+			return err
+		}
+		if err := d.exec(r.ctx, `UPDATE target_journal SET state = 'done' WHERE workspace = ? AND target = ? AND seq <= ?`, r.ws, r.g.Name, last); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func first(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[0]
+}
+
+func (r *run) needsAddAfterWrite(w *worker) bool {
+	if r.g.SmartGroup != "" {
+		return false
+	}
+	k := r.m.byUUID[w.uuid]
+	return k == nil || !k.inGroup(r.groupUUID())
+}
+
+// writeContact makes one worker's contact write. A refusal of the contact
+// itself (a 400: a number taken meanwhile, say) becomes a skip; anything
+// else stops the sync, to be resumed.
+func (r *run) writeContact(w *worker, d desired, sum *Summary) error {
+	var c *rapidpro.Contact
+	var err error
+	switch w.op {
+	case opCreate:
+		c, err = r.s.rp.Contacts.UpdateByURN(r.ctx, d.urns[0], d.request(nil, false))
+		r.calls.add(ScopeContacts, 1)
+		if err == nil && len(d.urns) > 1 {
+			c, err = r.s.rp.Contacts.Update(r.ctx, c.UUID, d.request(otherURNs(c), true))
+			r.calls.add(ScopeContacts, 1)
+		}
+		if err == nil {
+			sum.Created++
+		}
+	case opUpdate, opAdopt:
+		k := r.m.byUUID[w.uuid]
+		var other []string
+		withURNs := true
+		if k != nil {
+			other = k.other
+			withURNs = !sameSet(k.urns, d.urns)
+		}
+		c, err = r.s.rp.Contacts.Update(r.ctx, w.uuid, d.request(other, withURNs))
+		r.calls.add(ScopeContacts, 1)
+		if err == nil {
+			if w.op == opAdopt {
+				sum.Adopted++
+			} else {
+				sum.Updated++
+			}
+		}
+	}
+	if isStatus(err, http.StatusBadRequest) {
+		w.skip = &Skip{WorkerID: w.id, Name: w.name, Reason: ReasonTaken, Detail: refusal(err)}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("target: writing the contact of %s: %w", w.id, err)
+	}
+	k := knownFrom(c)
+	r.m.put(k)
+	r.written(k)
+	w.uuid = c.UUID
+	return nil
+}
+
+func refusal(err error) string {
+	var e *rapidpro.Error
+	if errors.As(err, &e) {
+		var parts []string
+		for f, msgs := range e.Fields {
+			parts = append(parts, f+": "+strings.Join(msgs, " "))
+		}
+		slices.Sort(parts)
+		if len(parts) > 0 {
+			return "RapidPro refused the contact: " + strings.Join(parts, "; ")
+		}
+		if e.Detail != "" {
+			return "RapidPro refused the contact: " + e.Detail
+		}
+	}
+	return "RapidPro refused the contact"
+}
+
+func otherURNs(c *rapidpro.Contact) []string {
+	var out []string
+	for _, u := range c.URNs {
+		if !strings.HasPrefix(u, "tel:") {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
+
+// written queues a contact of the mirror to be saved.
+func (r *run) written(k *known) { r.refreshed = append(r.refreshed, k) }
+
+func (r *run) flushWritten() error {
+	if len(r.refreshed) == 0 {
+		return nil
+	}
+	ks := r.refreshed
+	r.refreshed = nil
+	return r.s.db.tx(r.ctx, func(tx *sql.Tx) error { return r.s.db.saveContacts(r.ctx, tx, r.ws, ks) })
+}
+
+// remove takes out of the group the contacts this module put there that no
+// longer belong, 100 a request.
+func (r *run) remove() (int, error) {
+	out := r.removals()
+	d, gu := r.s.db, r.groupUUID()
+	n := 0
+	for len(out) > 0 {
+		batch := out[:min(rapidpro.MaxBatch, len(out))]
+		out = out[len(batch):]
+		if err := d.tx(r.ctx, func(tx *sql.Tx) error {
+			for _, u := range batch {
+				if _, err := tx.ExecContext(r.ctx, d.q(`UPDATE target_members SET state = 'removing' WHERE workspace = ? AND group_uuid = ? AND contact_uuid = ?`), r.ws, gu, u); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return n, err
+		}
+		_, err := r.s.rp.ContactActions.RemoveFromGroup(r.ctx, gu, batch)
+		r.calls.add(ScopeV2, 1)
+		if err != nil {
+			return n, fmt.Errorf("target: removing %d contacts from group %q: %w", len(batch), r.g.GroupName(), err)
+		}
+		if err := d.tx(r.ctx, func(tx *sql.Tx) error {
+			for _, u := range batch {
+				if _, err := tx.ExecContext(r.ctx, d.q(`DELETE FROM target_members WHERE workspace = ? AND group_uuid = ? AND contact_uuid = ?`), r.ws, gu, u); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return n, err
+		}
+		for _, u := range batch {
+			if k := r.m.byUUID[u]; k != nil {
+				k.groups = slices.DeleteFunc(k.groups, func(g string) bool { return g == gu })
+				r.written(k)
+			}
+			delete(r.members, u)
+		}
+		n += len(batch)
+		r.progress(StageGroup, n, n+len(out), map[string]int{ScopeV2: ceilDiv(len(out), rapidpro.MaxBatch)})
+	}
+	return n, nil
+}
+
+// finish tidies the membership records and moves the checkpoint, now that
+// every write it covers is made.
+func (r *run) finish() error {
+	d, gu := r.s.db, r.groupUUID()
+	cp, err := r.feedNext.MarshalText()
+	if err != nil {
+		return err
+	}
+	return d.tx(r.ctx, func(tx *sql.Tx) error {
+		// Records of contacts no longer in the group (stopped, removed
+		// by hand, deleted) go; those found in it are members.
+		rows, err := tx.QueryContext(r.ctx, d.q(`SELECT contact_uuid FROM target_members WHERE workspace = ? AND group_uuid = ?`), r.ws, gu)
+		if err != nil {
+			return err
+		}
+		var stale, confirmed []string
+		for rows.Next() {
+			var u string
+			if err := rows.Scan(&u); err != nil {
+				rows.Close()
+				return err
+			}
+			if k := r.m.byUUID[u]; k == nil || !k.inGroup(gu) {
+				stale = append(stale, u)
+			} else {
+				confirmed = append(confirmed, u)
+			}
+		}
+		rows.Close()
+		for _, u := range stale {
+			if _, err := tx.ExecContext(r.ctx, d.q(`DELETE FROM target_members WHERE workspace = ? AND group_uuid = ? AND contact_uuid = ?`), r.ws, gu, u); err != nil {
+				return err
+			}
+		}
+		for _, u := range confirmed {
+			if _, err := tx.ExecContext(r.ctx, d.q(`UPDATE target_members SET state = 'member' WHERE workspace = ? AND group_uuid = ? AND contact_uuid = ? AND state <> 'member'`), r.ws, gu, u); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(r.ctx, d.q(`UPDATE target_groups SET definition_hash = ?, ihris_checkpoint = ?, last_sync = ?, last_result = 'ok' WHERE workspace = ? AND name = ?`),
+			r.g.Hash(), string(cp), r.now().Format(timeFormat), r.ws, r.g.Name); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(r.ctx, d.q(`DELETE FROM target_journal WHERE workspace = ? AND target = ?`), r.ws, r.g.Name)
+		return err
+	})
+}
+
+// writeBack records each new contact's UUID on its Practitioner.
+func (r *run) writeBack() (int, error) {
+	n := 0
+	for _, w := range r.order {
+		if !w.writeBack || w.uuid == "" || w.skip != nil {
+			continue
+		}
+		if err := r.s.reg.SetIdentifier(r.ctx, w.id, ihris.ContactUUIDSystem, w.uuid); err != nil {
+			return n, fmt.Errorf("target: writing the contact UUID back to %s: %w", w.id, err)
+		}
+		n++
+	}
+	return n, nil
+}
