@@ -178,8 +178,24 @@ func Migrate(ctx context.Context, sqldb *sql.DB) error {
 	return nil
 }
 
-// tx runs f in a transaction.
+// tx runs f in a transaction. On SQLite a transaction that read before
+// writing fails with SQLITE_BUSY when another connection wrote meanwhile
+// (busy_timeout cannot help it): it is run again, a few times.
 func (d *db) tx(ctx context.Context, f func(*sql.Tx) error) error {
+	for attempt := 0; ; attempt++ {
+		err := d.tx1(ctx, f)
+		if err == nil || d.postgres || attempt >= 20 || !isBusy(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt+1) * 5 * time.Millisecond):
+		}
+	}
+}
+
+func (d *db) tx1(ctx context.Context, f func(*sql.Tx) error) error {
 	tx, err := d.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -189,6 +205,11 @@ func (d *db) tx(ctx context.Context, f func(*sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+func isBusy(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "database is locked") || strings.Contains(s, "SQLITE_BUSY") || strings.Contains(s, "(5)") || strings.Contains(s, "(517)")
 }
 
 const timeFormat = time.RFC3339Nano
@@ -320,8 +341,11 @@ func (l *lease) renew(now func() time.Time) {
 		case <-l.stop:
 			return
 		case <-t.C:
-			_ = l.d.exec(context.Background(), `UPDATE target_locks SET expires = ? WHERE workspace = ? AND holder = ?`,
-				now().Add(leaseTTL).UTC().Format(timeFormat), l.workspace, l.holder)
+			_ = l.d.tx(context.Background(), func(tx *sql.Tx) error {
+				_, err := tx.Exec(l.d.q(`UPDATE target_locks SET expires = ? WHERE workspace = ? AND holder = ?`),
+					now().Add(leaseTTL).UTC().Format(timeFormat), l.workspace, l.holder)
+				return err
+			})
 		}
 	}
 }
