@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -188,8 +187,8 @@ func (c *compiler) compile() {
 	if !w.Closing.IsZero() {
 		c.sendNode("closing", "", w.Closing)
 	}
-	for _, t := range c.allTexts() {
-		for _, key := range referencedFields(t) {
+	for _, m := range w.messages() {
+		for _, key := range referencedFields(m.text) {
 			if _, ok := c.fields[key]; !ok {
 				c.fields[key] = flow.FieldText
 			}
@@ -792,46 +791,6 @@ func numberArg(s string) string {
 		return formatNumber(f)
 	}
 	return s
-}
-
-// allTexts returns every message of the workflow, in every language.
-func (c *compiler) allTexts() []string {
-	var out []string
-	add := func(t Text) {
-		if t.Base != "" {
-			out = append(out, t.Base)
-		}
-		for _, lang := range sortedKeys(t.Translations) {
-			out = append(out, t.Translations[lang])
-		}
-	}
-	add(c.w.Intro)
-	add(c.w.Closing)
-	for _, q := range c.w.Questions {
-		add(q.Ask)
-		add(q.Retry)
-		for _, r := range q.Responses {
-			add(r.Text)
-		}
-		for _, ch := range q.Choices {
-			add(ch.Closing)
-		}
-	}
-	return out
-}
-
-var fieldRefPattern = regexp.MustCompile(`(?:@|@\(|[(\s,&])(?:contact\.)?fields\.([a-z][a-z0-9_]*)`)
-
-// referencedFields returns the contact field keys a message template uses,
-// as @fields.x, @contact.fields.x or inside @(...).
-func referencedFields(text string) []string {
-	var keys []string
-	for _, m := range fieldRefPattern.FindAllStringSubmatch(text, -1) {
-		if !slices.Contains(keys, m[1]) {
-			keys = append(keys, m[1])
-		}
-	}
-	return keys
 }
 
 func (c *compiler) exportFields() []flow.Field {

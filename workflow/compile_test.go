@@ -318,6 +318,33 @@ func TestCompileFeatures(t *testing.T) {
 	}
 }
 
+// TestCompileDeclaresFieldsReadInExpressions checks that every contact
+// field a message reads is declared in the export, wherever it stands in
+// an expression: RapidPro's import creates only the declared fields.
+func TestCompileDeclaresFieldsReadInExpressions(t *testing.T) {
+	w, err := New("Fields", "fields").Language("eng").
+		Intro(T("@(1+fields.age) years, @contact.fields.district, @(upper(fields[\"Facility\"]))").In("fra", "@(10*fields.cadre)")).
+		Translations("fra").
+		Question(Number("stock", T("Stock at @(default(contact.fields.unit, \"your facility\"))?").In("fra", "Stock ?")).SaveTo("stock_level")).
+		Closing(T("@(fields[results.stock.category]) ann@example.com")).
+		Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := Compile(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, fd := range e.Fields {
+		keys = append(keys, fd.Key+":"+fd.Type)
+	}
+	want := []string{"age:text", "cadre:text", "district:text", "facility:text", "stock_level:number", "unit:text"}
+	if !slices.Equal(keys, want) {
+		t.Errorf("fields = %v, want %v", keys, want)
+	}
+}
+
 func TestYesNoWordsDoNotOverlap(t *testing.T) {
 	for lang, e := range yesNoWords {
 		if !isLanguage(lang) {

@@ -45,6 +45,17 @@
 //	    save_to_field: stock_reason   # also set a contact field
 //	closing: "Thank you."             # optional last message
 //
+// Messages are RapidPro templates: @contact.name, @fields.district,
+// @results.weeks_left and expressions such as
+// @(format_number(results.stock.value * 12)) are filled in for each
+// contact ("@@" writes an "@"). They are read by the same parser the
+// simulator evaluates them with: validation reports, at their line and
+// column, expressions that do not parse or are never closed, unknown
+// functions and names, wrong numbers of arguments and field keys RapidPro
+// refuses, and warns about results read before their question is asked
+// (they would be empty); the compiled export declares every contact field
+// a message reads.
+//
 // Every answer has a category: Yes/No for yes_no, the choice's category,
 // "Has Text", "Has Number", "Has Date" or "Has Phone" for the others, and
 // "Other" (no test matched, after the retries) and "No Response" (timeout)

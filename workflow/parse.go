@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -18,6 +19,7 @@ import (
 // validation can point at the line and column of every problem.
 type source struct {
 	file   string
+	lines  [][]rune              // the file's lines, to place positions inside values
 	values map[string]*yaml.Node // field path → its value node
 	keys   map[string]*yaml.Node // field path → its key node
 	bad    map[string]bool       // field paths already reported as malformed
@@ -52,25 +54,99 @@ func (s *source) keyPos(path string) Pos {
 }
 
 // posAt returns the position of the offset-th character (counting runes)
-// inside the scalar value at path, when the scalar sits on one line.
+// of the scalar value at path, or the value's own position when it cannot
+// be told.
 func (s *source) posAt(path string, offset int) Pos {
 	p := s.pos(path)
 	if s == nil {
 		return p
 	}
-	n, ok := s.values[path]
-	if !ok || n.Kind != yaml.ScalarNode || strings.Contains(n.Value, "\n") {
-		return p
-	}
-	switch n.Style {
-	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
-		p.Column += 1 + offset
-	case yaml.LiteralStyle, yaml.FoldedStyle:
-		// The text starts on the next line; its indentation is not recorded.
-	default:
-		p.Column += offset
+	if n, ok := s.values[path]; ok && n.Kind == yaml.ScalarNode {
+		if at, ok := s.align(n, offset); ok {
+			return at
+		}
 	}
 	return p
+}
+
+// align finds where the offset-th rune of scalar n's value is written in
+// the file. The value is matched against the file's text from the node's
+// position on, rune by rune: spaces and line breaks may be folded away,
+// and the characters of quotes, escapes and indentation are skipped over,
+// so that positions inside quoted strings and block scalars are right.
+func (s *source) align(n *yaml.Node, offset int) (Pos, bool) {
+	value := []rune(n.Value)
+	offset = min(max(offset, 0), len(value))
+	line, col := n.Line-1, n.Column-1
+	switch n.Style {
+	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
+		col++ // past the opening quote
+	case yaml.LiteralStyle, yaml.FoldedStyle:
+		line, col = line+1, 0 // the text starts on the line after | or >
+	}
+	// at is the rune under the cursor, '\n' at the end of a line.
+	at := func() (rune, bool) {
+		switch {
+		case line < 0 || line >= len(s.lines):
+			return 0, false
+		case col < len(s.lines[line]):
+			return s.lines[line][col], true
+		}
+		return '\n', true
+	}
+	advance := func() {
+		if col++; col > len(s.lines[line]) {
+			line, col = line+1, 0
+		}
+	}
+	// find moves the cursor to the next c, skipping at most a few other
+	// characters (an escape sequence, a quote) besides white space.
+	find := func(c rune) bool {
+		skipped := 0
+		for {
+			r, ok := at()
+			switch {
+			case !ok:
+				return false
+			case r == c:
+				return true
+			case !unicode.IsSpace(r):
+				if skipped++; skipped > 10 {
+					return false
+				}
+			}
+			advance()
+		}
+	}
+	for _, c := range value[:offset] {
+		if unicode.IsSpace(c) {
+			if r, ok := at(); ok && r == c {
+				advance()
+			}
+			continue
+		}
+		if !find(c) {
+			return Pos{}, false
+		}
+		advance()
+	}
+	if offset < len(value) && !unicode.IsSpace(value[offset]) && !find(value[offset]) {
+		return Pos{}, false
+	}
+	if line >= len(s.lines) {
+		return Pos{}, false
+	}
+	return Pos{File: s.file, Line: line + 1, Column: col + 1}, true
+}
+
+// splitLines splits a file into lines of runes, without their line breaks.
+func splitLines(data []byte) [][]rune {
+	lines := strings.Split(string(data), "\n")
+	out := make([][]rune, len(lines))
+	for i, l := range lines {
+		out[i] = []rune(strings.TrimSuffix(l, "\r"))
+	}
+	return out
 }
 
 // parentPath strips the last element of a field path: "questions[2].ask"
@@ -106,6 +182,7 @@ func ParseFile(path string) (*Workflow, error) {
 func Parse(name string, data []byte) (*Workflow, error) {
 	p := &parser{src: &source{
 		file:   name,
+		lines:  splitLines(data),
 		values: map[string]*yaml.Node{},
 		keys:   map[string]*yaml.Node{},
 		bad:    map[string]bool{},

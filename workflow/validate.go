@@ -112,7 +112,7 @@ func (v *validator) workflow() {
 	}
 	v.text("closing", w.Closing, false)
 	v.fieldTypes()
-	v.resultReferences()
+	v.templates()
 }
 
 func languageMessage(code string) string {
@@ -521,41 +521,4 @@ func fieldType(t QuestionType) string {
 		return "datetime"
 	}
 	return "text"
-}
-
-var resultRefPattern = regexp.MustCompile(`(?:@|@\(|[(\s,&])results\.([A-Za-z0-9_]+)`)
-
-// resultReferences warns about messages using @results.x before x is asked:
-// RapidPro would send them with an empty value.
-func (v *validator) resultReferences() {
-	check := func(field string, t Text, known int) {
-		texts := map[string]string{field: t.Base}
-		for lang, s := range t.Translations {
-			texts[joinPath(field, lang)] = s
-		}
-		for _, f := range sortedKeys(texts) {
-			for _, m := range resultRefPattern.FindAllStringSubmatch(texts[f], -1) {
-				found := false
-				for _, q := range v.w.Questions[:known] {
-					found = found || strings.EqualFold(q.Result, m[1])
-				}
-				if !found {
-					v.warnf(f, "@results.%s is not the result of an earlier question; it will be empty", m[1])
-				}
-			}
-		}
-	}
-	check("intro", v.w.Intro, 0)
-	for i, q := range v.w.Questions {
-		path := fmt.Sprintf("questions[%d]", i)
-		check(path+".ask", q.Ask, i)
-		check(path+".retry", q.Retry, i)
-		for j, r := range q.Responses {
-			check(fmt.Sprintf("%s.responses[%d].text", path, j), r.Text, i+1)
-		}
-		for j, c := range q.Choices {
-			check(fmt.Sprintf("%s.choices[%d].closing", path, j), c.Closing, i+1)
-		}
-	}
-	check("closing", v.w.Closing, len(v.w.Questions))
 }
