@@ -247,6 +247,18 @@ type lease struct {
 // leaseTTL is how long a lock survives its holder's death.
 const leaseTTL = 30 * time.Second
 
+// holderGone reports whether the holder named a process of this host that
+// no longer runs (it was killed): its lock need not wait for the lease.
+func holderGone(holder string) bool {
+	host, _ := os.Hostname()
+	at, pidText, ok := strings.Cut(holder, " pid ")
+	if !ok || !strings.HasSuffix(at, "@"+host) {
+		return false
+	}
+	pid, err := strconv.Atoi(pidText)
+	return err == nil && pid != os.Getpid() && processGone(pid)
+}
+
 func defaultHolder() string {
 	host, _ := os.Hostname()
 	user := os.Getenv("USER")
@@ -296,7 +308,7 @@ func (d *db) tryAcquire(ctx context.Context, workspace, holder string, at time.T
 			return err
 		}
 		exp, _ := time.Parse(timeFormat, expires)
-		if at.Before(exp) && h != holder {
+		if at.Before(exp) && h != holder && !holderGone(h) {
 			since, _ := time.Parse(timeFormat, started)
 			cur = &LockedError{Workspace: workspace, Holder: h, Since: since}
 			return nil

@@ -113,5 +113,8 @@ func (e *env) members(t testing.TB, group string) map[string]rapidpro.Contact {
 }
 
 func TestMain(m *testing.M) {
+	if os.Getenv("MHERO_TARGET_CHILD") != "" {
+		os.Exit(childSync())
+	}
 	os.Exit(m.Run())
 }
