@@ -24,8 +24,11 @@ func largest(m map[string]int) string {
 }
 
 func TestWorkerWhoMovesDistrictLeavesTheGroup(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, 1500, 5)
+	onStores(t, testWorkerWhoMovesDistrict)
+}
+
+func testWorkerWhoMovesDistrict(t *testing.T, kind storeKind) {
+	e := newEnvOn(t, 1500, 5, kind)
 	ctx := context.Background()
 	truth := e.ihris.Truth()
 	district := largest(truth.ByDistrict)

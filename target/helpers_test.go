@@ -3,9 +3,12 @@ package target_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/mhero-go/mhero/fhir"
@@ -14,6 +17,7 @@ import (
 	"github.com/mhero-go/mhero/rapidpro"
 	"github.com/mhero-go/mhero/rapidpro/rapidprotest"
 	"github.com/mhero-go/mhero/target"
+	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
 )
 
@@ -26,9 +30,40 @@ type env struct {
 	rpc   *rapidpro.Client
 	db    *sql.DB
 	dsn   string
+	kind  storeKind
+}
+
+// storeKind names the database a test runs on.
+type storeKind string
+
+const (
+	sqliteStore   storeKind = "sqlite"
+	postgresStore storeKind = "postgres"
+)
+
+// postgresEnv names the environment variable holding the DSN of a
+// PostgreSQL server the store tests may use (.ci/run starts one).
+const postgresEnv = "MHERO_TEST_POSTGRES"
+
+// onStores runs f on SQLite, and on PostgreSQL when MHERO_TEST_POSTGRES
+// gives a server.
+func onStores(t *testing.T, f func(t *testing.T, kind storeKind)) {
+	for _, kind := range []storeKind{sqliteStore, postgresStore} {
+		t.Run(string(kind), func(t *testing.T) {
+			if kind == postgresStore && os.Getenv(postgresEnv) == "" {
+				t.Skip(postgresEnv + " is not set: no PostgreSQL server to test the store on (.ci/run starts one)")
+			}
+			t.Parallel()
+			f(t, kind)
+		})
+	}
 }
 
 func newEnv(t testing.TB, workers int, seed uint64) *env {
+	return newEnvOn(t, workers, seed, sqliteStore)
+}
+
+func newEnvOn(t testing.TB, workers int, seed uint64, kind storeKind) *env {
 	t.Helper()
 	e := &env{}
 	e.ihris = ihristest.NewServer(ihristest.WithWorkforce(ihristest.Workforce{Seed: seed, Workers: workers}), ihristest.WithPageSize(100, 1000))
@@ -49,10 +84,59 @@ func newEnv(t testing.TB, workers int, seed uint64) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.dsn = filepath.Join(t.TempDir(), "mhero.db")
-	e.db = openSQLite(t, e.dsn)
+	e.kind = kind
+	if kind == postgresStore {
+		e.dsn = postgresSchema(t)
+	} else {
+		e.dsn = filepath.Join(t.TempDir(), "mhero.db")
+	}
+	e.db = openStore(t, kind, e.dsn)
 	return e
 }
+
+func openStore(t testing.TB, kind storeKind, dsn string) *sql.DB {
+	if kind == postgresStore {
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	return openSQLite(t, dsn)
+}
+
+// postgresSchema makes a schema of its own for the test on the server of
+// MHERO_TEST_POSTGRES, and returns a DSN whose connections use it.
+func postgresSchema(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv(postgresEnv)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	name := fmt.Sprintf("target_test_%d_%d", os.Getpid(), schemaSeq.Add(1))
+	if _, err := admin.Exec(`DROP SCHEMA IF EXISTS ` + name + ` CASCADE; CREATE SCHEMA ` + name); err != nil {
+		t.Fatalf("PostgreSQL at %s: %v", postgresEnv, err)
+	}
+	t.Cleanup(func() {
+		if db, err := sql.Open("pgx", base); err == nil {
+			_, _ = db.Exec(`DROP SCHEMA IF EXISTS ` + name + ` CASCADE`)
+			db.Close()
+		}
+	})
+	if strings.Contains(base, "://") {
+		sep := "?"
+		if strings.Contains(base, "?") {
+			sep = "&"
+		}
+		return base + sep + "search_path=" + name
+	}
+	return base + " search_path=" + name
+}
+
+var schemaSeq atomic.Int64
 
 func openSQLite(t testing.TB, path string) *sql.DB {
 	t.Helper()

@@ -33,7 +33,7 @@ func childSync() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	db := openSQLite(nopTB{}, os.Getenv("CHILD_DB"))
+	db := openStore(nopTB{}, storeKind(os.Getenv("CHILD_STORE")), os.Getenv("CHILD_DB"))
 	s, err := target.New(ctx, reg, rpc, db, target.WithLockWait(time.Minute))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -62,7 +62,10 @@ func TestSyncKilledAnywhereEndsAsAnUninterruptedOne(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts 21 processes")
 	}
-	t.Parallel()
+	onStores(t, testKilled)
+}
+
+func testKilled(t *testing.T, kind storeKind) {
 	const workers, seed = 1000, 21
 	ctx := context.Background()
 	ref := newEnv(t, workers, seed)
@@ -71,14 +74,14 @@ func TestSyncKilledAnywhereEndsAsAnUninterruptedOne(t *testing.T) {
 	}
 	refRequests := ref.rp.RequestCount("", "")
 
-	e := newEnv(t, workers, seed)
+	e := newEnvOn(t, workers, seed, kind)
 	rng := rand.New(rand.NewPCG(seed, 7))
 	killed := 0
 	var points []string
 	for i := 0; i < 40 && killed < 20; i++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), "MHERO_TARGET_CHILD=1", "CHILD_IHRIS_URL="+e.ihris.URL(),
-			"CHILD_RAPIDPRO_URL="+e.rp.URL(), "CHILD_RAPIDPRO_TOKEN="+e.rp.Token(), "CHILD_DB="+e.dsn)
+			"CHILD_RAPIDPRO_URL="+e.rp.URL(), "CHILD_RAPIDPRO_TOKEN="+e.rp.Token(), "CHILD_DB="+e.dsn, "CHILD_STORE="+string(kind))
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
 		start := e.rp.RequestCount("", "")

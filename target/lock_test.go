@@ -11,8 +11,11 @@ import (
 )
 
 func TestTwoSyncsOfOneWorkspaceDoNotInterleave(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, 300, 8)
+	onStores(t, testTwoSyncs)
+}
+
+func testTwoSyncs(t *testing.T, kind storeKind) {
+	e := newEnvOn(t, 300, 8, kind)
 	ctx := context.Background()
 	inside := make(chan struct{})
 	resume := make(chan struct{})
@@ -34,7 +37,7 @@ func TestTwoSyncsOfOneWorkspaceDoNotInterleave(t *testing.T) {
 	<-inside
 
 	// A second process (its own connection pool) sharing the database.
-	db2 := openSQLite(t, e.dsn)
+	db2 := openStore(t, kind, e.dsn)
 	bob, err := target.New(ctx, e.reg, e.rpc, db2, target.WithHolder("bob@laptop pid 2"))
 	if err != nil {
 		t.Fatal(err)

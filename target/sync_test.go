@@ -20,8 +20,11 @@ var everyone = target.Group{Name: "All health workers", Country: "LR"}
 // a full sync of 5,000 workers, a second one that writes nothing, ten
 // changed workers, a new number, a stopped contact.
 func TestSyncEndToEnd(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, 5000, 11)
+	onStores(t, testSyncEndToEnd)
+}
+
+func testSyncEndToEnd(t *testing.T, kind storeKind) {
+	e := newEnvOn(t, 5000, 11, kind)
 	ctx := context.Background()
 	s := e.syncer(t)
 	truth := e.ihris.Truth()
