@@ -11,13 +11,13 @@ import (
 	"sync/atomic"
 	"testing"
 
+	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/mhero-go/mhero/fhir"
 	"github.com/mhero-go/mhero/ihris"
 	"github.com/mhero-go/mhero/ihris/ihristest"
 	"github.com/mhero-go/mhero/rapidpro"
 	"github.com/mhero-go/mhero/rapidpro/rapidprotest"
 	"github.com/mhero-go/mhero/target"
-	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
 )
 
@@ -197,7 +197,11 @@ func (e *env) members(t testing.TB, group string) map[string]rapidpro.Contact {
 }
 
 func TestMain(m *testing.M) {
-	if os.Getenv("MHERO_TARGET_CHILD") != "" {
+	switch os.Getenv("MHERO_TARGET_CHILD") {
+	case "":
+	case "bench":
+		os.Exit(childBench())
+	default:
 		os.Exit(childSync())
 	}
 	os.Exit(m.Run())

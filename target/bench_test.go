@@ -1,0 +1,201 @@
+package target_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mhero-go/mhero/fhir"
+	"github.com/mhero-go/mhero/ihris"
+	"github.com/mhero-go/mhero/ihris/ihristest"
+	"github.com/mhero-go/mhero/rapidpro"
+	"github.com/mhero-go/mhero/rapidpro/rapidprotest"
+	"github.com/mhero-go/mhero/target"
+)
+
+// benchWorkers is the size of the benchmarks' registry: 50,000 unless
+// MHERO_BENCH_WORKERS says otherwise.
+func benchWorkers() int {
+	if n, err := strconv.Atoi(os.Getenv("MHERO_BENCH_WORKERS")); err == nil && n > 0 {
+		return n
+	}
+	return 50_000
+}
+
+// benchRate is the rate limit of the rate-limited benchmark, per scope and
+// hour: 500 requests a second, so that the limit, not this machine, bounds
+// the sync.
+const benchRate = 1_800_000
+
+// childResult is what a benchmark's child sync reports.
+type childResult struct {
+	Summary *target.Summary
+	Error   string
+}
+
+// runChildSync syncs in a child process, so that its peak memory is the
+// sync's alone (the servers stay in the parent), and returns the summary
+// and the child's peak resident set.
+func runChildSync(b *testing.B, e *env, rate int) (*target.Summary, int64) {
+	b.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
+	cmd.Env = append(os.Environ(), "MHERO_TARGET_CHILD=bench", "CHILD_IHRIS_URL="+e.ihris.URL(),
+		"CHILD_RAPIDPRO_URL="+e.rp.URL(), "CHILD_RAPIDPRO_TOKEN="+e.rp.Token(), "CHILD_DB="+e.dsn,
+		"CHILD_STORE="+string(e.kind), "CHILD_RATE="+strconv.Itoa(rate))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		b.Fatalf("child sync: %v", err)
+	}
+	var res childResult
+	if err := json.Unmarshal(out, &res); err != nil || res.Error != "" {
+		b.Fatalf("child sync: %v %s", err, res.Error)
+	}
+	ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	var rss int64
+	if ru != nil {
+		rss = ru.Maxrss * 1024
+	}
+	return res.Summary, rss
+}
+
+// childBench is the child side of runChildSync.
+func childBench() int {
+	ctx := context.Background()
+	fail := func(err error) int {
+		_ = json.NewEncoder(os.Stdout).Encode(childResult{Error: err.Error()})
+		return 1
+	}
+	fc, err := fhir.NewClient(os.Getenv("CHILD_IHRIS_URL"))
+	if err != nil {
+		return fail(err)
+	}
+	reg, _ := ihris.NewRegistry(fc, ihris.WithPageSize(1000))
+	opts := []rapidpro.Option{rapidpro.WithoutPacing()}
+	rate, _ := strconv.Atoi(os.Getenv("CHILD_RATE"))
+	if rate > 0 {
+		opts = []rapidpro.Option{rapidpro.WithRateLimit(rate, 1)}
+	}
+	rpc, err := rapidpro.NewClient(os.Getenv("CHILD_RAPIDPRO_URL"), os.Getenv("CHILD_RAPIDPRO_TOKEN"), opts...)
+	if err != nil {
+		return fail(err)
+	}
+	db := openStore(nopTB{}, storeKind(os.Getenv("CHILD_STORE")), os.Getenv("CHILD_DB"))
+	sopts := []target.Option{}
+	if rate > 0 {
+		sopts = append(sopts, target.WithRate(rate))
+	}
+	s, err := target.New(ctx, reg, rpc, db, sopts...)
+	if err != nil {
+		return fail(err)
+	}
+	sum, err := s.Sync(ctx, everyone, false)
+	if err != nil {
+		return fail(err)
+	}
+	_ = json.NewEncoder(os.Stdout).Encode(childResult{Summary: sum})
+	return 0
+}
+
+// newBenchEnv is newEnv for benchmarks, with the RapidPro server throttled
+// at rate per hour and scope (0: not at all).
+func newBenchEnv(b *testing.B, workers int, rate int) *env {
+	b.Helper()
+	e := &env{kind: sqliteStore}
+	e.ihris = ihristest.NewServer(ihristest.WithWorkforce(ihristest.Workforce{Seed: 50, Workers: workers}), ihristest.WithPageSize(100, 1000))
+	b.Cleanup(e.ihris.Close)
+	limits := rapidprotest.WithRateLimits(0, 0)
+	if rate > 0 {
+		// The server enforces the same budget, over a minute's window.
+		limits = rapidprotest.WithRateLimits(rate/60, time.Minute)
+	}
+	e.rp = rapidprotest.NewServer(limits, rapidprotest.WithSeed(50),
+		rapidprotest.WithWorkspace(rapidprotest.Workspace{UUID: "0b5e7c52-64cf-4e8e-9a56-0d1d5bd4c0a1", Country: "LR"}))
+	b.Cleanup(func() { e.rp.Close() })
+	e.rpc, _ = rapidpro.NewClient(e.rp.URL(), e.rp.Token(), rapidpro.WithoutPacing())
+	e.dsn = b.TempDir() + "/bench.db"
+	e.db = openStore(b, sqliteStore, e.dsn)
+	return e
+}
+
+// minimumCalls is the least a sync can make: one write per new or changed
+// contact, a group action per 100 membership changes, the RapidPro
+// contacts read 250 a page (the workspace's, and its deleted ones), and
+// the setup (workspace, fields, group).
+func minimumCalls(sum *target.Summary, contactsBefore, setup int) int {
+	writes := sum.Created + sum.Updated + sum.Adopted
+	groups := (sum.Added+99)/100 + (sum.Removed+99)/100
+	reads := contactsBefore/250 + 1 + 1
+	return writes + groups + reads + setup
+}
+
+func total(calls map[string]int) int {
+	n := 0
+	for _, v := range calls {
+		n += v
+	}
+	return n
+}
+
+// BenchmarkSync syncs a registry of 50,000 health workers (see
+// MHERO_BENCH_WORKERS) into an empty workspace, then again with nothing
+// changed, and reports the API calls against the minimum, and the
+// syncing process's peak memory. Run it with -benchtime=1x.
+func BenchmarkSync(b *testing.B) {
+	workers := benchWorkers()
+	for b.Loop() {
+		e := newBenchEnv(b, workers, 0)
+		start := time.Now()
+		sum, rss := runChildSync(b, e, 0)
+		wall := time.Since(start)
+		// Setup: workspace, fields list, 8 fields, group lookup and create.
+		setup := 1 + 1 + len(target.SyncedFields()) + 2
+		minimum := minimumCalls(sum, 0, setup)
+		b.ReportMetric(float64(total(sum.Calls)), "calls")
+		b.ReportMetric(float64(minimum), "min-calls")
+		b.ReportMetric(float64(total(sum.Calls))/float64(minimum), "calls/min")
+		b.ReportMetric(float64(rss)/(1<<20), "peak-MiB")
+		b.ReportMetric(float64(rss)/float64(workers), "peak-B/worker")
+		b.ReportMetric(wall.Seconds(), "first-s")
+		b.Logf("first sync of %d workers: %d reachable, %d created, %d added; calls %v (minimum %d); peak RSS %.1f MiB; %v",
+			workers, sum.Reachable, sum.Created, sum.Added, sum.Calls, minimum, float64(rss)/(1<<20), wall.Round(time.Millisecond))
+
+		start = time.Now()
+		noop, rss2 := runChildSync(b, e, 0)
+		b.ReportMetric(float64(total(noop.Calls)), "noop-calls")
+		b.ReportMetric(time.Since(start).Seconds(), "noop-s")
+		b.Logf("no-op sync: calls %v, %d writes, peak RSS %.1f MiB, %v", noop.Calls, noop.Created+noop.Updated+noop.Added+noop.Removed,
+			float64(rss2)/(1<<20), time.Since(start).Round(time.Millisecond))
+	}
+}
+
+// BenchmarkSyncRateLimited syncs the registry into an empty workspace
+// whose API allows 500 requests a second per scope, and reports the wall
+// time against the bound that limit sets (the calls of the busiest scope
+// at the rate).
+func BenchmarkSyncRateLimited(b *testing.B) {
+	workers := benchWorkers()
+	for b.Loop() {
+		e := newBenchEnv(b, workers, benchRate)
+		start := time.Now()
+		sum, _ := runChildSync(b, e, benchRate)
+		wall := time.Since(start)
+		bound := time.Duration(0)
+		for _, n := range sum.Calls {
+			bound = max(bound, time.Duration(float64(n)/float64(benchRate)*float64(time.Hour)))
+		}
+		b.ReportMetric(wall.Seconds(), "wall-s")
+		b.ReportMetric(bound.Seconds(), "bound-s")
+		b.ReportMetric(wall.Seconds()/bound.Seconds(), "wall/bound")
+		b.Logf("rate-limited sync of %d workers at %d/h per scope: calls %v, wall %v, bound %v (%.3fx)", workers, benchRate,
+			sum.Calls, wall.Round(time.Millisecond), bound.Round(time.Millisecond), wall.Seconds()/bound.Seconds())
+	}
+}
+
+var _ = fmt.Sprint
