@@ -103,7 +103,14 @@
 // number question with <, <=, >, >=, == and !=; comparisons are joined with
 // and/or, and may be grouped with parentheses:
 //
-//	when: (weeks_left < 4 or reason in [expired, "Not delivered"]) and act_in_stock != no_response
+//	when: (weeks_left < 4 or reason in [expired, Not delivered]) and act_in_stock != no_response
+//
+// A category name of several words is written as it is: commas and
+// brackets end the names of a list (reason in [Not delivered, Longer
+// ago]), and "and", "or" or a parenthesis end the name after == or !=
+// (reason == Not delivered and ...). Quotes are needed only for a name
+// with a comma or a bracket in a list, or with the word "and" or "or"
+// after an operator: reason == "Cough and fever".
 //
 // A comparison of numbers holds only for a number answer ("Has Number"):
 // after No Response, after Other (a reply out of range, say) or when the

@@ -27,6 +27,8 @@ func FuzzParse(f *testing.F) {
 		head + "questions:\n  - &q {result: a, ask: hi, type: text}\n  - *q\n",
 		head + "questions:\n  - result: a\n    ask: hi\n    type: choice\n    choices:\n      - {category: A, match: {eng: [x, y z]}, closing: bye}\n    responses: {A: ok, Other: hmm}\n",
 		head + "expire_after: 1d12h\nquestions:\n  - {result: a, ask: hi, type: number, min: -1e3, max: 0x10, timeout: 90s}\n",
+		head + "intro: \"Hi @(upper(contact.name) @results.a\"\nquestions:\n  - {result: a, ask: \"@(1 + fields.age) \\\"x\\\"\", type: text}\n",
+		head + "questions:\n  - result: a\n    ask: |\n      Hello @contact.name,\n      @(round(fields.x / ), 2) @(uper(1)\n    type: choice\n    choices: [{category: Not delivered, match: [x]}, {category: Longer ago, match: [y]}]\n  - {result: b, ask: ho, type: text, when: a in [Not delivered, Longer ago] or a == Not delivered}\n",
 		"workflow: [\n",
 		"? [a]\n: b\n",
 	} {

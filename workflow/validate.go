@@ -418,6 +418,13 @@ func (v *validator) when(i int, field string) {
 		v.report(SeverityError, v.src.posAt(field, werr.offset), field, "%s", werr.msg)
 		return
 	}
+	if cut, name, ok := v.cutCategory(i, leaves(c)); ok {
+		val := cut.values[len(cut.values)-1]
+		v.report(SeverityError, v.src.posAt(field, val.col), field,
+			"%q is a category of %s, but and/or end a value: quote it (%s %s %q) or list it (%s in [%s])",
+			name, cut.result, cut.result, cut.op, name, cut.result, name)
+		return
+	}
 	for _, cmp := range leaves(c) {
 		target := v.earlier(i, cmp, field)
 		if target == nil || !slices.Contains(questionTypes, target.Type) {
@@ -442,6 +449,36 @@ func (v *validator) when(i int, field string) {
 			}
 		}
 	}
+}
+
+// cutCategory finds a comparison whose category name was cut in two by
+// the word and or or: in "reason == Cough and fever == x", the category
+// "Cough and fever" of reason. It returns the comparison and the name.
+func (v *validator) cutCategory(i int, cmps []cmpCond) (cmpCond, string, bool) {
+	when := []rune(v.w.Questions[i].When)
+	for k := 0; k+1 < len(cmps); k++ {
+		c, next := cmps[k], cmps[k+1]
+		val := c.values[len(c.values)-1]
+		if val.quoted || (c.op != "==" && c.op != "!=") || next.resultCol < val.end {
+			continue
+		}
+		var target *Question
+		for j := range v.w.Questions[:i] {
+			if strings.EqualFold(v.w.Questions[j].Result, c.result) {
+				target = &v.w.Questions[j]
+			}
+		}
+		if target == nil {
+			continue
+		}
+		name := string(when[val.col : next.resultCol+len([]rune(next.result))])
+		if cat, ok := findCategory(target.Categories(), name); ok {
+			if _, whole := findCategory(target.Categories(), val.text); !whole {
+				return c, cat, true
+			}
+		}
+	}
+	return cmpCond{}, "", false
 }
 
 // earlier returns the question a comparison refers to, reporting a result
