@@ -1,8 +1,10 @@
 package workflow
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"regexp"
@@ -222,25 +224,17 @@ func (p *parser) nodePos(n *yaml.Node) Pos {
 var yamlLine = regexp.MustCompile(`line (\d+)(?:, column (\d+))?`)
 
 func (p *parser) parse(data []byte) *Workflow {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		// yaml.v3 puts the line (and sometimes the column) in its message.
-		pos := Pos{File: p.src.file, Line: 1, Column: 1}
-		msg := strings.TrimPrefix(err.Error(), "yaml: ")
-		if m := yamlLine.FindStringSubmatch(msg); m != nil {
-			pos.Line, _ = strconv.Atoi(m[1])
-			if m[2] != "" {
-				pos.Column, _ = strconv.Atoi(m[2])
-			}
-			msg = strings.TrimPrefix(strings.TrimPrefix(msg, m[0]), ": ")
-		}
-		p.errorf(pos, "", "invalid YAML: %s", msg)
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
+		p.yamlError(err)
 		return nil
 	}
 	if len(doc.Content) == 0 {
 		p.errorf(Pos{File: p.src.file, Line: 1, Column: 1}, "", "empty workflow file")
 		return nil
 	}
+	p.secondDocument(dec, doc.Content[0])
 	root := resolve(doc.Content[0])
 	if root.Kind != yaml.MappingNode {
 		p.wrongType(root, "", "a mapping of workflow fields")
@@ -282,6 +276,72 @@ func (p *parser) parse(data []byte) *Workflow {
 		}
 	}
 	return w
+}
+
+// yamlError reports a file that is not YAML. yaml.v3 puts the line (and
+// sometimes the column) in its message, but for a tab in the indentation
+// it names the line before the tab's: the tab itself is looked for.
+func (p *parser) yamlError(err error) {
+	pos := Pos{File: p.src.file, Line: 1, Column: 1}
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		pos.Line, _ = strconv.Atoi(m[1])
+		if m[2] != "" {
+			pos.Column, _ = strconv.Atoi(m[2])
+		}
+		msg = strings.TrimPrefix(strings.TrimPrefix(msg, m[0]), ": ")
+	}
+	if line, col, ok := p.indentingTab(pos.Line, strings.Contains(msg, "tab character")); ok {
+		pos.Line, pos.Column = line, col
+		msg = "a tab indents this line: YAML indents with spaces only"
+	}
+	p.errorf(pos, "", "invalid YAML: %s", msg)
+}
+
+// indentingTab finds a tab in the indentation of line (1-based) or of the
+// next one; anywhere in them when the error is known to be about a tab.
+func (p *parser) indentingTab(line int, aboutTab bool) (int, int, bool) {
+	for l := line; l <= line+1 && l >= 1 && l <= len(p.src.lines); l++ {
+		for i, r := range p.src.lines[l-1] {
+			if r == '\t' {
+				return l, i + 1, true
+			}
+			if r != ' ' && !aboutTab {
+				break
+			}
+		}
+	}
+	return 0, 0, false
+}
+
+// secondDocument reports a YAML document after the first one: a workflow
+// file holds one workflow, and whatever follows a "---" would otherwise be
+// dropped without a word.
+func (p *parser) secondDocument(dec *yaml.Decoder, first *yaml.Node) {
+	var next yaml.Node
+	err := dec.Decode(&next)
+	switch {
+	case errors.Is(err, io.EOF):
+		return
+	case err == nil && (len(next.Content) == 0 || isNull(next.Content[0])):
+		return // a trailing --- with nothing after it loses nothing
+	}
+	line := next.Line
+	if err != nil { // the rest does not parse: find where it starts
+		line = first.Line
+		for i := first.Line; i < len(p.src.lines); i++ {
+			if l := string(p.src.lines[i]); l == "---" || strings.HasPrefix(l, "--- ") || strings.HasPrefix(l, "---\t") {
+				line = i + 1
+				break
+			}
+		}
+	}
+	p.errorf(Pos{File: p.src.file, Line: line, Column: 1}, "",
+		"a second YAML document starts here: a workflow file holds one workflow (put another workflow in a file of its own)")
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Tag == "!!null" && n.Value == ""
 }
 
 type field struct {

@@ -84,6 +84,14 @@ func TestParseDiagnostics(t *testing.T) {
 			"5:65", "questions[0].max_retries", "expected a whole number", false},
 		{"invalid YAML", head + "questions:\n  - result: a\n    ask: [hi\n    type: text\n",
 			"5:1", "", "invalid YAML: did not find expected ',' or ']'", false},
+		{"a second YAML document", head + okQuestion + "---\nworkflow: U\nkey: u\n",
+			"6:1", "", "a second YAML document starts here: a workflow file holds one workflow", false},
+		{"a second YAML document that is not YAML", head + okQuestion + "--- # another\nworkflow: [\n",
+			"6:1", "", "a second YAML document starts here", false},
+		{"a tab in the indentation", head + "questions:\n  - result: a\n    ask: hi\n\t  type: text\n",
+			"7:1", "", "invalid YAML: a tab indents this line: YAML indents with spaces only", false},
+		{"a tab after spaces", head + "questions:\n  - result: a\n  \t  ask: hi\n",
+			"6:3", "", "invalid YAML: a tab indents this line", false},
 		{"not a mapping", "- just\n- a list\n",
 			"1:1", "", "expected a mapping of workflow fields", false},
 		{"empty file", "",
@@ -279,6 +287,21 @@ func TestParseDuration(t *testing.T) {
 		got, err := ParseDuration(tt.in)
 		if (err != nil) != tt.err || got != tt.want {
 			t.Errorf("ParseDuration(%q) = %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.err)
+		}
+	}
+}
+
+// TestParseDocumentMarkers checks that the markers YAML allows around one
+// document are accepted: a file may start with --- and end with --- or ...
+func TestParseDocumentMarkers(t *testing.T) {
+	for _, src := range []string{
+		"---\n" + head + okQuestion,
+		head + okQuestion + "---\n",
+		head + okQuestion + "...\n",
+		"--- # the workflow\n" + head + okQuestion + "--- \n# nothing more\n",
+	} {
+		if _, err := Parse("t.yaml", []byte(src)); err != nil {
+			t.Errorf("%q: %v", src, err)
 		}
 	}
 }
