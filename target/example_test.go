@@ -22,7 +22,7 @@ import (
 // them keeping its state in a new SQLite file.
 func exampleSyncer() (*target.Syncer, *rapidpro.Client, *sql.DB, func()) {
 	ihrisSrv := ihristest.NewServer(ihristest.WithWorkforce(ihristest.Workforce{Seed: 7, Workers: 300}))
-	rpSrv := rapidprotest.NewServer(rapidprotest.WithRateLimits(0, 0),
+	rpSrv := rapidprotest.NewServer(rapidprotest.WithRateLimits(0, 0), rapidprotest.WithSeed(7),
 		rapidprotest.WithWorkspace(rapidprotest.Workspace{UUID: "6a1f7c1e-1f4e-4a55-9a4e-3c6a2b1d0e9f", Country: "LR"}))
 	dir, err := os.MkdirTemp("", "target-example")
 	if err != nil {
@@ -150,17 +150,22 @@ func ExampleAttributeStore_At() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	// Analytics places each answer by the attributes valid when it was sent.
-	a, err := attrs.AtURN(ctx, "tel:+231889999999", sentAt)
+	// Analytics places each answer by the attributes valid when it was
+	// sent: by contact UUID (At), URN (AtURN) or worker (OfWorker).
+	_, err = attrs.AtURN(ctx, "tel:+231889999999", sentAt)
 	fmt.Println(err)
-	for a, err = range attrs.All(ctx, sentAt) {
-		break
+	n, placed := 0, 0
+	for a, err := range attrs.All(ctx, sentAt) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		n++
+		if a.District != "" && a.Region != "" && a.CadreName != "" {
+			placed++
+		}
 	}
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(a.WorkerID != "", a.District != "", a.Region != "", a.CadreName != "")
+	fmt.Printf("%d contacts, %d with district, region and cadre\n", n, placed)
 	// Output:
 	// target: no attributes recorded for the contact
-	// true true true true
+	// 253 contacts, 218 with district, region and cadre
 }
