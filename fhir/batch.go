@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-
-	"github.com/mhero-go/mhero/internal/httpx"
 )
 
 // BatchRequest is one request of a batch or transaction Bundle.
@@ -103,11 +101,8 @@ func (c *Client) bundle(ctx context.Context, typ string, reqs []BatchRequest, op
 	if err != nil {
 		return nil, nil, fmt.Errorf("fhir: encoding the %s: %w", typ, err)
 	}
-	if safe {
-		ctx = httpx.Idempotent(ctx)
-	}
 	req := &request{method: http.MethodPost, url: c.endpoint(), body: body, ctype: mediaFHIRJSON,
-		header: http.Header{"Prefer": {"return=representation"}}, opts: opts, unguarded: !safe}
+		header: http.Header{"Prefer": {"return=representation"}}, opts: opts, repeatable: safe}
 	resp, out, err := c.do(ctx, req)
 	if err != nil {
 		return nil, resp, err

@@ -1,11 +1,10 @@
 package fhir
 
 import (
-	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -53,7 +52,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	if u.RawQuery != "" || u.Fragment != "" {
 		return nil, errors.New("fhir: base URL must not have a query or fragment")
 	}
-	var cfg config
+	cfg := config{http: httpx.Config{UserAgent: DefaultUserAgent}}
 	if u.User != nil {
 		pass, _ := u.User.Password()
 		cfg.auth = basicAuth{user: u.User.Username(), pass: pass}
@@ -71,21 +70,16 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		u.Path += "/"
 		u.RawPath = ""
 	}
-	hcfg := httpx.Config{
-		HTTPClient:       cfg.httpClient,
-		UserAgent:        cfg.userAgent,
-		Logger:           cfg.logger,
-		Redactor:         httpx.NewRedactor(cfg.secrets()...),
-		MaxRetries:       cfg.maxRetries,
-		RetryWaitMin:     cfg.retryWaitMin,
-		RetryWaitMax:     cfg.retryWaitMax,
-		MaxResponseBytes: cfg.maxResponseBytes,
+	if cfg.shared != nil && cfg.rateSet {
+		return nil, errors.New("fhir: WithPacer sets the pace (see NewPacer); WithRateLimit cannot change it")
 	}
-	if hcfg.UserAgent == "" {
-		hcfg.UserAgent = DefaultUserAgent
+	hcfg := cfg.http
+	hcfg.Redactor = httpx.NewRedactor(cfg.secrets()...)
+	p := cfg.pacer
+	if cfg.shared != nil {
+		p = cfg.shared.p
 	}
-	if cfg.pacer != nil {
-		p := cfg.pacer
+	if p != nil {
 		hcfg.Pacer = func(*http.Request) *httpx.Pacer { return p }
 	}
 	c := &Client{base: u, hc: httpx.New(hcfg), headers: cfg.headers, auth: cfg.auth}
@@ -100,16 +94,12 @@ func (c *Client) BaseURL() string { return c.base.String() }
 
 // config collects the options before the client is built.
 type config struct {
-	httpClient       *http.Client
-	logger           *slog.Logger
-	userAgent        string
-	auth             auth
-	headers          http.Header
-	maxRetries       int
-	retryWaitMin     time.Duration
-	retryWaitMax     time.Duration
-	maxResponseBytes int64
-	pacer            *httpx.Pacer
+	http    httpx.Config // the options shared with the rapidpro client
+	auth    auth
+	headers http.Header
+	pacer   *httpx.Pacer // the client's own, from WithRateLimit
+	rateSet bool
+	shared  *Pacer // from WithPacer, instead of pacer
 }
 
 func (c *config) secrets() []string {
@@ -126,13 +116,14 @@ func (c *config) secrets() []string {
 type Option func(*config) error
 
 // WithHTTPClient sends the requests through hc (its Transport, timeouts and
-// cookie jar). The client is not modified.
+// cookie jar); hc's Timeout bounds each attempt, not the whole call with its
+// retries. The client is not modified.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
 			return errors.New("fhir: WithHTTPClient: nil *http.Client")
 		}
-		c.httpClient = hc
+		c.http.HTTPClient = hc
 		return nil
 	}
 }
@@ -142,7 +133,7 @@ func WithHTTPClient(hc *http.Client) Option {
 // logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
-		c.logger = l
+		c.http.Logger = l
 		return nil
 	}
 }
@@ -153,7 +144,9 @@ func WithUserAgent(ua string) Option {
 		if strings.ContainsAny(ua, "\r\n") {
 			return errors.New("fhir: WithUserAgent: user agent contains a line break")
 		}
-		c.userAgent = ua
+		if ua != "" {
+			c.http.UserAgent = ua
+		}
 		return nil
 	}
 }
@@ -247,24 +240,53 @@ func WithRetry(maxRetries int, minWait, maxWait time.Duration) Option {
 		if maxRetries < 0 || minWait < 0 || maxWait < 0 || (maxWait > 0 && maxWait < minWait) {
 			return errors.New("fhir: WithRetry: negative value or maxWait < minWait")
 		}
-		c.maxRetries = maxRetries
+		c.http.MaxRetries = maxRetries
 		if maxRetries == 0 {
-			c.maxRetries = -1 // httpx: negative disables, zero is the default
+			c.http.MaxRetries = -1 // httpx: negative disables, zero is the default
 		}
-		c.retryWaitMin, c.retryWaitMax = minWait, maxWait
+		c.http.RetryWaitMin, c.http.RetryWaitMax = minWait, maxWait
 		return nil
 	}
 }
 
-// WithRateLimit paces requests to perHour on average with bursts of up to
-// burst requests (0: a minute's worth), as the rapidpro client does, and
-// pauses them all when the server answers 429 with a Retry-After.
+// WithRateLimit paces the client's requests to perHour an hour on average
+// with bursts of up to burst requests (0: a minute's worth), and pauses them
+// all when the server answers 429 with a Retry-After. perHour must be
+// positive and burst not negative. Without it (or WithPacer) requests are
+// not paced, but 429s are still waited out. To pace several clients of one
+// server together, give them the same Pacer (see WithPacer) instead.
 func WithRateLimit(perHour, burst int) Option {
 	return func(c *config) error {
 		if perHour <= 0 || burst < 0 {
 			return fmt.Errorf("fhir: WithRateLimit: invalid values perHour=%d burst=%d", perHour, burst)
 		}
-		c.pacer = httpx.NewPacer(perHour, burst)
+		c.pacer, c.rateSet = httpx.NewPacer(perHour, burst), true
+		return nil
+	}
+}
+
+// Pacer paces together the clients given it with WithPacer: they wait for
+// the same turns, and a 429 with Retry-After that one of them meets pauses
+// them all, including the requests already waiting for their turn. A Pacer
+// is safe for concurrent use.
+type Pacer struct{ p *httpx.Pacer }
+
+// NewPacer returns a pacer allowing perHour requests an hour on average with
+// bursts of up to burst requests (0: a minute's worth). perHour <= 0 means
+// no pacing: the clients then share only the pauses that 429 answers ask
+// for.
+func NewPacer(perHour, burst int) *Pacer { return &Pacer{httpx.NewPacer(perHour, burst)} }
+
+// WithPacer paces the client's requests with p, shared with every other
+// client given p, so that together they stay under the server's limit. The
+// rate is p's (see NewPacer), so WithRateLimit cannot be combined with it.
+// A nil p is refused.
+func WithPacer(p *Pacer) Option {
+	return func(c *config) error {
+		if p == nil {
+			return errors.New("fhir: WithPacer: nil *Pacer")
+		}
+		c.shared = p
 		return nil
 	}
 }
@@ -276,7 +298,7 @@ func WithMaxResponseBytes(n int64) Option {
 		if n <= 0 {
 			return errors.New("fhir: WithMaxResponseBytes: limit must be positive")
 		}
-		c.maxResponseBytes = n
+		c.http.MaxResponseBytes = n
 		return nil
 	}
 }
@@ -406,14 +428,14 @@ type Response struct {
 // Created reports whether the server created a resource (201).
 func (r *Response) Created() bool { return r != nil && r.StatusCode == http.StatusCreated }
 
-func newResponse(resp *http.Response) *Response {
-	r := &Response{StatusCode: resp.StatusCode, Header: resp.Header}
-	r.Location = resp.Header.Get("Location")
+func newResponse(status int, h http.Header) *Response {
+	r := &Response{StatusCode: status, Header: h}
+	r.Location = h.Get("Location")
 	if r.Location == "" {
-		r.Location = resp.Header.Get("Content-Location")
+		r.Location = h.Get("Content-Location")
 	}
-	r.VersionID = versionFromETag(resp.Header.Get("ETag"))
-	if lm := resp.Header.Get("Last-Modified"); lm != "" {
+	r.VersionID = versionFromETag(h.Get("ETag"))
+	if lm := h.Get("Last-Modified"); lm != "" {
 		r.LastModified, _ = http.ParseTime(lm)
 	}
 	return r
@@ -467,11 +489,16 @@ type request struct {
 	ctype  string
 	header http.Header
 	opts   []RequestOption
-	// unguarded marks a write that must not be repeated (a POST without
-	// If-None-Exist): a failure after it may have reached the server is an
-	// *OutcomeUnknownError.
-	unguarded bool
+	// repeatable marks a POST that is safe to send again after it may have
+	// reached the server (a search, a conditional create, a batch of such
+	// entries). Other POSTs are not: a failure after one may have reached
+	// the server is an *OutcomeUnknownError.
+	repeatable bool
 }
+
+// idempotent reports whether r may be sent again after it may have
+// reached the server.
+func (r *request) idempotent() bool { return r.method != http.MethodPost || r.repeatable }
 
 // endpoint resolves path segments against the base URL. The base itself
 // is written without its final slash, as HAPI writes it in page links.
@@ -495,35 +522,23 @@ func (c *Client) do(ctx context.Context, r *request) (*Response, []byte, error) 
 	if resp.StatusCode == http.StatusUnauthorized && c.tokens != nil {
 		// The token may have been revoked or may have expired early: try
 		// once more with a fresh one.
-		httpx.DrainClose(resp.Body)
 		c.tokens.invalidate(token)
 		resp, token, err = c.send(ctx, r)
 		if err != nil {
 			return nil, nil, err
 		}
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, nil, fmt.Errorf("fhir: reading the response to %s %s: %w", r.method, c.redactURL(r.url), err)
-	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return newResponse(resp), body, c.errorFor(r, resp, body, token)
+		return newResponse(resp.StatusCode, resp.Header), resp.Body, c.errorFor(r, resp.StatusCode, resp.Body, token)
 	}
-	return newResponse(resp), body, nil
+	return newResponse(resp.StatusCode, resp.Header), resp.Body, nil
 }
 
-// send sends r once (httpx retries what is safe), returning the bearer
-// token it used, if any.
-func (c *Client) send(ctx context.Context, r *request) (resp *http.Response, token string, err error) {
-	var body io.Reader
-	if r.body != nil {
-		body = bytes.NewReader(r.body)
-	}
-	req, err := http.NewRequestWithContext(ctx, r.method, r.url.String(), body)
-	if err != nil {
-		return nil, "", fmt.Errorf("fhir: building %s %s: bad request", r.method, c.redactURL(r.url))
-	}
+// send sends r through the pipeline, which retries what is safe and reads
+// the body, returning the bearer token it used, if any.
+func (c *Client) send(ctx context.Context, r *request) (resp *httpx.Response, token string, err error) {
+	req := httpx.NewRequest(r.method, r.url, r.body)
+	req.Idempotent = r.idempotent()
 	for k, vs := range c.headers {
 		req.Header[k] = append([]string(nil), vs...)
 	}
@@ -536,7 +551,7 @@ func (c *Client) send(ctx context.Context, r *request) (resp *http.Response, tok
 	}
 	switch a := c.auth.(type) {
 	case basicAuth:
-		req.SetBasicAuth(a.user, a.pass)
+		req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(a.user+":"+a.pass)))
 	case bearerAuth:
 		req.Header.Set("Authorization", "Bearer "+a.token)
 	case tokenSourceAuth:
@@ -546,12 +561,17 @@ func (c *Client) send(ctx context.Context, r *request) (resp *http.Response, tok
 		}
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	for _, o := range r.opts {
-		o(req)
+	if len(r.opts) > 0 {
+		// The options are written for an *http.Request; they set headers.
+		hr := &http.Request{Method: r.method, URL: r.url, Header: req.Header}
+		for _, o := range r.opts {
+			o(hr)
+		}
+		req.Header = hr.Header
 	}
-	resp, err = c.hc.Do(req)
+	resp, err = c.hc.Do(ctx, req)
 	if err != nil {
-		if r.unguarded && !httpx.NotSent(err) {
+		if !req.Idempotent && !httpx.NotSent(err) {
 			return nil, "", &OutcomeUnknownError{Method: r.method, URL: c.redactURL(r.url), Err: err}
 		}
 		return nil, "", fmt.Errorf("fhir: %s %s: %w", r.method, c.redactURL(r.url), err)

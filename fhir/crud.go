@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-
-	"github.com/mhero-go/mhero/internal/httpx"
 )
 
 // Read returns the current version of a resource (GET [type]/[id]). A
@@ -71,9 +69,9 @@ func (c *Client) create(ctx context.Context, r *Resource, query url.Values, opts
 	req := &request{method: http.MethodPost, url: c.endpoint(typ), body: body, ctype: mediaFHIRJSON,
 		header: http.Header{"Prefer": {"return=representation"}}, opts: opts}
 	if query != nil {
+		// The guard makes a second sending find the first one's resource.
 		req.header.Set("If-None-Exist", query.Encode())
-	} else {
-		req.unguarded = true
+		req.repeatable = true
 	}
 	return c.resourceCall(ctx, req)
 }
@@ -149,9 +147,6 @@ func encode(r *Resource) (body []byte, typ, id string, err error) {
 
 // resourceCall sends req and decodes the resource in the answer, if any.
 func (c *Client) resourceCall(ctx context.Context, req *request) (*Resource, *Response, error) {
-	if req.header.Get("If-None-Exist") != "" {
-		ctx = httpx.Idempotent(ctx)
-	}
 	resp, body, err := c.do(ctx, req)
 	if err != nil {
 		return nil, resp, err

@@ -169,7 +169,7 @@ const maxErrorBody = 512
 // errorFor turns a non-2xx response into an *OperationOutcomeError or a
 // *StatusError. token is the bearer token a TokenSource gave for the
 // request (""), which the client's redactor does not know.
-func (c *Client) errorFor(r *request, resp *http.Response, body []byte, token string) error {
+func (c *Client) errorFor(r *request, status int, body []byte, token string) error {
 	redact := c.hc.Redactor().String
 	if token != "" {
 		sourced := httpx.NewRedactor(token)
@@ -181,7 +181,7 @@ func (c *Client) errorFor(r *request, resp *http.Response, body []byte, token st
 			issues[i].Diagnostics = redact(issues[i].Diagnostics)
 			issues[i].Details = redact(issues[i].Details)
 		}
-		return &OperationOutcomeError{StatusCode: resp.StatusCode, Method: r.method, URL: u, Issues: issues}
+		return &OperationOutcomeError{StatusCode: status, Method: r.method, URL: u, Issues: issues}
 	}
 	// Redact before cutting: a secret cut in two would no longer be
 	// recognised. The margin keeps any secret whole past the cut.
@@ -193,7 +193,7 @@ func (c *Client) errorFor(r *request, resp *http.Response, body []byte, token st
 		}
 		text = text[:n] + "…"
 	}
-	return &StatusError{StatusCode: resp.StatusCode, Method: r.method, URL: u, Body: text}
+	return &StatusError{StatusCode: status, Method: r.method, URL: u, Body: text}
 }
 
 // outcomeJSON is the part of an OperationOutcome the errors use; it is

@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/mhero-go/mhero/internal/httpx"
 )
 
 // ErrPageExpired matches the error of a search whose next page link the
@@ -240,7 +238,7 @@ func (s *search) first(ctx context.Context, vals url.Values) (*Page, error) {
 	if s.post {
 		body := []byte(vals.Encode())
 		// A search changes nothing, so its POST is safe to repeat.
-		return s.c.page(httpx.Idempotent(ctx), &request{method: http.MethodPost,
+		return s.c.page(ctx, &request{method: http.MethodPost, repeatable: true,
 			url: s.c.endpoint(s.typ, "_search"), body: body, ctype: mediaForm})
 	}
 	u := s.c.endpoint(s.typ)

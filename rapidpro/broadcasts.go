@@ -63,7 +63,7 @@ func (s *BroadcastsService) List(ctx context.Context, p *BroadcastListParams) it
 // ListPage fetches one page of broadcasts.
 func (s *BroadcastsService) ListPage(ctx context.Context, p *BroadcastListParams) (*Page[Broadcast], error) {
 	q, cursor := p.values()
-	return listPage[Broadcast](ctx, s.c, "broadcasts.json", q, cursor, nil)
+	return listPage[Broadcast](ctx, s.c, "broadcasts.json", q, cursor)
 }
 
 // BroadcastRequest is the body of a broadcast. Give Text or Attachments, and
@@ -119,7 +119,7 @@ func (s *BroadcastsService) Create(ctx context.Context, req *BroadcastRequest) (
 	body := *req
 	send := func(ctx context.Context) (*Broadcast, error) {
 		var out Broadcast
-		if _, err := s.c.post(ctx, "broadcasts.json", nil, &body, &out); err != nil {
+		if _, err := s.c.post(ctx, once, "broadcasts.json", nil, &body, &out); err != nil {
 			return nil, err
 		}
 		return &out, nil

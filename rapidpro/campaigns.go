@@ -4,8 +4,6 @@ import (
 	"context"
 	"iter"
 	"net/url"
-
-	"github.com/mhero-go/mhero/internal/httpx"
 )
 
 // CampaignsService handles the campaigns endpoint.
@@ -46,7 +44,7 @@ func (s *CampaignsService) List(ctx context.Context, p *CampaignListParams) iter
 // ListPage fetches one page of campaigns.
 func (s *CampaignsService) ListPage(ctx context.Context, p *CampaignListParams) (*Page[Campaign], error) {
 	q, cursor := p.values()
-	return listPage[Campaign](ctx, s.c, "campaigns.json", q, cursor, nil)
+	return listPage[Campaign](ctx, s.c, "campaigns.json", q, cursor)
 }
 
 // CampaignRequest is the body of a campaign create or update.
@@ -59,7 +57,7 @@ type CampaignRequest struct {
 // Create creates a campaign (names are unique, so a retry cannot make two).
 func (s *CampaignsService) Create(ctx context.Context, req *CampaignRequest) (*Campaign, error) {
 	var out Campaign
-	if _, err := s.c.post(ctx, "campaigns.json", nil, req, &out); err != nil {
+	if _, err := s.c.post(ctx, once, "campaigns.json", nil, req, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -68,7 +66,7 @@ func (s *CampaignsService) Create(ctx context.Context, req *CampaignRequest) (*C
 // Update changes a campaign; a new group reschedules it.
 func (s *CampaignsService) Update(ctx context.Context, uuid string, req *CampaignRequest) (*Campaign, error) {
 	var out Campaign
-	if _, err := s.c.post(httpx.Idempotent(ctx), "campaigns.json", url.Values{"uuid": {uuid}}, req, &out); err != nil {
+	if _, err := s.c.post(ctx, repeatable, "campaigns.json", url.Values{"uuid": {uuid}}, req, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -126,7 +124,7 @@ func (s *CampaignEventsService) List(ctx context.Context, p *CampaignEventListPa
 // ListPage fetches one page of campaign events.
 func (s *CampaignEventsService) ListPage(ctx context.Context, p *CampaignEventListParams) (*Page[CampaignEvent], error) {
 	q, cursor := p.values()
-	return listPage[CampaignEvent](ctx, s.c, "campaign_events.json", q, cursor, nil)
+	return listPage[CampaignEvent](ctx, s.c, "campaign_events.json", q, cursor)
 }
 
 // CampaignEventRequest is the body of a campaign event create or update.
@@ -147,7 +145,7 @@ type CampaignEventRequest struct {
 // reached the server.
 func (s *CampaignEventsService) Create(ctx context.Context, req *CampaignEventRequest) (*CampaignEvent, error) {
 	var out CampaignEvent
-	if _, err := s.c.post(ctx, "campaign_events.json", nil, req, &out); err != nil {
+	if _, err := s.c.post(ctx, once, "campaign_events.json", nil, req, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -156,7 +154,7 @@ func (s *CampaignEventsService) Create(ctx context.Context, req *CampaignEventRe
 // Update changes a campaign event (its campaign cannot change).
 func (s *CampaignEventsService) Update(ctx context.Context, uuid string, req *CampaignEventRequest) (*CampaignEvent, error) {
 	var out CampaignEvent
-	if _, err := s.c.post(httpx.Idempotent(ctx), "campaign_events.json", url.Values{"uuid": {uuid}}, req, &out); err != nil {
+	if _, err := s.c.post(ctx, repeatable, "campaign_events.json", url.Values{"uuid": {uuid}}, req, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -1,14 +1,12 @@
 package rapidpro
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -41,15 +39,12 @@ type Client struct {
 	log   *slog.Logger
 	red   *httpx.Redactor
 
-	perHour, burst int
-	paced          bool
-	tokenKey       string       // pacing key until the workspace is known
-	workspace      atomic.Value // string, from WithWorkspace or X-Temba-Workspace
-	skew           atomic.Int64 // server clock minus local clock, in ns, from Date headers
-	reconcileWait  time.Duration
-	writeAttempts  int
-	pageRetries    int
-	pageRetryWait  time.Duration
+	pacers        *httpx.Pacers
+	tokenKey      string       // pacing key until the workspace is known
+	workspace     atomic.Value // string, from WithWorkspace or X-Temba-Workspace
+	skew          atomic.Int64 // server clock minus local clock, in ns, from Date headers
+	reconcileWait time.Duration
+	writeAttempts int
 
 	common service
 
@@ -87,15 +82,12 @@ type service struct{ c *Client }
 
 // config collects the options before the client is built.
 type config struct {
-	httpClient    *http.Client
-	logger        *slog.Logger
-	userAgent     string
-	maxRetries    int
-	waitMin       time.Duration
-	waitMax       time.Duration
+	http          httpx.Config // the options shared with the fhir client
 	perHour       int
 	burst         int
 	paced         bool
+	rateSet       bool // WithRateLimit or WithoutPacing was given
+	pacers        *Pacers
 	workspace     string
 	reconcileWait time.Duration
 }
@@ -104,13 +96,14 @@ type config struct {
 type Option func(*config) error
 
 // WithHTTPClient sends the requests with hc (its Transport is wrapped, never
-// changed). Use it for proxies, TLS settings or timeouts.
+// changed). Use it for proxies, TLS settings or timeouts; hc's Timeout
+// bounds each attempt, not the whole call with its retries.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
 			return errors.New("WithHTTPClient: nil *http.Client")
 		}
-		c.httpClient = hc
+		c.http.HTTPClient = hc
 		return nil
 	}
 }
@@ -122,7 +115,7 @@ func WithLogger(l *slog.Logger) Option {
 		if l == nil {
 			return errors.New("WithLogger: nil *slog.Logger")
 		}
-		c.logger = l
+		c.http.Logger = l
 		return nil
 	}
 }
@@ -133,7 +126,7 @@ func WithUserAgent(ua string) Option {
 		if strings.TrimSpace(ua) == "" {
 			return errors.New("WithUserAgent: empty user agent")
 		}
-		c.userAgent = ua
+		c.http.UserAgent = ua
 		return nil
 	}
 }
@@ -148,33 +141,71 @@ func WithRetry(max int, waitMin, waitMax time.Duration) Option {
 		if max < 0 || waitMin < 0 || waitMax < waitMin {
 			return fmt.Errorf("WithRetry: invalid values max=%d waitMin=%s waitMax=%s", max, waitMin, waitMax)
 		}
-		c.maxRetries, c.waitMin, c.waitMax = max, waitMin, waitMax
+		c.http.MaxRetries = max
+		if max == 0 {
+			c.http.MaxRetries = -1 // httpx reads 0 as "default"
+		}
+		c.http.RetryWaitMin, c.http.RetryWaitMax = waitMin, waitMax
 		return nil
 	}
 }
 
-// WithRateLimit paces requests to perHour per workspace and throttle scope
-// with bursts of up to burst requests (0: a minute's worth). Every client of
-// the same workspace in the process shares the pace; the first one created
-// sets the rate.
+// WithRateLimit paces the client's requests to perHour an hour on average
+// per workspace and throttle scope, with bursts of up to burst requests
+// (0: a minute's worth); DefaultRatePerHour by default. perHour must be
+// positive and burst not negative. It sets the pace of the client's own
+// pacers: to pace several clients of one workspace together, give them the
+// same Pacers (see WithPacers), whose rate is set by NewPacers.
 func WithRateLimit(perHour, burst int) Option {
 	return func(c *config) error {
 		if perHour <= 0 || burst < 0 {
 			return fmt.Errorf("WithRateLimit: invalid values perHour=%d burst=%d", perHour, burst)
 		}
-		c.perHour, c.burst, c.paced = perHour, burst, true
+		c.perHour, c.burst, c.paced, c.rateSet = perHour, burst, true, true
 		return nil
 	}
 }
 
 // WithoutPacing sends requests as fast as they come, relying on the server's
-// 429 answers alone (still honoured, and still shared between the clients of
-// a workspace).
+// 429 answers alone (still honoured, by every request of the client).
 func WithoutPacing() Option {
 	return func(c *config) error {
-		c.paced = false
+		c.paced, c.rateSet = false, true
 		return nil
 	}
+}
+
+// WithPacers paces the client's requests with p, shared with every other
+// client given p: the clients of one workspace stay together under its
+// limits, and a 429 that one of them meets holds all of them back. The
+// rate is p's (see NewPacers), so WithRateLimit and WithoutPacing cannot be
+// combined with it. A nil p is refused.
+func WithPacers(p *Pacers) Option {
+	return func(c *config) error {
+		if p == nil {
+			return errors.New("WithPacers: nil *Pacers")
+		}
+		c.pacers = p
+		return nil
+	}
+}
+
+// Pacers paces together the clients given it with WithPacers. RapidPro
+// counts requests per workspace and throttle scope (contacts, messages,
+// runs, and everything else): the clients of one workspace (several tokens,
+// or clients made in several places of a program) that share a Pacers wait
+// for the same turns, per scope, and a 429 with Retry-After that one of
+// them meets pauses them all, including the requests already waiting for
+// their turn. Clients of other workspaces or servers given the same Pacers
+// are paced apart. A Pacers is safe for concurrent use.
+type Pacers struct{ set *httpx.Pacers }
+
+// NewPacers returns pacers allowing perHour requests an hour per workspace
+// and scope on average, with bursts of up to burst requests (0: a minute's
+// worth). perHour <= 0 means no pacing: the clients then share only the
+// pauses that 429 answers ask for.
+func NewPacers(perHour, burst int) *Pacers {
+	return &Pacers{set: httpx.NewPacers(perHour, burst)}
 }
 
 // WithWorkspace names the workspace (its UUID) the token belongs to, so that
@@ -217,8 +248,7 @@ func NewClient(baseURL, token string, opts ...Option) (*Client, error) {
 		return nil, errors.New("rapidpro: empty API token")
 	}
 	cfg := config{
-		userAgent:     DefaultUserAgent,
-		maxRetries:    httpx.DefaultMaxRetries,
+		http:          httpx.Config{UserAgent: DefaultUserAgent},
 		perHour:       DefaultRatePerHour,
 		paced:         true,
 		reconcileWait: time.Second,
@@ -231,46 +261,35 @@ func NewClient(baseURL, token string, opts ...Option) (*Client, error) {
 			return nil, fmt.Errorf("rapidpro: %w", err)
 		}
 	}
-	red := httpx.NewRedactor(token)
-	log := cfg.logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	if cfg.pacers != nil && cfg.rateSet {
+		return nil, errors.New("rapidpro: WithPacers sets the pace (see NewPacers); WithRateLimit and WithoutPacing cannot change it")
+	}
+	pacers := cfg.pacers
+	if pacers == nil {
+		perHour := cfg.perHour
+		if !cfg.paced {
+			perHour = 0
+		}
+		pacers = NewPacers(perHour, cfg.burst)
 	}
 	sum := sha256.Sum256([]byte(token))
 	c := &Client{
 		base:          base,
 		token:         token,
-		log:           log,
-		red:           red,
-		perHour:       cfg.perHour,
-		burst:         cfg.burst,
-		paced:         cfg.paced,
+		red:           httpx.NewRedactor(token),
+		pacers:        pacers.set,
 		tokenKey:      "token:" + hex.EncodeToString(sum[:8]),
 		reconcileWait: cfg.reconcileWait,
-		writeAttempts: 1 + cfg.maxRetries,
-		pageRetries:   cfg.maxRetries,
-		pageRetryWait: cfg.waitMin,
-	}
-	if c.pageRetryWait <= 0 {
-		c.pageRetryWait = httpx.DefaultRetryWaitMin
 	}
 	if cfg.workspace != "" {
 		c.workspace.Store(cfg.workspace)
 	}
-	maxRetries := cfg.maxRetries
-	if maxRetries == 0 {
-		maxRetries = -1 // httpx reads 0 as "default"
-	}
-	c.http = httpx.New(httpx.Config{
-		HTTPClient:   cfg.httpClient,
-		UserAgent:    cfg.userAgent,
-		Logger:       cfg.logger,
-		Redactor:     red,
-		MaxRetries:   maxRetries,
-		RetryWaitMin: cfg.waitMin,
-		RetryWaitMax: cfg.waitMax,
-		Pacer:        c.pacerFor,
-	})
+	hcfg := cfg.http
+	hcfg.Redactor = c.red
+	hcfg.Pacer = c.pacerFor
+	c.http = httpx.New(hcfg)
+	c.log = c.http.Logger()
+	c.writeAttempts = 1 + c.http.MaxRetries()
 	c.common.c = c
 	c.Contacts = (*ContactsService)(&c.common)
 	c.Groups = (*GroupsService)(&c.common)
@@ -347,26 +366,21 @@ func scope(endpoint string) string {
 	return "v2"
 }
 
-// pacerFor picks the shared pacer of the request's workspace and scope.
+// pacerFor picks the pacer of the request's server, workspace and scope.
 func (c *Client) pacerFor(req *http.Request) *httpx.Pacer {
 	owner := c.WorkspaceUUID()
 	if owner == "" {
 		owner = c.tokenKey
 	}
-	endpoint := req.URL.Path[strings.LastIndexByte(req.URL.Path, '/')+1:]
-	key := "rapidpro|" + c.base.Host + "|" + owner + "|" + scope(endpoint)
-	if !c.paced {
-		return httpx.SharedPacer(key+"|unpaced", 0, 0)
-	}
-	return httpx.SharedPacer(key, c.perHour, c.burst)
+	return c.pacers.Get(c.base.Host + "|" + owner + "|" + scope(endpointOf(req.URL)))
 }
 
 // observe learns the workspace and the server clock from a response.
-func (c *Client) observe(resp *http.Response) {
-	if ws := resp.Header.Get(WorkspaceHeader); ws != "" && c.WorkspaceUUID() != ws {
+func (c *Client) observe(h http.Header) {
+	if ws := h.Get(WorkspaceHeader); ws != "" && c.WorkspaceUUID() != ws {
 		c.workspace.Store(ws)
 	}
-	if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+	if d, err := http.ParseTime(h.Get("Date")); err == nil {
 		c.skew.Store(int64(d.Sub(time.Now())))
 	}
 }
@@ -381,35 +395,58 @@ func (c *Client) endpointURL(endpoint string, q url.Values) *url.URL {
 	return &u
 }
 
+// repeat says whether a write may be sent again after it may have reached
+// the server.
+type repeat bool
+
+const (
+	// once: a create, whose second sending would make a second object (or
+	// message someone twice). Sent again only when it certainly never left.
+	once repeat = false
+	// repeatable: an update by key, or an action that changes nothing when
+	// done twice. Retried like a read.
+	repeatable repeat = true
+)
+
 // newRequest builds a request with the token and JSON headers.
-func (c *Client) newRequest(ctx context.Context, method string, u *url.URL, body io.Reader, contentType string) (*http.Request, error) {
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
-	if err != nil {
-		return nil, fmt.Errorf("rapidpro: %s", c.red.String(err.Error()))
-	}
+func (c *Client) newRequest(method string, u *url.URL, body []byte, contentType string) *httpx.Request {
+	req := httpx.NewRequest(method, u, body)
 	req.Header.Set("Authorization", "Token "+c.token)
 	req.Header.Set("Accept", "application/json")
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	return req, nil
+	return req
 }
 
-// send sends req and returns its body, read in full into buf, or an *Error
-// for a non-2xx answer.
-func (c *Client) send(req *http.Request, buf *bytes.Buffer) (*http.Response, error) {
-	resp, err := c.http.Do(req)
+// errIncompleteJSON fails an attempt whose 2xx body is not a whole JSON
+// document: a body without a length ends where the connection closes, so a
+// body cut short may arrive without a transport error.
+var errIncompleteJSON = errors.New("the body is not a whole JSON document")
+
+func wholeJSON(body []byte) error {
+	if !json.Valid(body) {
+		return errIncompleteJSON
+	}
+	return nil
+}
+
+// send sends req and returns the response with its body, or an *Error for
+// a non-2xx answer, or a *RequestError when no whole answer came.
+func (c *Client) send(ctx context.Context, req *httpx.Request) (*httpx.Response, error) {
+	resp, err := c.http.Do(ctx, req)
 	if err != nil {
-		return nil, &RequestError{Method: req.Method, Endpoint: endpointOf(req.URL), Err: err}
+		re := &RequestError{Method: req.Method, Endpoint: endpointOf(req.URL), Err: err}
+		var be *httpx.BodyError
+		if errors.As(err, &be) {
+			re.Status = be.StatusCode
+			c.observe(be.Header)
+		}
+		return nil, re
 	}
-	defer resp.Body.Close()
-	c.observe(resp)
-	buf.Reset()
-	if _, err := buf.ReadFrom(resp.Body); err != nil {
-		return resp, &RequestError{Method: req.Method, Endpoint: endpointOf(req.URL), Err: fmt.Errorf("reading response: %w", err), Status: resp.StatusCode}
-	}
+	c.observe(resp.Header)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp, c.apiError(req, resp, buf.Bytes())
+		return resp, c.apiError(req, resp)
 	}
 	return resp, nil
 }
@@ -419,62 +456,38 @@ func endpointOf(u *url.URL) string {
 	return u.Path[strings.LastIndexByte(u.Path, '/')+1:]
 }
 
-// get fetches an endpoint URL into out, retrying a response whose body was
-// cut short (the httpx layer retries failed requests, but not a body that
-// broke while being read). A body that is complete JSON but does not fit
-// out is not retried: the error wraps a *DecodeError and buf keeps the body.
-func (c *Client) get(ctx context.Context, u *url.URL, buf *bytes.Buffer, out any) error {
-	wait := c.pageRetryWait
-	for attempt := 0; ; attempt++ {
-		req, err := c.newRequest(ctx, http.MethodGet, u, nil, "")
-		if err != nil {
-			return err
-		}
-		_, err = c.send(req, buf)
-		if err == nil {
-			err = json.Unmarshal(buf.Bytes(), out)
-			var syntax *json.SyntaxError
-			if err == nil {
-				return nil
-			}
-			if !errors.As(err, &syntax) {
-				return &DecodeError{Endpoint: endpointOf(u), Index: -1, Err: err}
-			}
-			err = &RequestError{Method: http.MethodGet, Endpoint: endpointOf(u), Err: fmt.Errorf("decoding response: %w", err), Status: http.StatusOK}
-		}
-		var re *RequestError
-		if !errors.As(err, &re) || re.Status == 0 || attempt >= c.pageRetries || ctx.Err() != nil {
-			// Only a broken body (a status was received) is retried here;
-			// httpx has already retried failed requests.
-			return err
-		}
-		c.log.DebugContext(ctx, "rapidpro: retrying a broken response", "endpoint", endpointOf(u), "attempt", attempt+2, "error", c.red.String(re.Err.Error()))
-		if err := sleep(ctx, wait); err != nil {
-			return err
-		}
-		wait = min(2*wait, 30*time.Second)
+// get fetches an endpoint URL into out and returns the body. A body that is
+// whole JSON but does not fit out is not retried: the error wraps a
+// *DecodeError and the body is returned for a lenient decoding.
+func (c *Client) get(ctx context.Context, u *url.URL, out any) ([]byte, error) {
+	req := c.newRequest(http.MethodGet, u, nil, "")
+	req.Check = wholeJSON
+	resp, err := c.send(ctx, req)
+	if err != nil {
+		return nil, err
 	}
+	if err := json.Unmarshal(resp.Body, out); err != nil {
+		return resp.Body, &DecodeError{Endpoint: endpointOf(u), Index: -1, Err: err}
+	}
+	return resp.Body, nil
 }
 
 // post sends a JSON body to an endpoint and decodes the answer into out
-// (nil: ignored). Unless ctx is marked with httpx.Idempotent the request is
-// retried only when it certainly never reached the server.
-func (c *Client) post(ctx context.Context, endpoint string, q url.Values, body, out any) (*http.Response, error) {
+// (nil: ignored). A write that is not repeatable is sent again only when
+// it certainly never reached the server.
+func (c *Client) post(ctx context.Context, r repeat, endpoint string, q url.Values, body, out any) (*httpx.Response, error) {
 	data, err := json.Marshal(body)
 	if err != nil {
 		return nil, fmt.Errorf("rapidpro: encoding %s body: %w", endpoint, err)
 	}
-	req, err := c.newRequest(ctx, http.MethodPost, c.endpointURL(endpoint, q), bytes.NewReader(data), "application/json")
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	resp, err := c.send(req, &buf)
+	req := c.newRequest(http.MethodPost, c.endpointURL(endpoint, q), data, "application/json")
+	req.Idempotent = bool(r)
+	resp, err := c.send(ctx, req)
 	if err != nil {
 		return resp, err
 	}
-	if out != nil && resp.StatusCode != http.StatusNoContent && buf.Len() > 0 {
-		if err := json.Unmarshal(buf.Bytes(), out); err != nil {
+	if out != nil && resp.StatusCode != http.StatusNoContent && len(resp.Body) > 0 {
+		if err := json.Unmarshal(resp.Body, out); err != nil {
 			return resp, &RequestError{Method: http.MethodPost, Endpoint: endpoint, Status: resp.StatusCode, Err: fmt.Errorf("decoding response: %w", err)}
 		}
 	}
@@ -483,12 +496,7 @@ func (c *Client) post(ctx context.Context, endpoint string, q url.Values, body, 
 
 // del deletes the object an endpoint's query names.
 func (c *Client) del(ctx context.Context, endpoint string, q url.Values) error {
-	req, err := c.newRequest(ctx, http.MethodDelete, c.endpointURL(endpoint, q), nil, "")
-	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	_, err = c.send(req, &buf)
+	_, err := c.send(ctx, c.newRequest(http.MethodDelete, c.endpointURL(endpoint, q), nil, ""))
 	return err
 }
 
@@ -496,8 +504,7 @@ func (c *Client) del(ctx context.Context, endpoint string, q url.Values) error {
 // *Error matching ErrNotFound when the list is empty.
 func getOne[T any](ctx context.Context, c *Client, endpoint string, q url.Values) (*T, error) {
 	var page pageBody[T]
-	var buf bytes.Buffer
-	if err := c.get(ctx, c.endpointURL(endpoint, q), &buf, &page); err != nil {
+	if _, err := c.get(ctx, c.endpointURL(endpoint, q), &page); err != nil {
 		return nil, err
 	}
 	if len(page.Results) == 0 {

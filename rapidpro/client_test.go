@@ -363,57 +363,6 @@ func TestContextCancelsPacingWait(t *testing.T) {
 	}
 }
 
-func TestPacerSharedPerWorkspaceAndScope(t *testing.T) {
-	f := newFake(t)
-	f.handle("GET workspace.json", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, map[string]any{"uuid": f.workspace})
-	})
-	c1, _ := NewClient(f.srv.URL, testToken)
-	c2, _ := NewClient(f.srv.URL, "another-token-of-the-same-workspace")
-	c3, _ := NewClient(f.srv.URL, "another-token-of-the-same-workspace", WithWorkspace(f.workspace))
-	req := func(endpoint string) *http.Request {
-		r, _ := http.NewRequest("GET", f.srv.URL+"/api/v2/"+endpoint, nil)
-		return r
-	}
-	if c1.pacerFor(req("runs.json")) == c2.pacerFor(req("runs.json")) {
-		t.Error("tokens of unknown workspaces share a pacer")
-	}
-	if _, err := c1.Workspace.Get(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	if c1.pacerFor(req("runs.json")) != c3.pacerFor(req("runs.json")) {
-		t.Error("two clients of the same workspace do not share the runs pacer")
-	}
-	if c1.pacerFor(req("runs.json")) == c1.pacerFor(req("contacts.json")) {
-		t.Error("runs and contacts share a pacer")
-	}
-	if c1.pacerFor(req("groups.json")) != c1.pacerFor(req("labels.json")) {
-		t.Error("groups and labels (both scope v2) do not share a pacer")
-	}
-}
-
-func TestRetryAfterPausesTheWholeWorkspace(t *testing.T) {
-	f := newFake(t)
-	var throttled atomic.Bool
-	f.handle("GET runs.json", func(w http.ResponseWriter, r *http.Request) {
-		if throttled.CompareAndSwap(false, true) {
-			w.Header().Set("Retry-After", "1")
-			writeJSON(w, 429, map[string]string{"detail": "throttled"})
-			return
-		}
-		writeJSON(w, 200, map[string]any{"next": nil, "results": []any{}})
-	})
-	c1 := f.client(t, WithWorkspace(f.workspace))
-	c2 := f.client(t, WithWorkspace(f.workspace))
-	if _, err := c1.Runs.ListPage(t.Context(), nil); err != nil {
-		t.Fatal(err)
-	}
-	r, _ := http.NewRequest("GET", f.srv.URL+"/api/v2/runs.json", nil)
-	if c2.pacerFor(r).PausedUntil().IsZero() {
-		t.Error("a 429 seen by one client did not pause the other client of the workspace")
-	}
-}
-
 func TestTokenAndPhoneNeverLogged(t *testing.T) {
 	f := newFake(t)
 	var calls atomic.Int32

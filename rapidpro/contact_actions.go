@@ -3,8 +3,6 @@ package rapidpro
 import (
 	"context"
 	"errors"
-
-	"github.com/mhero-go/mhero/internal/httpx"
 )
 
 // ContactActionsService handles the contact_actions endpoint: bulk changes
@@ -54,19 +52,17 @@ func (s *ContactActionsService) Do(ctx context.Context, action, group string, co
 	if len(contacts) == 0 {
 		return nil, errors.New("rapidpro: a contact action needs contacts")
 	}
-	if action != ActionDelete {
-		// Doing these twice changes nothing, so a failed request is
-		// retried. A repeated delete would fail on the contacts the first
-		// attempt deleted, so it is not.
-		ctx = httpx.Idempotent(ctx)
-	}
+	// Doing these twice changes nothing, so a failed request is retried.
+	// A repeated delete would fail on the contacts the first attempt
+	// deleted, so it is not.
+	r := repeat(action != ActionDelete)
 	n := batchCount(contacts)
 	batches := make([]ActionBatch, n)
 	errs := make([]error, n)
 	for i := range batches {
 		b := &batches[i]
 		b.Contacts = chunk(contacts, i)
-		_, b.Err = s.c.post(ctx, "contact_actions.json", nil, contactActionBody{b.Contacts, action, group}, nil)
+		_, b.Err = s.c.post(ctx, r, "contact_actions.json", nil, contactActionBody{b.Contacts, action, group}, nil)
 		errs[i] = b.Err
 		if ctx.Err() != nil {
 			for j := i + 1; j < n; j++ {

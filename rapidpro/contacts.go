@@ -5,8 +5,6 @@ import (
 	"iter"
 	"net/url"
 	"time"
-
-	"github.com/mhero-go/mhero/internal/httpx"
 )
 
 // ContactsService handles the contacts endpoint (throttle scope
@@ -89,7 +87,7 @@ func (s *ContactsService) List(ctx context.Context, p *ContactListParams) iter.S
 // ListPage fetches one page of contacts; its Next resumes the list.
 func (s *ContactsService) ListPage(ctx context.Context, p *ContactListParams) (*Page[Contact], error) {
 	q, cursor := p.values()
-	return listPage[Contact](ctx, s.c, "contacts.json", q, cursor, nil)
+	return listPage[Contact](ctx, s.c, "contacts.json", q, cursor)
 }
 
 // Changes iterates, oldest first, over the contacts modified since cp,
@@ -133,7 +131,7 @@ type ContactRequest struct {
 // server.
 func (s *ContactsService) Create(ctx context.Context, req *ContactRequest) (*Contact, error) {
 	var out Contact
-	if _, err := s.c.post(ctx, "contacts.json", nil, req, &out); err != nil {
+	if _, err := s.c.post(ctx, once, "contacts.json", nil, req, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -151,13 +149,11 @@ func (s *ContactsService) UpdateByURN(ctx context.Context, urn string, req *Cont
 }
 
 func (s *ContactsService) update(ctx context.Context, q url.Values, req *ContactRequest) (*Contact, error) {
-	if req != nil && req.Note == "" {
-		// Setting the same values twice changes nothing, so a failed
-		// update may be retried; adding a note twice would not be.
-		ctx = httpx.Idempotent(ctx)
-	}
+	// Setting the same values twice changes nothing, so a failed update
+	// may be retried; adding a note twice would not be.
+	r := repeat(req != nil && req.Note == "")
 	var out Contact
-	if _, err := s.c.post(ctx, "contacts.json", q, req, &out); err != nil {
+	if _, err := s.c.post(ctx, r, "contacts.json", q, req, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -19,11 +19,18 @@
 //
 // RapidPro counts requests per workspace and throttle scope (contacts,
 // messages, runs, and everything else), 3600 an hour each by default. The
-// client paces requests to that rate with a pacer shared by every client of
-// the same workspace in the process (the workspace is learned from the
-// X-Temba-Workspace header or given with [WithWorkspace]), waits out 429
-// answers as their Retry-After says, and stops any wait when the context
-// ends.
+// client paces its requests to that rate, per scope, waits out 429 answers
+// as their Retry-After says (every request of the client waiting for its
+// turn waits too), and stops any wait when the context ends. Clients of the
+// same workspace pace together when they are given the same [Pacers]:
+//
+//	pacers := rapidpro.NewPacers(rapidpro.DefaultRatePerHour, 0)
+//	sync, err := rapidpro.NewClient(url, syncToken, rapidpro.WithPacers(pacers))
+//	report, err := rapidpro.NewClient(url, reportToken, rapidpro.WithPacers(pacers))
+//
+// (the workspace is learned from the X-Temba-Workspace header, or given
+// with [WithWorkspace]). Nothing is shared otherwise: two clients made
+// without WithPacers pace apart, each at its own rate.
 //
 // # Writes are never repeated blindly
 //

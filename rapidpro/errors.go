@@ -127,7 +127,8 @@ func (e *Error) IsInvalidToken() bool {
 }
 
 // apiError decodes a non-2xx response into an *Error.
-func (c *Client) apiError(req *http.Request, resp *http.Response, body []byte) *Error {
+func (c *Client) apiError(req *httpx.Request, resp *httpx.Response) *Error {
+	body := resp.Body
 	e := &Error{StatusCode: resp.StatusCode, Method: req.Method, Endpoint: endpointOf(req.URL)}
 	if resp.StatusCode == http.StatusTooManyRequests {
 		e.RetryAfter, _ = httpx.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
@@ -138,7 +139,7 @@ func (c *Client) apiError(req *http.Request, resp *http.Response, body []byte) *
 	e.Body = []byte(truncate(c.red.String(string(kept)), maxErrorBody))
 	e.Detail, e.Fields = parseErrorBody(body)
 	e.Detail = truncate(c.red.String(e.Detail), maxDetail)
-	if loc, err := resp.Location(); err == nil && resp.StatusCode/100 == 3 {
+	if loc, err := resp.URL.Parse(resp.Header.Get("Location")); err == nil && resp.StatusCode/100 == 3 && resp.Header.Get("Location") != "" {
 		// A write is not followed to a new location (see httpx); say where
 		// the server went, so the base URL can be fixed.
 		e.Detail = "moved to " + c.red.URL(loc) + "; fix the base URL"

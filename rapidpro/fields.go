@@ -5,8 +5,6 @@ import (
 	"iter"
 	"net/url"
 	"time"
-
-	"github.com/mhero-go/mhero/internal/httpx"
 )
 
 // FieldsService handles the fields endpoint (contact fields).
@@ -61,7 +59,7 @@ func (s *FieldsService) List(ctx context.Context, p *FieldListParams) iter.Seq2[
 // ListPage fetches one page of fields.
 func (s *FieldsService) ListPage(ctx context.Context, p *FieldListParams) (*Page[Field], error) {
 	q, cursor := p.values()
-	return listPage[Field](ctx, s.c, "fields.json", q, cursor, nil)
+	return listPage[Field](ctx, s.c, "fields.json", q, cursor)
 }
 
 // FieldRequest is the body of a field create or update.
@@ -79,7 +77,7 @@ type FieldRequest struct {
 // cannot make two).
 func (s *FieldsService) Create(ctx context.Context, req *FieldRequest) (*Field, error) {
 	var out Field
-	if _, err := s.c.post(ctx, "fields.json", nil, req, &out); err != nil {
+	if _, err := s.c.post(ctx, once, "fields.json", nil, req, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -88,7 +86,7 @@ func (s *FieldsService) Create(ctx context.Context, req *FieldRequest) (*Field, 
 // Update changes the field with the given key.
 func (s *FieldsService) Update(ctx context.Context, key string, req *FieldRequest) (*Field, error) {
 	var out Field
-	if _, err := s.c.post(httpx.Idempotent(ctx), "fields.json", url.Values{"key": {key}}, req, &out); err != nil {
+	if _, err := s.c.post(ctx, repeatable, "fields.json", url.Values{"key": {key}}, req, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -134,7 +132,7 @@ func (s *GlobalsService) List(ctx context.Context, p *GlobalListParams) iter.Seq
 // ListPage fetches one page of globals.
 func (s *GlobalsService) ListPage(ctx context.Context, p *GlobalListParams) (*Page[Global], error) {
 	q, cursor := p.values()
-	return listPage[Global](ctx, s.c, "globals.json", q, cursor, nil)
+	return listPage[Global](ctx, s.c, "globals.json", q, cursor)
 }
 
 // Changes iterates, oldest first, over the globals modified since cp; see
@@ -152,7 +150,7 @@ type globalBody struct {
 // Create creates a global; its key derives from name.
 func (s *GlobalsService) Create(ctx context.Context, name, value string) (*Global, error) {
 	var out Global
-	if _, err := s.c.post(ctx, "globals.json", nil, globalBody{name, value}, &out); err != nil {
+	if _, err := s.c.post(ctx, once, "globals.json", nil, globalBody{name, value}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -161,7 +159,7 @@ func (s *GlobalsService) Create(ctx context.Context, name, value string) (*Globa
 // Update sets the value of the global with the given key.
 func (s *GlobalsService) Update(ctx context.Context, key, value string) (*Global, error) {
 	var out Global
-	if _, err := s.c.post(httpx.Idempotent(ctx), "globals.json", url.Values{"key": {key}}, globalBody{Value: value}, &out); err != nil {
+	if _, err := s.c.post(ctx, repeatable, "globals.json", url.Values{"key": {key}}, globalBody{Value: value}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -92,7 +92,7 @@ func (s *FlowStartsService) List(ctx context.Context, p *FlowStartListParams) it
 // ListPage fetches one page of flow starts.
 func (s *FlowStartsService) ListPage(ctx context.Context, p *FlowStartListParams) (*Page[FlowStart], error) {
 	q, cursor := p.values()
-	return listPage[FlowStart](ctx, s.c, "flow_starts.json", q, cursor, nil)
+	return listPage[FlowStart](ctx, s.c, "flow_starts.json", q, cursor)
 }
 
 // Changes iterates, oldest first, over the flow starts modified since cp;
@@ -203,7 +203,7 @@ func (s *FlowStartsService) Create(ctx context.Context, req *FlowStartRequest) (
 	}
 	send := func(ctx context.Context) (*FlowStart, error) {
 		var out FlowStart
-		if _, err := s.c.post(ctx, "flow_starts.json", nil, &body, &out); err != nil {
+		if _, err := s.c.post(ctx, once, "flow_starts.json", nil, &body, &out); err != nil {
 			return nil, err
 		}
 		return &out, nil

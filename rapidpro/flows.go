@@ -1,7 +1,6 @@
 package rapidpro
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"iter"
@@ -82,7 +81,7 @@ func (s *FlowsService) List(ctx context.Context, p *FlowListParams) iter.Seq2[Fl
 // ListPage fetches one page of flows.
 func (s *FlowsService) ListPage(ctx context.Context, p *FlowListParams) (*Page[Flow], error) {
 	q, cursor := p.values()
-	return listPage[Flow](ctx, s.c, "flows.json", q, cursor, nil)
+	return listPage[Flow](ctx, s.c, "flows.json", q, cursor)
 }
 
 // Get returns the flow with the given UUID (ErrNotFound if none).
@@ -198,7 +197,7 @@ func (s *RunsService) List(ctx context.Context, p *RunListParams) iter.Seq2[Run,
 // ListPage fetches one page of runs.
 func (s *RunsService) ListPage(ctx context.Context, p *RunListParams) (*Page[Run], error) {
 	q, cursor := p.values()
-	return listPage[Run](ctx, s.c, "runs.json", q, cursor, nil)
+	return listPage[Run](ctx, s.c, "runs.json", q, cursor)
 }
 
 // Changes iterates, oldest first, over the runs modified since cp; see
@@ -242,8 +241,7 @@ func (s *DefinitionsService) Get(ctx context.Context, p *DefinitionsParams) (*Ex
 		q.str("dependencies", p.Dependencies)
 	}
 	var out Export
-	var buf bytes.Buffer
-	if err := s.c.get(ctx, s.c.endpointURL("definitions.json", url.Values(q)), &buf, &out); err != nil {
+	if _, err := s.c.get(ctx, s.c.endpointURL("definitions.json", url.Values(q)), &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

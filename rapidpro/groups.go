@@ -4,8 +4,6 @@ import (
 	"context"
 	"iter"
 	"net/url"
-
-	"github.com/mhero-go/mhero/internal/httpx"
 )
 
 // GroupsService handles the groups endpoint.
@@ -54,7 +52,7 @@ func (s *GroupsService) List(ctx context.Context, p *GroupListParams) iter.Seq2[
 // ListPage fetches one page of groups.
 func (s *GroupsService) ListPage(ctx context.Context, p *GroupListParams) (*Page[Group], error) {
 	q, cursor := p.values()
-	return listPage[Group](ctx, s.c, "groups.json", q, cursor, nil)
+	return listPage[Group](ctx, s.c, "groups.json", q, cursor)
 }
 
 // Get returns the group with the given UUID (ErrNotFound if none).
@@ -77,7 +75,7 @@ type nameBody struct {
 // create cannot make two).
 func (s *GroupsService) Create(ctx context.Context, name string) (*Group, error) {
 	var out Group
-	if _, err := s.c.post(ctx, "groups.json", nil, nameBody{name}, &out); err != nil {
+	if _, err := s.c.post(ctx, once, "groups.json", nil, nameBody{name}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -86,7 +84,7 @@ func (s *GroupsService) Create(ctx context.Context, name string) (*Group, error)
 // Update renames a group.
 func (s *GroupsService) Update(ctx context.Context, uuid, name string) (*Group, error) {
 	var out Group
-	if _, err := s.c.post(httpx.Idempotent(ctx), "groups.json", url.Values{"uuid": {uuid}}, nameBody{name}, &out); err != nil {
+	if _, err := s.c.post(ctx, repeatable, "groups.json", url.Values{"uuid": {uuid}}, nameBody{name}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -133,13 +131,13 @@ func (s *LabelsService) List(ctx context.Context, p *LabelListParams) iter.Seq2[
 // ListPage fetches one page of labels.
 func (s *LabelsService) ListPage(ctx context.Context, p *LabelListParams) (*Page[Label], error) {
 	q, cursor := p.values()
-	return listPage[Label](ctx, s.c, "labels.json", q, cursor, nil)
+	return listPage[Label](ctx, s.c, "labels.json", q, cursor)
 }
 
 // Create creates a label.
 func (s *LabelsService) Create(ctx context.Context, name string) (*Label, error) {
 	var out Label
-	if _, err := s.c.post(ctx, "labels.json", nil, nameBody{name}, &out); err != nil {
+	if _, err := s.c.post(ctx, once, "labels.json", nil, nameBody{name}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -148,7 +146,7 @@ func (s *LabelsService) Create(ctx context.Context, name string) (*Label, error)
 // Update renames a label.
 func (s *LabelsService) Update(ctx context.Context, uuid, name string) (*Label, error) {
 	var out Label
-	if _, err := s.c.post(httpx.Idempotent(ctx), "labels.json", url.Values{"uuid": {uuid}}, nameBody{name}, &out); err != nil {
+	if _, err := s.c.post(ctx, repeatable, "labels.json", url.Values{"uuid": {uuid}}, nameBody{name}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -202,13 +200,13 @@ func (s *TopicsService) List(ctx context.Context, p *TopicListParams) iter.Seq2[
 // ListPage fetches one page of topics.
 func (s *TopicsService) ListPage(ctx context.Context, p *TopicListParams) (*Page[Topic], error) {
 	q, cursor := p.values()
-	return listPage[Topic](ctx, s.c, "topics.json", q, cursor, nil)
+	return listPage[Topic](ctx, s.c, "topics.json", q, cursor)
 }
 
 // Create creates a topic.
 func (s *TopicsService) Create(ctx context.Context, name string) (*Topic, error) {
 	var out Topic
-	if _, err := s.c.post(ctx, "topics.json", nil, nameBody{name}, &out); err != nil {
+	if _, err := s.c.post(ctx, once, "topics.json", nil, nameBody{name}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -217,7 +215,7 @@ func (s *TopicsService) Create(ctx context.Context, name string) (*Topic, error)
 // Update renames a topic.
 func (s *TopicsService) Update(ctx context.Context, uuid, name string) (*Topic, error) {
 	var out Topic
-	if _, err := s.c.post(httpx.Idempotent(ctx), "topics.json", url.Values{"uuid": {uuid}}, nameBody{name}, &out); err != nil {
+	if _, err := s.c.post(ctx, repeatable, "topics.json", url.Values{"uuid": {uuid}}, nameBody{name}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

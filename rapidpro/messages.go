@@ -6,8 +6,6 @@ import (
 	"iter"
 	"net/url"
 	"time"
-
-	"github.com/mhero-go/mhero/internal/httpx"
 )
 
 // MessagesService handles the messages endpoint (throttle scope
@@ -103,7 +101,7 @@ func (s *MessagesService) List(ctx context.Context, p *MessageListParams) iter.S
 // ListPage fetches one page of messages.
 func (s *MessagesService) ListPage(ctx context.Context, p *MessageListParams) (*Page[Message], error) {
 	q, cursor := p.values()
-	return listPage[Message](ctx, s.c, "messages.json", q, cursor, nil)
+	return listPage[Message](ctx, s.c, "messages.json", q, cursor)
 }
 
 // MessageRequest is the body of a single message send.
@@ -121,7 +119,7 @@ type MessageRequest struct {
 // *RequestError says so, and the caller may check the contact's outbox.
 func (s *MessagesService) Send(ctx context.Context, req *MessageRequest) (*Message, error) {
 	var out Message
-	if _, err := s.c.post(ctx, "messages.json", nil, req, &out); err != nil {
+	if _, err := s.c.post(ctx, once, "messages.json", nil, req, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -151,14 +149,13 @@ func (s *MessageActionsService) Act(ctx context.Context, a *MessageAction) (fail
 	if a == nil || len(a.Messages) == 0 {
 		return nil, fmt.Errorf("rapidpro: a message action needs messages")
 	}
-	ctx = httpx.Idempotent(ctx)
 	for start := 0; start < len(a.Messages); start += MaxBatch {
 		batch := *a
 		batch.Messages = a.Messages[start:min(start+MaxBatch, len(a.Messages))]
 		var out struct {
 			Failures []int64 `json:"failures"`
 		}
-		if _, err := s.c.post(ctx, "message_actions.json", nil, &batch, &out); err != nil {
+		if _, err := s.c.post(ctx, repeatable, "message_actions.json", nil, &batch, &out); err != nil {
 			return failures, err
 		}
 		failures = append(failures, out.Failures...)

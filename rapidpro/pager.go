@@ -1,7 +1,6 @@
 package rapidpro
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -67,19 +66,16 @@ func (c *Client) pageURL(endpoint string, q url.Values, cursor string) (*url.URL
 
 // listPage fetches one page. When a record does not fit T, the page is
 // decoded again record by record, so that only that record is lost.
-func listPage[T any](ctx context.Context, c *Client, endpoint string, q url.Values, cursor string, buf *bytes.Buffer) (*Page[T], error) {
+func listPage[T any](ctx context.Context, c *Client, endpoint string, q url.Values, cursor string) (*Page[T], error) {
 	u, err := c.pageURL(endpoint, q, cursor)
 	if err != nil {
 		return nil, err
 	}
-	if buf == nil {
-		buf = new(bytes.Buffer)
-	}
 	var body pageBody[T]
-	err = c.get(ctx, u, buf, &body)
+	data, err := c.get(ctx, u, &body)
 	var de *DecodeError
 	if errors.As(err, &de) {
-		return decodeLeniently[T](endpoint, buf.Bytes())
+		return decodeLeniently[T](endpoint, data)
 	}
 	if err != nil {
 		return nil, err
@@ -123,10 +119,9 @@ func decodeLeniently[T any](endpoint string, data []byte) (*Page[T], error) {
 // the list goes on if the loop does.
 func list[T any](ctx context.Context, c *Client, endpoint string, q url.Values, cursor string) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
-		var buf bytes.Buffer
 		var zero T
 		for {
-			page, err := listPage[T](ctx, c, endpoint, q, cursor, &buf)
+			page, err := listPage[T](ctx, c, endpoint, q, cursor)
 			if err != nil {
 				yield(zero, err)
 				return

@@ -7,8 +7,6 @@ import (
 	"iter"
 	"net/url"
 	"time"
-
-	"github.com/mhero-go/mhero/internal/httpx"
 )
 
 // TicketsService handles the tickets and ticket_actions endpoints.
@@ -65,7 +63,7 @@ func (s *TicketsService) List(ctx context.Context, p *TicketListParams) iter.Seq
 // ListPage fetches one page of tickets.
 func (s *TicketsService) ListPage(ctx context.Context, p *TicketListParams) (*Page[Ticket], error) {
 	q, cursor := p.values()
-	return listPage[Ticket](ctx, s.c, "tickets.json", q, cursor, nil)
+	return listPage[Ticket](ctx, s.c, "tickets.json", q, cursor)
 }
 
 // Changes iterates, oldest first, over the tickets modified since cp; see
@@ -94,13 +92,10 @@ func (s *TicketsService) Act(ctx context.Context, a *TicketAction) (failures []s
 	if a == nil || len(a.Tickets) == 0 || len(a.Tickets) > MaxBatch {
 		return nil, fmt.Errorf("rapidpro: a ticket action takes 1 to %d tickets", MaxBatch)
 	}
-	if a.Action != "add_note" {
-		ctx = httpx.Idempotent(ctx)
-	}
 	var out struct {
 		Failures []string `json:"failures"`
 	}
-	if _, err := s.c.post(ctx, "ticket_actions.json", nil, a, &out); err != nil {
+	if _, err := s.c.post(ctx, repeat(a.Action != "add_note"), "ticket_actions.json", nil, a, &out); err != nil {
 		return nil, err
 	}
 	return out.Failures, nil
@@ -163,7 +158,7 @@ func (s *ResthooksService) List(ctx context.Context, p *ResthookListParams) iter
 // ListPage fetches one page of resthooks.
 func (s *ResthooksService) ListPage(ctx context.Context, p *ResthookListParams) (*Page[Resthook], error) {
 	q, cursor := p.values()
-	return listPage[Resthook](ctx, s.c, "resthooks.json", q, cursor, nil)
+	return listPage[Resthook](ctx, s.c, "resthooks.json", q, cursor)
 }
 
 // Events iterates over the events sent to resthooks.
@@ -186,7 +181,7 @@ func (s *ResthooksService) Subscribe(ctx context.Context, resthook, targetURL st
 		TargetURL string `json:"target_url"`
 	}{resthook, targetURL}
 	var out ResthookSubscriber
-	if _, err := s.c.post(ctx, "resthook_subscribers.json", nil, body, &out); err != nil {
+	if _, err := s.c.post(ctx, once, "resthook_subscribers.json", nil, body, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

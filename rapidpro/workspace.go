@@ -39,8 +39,7 @@ type Workspace struct {
 // Get returns the workspace (and teaches the client its UUID, for pacing).
 func (s *WorkspaceService) Get(ctx context.Context) (*Workspace, error) {
 	var out Workspace
-	var buf bytes.Buffer
-	if err := s.c.get(ctx, s.c.endpointURL("workspace.json", nil), &buf, &out); err != nil {
+	if _, err := s.c.get(ctx, s.c.endpointURL("workspace.json", nil), &out); err != nil {
 		return nil, err
 	}
 	if out.UUID != "" && s.c.WorkspaceUUID() == "" {
@@ -97,7 +96,7 @@ func (s *UsersService) List(ctx context.Context, p *UserListParams) iter.Seq2[Us
 // ListPage fetches one page of users.
 func (s *UsersService) ListPage(ctx context.Context, p *UserListParams) (*Page[User], error) {
 	q, cursor := p.values()
-	return listPage[User](ctx, s.c, "users.json", q, cursor, nil)
+	return listPage[User](ctx, s.c, "users.json", q, cursor)
 }
 
 // ChannelsService handles the channels endpoint.
@@ -152,7 +151,7 @@ func (s *ChannelsService) List(ctx context.Context, p *ChannelListParams) iter.S
 // ListPage fetches one page of channels.
 func (s *ChannelsService) ListPage(ctx context.Context, p *ChannelListParams) (*Page[Channel], error) {
 	q, cursor := p.values()
-	return listPage[Channel](ctx, s.c, "channels.json", q, cursor, nil)
+	return listPage[Channel](ctx, s.c, "channels.json", q, cursor)
 }
 
 // ChannelEventsService handles the channel_events endpoint (deprecated by
@@ -202,7 +201,7 @@ func (s *ChannelEventsService) List(ctx context.Context, p *ChannelEventListPara
 // ListPage fetches one page of channel events.
 func (s *ChannelEventsService) ListPage(ctx context.Context, p *ChannelEventListParams) (*Page[ChannelEvent], error) {
 	q, cursor := p.values()
-	return listPage[ChannelEvent](ctx, s.c, "channel_events.json", q, cursor, nil)
+	return listPage[ChannelEvent](ctx, s.c, "channel_events.json", q, cursor)
 }
 
 // ArchivesService handles the archives endpoint: gzipped JSON-lines files of
@@ -259,7 +258,7 @@ func (s *ArchivesService) List(ctx context.Context, p *ArchiveListParams) iter.S
 // ListPage fetches one page of archives.
 func (s *ArchivesService) ListPage(ctx context.Context, p *ArchiveListParams) (*Page[Archive], error) {
 	q, cursor := p.values()
-	return listPage[Archive](ctx, s.c, "archives.json", q, cursor, nil)
+	return listPage[Archive](ctx, s.c, "archives.json", q, cursor)
 }
 
 // BoundariesService handles the boundaries endpoint (administrative areas,
@@ -308,7 +307,7 @@ func (s *BoundariesService) List(ctx context.Context, p *BoundaryListParams) ite
 // ListPage fetches one page of boundaries.
 func (s *BoundariesService) ListPage(ctx context.Context, p *BoundaryListParams) (*Page[Boundary], error) {
 	q, cursor := p.values()
-	return listPage[Boundary](ctx, s.c, "boundaries.json", q, cursor, nil)
+	return listPage[Boundary](ctx, s.c, "boundaries.json", q, cursor)
 }
 
 // ClassifiersService handles the classifiers endpoint of older servers
@@ -362,16 +361,13 @@ func (s *MediaService) Upload(ctx context.Context, filename, contentType string,
 	if err := mw.Close(); err != nil {
 		return nil, err
 	}
-	req, err := s.c.newRequest(ctx, http.MethodPost, s.c.endpointURL("media.json", nil), &body, mw.FormDataContentType())
+	req := s.c.newRequest(http.MethodPost, s.c.endpointURL("media.json", nil), body.Bytes(), mw.FormDataContentType())
+	resp, err := s.c.send(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	if _, err := s.c.send(req, &buf); err != nil {
-		return nil, err
-	}
 	var out Media
-	if err := json.Unmarshal(buf.Bytes(), &out); err != nil {
+	if err := json.Unmarshal(resp.Body, &out); err != nil {
 		return nil, &RequestError{Method: http.MethodPost, Endpoint: "media.json", Status: http.StatusCreated, Err: fmt.Errorf("decoding response: %w", err)}
 	}
 	return &out, nil

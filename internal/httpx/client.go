@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -28,8 +30,9 @@ const (
 // Config configures a [Client]. The zero value is usable.
 type Config struct {
 	// HTTPClient sends the requests; its Transport is wrapped, never changed.
-	// A redirect that would change the method or the host is not followed.
-	// Nil means a pooled client with sane timeouts.
+	// Its Timeout bounds each attempt, body included, not the whole call
+	// with its retries. A redirect that would change the method or the host
+	// is not followed. Nil means a client with a 2-minute timeout.
 	HTTPClient *http.Client
 	// UserAgent is sent when a request has none.
 	UserAgent string
@@ -42,13 +45,15 @@ type Config struct {
 	// MaxRetries is the number of retries after the first attempt; a
 	// negative value disables retries. Zero means DefaultMaxRetries.
 	MaxRetries int
-	// RetryWaitMin and RetryWaitMax bound the exponential backoff.
+	// RetryWaitMin and RetryWaitMax bound the exponential backoff. Zero
+	// takes the default, kept within the other bound.
 	RetryWaitMin, RetryWaitMax time.Duration
 	// MaxRetryAfter is the longest Retry-After honoured by waiting; a longer
 	// one ends the call with the 429 response so the caller can decide.
 	MaxRetryAfter time.Duration
-	// MaxResponseBytes caps how much of a response body may be read; reads
-	// past it fail with ErrResponseTooLarge. Zero means
+	// MaxResponseBytes caps how much of a response body may be read; a
+	// larger body fails the call with a *BodyError matching
+	// ErrResponseTooLarge, without retries. Zero means
 	// DefaultMaxResponseBytes; negative means no cap.
 	MaxResponseBytes int64
 	// Pacer, when set, picks the Pacer each attempt waits on (nil: none).
@@ -61,8 +66,11 @@ type Config struct {
 // capped response sizes. It is safe for concurrent use.
 type Client struct {
 	cfg Config
-	rc  *retryablehttp.Client
 	log *slog.Logger
+	// once and again are the same retry loop but for what may be retried:
+	// once for requests that must not be repeated after they may have
+	// reached the server, again for those that may (Request.Idempotent).
+	once, again *retryablehttp.Client
 }
 
 // New returns a Client configured by cfg.
@@ -72,11 +80,15 @@ func New(cfg Config) *Client {
 	} else if cfg.MaxRetries < 0 {
 		cfg.MaxRetries = 0
 	}
+	// A zero wait takes its default, kept within the other bound.
 	if cfg.RetryWaitMin <= 0 {
 		cfg.RetryWaitMin = DefaultRetryWaitMin
+		if cfg.RetryWaitMax > 0 {
+			cfg.RetryWaitMin = min(cfg.RetryWaitMin, cfg.RetryWaitMax)
+		}
 	}
 	if cfg.RetryWaitMax <= 0 {
-		cfg.RetryWaitMax = DefaultRetryWaitMax
+		cfg.RetryWaitMax = max(DefaultRetryWaitMax, cfg.RetryWaitMin)
 	}
 	if cfg.RetryWaitMax < cfg.RetryWaitMin {
 		cfg.RetryWaitMax = cfg.RetryWaitMin
@@ -103,15 +115,25 @@ func New(cfg Config) *Client {
 	}
 	inner := *base // shallow copy: the caller's client is not modified
 	c := &Client{cfg: cfg, log: log}
-	inner.Transport = &transport{base: base.Transport, c: c}
+	// The timeout bounds each attempt, body included, in the transport:
+	// net/http's would bound them all together.
+	inner.Timeout = 0
+	inner.Transport = &transport{base: base.Transport, timeout: base.Timeout, c: c}
 	inner.CheckRedirect = keepMethod(base.CheckRedirect)
+	c.once = c.retrier(&inner, false)
+	c.again = c.retrier(&inner, true)
+	return c
+}
 
-	rc := &retryablehttp.Client{
-		HTTPClient:   &inner,
-		RetryWaitMin: cfg.RetryWaitMin,
-		RetryWaitMax: cfg.RetryWaitMax,
-		RetryMax:     cfg.MaxRetries,
-		CheckRetry:   c.checkRetry,
+func (c *Client) retrier(hc *http.Client, idempotent bool) *retryablehttp.Client {
+	return &retryablehttp.Client{
+		HTTPClient:   hc,
+		RetryWaitMin: c.cfg.RetryWaitMin,
+		RetryWaitMax: c.cfg.RetryWaitMax,
+		RetryMax:     c.cfg.MaxRetries,
+		CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+			return c.checkRetry(ctx, idempotent, resp, err)
+		},
 		Backoff:      c.backoff,
 		ErrorHandler: c.giveUp,
 		RequestLogHook: func(_ retryablehttp.Logger, req *http.Request, attempt int) {
@@ -121,9 +143,10 @@ func New(cfg Config) *Client {
 			}
 		},
 	}
-	c.rc = rc
-	return c
 }
+
+// MaxRetries returns how many times a failed request may be sent again.
+func (c *Client) MaxRetries() int { return c.cfg.MaxRetries }
 
 // Redactor returns the redactor the client uses for logs and errors.
 func (c *Client) Redactor() *Redactor { return c.cfg.Redactor }
@@ -131,50 +154,108 @@ func (c *Client) Redactor() *Redactor { return c.cfg.Redactor }
 // Logger returns the client's logger (never nil).
 func (c *Client) Logger() *slog.Logger { return c.log }
 
-type safeKey struct{}
-
-// Idempotent marks the requests made with the returned context as safe to
-// retry even though their method is not: use it for writes that carry a
-// guard against being done twice (a FHIR conditional create, a server-side
-// idempotency key). GET, HEAD, OPTIONS, PUT and DELETE are idempotent by
-// HTTP's definition, and so is any request with an Idempotency-Key or
-// If-None-Exist header.
-func Idempotent(ctx context.Context) context.Context {
-	return context.WithValue(ctx, safeKey{}, true)
+// Request is one call through the pipeline.
+type Request struct {
+	Method string
+	URL    *url.URL
+	// Header is sent as is, with a User-Agent added when it has none.
+	Header http.Header
+	// Body is sent with every attempt; nil sends none.
+	Body []byte
+	// Idempotent says that the request may be sent again after an attempt
+	// that may have reached the server (a 5xx, a connection broken after
+	// sending, a body cut short): doing it twice does what doing it once
+	// does. [NewRequest] sets it for GET, HEAD, OPTIONS, PUT and DELETE;
+	// set it for a write that carries a guard against being done twice (a
+	// FHIR conditional create, an update by key) or that changes nothing (a
+	// search sent as a POST). A request that is not idempotent is sent
+	// again only when it certainly never reached the server: the
+	// connection was refused, the server answered 429, or it never left
+	// the pacer.
+	Idempotent bool
+	// Check, when set, inspects a 2xx body that was read without error: an
+	// error fails the attempt as a body cut short would. A body without a
+	// length ends where the server closes the connection, so a JSON client
+	// checks that the document is whole.
+	Check func(body []byte) error
 }
 
-func isIdempotent(req *http.Request) bool {
-	switch req.Method {
+// NewRequest returns a request for method and u, idempotent when its
+// method is.
+func NewRequest(method string, u *url.URL, body []byte) *Request {
+	r := &Request{Method: method, URL: u, Header: http.Header{}, Body: body}
+	switch method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete:
-		return true
+		r.Idempotent = true
 	}
-	if req.Header.Get("Idempotency-Key") != "" || req.Header.Get("If-None-Exist") != "" {
-		return true
-	}
-	v, _ := req.Context().Value(safeKey{}).(bool)
-	return v
+	return r
 }
 
-// Do sends req, retrying what is safe to retry, and returns the final
-// response. A non-2xx response is returned as a response, not an error: the
-// caller decodes its body into an API error. The error, when there is one,
-// has secrets and phone numbers redacted and wraps the cause (the
-// context's error when the context ended).
-//
-// A request whose body is not nil is buffered so it can be sent again.
-func (c *Client) Do(req *http.Request) (*http.Response, error) {
-	if req.Header.Get("User-Agent") == "" && c.cfg.UserAgent != "" {
-		req = req.Clone(req.Context())
-		req.Header.Set("User-Agent", c.cfg.UserAgent)
+// Response is the final answer to a Request, its body read in full.
+type Response struct {
+	StatusCode int
+	Header     http.Header
+	Body       []byte
+	// URL is where the answer came from, after the redirects followed.
+	URL *url.URL
+}
+
+// BodyError is the error of an answer whose status and headers arrived but
+// whose body could not be read in full (the connection broke, it is larger
+// than the cap, it failed the request's Check). An idempotent request was
+// sent again before giving up.
+type BodyError struct {
+	StatusCode int
+	Header     http.Header
+	Err        error
+}
+
+func (e *BodyError) Error() string {
+	return fmt.Sprintf("reading the body of a %d answer: %v", e.StatusCode, e.Err)
+}
+
+// Unwrap returns the cause (io.ErrUnexpectedEOF, [ErrResponseTooLarge], ...).
+func (e *BodyError) Unwrap() error { return e.Err }
+
+// Do sends r, retrying what is safe to retry, and returns the final
+// response with its body read. A non-2xx response is returned as a
+// response, not an error: the caller decodes its body into an API error.
+// The error, when there is one, has secrets and phone numbers redacted and
+// wraps the cause: a *BodyError when the answer came but its body did not,
+// the context's error when the context ended.
+func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
+	var body any // a nil []byte would still be a body
+	if r.Body != nil {
+		body = r.Body
 	}
-	ctx := context.WithValue(req.Context(), safeKey{}, isIdempotent(req))
-	rreq, err := retryablehttp.FromRequest(req.WithContext(ctx))
+	rreq, err := retryablehttp.NewRequestWithContext(ctx, r.Method, r.URL.String(), body)
 	if err != nil {
 		return nil, c.sanitize(err)
 	}
-	resp, err := c.rc.Do(rreq)
+	for k, vs := range r.Header {
+		rreq.Header[k] = slices.Clone(vs)
+	}
+	if rreq.Header.Get("User-Agent") == "" && c.cfg.UserAgent != "" {
+		rreq.Header.Set("User-Agent", c.cfg.UserAgent)
+	}
+	if r.Check != nil {
+		rreq.SetResponseHandler(func(resp *http.Response) error {
+			if resp.StatusCode/100 != 2 {
+				return nil
+			}
+			if err := r.Check(bodyOf(resp)); err != nil {
+				return &BodyError{StatusCode: resp.StatusCode, Header: resp.Header, Err: err}
+			}
+			return nil
+		})
+	}
+	rc := c.once
+	if r.Idempotent {
+		rc = c.again
+	}
+	resp, err := rc.Do(rreq)
 	if err != nil {
-		if cerr := context.Cause(req.Context()); cerr != nil && req.Context().Err() != nil {
+		if cerr := context.Cause(ctx); cerr != nil && ctx.Err() != nil {
 			if NotSent(err) {
 				return nil, &notSentError{cerr}
 			}
@@ -182,7 +263,12 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 		}
 		return nil, c.sanitize(err)
 	}
-	return resp, nil
+	out := &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: bodyOf(resp), URL: r.URL}
+	resp.Body.Close()
+	if resp.Request != nil {
+		out.URL = resp.Request.URL
+	}
+	return out, nil
 }
 
 // keepMethod refuses to follow a redirect that would change the method (a
@@ -230,21 +316,25 @@ func NotSent(err error) bool {
 	return errors.As(err, &dns)
 }
 
-func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+func (c *Client) checkRetry(ctx context.Context, idempotent bool, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
 		if err != nil {
 			return false, err // keeps whether it was sent (see NotSent)
 		}
 		return false, ctx.Err()
 	}
-	safe, _ := ctx.Value(safeKey{}).(bool)
 	if err != nil {
 		if errors.Is(err, ErrResponseTooLarge) {
 			return false, err
 		}
-		if !safe && !NotSent(err) {
+		if !idempotent && !NotSent(err) {
 			// The write may have been done: only the caller can find out.
 			return false, nil
+		}
+		// A body that broke or failed its check: a new attempt may fare better.
+		var be *BodyError
+		if errors.As(err, &be) {
+			return true, nil
 		}
 		// Leaves out TLS, redirect-loop, bad-scheme and bad-header errors.
 		return retryablehttp.DefaultRetryPolicy(ctx, nil, err)
@@ -258,7 +348,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		}
 		return true, nil
 	case code >= 500 && code != http.StatusNotImplemented:
-		return safe, nil
+		return idempotent, nil
 	}
 	return false, nil
 }
@@ -327,10 +417,13 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	return 0, false
 }
 
-// transport paces, logs and caps each attempt.
+// transport paces, logs and reads each attempt: an answer is only an
+// answer once its body has been read, within the size cap, so that a body
+// cut short fails the attempt and is retried with it.
 type transport struct {
-	base http.RoundTripper
-	c    *Client
+	base    http.RoundTripper
+	timeout time.Duration // of one attempt; 0: none
+	c       *Client
 }
 
 var _ http.RoundTripper = (*transport)(nil)
@@ -352,6 +445,11 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, &notSentError{err}
 		}
 	}
+	if t.timeout > 0 {
+		ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
+		defer cancel() // the body is read before RoundTrip returns
+		req = req.WithContext(ctx)
+	}
 	start := time.Now()
 	resp, err := base.RoundTrip(req)
 	log := t.c.log
@@ -361,25 +459,51 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			"error", t.c.cfg.Redactor.String(err.Error()))
 		return nil, err
 	}
-	log.DebugContext(req.Context(), "request", "method", req.Method,
-		"url", t.c.cfg.Redactor.URL(req.URL), "status", resp.StatusCode, "duration", time.Since(start))
 	if resp.StatusCode == http.StatusTooManyRequests && p != nil {
 		if d, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), t.c.cfg.Now()); ok {
 			p.PauseUntil(time.Now().Add(d))
 		}
 	}
-	if t.c.cfg.MaxResponseBytes > 0 {
-		resp.Body = LimitBody(resp.Body, t.c.cfg.MaxResponseBytes)
+	data, err := readBody(resp, t.c.cfg.MaxResponseBytes)
+	if err != nil {
+		log.DebugContext(req.Context(), "request failed", "method", req.Method,
+			"url", t.c.cfg.Redactor.URL(req.URL), "status", resp.StatusCode, "duration", time.Since(start),
+			"error", t.c.cfg.Redactor.String(err.Error()))
+		return nil, &BodyError{StatusCode: resp.StatusCode, Header: resp.Header, Err: err}
 	}
+	log.DebugContext(req.Context(), "request", "method", req.Method,
+		"url", t.c.cfg.Redactor.URL(req.URL), "status", resp.StatusCode, "bytes", len(data),
+		"duration", time.Since(start))
+	resp.Body = &bufferedBody{data: data, Reader: bytes.NewReader(data)}
 	return resp, nil
 }
 
-// DrainClose reads a little of body, so the connection can be reused, and
-// closes it.
-func DrainClose(body io.ReadCloser) {
-	if body == nil {
-		return
+// readBody reads and closes the body of resp, failing past max bytes.
+func readBody(resp *http.Response, max int64) ([]byte, error) {
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	if n := resp.ContentLength; n > 0 && (max <= 0 || n <= max) {
+		buf.Grow(int(n))
 	}
-	io.CopyN(io.Discard, body, 4<<10)
-	body.Close()
+	_, err := buf.ReadFrom(limitBody(resp.Body, max))
+	return buf.Bytes(), err
+}
+
+// bufferedBody is a body already read by the transport.
+type bufferedBody struct {
+	data []byte
+	*bytes.Reader
+}
+
+func (*bufferedBody) Close() error { return nil }
+
+// bodyOf returns the body the transport read for resp, without copying it
+// unless net/http has wrapped it.
+func bodyOf(resp *http.Response) []byte {
+	if b, ok := resp.Body.(*bufferedBody); ok {
+		return b.data
+	}
+	data, _ := io.ReadAll(resp.Body) // in memory: cannot fail
+	resp.Body = &bufferedBody{data: data, Reader: bytes.NewReader(data)}
+	return data
 }

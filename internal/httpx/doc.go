@@ -1,18 +1,26 @@
-// Package httpx is the HTTP plumbing shared by the RapidPro and FHIR clients.
+// Package httpx is the one request pipeline of the RapidPro and FHIR
+// clients.
 //
-// It layers, from the caller down:
+// [Client.Do] takes a [Request] and returns its final [Response] with the
+// body read. Each attempt, from the caller down:
 //
-//   - retries (hashicorp/go-retryablehttp) that only repeat what is safe to
-//     repeat: reads and writes that carry a guard (see [Idempotent]), while an
-//     unguarded write is retried only when it certainly never reached the
-//     server (a refused connection, or a 429 which the server rejected before
-//     running it);
-//   - pacing with golang.org/x/time/rate through [Pacer]s that can be shared
-//     process-wide (see [SharedPacer]) and that a 429 with Retry-After pauses
-//     for every goroutine using them;
-//   - debug logging on a *slog.Logger in which secrets and phone numbers are
-//     redacted (see [Redactor]);
-//   - a User-Agent and a cap on the number of response bytes read.
+//   - is retried (hashicorp/go-retryablehttp) only when that is safe:
+//     whether a request may be sent again after it may have reached the
+//     server is a field of the request ([Request.Idempotent]); any request
+//     is sent again when it certainly never reached the server (a refused
+//     connection, a 429, which the server rejects before running anything);
+//   - waits for its turn in a [Pacer] (golang.org/x/time/rate). Clients
+//     share pacers only when given the same ones, explicitly ([Pacers]);
+//     a 429 with Retry-After pauses every request waiting on the pacer,
+//     including those already waiting for their turn;
+//   - reads the response body in full, within a size cap, so that a body
+//     cut short fails the attempt and is retried with it ([BodyError]);
+//   - is logged at Debug level on a *slog.Logger with secrets and phone
+//     numbers redacted (see [Redactor]); bodies and headers never are.
+//
+// The options the clients share (WithHTTPClient, WithLogger, WithUserAgent,
+// WithRetry, WithRateLimit, WithMaxResponseBytes) are validated here, by the
+// setters of [Config], so that they mean the same in every client.
 //
 // Every wait (backoff, pacing, Retry-After) ends as soon as the request's
 // context is done.

@@ -3,6 +3,7 @@ package httpx
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -10,9 +11,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -24,25 +29,42 @@ func fastClient(cfg Config) *Client {
 	return New(cfg)
 }
 
-func get(t *testing.T, c *Client, u string) (*http.Response, error) {
+func mustParse(t *testing.T, u string) *url.URL {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, u, nil)
+	p, err := url.Parse(u)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c.Do(req)
+	return p
 }
 
-func post(ctx context.Context, t *testing.T, c *Client, u, body string) (*http.Response, error) {
+func get(t *testing.T, c *Client, u string) (*Response, error) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c.Do(req)
+	return c.Do(t.Context(), NewRequest(http.MethodGet, mustParse(t, u), nil))
+}
+
+func post(ctx context.Context, t *testing.T, c *Client, u, body string) (*Response, error) {
+	t.Helper()
+	return c.Do(ctx, NewRequest(http.MethodPost, mustParse(t, u), []byte(body)))
+}
+
+// roundTripFunc adapts a function to an http.RoundTripper.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// handlerClient serves each request with h in the caller's goroutine, with
+// no network, so that a test can run in a synctest bubble.
+func handlerClient(h http.HandlerFunc) *http.Client {
+	return &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		rec := httptest.NewRecorder()
+		h(rec, r)
+		return rec.Result(), nil
+	})}
 }
 
 func TestGetRetriedOnServerErrors(t *testing.T) {
+	t.Parallel()
 	var n atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if n.Add(1) < 3 {
@@ -56,13 +78,13 @@ func TestGetRetriedOnServerErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
 	if resp.StatusCode != 200 || n.Load() != 3 {
 		t.Fatalf("status %d after %d attempts, want 200 after 3", resp.StatusCode, n.Load())
 	}
 }
 
 func TestPostNotRetriedOnServerError(t *testing.T) {
+	t.Parallel()
 	var n atomic.Int32
 	var bodies []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -76,7 +98,6 @@ func TestPostNotRetriedOnServerError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
 	if resp.StatusCode != 500 || n.Load() != 1 {
 		t.Fatalf("status %d after %d attempts, want one 500", resp.StatusCode, n.Load())
 	}
@@ -85,39 +106,57 @@ func TestPostNotRetriedOnServerError(t *testing.T) {
 	}
 }
 
-func TestGuardedPostRetried(t *testing.T) {
-	for name, mark := range map[string]func(*http.Request) *http.Request{
-		"context": func(r *http.Request) *http.Request { return r.WithContext(Idempotent(r.Context())) },
-		"header":  func(r *http.Request) *http.Request { r.Header.Set("If-None-Exist", "identifier=x"); return r },
-	} {
-		t.Run(name, func(t *testing.T) {
-			var n atomic.Int32
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				b, _ := io.ReadAll(r.Body)
-				if string(b) != "payload" {
-					t.Errorf("attempt %d body %q: not replayed", n.Load(), b)
-				}
-				if n.Add(1) == 1 {
-					w.WriteHeader(http.StatusServiceUnavailable)
-					return
-				}
-				w.WriteHeader(http.StatusCreated)
-			}))
-			defer srv.Close()
-			req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL, strings.NewReader("payload"))
-			resp, err := fastClient(Config{}).Do(mark(req))
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != 201 || n.Load() != 2 {
-				t.Fatalf("status %d after %d attempts", resp.StatusCode, n.Load())
-			}
-		})
+func TestIdempotentPostRetried(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if string(b) != "payload" {
+			t.Errorf("attempt %d body %q: not replayed", n.Load(), b)
+		}
+		if n.Add(1) == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+	}))
+	defer srv.Close()
+	req := NewRequest(http.MethodPost, mustParse(t, srv.URL), []byte("payload"))
+	req.Idempotent = true // a conditional create, say
+	resp, err := fastClient(Config{}).Do(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 201 || n.Load() != 2 {
+		t.Fatalf("status %d after %d attempts", resp.StatusCode, n.Load())
+	}
+}
+
+func TestIdempotentIsTheRequestsField(t *testing.T) {
+	t.Parallel()
+	for method, want := range map[string]bool{"GET": true, "HEAD": true, "OPTIONS": true, "PUT": true, "DELETE": true, "POST": false, "PATCH": false} {
+		if got := NewRequest(method, &url.URL{}, nil).Idempotent; got != want {
+			t.Errorf("NewRequest(%s).Idempotent = %v, want %v", method, got, want)
+		}
+	}
+	// The field decides, not the method: a DELETE marked as not safe to
+	// repeat (deleting contacts in a batch fails on a second try) is sent once.
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		w.WriteHeader(http.StatusBadGateway)
+	}))
+	defer srv.Close()
+	req := NewRequest(http.MethodDelete, mustParse(t, srv.URL), nil)
+	req.Idempotent = false
+	resp, err := fastClient(Config{}).Do(t.Context(), req)
+	if err != nil || resp.StatusCode != http.StatusBadGateway || n.Load() != 1 {
+		t.Fatalf("%d attempts, status %v, err %v; want one 502", n.Load(), resp, err)
 	}
 }
 
 func TestPostRetriedAfter429(t *testing.T) {
+	t.Parallel()
 	var n atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if n.Add(1) == 1 {
@@ -132,13 +171,13 @@ func TestPostRetriedAfter429(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
 	if resp.StatusCode != 201 || n.Load() != 2 {
 		t.Fatalf("status %d after %d attempts", resp.StatusCode, n.Load())
 	}
 }
 
 func TestPostNotRetriedWhenConnectionDropsAfterSend(t *testing.T) {
+	t.Parallel()
 	var n atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n.Add(1)
@@ -159,6 +198,7 @@ func TestPostNotRetriedWhenConnectionDropsAfterSend(t *testing.T) {
 }
 
 func TestPostRetriedWhenNeverSent(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -176,6 +216,7 @@ func TestPostRetriedWhenNeverSent(t *testing.T) {
 }
 
 func TestRetryAfterDateAndSeconds(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	for v, want := range map[string]time.Duration{
 		"3":                             3 * time.Second,
@@ -193,6 +234,7 @@ func TestRetryAfterDateAndSeconds(t *testing.T) {
 }
 
 func TestContextCancelsRetryAfterWait(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "3000")
 		w.WriteHeader(http.StatusTooManyRequests)
@@ -202,8 +244,7 @@ func TestContextCancelsRetryAfterWait(t *testing.T) {
 	defer cancel()
 	c := fastClient(Config{MaxRetryAfter: time.Hour})
 	start := time.Now()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
-	_, err := c.Do(req)
+	_, err := c.Do(ctx, NewRequest(http.MethodGet, mustParse(t, srv.URL), nil))
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("want deadline exceeded, got %v", err)
 	}
@@ -213,6 +254,7 @@ func TestContextCancelsRetryAfterWait(t *testing.T) {
 }
 
 func TestRetryAfterLongerThanMaxReturns429(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "3600")
 		w.WriteHeader(http.StatusTooManyRequests)
@@ -222,73 +264,80 @@ func TestRetryAfterLongerThanMaxReturns429(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
 	if resp.StatusCode != 429 {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
 }
 
-func TestSharedPacerPausedBy429(t *testing.T) {
-	var n atomic.Int32
-	var second time.Time
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if n.Add(1) == 1 {
-			w.Header().Set("Retry-After", "1")
-			w.WriteHeader(http.StatusTooManyRequests)
-			return
+func TestSharedPacersPausedBy429(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		var arrivals []time.Duration
+		start := time.Now()
+		h := func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			defer mu.Unlock()
+			arrivals = append(arrivals, time.Since(start))
+			if len(arrivals) == 1 {
+				w.Header().Set("Retry-After", "1")
+				w.WriteHeader(http.StatusTooManyRequests)
+			}
 		}
-		if second.IsZero() {
-			second = time.Now()
+		shared, other := NewPacers(0, 0), NewPacers(0, 0)
+		client := func(ps *Pacers, retries int) *Client {
+			return fastClient(Config{HTTPClient: handlerClient(h), MaxRetries: retries,
+				Pacer: func(*http.Request) *Pacer { return ps.Get("account") }})
 		}
-	}))
-	defer srv.Close()
-	key := "test-" + t.Name()
-	pacerFor := func(*http.Request) *Pacer { return SharedPacer(key, 0, 0) }
-	a := fastClient(Config{Pacer: pacerFor, MaxRetries: -1})
-	b := fastClient(Config{Pacer: pacerFor})
-	start := time.Now()
-	resp, err := get(t, a, srv.URL) // gets the 429 and pauses the shared pacer
-	if err != nil {
-		t.Fatal(err)
+		a, b, c := client(shared, -1), client(shared, 0), client(other, 0)
+		resp, err := get(t, a, "http://api.test/") // gets the 429 and pauses its pacer
+		if err != nil || resp.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("status %v, err %v; want a 429", resp, err)
+		}
+		if _, err := get(t, c, "http://api.test/"); err != nil { // shares nothing with a
+			t.Fatal(err)
+		}
+		if _, err := get(t, b, "http://api.test/"); err != nil { // shares a's pacers: waits
+			t.Fatal(err)
+		}
+		if want := []time.Duration{0, 0, time.Second}; !slices.Equal(arrivals, want) {
+			t.Errorf("requests at %v, want %v", arrivals, want)
+		}
+	})
+}
+
+func TestPacersOwnTheirRate(t *testing.T) {
+	t.Parallel()
+	ps := NewPacers(3600, 1)
+	if ps.Get("a") != ps.Get("a") || ps.Get("a") == ps.Get("b") {
+		t.Error("one key, one pacer")
 	}
-	resp.Body.Close()
-	if resp.StatusCode != 429 {
-		t.Fatalf("status %d", resp.StatusCode)
+	if NewPacers(3600, 1).Get("a") == ps.Get("a") {
+		t.Error("two sets of pacers share a pacer")
 	}
-	resp, err = get(t, b, srv.URL) // another client of the same account waits
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if d := second.Sub(start); d < 900*time.Millisecond {
-		t.Fatalf("second client sent after %v, before the Retry-After of 1s", d)
+	if got := ps.Get("c").lim.Limit(); got != 1 {
+		t.Errorf("rate %v a second, want 1", got)
 	}
 }
 
 func TestResponseSizeCap(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write(bytes.Repeat([]byte("x"), 2048))
 	}))
 	defer srv.Close()
-	resp, err := get(t, fastClient(Config{MaxResponseBytes: 1024}), srv.URL)
-	if err != nil {
-		t.Fatal(err)
+	var be *BodyError
+	if _, err := get(t, fastClient(Config{MaxResponseBytes: 1024}), srv.URL); !errors.Is(err, ErrResponseTooLarge) || !errors.As(err, &be) || be.StatusCode != 200 {
+		t.Fatalf("want a *BodyError of a 200 matching ErrResponseTooLarge, got %v", err)
 	}
-	defer resp.Body.Close()
-	if _, err := io.ReadAll(resp.Body); !errors.Is(err, ErrResponseTooLarge) {
-		t.Fatalf("want ErrResponseTooLarge, got %v", err)
-	}
-	resp2, err := get(t, fastClient(Config{MaxResponseBytes: 2048}), srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp2.Body.Close()
-	if b, err := io.ReadAll(resp2.Body); err != nil || len(b) != 2048 {
-		t.Fatalf("exact-size body: %d bytes, %v", len(b), err)
+	resp, err := get(t, fastClient(Config{MaxResponseBytes: 2048}), srv.URL)
+	if err != nil || len(resp.Body) != 2048 {
+		t.Fatalf("exact-size body: %v, %v", resp, err)
 	}
 }
 
 func TestNoSecretsOrPhonesInErrorsAndLogs(t *testing.T) {
+	t.Parallel()
 	const token = "s3cr3t-token-abcdef"
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := ln.Addr().String()
@@ -316,20 +365,21 @@ func TestNoSecretsOrPhonesInErrorsAndLogs(t *testing.T) {
 }
 
 func TestUserAgent(t *testing.T) {
+	t.Parallel()
 	var ua string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { ua = r.UserAgent() }))
 	defer srv.Close()
-	resp, err := get(t, fastClient(Config{UserAgent: "mhero-go/0 (test)"}), srv.URL)
+	_, err := get(t, fastClient(Config{UserAgent: "mhero-go/0 (test)"}), srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
 	if ua != "mhero-go/0 (test)" {
 		t.Fatalf("User-Agent %q", ua)
 	}
 }
 
 func TestPostNotTurnedIntoGetByRedirect(t *testing.T) {
+	t.Parallel()
 	var posts, gets atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
@@ -348,7 +398,6 @@ func TestPostNotTurnedIntoGetByRedirect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
 	if resp.StatusCode != http.StatusMovedPermanently || gets.Load() != 0 {
 		t.Fatalf("status %d after %d GETs: a POST redirected as a GET looks like a success that wrote nothing",
 			resp.StatusCode, gets.Load())
@@ -356,6 +405,7 @@ func TestPostNotTurnedIntoGetByRedirect(t *testing.T) {
 }
 
 func TestGetFollowsRedirects(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/old" {
 			http.Redirect(w, r, "/new", http.StatusFound)
@@ -368,13 +418,13 @@ func TestGetFollowsRedirects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/new" {
-		t.Fatalf("status %d at %s, want 200 at /new", resp.StatusCode, resp.Request.URL.Path)
+	if resp.StatusCode != http.StatusOK || resp.URL.Path != "/new" || string(resp.Body) != "ok" {
+		t.Fatalf("status %d at %s (%q), want 200 at /new", resp.StatusCode, resp.URL.Path, resp.Body)
 	}
 }
 
 func TestPostCancelledWhilePacedWasNotSent(t *testing.T) {
+	t.Parallel()
 	var n atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { n.Add(1) }))
 	defer srv.Close()
@@ -393,6 +443,7 @@ func TestPostCancelledWhilePacedWasNotSent(t *testing.T) {
 }
 
 func TestRedirectToAnotherHostNotFollowed(t *testing.T) {
+	t.Parallel()
 	var leaked atomic.Value
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		leaked.Store(r.Header.Get("X-Openhim-Client-Secret"))
@@ -402,14 +453,95 @@ func TestRedirectToAnotherHostNotFollowed(t *testing.T) {
 		http.Redirect(w, r, other.URL+"/fhir/Practitioner", http.StatusFound)
 	}))
 	defer srv.Close()
-	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+"/fhir/Practitioner", nil)
+	req := NewRequest(http.MethodGet, mustParse(t, srv.URL+"/fhir/Practitioner"), nil)
 	req.Header.Set("X-Openhim-Client-Secret", "s3cr3t-header")
-	resp, err := fastClient(Config{}).Do(req)
+	resp, err := fastClient(Config{}).Do(t.Context(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
 	if v, _ := leaked.Load().(string); v != "" || resp.StatusCode != http.StatusFound {
 		t.Fatalf("status %d; the other host received the header %q", resp.StatusCode, v)
+	}
+}
+
+// cutOnce answers the first request with half of body, promising all of it,
+// then closes the connection; later requests get body whole.
+func cutOnce(body string) (http.HandlerFunc, *atomic.Int32) {
+	var n atomic.Int32
+	return func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) > 1 {
+			io.WriteString(w, body)
+			return
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		io.WriteString(w, body[:len(body)/2])
+		rc := http.NewResponseController(w)
+		rc.Flush()
+		if conn, _, err := rc.Hijack(); err == nil {
+			conn.Close()
+		}
+	}, &n
+}
+
+func TestTruncatedBodyRetriedWhenIdempotent(t *testing.T) {
+	t.Parallel()
+	const body = `{"results":[1,2,3,4,5,6,7,8,9]}`
+	h, n := cutOnce(body)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	resp, err := get(t, fastClient(Config{}), srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(resp.Body) != body || n.Load() != 2 {
+		t.Fatalf("body %q after %d attempts, want it whole after 2", resp.Body, n.Load())
+	}
+}
+
+func TestTruncatedBodyOfAWriteNotRetried(t *testing.T) {
+	t.Parallel()
+	h, n := cutOnce(`{"uuid":"the-flow-start-that-was-created"}`)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	_, err := post(t.Context(), t, fastClient(Config{}), srv.URL, "{}")
+	var be *BodyError
+	if !errors.As(err, &be) || be.StatusCode != http.StatusOK || !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("got %v, want a *BodyError of a 200 cut short", err)
+	}
+	if NotSent(err) || n.Load() != 1 {
+		t.Fatalf("%d attempts (NotSent %v): the write was done, its answer lost", n.Load(), NotSent(err))
+	}
+}
+
+func TestCheckFailsTheAttempt(t *testing.T) {
+	t.Parallel()
+	// A body without a length ends where the connection closes: only the
+	// caller can tell that the JSON in it is cut short.
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			io.WriteString(w, `{"results":[1,2`)
+			return
+		}
+		io.WriteString(w, `{"results":[1,2,3]}`)
+	}))
+	defer srv.Close()
+	req := NewRequest(http.MethodGet, mustParse(t, srv.URL), nil)
+	req.Check = func(b []byte) error {
+		if !json.Valid(b) {
+			return errors.New("not a whole JSON document")
+		}
+		return nil
+	}
+	resp, err := fastClient(Config{}).Do(t.Context(), req)
+	if err != nil || string(resp.Body) != `{"results":[1,2,3]}` || n.Load() != 2 {
+		t.Fatalf("%d attempts, %v, %v", n.Load(), resp, err)
+	}
+	req.Idempotent = false
+	n.Store(0)
+	_, err = fastClient(Config{}).Do(t.Context(), req)
+	var be *BodyError
+	if !errors.As(err, &be) || n.Load() != 1 {
+		t.Fatalf("%d attempts, %v: want one, failing with a *BodyError", n.Load(), err)
 	}
 }

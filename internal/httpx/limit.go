@@ -8,7 +8,7 @@ import (
 
 // ErrResponseTooLarge is returned by a body read that went past the
 // client's cap on response sizes.
-var ErrResponseTooLarge = errors.New("httpx: response body exceeds the size limit")
+var ErrResponseTooLarge = errors.New("the response body exceeds the size limit")
 
 // limitedBody is a response body that fails, instead of silently truncating,
 // once more than max bytes have been read.
@@ -38,9 +38,9 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 
 func (b *limitedBody) Close() error { return b.rc.Close() }
 
-// LimitBody wraps rc so that reading more than max bytes fails with
+// limitBody wraps rc so that reading more than max bytes fails with
 // [ErrResponseTooLarge]. A max of zero or less leaves rc unchanged.
-func LimitBody(rc io.ReadCloser, max int64) io.ReadCloser {
+func limitBody(rc io.ReadCloser, max int64) io.ReadCloser {
 	if max <= 0 || rc == nil {
 		return rc
 	}

@@ -101,18 +101,36 @@ func (p *Pacer) PausedUntil() time.Time {
 	return p.until
 }
 
-var shared sync.Map // key -> *Pacer
+// Pacers holds one Pacer per key, all paced at the same rate. The clients
+// given the same Pacers wait on the same Pacer for the same key, so that
+// together they stay under a limit the server counts for all of them (a
+// RapidPro workspace and throttle scope, say), and a 429 that one of them
+// meets holds back all of them. Nothing is shared otherwise: the rate is
+// the one given to NewPacers, whichever client asks first.
+// Pacers is safe for concurrent use.
+type Pacers struct {
+	perHour, burst int
 
-// SharedPacer returns the process-wide Pacer for key, creating it with
-// perHour and burst if it does not exist yet. Clients of the same server
-// account (a RapidPro workspace and throttle scope, say) use the same key so
-// that together they stay under the limit the server counts for all of them.
-func SharedPacer(key string, perHour, burst int) *Pacer {
-	if p, ok := shared.Load(key); ok {
-		return p.(*Pacer)
+	mu sync.Mutex
+	m  map[string]*Pacer
+}
+
+// NewPacers returns an empty set of pacers that will pace each key at
+// perHour requests an hour with bursts of burst, as [NewPacer] does.
+func NewPacers(perHour, burst int) *Pacers {
+	return &Pacers{perHour: perHour, burst: burst, m: map[string]*Pacer{}}
+}
+
+// Get returns the Pacer of key, creating it on first use.
+func (ps *Pacers) Get(key string) *Pacer {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	p, ok := ps.m[key]
+	if !ok {
+		p = NewPacer(ps.perHour, ps.burst)
+		ps.m[key] = p
 	}
-	p, _ := shared.LoadOrStore(key, NewPacer(perHour, burst))
-	return p.(*Pacer)
+	return p
 }
 
 // sleep waits for d or until ctx is done.
