@@ -115,40 +115,32 @@ func (c *config) secrets() []string {
 // Option configures a [Client] in [NewClient].
 type Option func(*config) error
 
+// prefixed names the package in the error of an option that httpx checks.
+func prefixed(err error) error {
+	if err != nil {
+		return fmt.Errorf("fhir: %w", err)
+	}
+	return nil
+}
+
 // WithHTTPClient sends the requests through hc (its Transport, timeouts and
 // cookie jar); hc's Timeout bounds each attempt, not the whole call with its
-// retries. The client is not modified.
+// retries. The client is not modified. A nil hc is refused.
 func WithHTTPClient(hc *http.Client) Option {
-	return func(c *config) error {
-		if hc == nil {
-			return errors.New("fhir: WithHTTPClient: nil *http.Client")
-		}
-		c.http.HTTPClient = hc
-		return nil
-	}
+	return func(c *config) error { return prefixed(c.http.SetHTTPClient(hc)) }
 }
 
 // WithLogger logs every request at Debug level (method, redacted URL,
 // status, duration; never bodies or credentials). Without it nothing is
-// logged.
+// logged; a nil l is refused.
 func WithLogger(l *slog.Logger) Option {
-	return func(c *config) error {
-		c.http.Logger = l
-		return nil
-	}
+	return func(c *config) error { return prefixed(c.http.SetLogger(l)) }
 }
 
-// WithUserAgent sets the User-Agent header.
+// WithUserAgent sets the User-Agent header (DefaultUserAgent otherwise). An
+// empty one, or one with a line break, is refused.
 func WithUserAgent(ua string) Option {
-	return func(c *config) error {
-		if strings.ContainsAny(ua, "\r\n") {
-			return errors.New("fhir: WithUserAgent: user agent contains a line break")
-		}
-		if ua != "" {
-			c.http.UserAgent = ua
-		}
-		return nil
-	}
+	return func(c *config) error { return prefixed(c.http.SetUserAgent(ua)) }
 }
 
 func setAuth(c *config, a auth) error {
@@ -232,21 +224,14 @@ func WithHeader(key, value string) Option {
 }
 
 // WithRetry sets how often a failed request that is safe to repeat (reads,
-// PUT, DELETE, conditional creates, 429s) is sent again, waiting between
-// minWait and maxWait with exponential backoff (or the server's
-// Retry-After). maxRetries 0 disables retries; zero waits keep the defaults.
-func WithRetry(maxRetries int, minWait, maxWait time.Duration) Option {
-	return func(c *config) error {
-		if maxRetries < 0 || minWait < 0 || maxWait < 0 || (maxWait > 0 && maxWait < minWait) {
-			return errors.New("fhir: WithRetry: negative value or maxWait < minWait")
-		}
-		c.http.MaxRetries = maxRetries
-		if maxRetries == 0 {
-			c.http.MaxRetries = -1 // httpx: negative disables, zero is the default
-		}
-		c.http.RetryWaitMin, c.http.RetryWaitMax = minWait, maxWait
-		return nil
-	}
+// PUT, DELETE, searches, conditional creates, and any request that
+// certainly never reached the server) is sent again: at most maxRetries
+// more times (0: never; 4 by default), waiting between waitMin and waitMax
+// with exponential backoff, or as long as the server's Retry-After says. A
+// zero wait keeps its default (500ms and 30s), within the other bound.
+// Negative values, and a waitMax below waitMin, are refused.
+func WithRetry(maxRetries int, waitMin, waitMax time.Duration) Option {
+	return func(c *config) error { return prefixed(c.http.SetRetry(maxRetries, waitMin, waitMax)) }
 }
 
 // WithRateLimit paces the client's requests to perHour an hour on average
@@ -257,8 +242,8 @@ func WithRetry(maxRetries int, minWait, maxWait time.Duration) Option {
 // server together, give them the same Pacer (see WithPacer) instead.
 func WithRateLimit(perHour, burst int) Option {
 	return func(c *config) error {
-		if perHour <= 0 || burst < 0 {
-			return fmt.Errorf("fhir: WithRateLimit: invalid values perHour=%d burst=%d", perHour, burst)
+		if err := httpx.CheckRate(perHour, burst); err != nil {
+			return prefixed(err)
 		}
 		c.pacer, c.rateSet = httpx.NewPacer(perHour, burst), true
 		return nil
@@ -292,15 +277,10 @@ func WithPacer(p *Pacer) Option {
 }
 
 // WithMaxResponseBytes caps the size of a response body (64 MiB by
-// default); a larger one fails the call.
+// default); a larger one fails the call with an error matching
+// ErrResponseTooLarge. A limit that is not positive is refused.
 func WithMaxResponseBytes(n int64) Option {
-	return func(c *config) error {
-		if n <= 0 {
-			return errors.New("fhir: WithMaxResponseBytes: limit must be positive")
-		}
-		c.http.MaxResponseBytes = n
-		return nil
-	}
+	return func(c *config) error { return prefixed(c.http.SetMaxResponseBytes(n)) }
 }
 
 // auth sets the Authorization header of a request.

@@ -25,6 +25,11 @@ var (
 	// ErrOutcomeUnknown matches an *OutcomeUnknownError: a write that is
 	// not safe to repeat may or may not have been done.
 	ErrOutcomeUnknown = errors.New("fhir: outcome of the write is unknown")
+
+	// ErrResponseTooLarge matches the error of a call whose response body
+	// went past the cap set with [WithMaxResponseBytes]; it is not retried.
+	// The rapidpro package's ErrResponseTooLarge is the same error.
+	ErrResponseTooLarge = httpx.ErrResponseTooLarge
 )
 
 // OutcomeUnknownError reports a plain [Client.Create], or a batch or

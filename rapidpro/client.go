@@ -97,57 +97,43 @@ type Option func(*config) error
 
 // WithHTTPClient sends the requests with hc (its Transport is wrapped, never
 // changed). Use it for proxies, TLS settings or timeouts; hc's Timeout
-// bounds each attempt, not the whole call with its retries.
+// bounds each attempt, not the whole call with its retries. A nil hc is
+// refused.
 func WithHTTPClient(hc *http.Client) Option {
-	return func(c *config) error {
-		if hc == nil {
-			return errors.New("WithHTTPClient: nil *http.Client")
-		}
-		c.http.HTTPClient = hc
-		return nil
-	}
+	return func(c *config) error { return c.http.SetHTTPClient(hc) }
 }
 
 // WithLogger logs each request, retry and reconciliation at Debug or Warn
-// level on l, with the token and phone numbers redacted.
+// level on l, with the token and phone numbers redacted. Without it nothing
+// is logged; a nil l is refused.
 func WithLogger(l *slog.Logger) Option {
-	return func(c *config) error {
-		if l == nil {
-			return errors.New("WithLogger: nil *slog.Logger")
-		}
-		c.http.Logger = l
-		return nil
-	}
+	return func(c *config) error { return c.http.SetLogger(l) }
 }
 
-// WithUserAgent sets the User-Agent header sent with every request.
+// WithUserAgent sets the User-Agent header sent with every request
+// (DefaultUserAgent otherwise). An empty one, or one with a line break, is
+// refused.
 func WithUserAgent(ua string) Option {
-	return func(c *config) error {
-		if strings.TrimSpace(ua) == "" {
-			return errors.New("WithUserAgent: empty user agent")
-		}
-		c.http.UserAgent = ua
-		return nil
-	}
+	return func(c *config) error { return c.http.SetUserAgent(ua) }
 }
 
-// WithRetry sets how often a failed read (and a write that certainly never
-// reached the server) is tried again: at most max retries, waiting between
-// waitMin and waitMax (exponential backoff, or the server's Retry-After).
-// max 0 disables retries. Flow starts and broadcasts use the same count for
+// WithRetry sets how often a failed request that is safe to repeat (a read,
+// an update, and any request that certainly never reached the server) is
+// sent again: at most maxRetries more times (0: never; 4 by default),
+// waiting between waitMin and waitMax with exponential backoff, or as long
+// as the server's Retry-After says. A zero wait keeps its default (500ms
+// and 30s), within the other bound. Negative values, and a waitMax below
+// waitMin, are refused. Flow starts and broadcasts use the same count for
 // their reconciled resends.
-func WithRetry(max int, waitMin, waitMax time.Duration) Option {
-	return func(c *config) error {
-		if max < 0 || waitMin < 0 || waitMax < waitMin {
-			return fmt.Errorf("WithRetry: invalid values max=%d waitMin=%s waitMax=%s", max, waitMin, waitMax)
-		}
-		c.http.MaxRetries = max
-		if max == 0 {
-			c.http.MaxRetries = -1 // httpx reads 0 as "default"
-		}
-		c.http.RetryWaitMin, c.http.RetryWaitMax = waitMin, waitMax
-		return nil
-	}
+func WithRetry(maxRetries int, waitMin, waitMax time.Duration) Option {
+	return func(c *config) error { return c.http.SetRetry(maxRetries, waitMin, waitMax) }
+}
+
+// WithMaxResponseBytes caps the size of a response body (64 MiB by
+// default); a larger one fails the call with an error matching
+// ErrResponseTooLarge. A limit that is not positive is refused.
+func WithMaxResponseBytes(n int64) Option {
+	return func(c *config) error { return c.http.SetMaxResponseBytes(n) }
 }
 
 // WithRateLimit paces the client's requests to perHour an hour on average
@@ -158,8 +144,8 @@ func WithRetry(max int, waitMin, waitMax time.Duration) Option {
 // same Pacers (see WithPacers), whose rate is set by NewPacers.
 func WithRateLimit(perHour, burst int) Option {
 	return func(c *config) error {
-		if perHour <= 0 || burst < 0 {
-			return fmt.Errorf("WithRateLimit: invalid values perHour=%d burst=%d", perHour, burst)
+		if err := httpx.CheckRate(perHour, burst); err != nil {
+			return err
 		}
 		c.perHour, c.burst, c.paced, c.rateSet = perHour, burst, true, true
 		return nil

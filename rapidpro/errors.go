@@ -36,6 +36,10 @@ var (
 	// ErrOutcomeUnknown: a write may or may not have been done and looking
 	// for it on the server failed too; see *OutcomeUnknownError.
 	ErrOutcomeUnknown = errors.New("rapidpro: outcome of the write is unknown")
+	// ErrResponseTooLarge: a response body went past the cap set with
+	// WithMaxResponseBytes; it is not retried. The fhir package's
+	// ErrResponseTooLarge is the same error.
+	ErrResponseTooLarge = httpx.ErrResponseTooLarge
 )
 
 // maxErrorBody caps the part of an error body kept in an Error, and
