@@ -182,6 +182,16 @@ func ExamplePhoneURN() {
 	// rapidpro: invalid phone number "0770 12": too short for LR
 }
 
+// Show which contact a message went to without printing a health worker's
+// full number.
+func ExampleMaskPhone() {
+	fmt.Println(rapidpro.MaskPhone("tel:+231770123456"))
+	fmt.Println(rapidpro.MaskPhone("+231 770 123 456"))
+	// Output:
+	// tel:+231*******56
+	// +231*******56
+}
+
 // trainingExport is a one-message flow in RapidPro's export format.
 const trainingExport = `{
   "version": "13",

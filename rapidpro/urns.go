@@ -44,13 +44,21 @@ func (e *PhoneError) Error() string {
 // Is matches ErrInvalidPhone.
 func (e *PhoneError) Is(target error) bool { return target == ErrInvalidPhone }
 
+// MaskPhone hides all but a few digits of a phone number, or of a URN that
+// holds one, for what people read (logs, reports, a program's output):
+// "+250788123456" becomes "+250*******56" and "tel:+250788123456"
+// "tel:+250*******56", so that numbers can still be told apart. It is the
+// masking of the package's own errors and logs (see PhoneError.Masked).
+// Text with fewer than 7 digits is returned unchanged.
+func MaskPhone(s string) string { return httpx.MaskPhone(s) }
+
 // PhoneURN builds a tel: URN in E.164 ("tel:+250788123456") from a phone
 // number written locally ("0788 123 456") or internationally
 // ("+250 788 123 456", "00250788123456"), using defaultCountry (ISO 3166
 // alpha-2, e.g. "RW") for local numbers. A number that is not valid for its
 // country is refused with a *PhoneError giving the reason.
 func PhoneURN(number, defaultCountry string) (string, error) {
-	masked := httpx.MaskPhone(strings.TrimSpace(number))
+	masked := MaskPhone(strings.TrimSpace(number))
 	region := strings.ToUpper(strings.TrimSpace(defaultCountry))
 	num, err := phonenumbers.Parse(number, region)
 	if err != nil {
@@ -118,7 +126,7 @@ func ParseURN(s string) (URN, error) {
 	}
 	scheme, rest, ok := strings.Cut(s, ":")
 	if !ok || scheme == "" || rest == "" {
-		return URN{}, fmt.Errorf("rapidpro: invalid URN %q: want scheme:path", httpx.MaskPhone(s))
+		return URN{}, fmt.Errorf("rapidpro: invalid URN %q: want scheme:path", MaskPhone(s))
 	}
 	for _, r := range scheme {
 		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' {

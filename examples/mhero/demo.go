@@ -14,7 +14,6 @@ import (
 	"github.com/mhero-go/mhero/fhir"
 	"github.com/mhero-go/mhero/ihris"
 	"github.com/mhero-go/mhero/ihris/ihristest"
-	"github.com/mhero-go/mhero/internal/httpx"
 	"github.com/mhero-go/mhero/rapidpro"
 	"github.com/mhero-go/mhero/sandbox"
 	"github.com/mhero-go/mhero/workflow"
@@ -146,7 +145,7 @@ func demo(ctx context.Context, e *env, w *workflow.Workflow, cfg demoConfig) err
 	var contacts []string
 	for _, t := range targets {
 		if seen[t.urn] {
-			fmt.Fprintf(out, "   %s shares %s with another worker: one contact for both\n", t.id, httpx.MaskPhone(t.urn))
+			fmt.Fprintf(out, "   %s shares %s with another worker: one contact for both\n", t.id, rapidpro.MaskPhone(t.urn))
 			continue
 		}
 		seen[t.urn] = true

@@ -14,15 +14,20 @@ var phoneRE = regexp.MustCompile(`(?:\+|%2[bB])?\(?\d[\d ().-]{5,}\d`)
 // dateRE matches the start of an ISO date, which is never a phone number.
 var dateRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}`)
 
-// MaskPhone masks a phone number, keeping a leading + (or %2B), the first
-// 3 digits and the last 2 so numbers can still be told apart in a log:
-// "+250788123456" becomes "+250*******56". Strings with fewer than 7 digits
+// MaskPhone masks a phone number, keeping a URN scheme ("tel:"), a leading
+// + (or %2B), the first 3 digits and the last 2 so numbers can still be told
+// apart in a log: "+250788123456" becomes "+250*******56" and
+// "tel:+250788123456" "tel:+250*******56". Strings with fewer than 7 digits
 // are returned unchanged.
 func MaskPhone(s string) string {
-	prefix := ""
+	scheme := ""
+	if i := strings.IndexByte(s, ':'); i > 0 && isScheme(s[:i]) {
+		scheme, s = s[:i+1], s[i+1:]
+	}
+	prefix := scheme
 	for _, p := range []string{"+", "%2B", "%2b"} {
 		if strings.HasPrefix(s, p) {
-			prefix, s = p, s[len(p):]
+			prefix, s = scheme+p, s[len(p):]
 			break
 		}
 	}
@@ -50,6 +55,18 @@ func MaskPhone(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// isScheme reports whether s can be a URN scheme: lower-case letters,
+// digits and dashes, starting with a letter.
+func isScheme(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < 'a' || c > 'z') && (i == 0 || (c < '0' || c > '9') && c != '-') {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // Redactor removes secrets and phone numbers from text that may reach an

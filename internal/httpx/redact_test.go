@@ -7,6 +7,7 @@ import (
 )
 
 func TestRedactorString(t *testing.T) {
+	t.Parallel()
 	r := NewRedactor("abcd1234token")
 	for in, want := range map[string]string{
 		"Invalid URN: tel:+250788123456":               "Invalid URN: tel:+250*******56",
@@ -27,6 +28,7 @@ func TestRedactorString(t *testing.T) {
 }
 
 func TestRedactorURL(t *testing.T) {
+	t.Parallel()
 	r := NewRedactor("tok-99999999")
 	u, _ := url.Parse("https://user:pass@rp.example.org/api/v2/contacts.json?urn=tel:%2B231770123456&token=abc&cursor=cD0y")
 	got := r.URL(u)
@@ -54,4 +56,20 @@ func FuzzRedactor(f *testing.F) {
 			t.Fatalf("secret kept in %q", out)
 		}
 	})
+}
+
+func TestMaskPhone(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"+250788123456":         "+250*******56",
+		"tel:+250788123456":     "tel:+250*******56",
+		"whatsapp:250788123456": "whatsapp:250*******56",
+		"%2B250788123456":       "%2B250*******56",
+		"0788 123 456":          "078*****56",
+		"tel:+25078":            "tel:+25078",
+	} {
+		if got := MaskPhone(in); got != want {
+			t.Errorf("MaskPhone(%q) = %q, want %q", in, got, want)
+		}
+	}
 }
