@@ -3,6 +3,7 @@ package fhir
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -514,11 +515,23 @@ func (c *Client) do(ctx context.Context, r *request) (*Response, []byte, error) 
 	return newResponse(resp.StatusCode, resp.Header), resp.Body, nil
 }
 
+// wholeJSON fails an attempt whose body is not a whole JSON document: a
+// body without a length ends where the connection closes, so one cut short
+// may arrive without a transport error. An empty body (204, or a write
+// answered with return=minimal) is whole.
+func wholeJSON(body []byte) error {
+	if len(body) > 0 && !json.Valid(body) {
+		return errors.New("the body is not a whole JSON document")
+	}
+	return nil
+}
+
 // send sends r through the pipeline, which retries what is safe and reads
 // the body, returning the bearer token it used, if any.
 func (c *Client) send(ctx context.Context, r *request) (resp *httpx.Response, token string, err error) {
 	req := httpx.NewRequest(r.method, r.url, r.body)
 	req.Idempotent = r.idempotent()
+	req.Check = wholeJSON
 	for k, vs := range c.headers {
 		req.Header[k] = append([]string(nil), vs...)
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -129,5 +130,36 @@ func TestTruncatedAnswerToPlainCreateIsNotSentAgain(t *testing.T) {
 	}
 	if n := srv.count("POST /fhir/Practitioner"); n != 1 {
 		t.Errorf("the create was sent %d times", n)
+	}
+}
+
+// TestBodyEndedByClosingIsCheckedWhole: a server may end a body by closing
+// the connection instead of giving its length; cut short, such a body reads
+// without an error, and only its JSON tells.
+func TestBodyEndedByClosingIsCheckedWhole(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body := practitionerJSON
+		if calls.Add(1) == 1 {
+			body = body[:len(body)/2]
+		}
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/fhir+json\r\nConnection: close\r\n\r\n" + body)
+		buf.Flush()
+	}))
+	defer srv.Close()
+	c, err := NewClient(srv.URL+"/fhir", WithRetry(2, time.Millisecond, time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _, err := c.Read(t.Context(), "Practitioner", "P1")
+	if err != nil || r.ID() != "P1" || calls.Load() != 2 {
+		t.Fatalf("read %v, %v after %d requests; want P1 after 2", r, err, calls.Load())
 	}
 }
