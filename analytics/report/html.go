@@ -41,7 +41,8 @@ p.alert { border-left: 4px solid var(--alert); padding: 1mm 3mm; background: var
 caption { caption-side: top; text-align: left; font-weight: bold; padding-bottom: 1mm; }
 th, td { border-bottom: 1px solid var(--rule); padding: 1mm 2mm; text-align: left; vertical-align: top; }
 th { background: var(--band); font-weight: bold; }
-td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+th.n { text-align: right; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.total td { font-weight: bold; border-top: 1.5px solid var(--ink); }
 td.flag { color: var(--alert); font-weight: bold; }
 tr { break-inside: avoid; }

@@ -153,3 +153,61 @@ func sampleCrossTabs() []analytics.CrossTab {
 		}},
 	}
 }
+
+func sampleMonth() *analytics.Month {
+	a := sampleAnalysis()
+	sends, _ := a.Breakdown(analytics.BySend)
+	idsr := analytics.Flow{UUID: "0b6d1c2e-9f8a-4b7c-8d6e-5f4a3b2c1d0e", Name: "IDSR weekly report"}
+	idsrSend := analytics.Group{Key: "s-idsr-1", Label: "Send of 16 Mar 2026 07:00", Start: sampleStart.AddDate(0, 0, 14), Counts: counts(250, 230, 190, 170, 228, 0, 22, 0, 10, 3)}
+	totals := a.Counts
+	for _, c := range []analytics.Counts{idsrSend.Counts} {
+		totals.Contacted += c.Contacted
+		totals.Delivered += c.Delivered
+		totals.Failed += c.Failed
+		totals.Responded += c.Responded
+		totals.AnsweredAll += c.AnsweredAll
+		totals.Completed += c.Completed
+		totals.Expired += c.Expired
+		totals.NoAnswer += c.NoAnswer
+		totals.Stopped += c.Stopped
+		totals.NeedsTraining += c.NeedsTraining
+	}
+	return &analytics.Month{
+		Start: time.Date(2026, time.March, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2026, time.April, 1, 0, 0, 0, 0, time.UTC),
+		Totals: totals,
+		Workflows: []analytics.MonthWorkflow{
+			{Flow: a.Flow, Sends: sends.Groups, Counts: a.Counts, Misunderstood: a.Misunderstood, Low: a.Low, NonResponders: a.NonResponders},
+			{Flow: idsr, Sends: []analytics.Group{idsrSend}, Counts: idsrSend.Counts, NonResponders: []analytics.ReasonCount{
+				{Reason: analytics.ReasonOutOfCoverage, Count: 20}, {Reason: analytics.ReasonNoAnswer, Count: 40}, {Reason: analytics.ReasonNeedsTraining, Count: 3}, {Reason: analytics.ReasonStopped, Count: 10}}},
+		},
+	}
+}
+
+// sampleRuns are a few runs of the sample workflow.
+func sampleRuns() iter.Seq2[analytics.Run, error] {
+	return func(yield func(analytics.Run, error) bool) {
+		at := sampleStart
+		runs := []analytics.Run{
+			{UUID: "a1f0c7de-0001-4c1e-9d1a-000000000001", Contact: "c-0001", URN: "tel:+231770000001", Worker: analytics.Worker{ID: "P000001", District: "Bong"}, Responded: true, ExitType: "completed",
+				CreatedOn: at, ExitedOn: at.Add(30 * time.Minute), Answers: []analytics.Answer{
+					{Key: "in_stock", Category: "Yes", Value: "yes", AskedOn: at, AnsweredOn: at.Add(5 * time.Minute), Asks: 1},
+					{Key: "weeks_left", Category: "0 to 4", Value: "3", AskedOn: at.Add(5 * time.Minute), AnsweredOn: at.Add(12 * time.Minute), Asks: 2},
+					{Key: "stockout_days", Category: "None", Value: "0", AskedOn: at.Add(12 * time.Minute), AnsweredOn: at.Add(20 * time.Minute), Asks: 1},
+					{Key: "stock_status", Category: "Low", Value: "3", AnsweredOn: at.Add(20 * time.Minute)},
+				}},
+			{UUID: "a1f0c7de-0002-4c1e-9d1a-000000000002", Contact: "c-0002", URN: "tel:+231770000002", Worker: analytics.Worker{ID: "P000002", District: "Lofa"}, ExitType: "expired",
+				CreatedOn: at, ExitedOn: at.AddDate(0, 0, 3), Answers: []analytics.Answer{
+					{Key: "in_stock", Category: "No Response", Value: "2026-03-03T08:00:00Z", AskedOn: at, AnsweredOn: at.AddDate(0, 0, 1), Asks: 1},
+				}},
+			{UUID: "a1f0c7de-0003-4c1e-9d1a-000000000003", Contact: "c-0003", URN: "tel:+231770000003", Responded: true, ExitType: "",
+				CreatedOn: at, Answers: []analytics.Answer{
+					{Key: "in_stock", Category: "Other", Value: "we have some", AskedOn: at, AnsweredOn: at.Add(time.Hour), Asks: 3},
+				}},
+		}
+		for _, r := range runs {
+			if !yield(r, nil) {
+				return
+			}
+		}
+	}
+}
