@@ -140,7 +140,7 @@ func fnFormatDate(e *Env, args []Value) Value {
 		}
 		layout = s
 	}
-	out, ferr := formatLayout(d.time(time.UTC), layout, false)
+	out, ferr := formatLayout(d.time(time.UTC), layout, false, e.dateNames())
 	if ferr != nil {
 		return Error{ferr.Error()}
 	}
@@ -175,7 +175,7 @@ func fnFormatDateTime(e *Env, args []Value) Value {
 		}
 		loc = l
 	}
-	out, ferr := formatLayout(t.In(loc), layout, true)
+	out, ferr := formatLayout(t.In(loc), layout, true, e.dateNames())
 	if ferr != nil {
 		return Error{ferr.Error()}
 	}
@@ -360,13 +360,13 @@ const layoutIgnored = " :/.,T-_"
 // CheckTimeFormat reports whether layout is a goflow time layout, such as
 // "tt:mm" or "h:mm aa".
 func CheckTimeFormat(layout string) error {
-	_, err := formatLayout(time.Time{}, layout, true)
+	_, err := formatLayout(time.Time{}, layout, true, nil)
 	return err
 }
 
-// formatLayout formats t with a goflow layout such as "DD-MM-YYYY tt:mm"
-// (English names only).
-func formatLayout(t time.Time, layout string, withTime bool) (string, error) {
+// formatLayout formats t with a goflow layout such as "DD-MM-YYYY tt:mm",
+// writing names of days and months and AM/PM from names (English when nil).
+func formatLayout(t time.Time, layout string, withTime bool, names *dateNames) (string, error) {
 	rs := []rune(layout)
 	var b strings.Builder
 	for i := 0; i < len(rs); {
@@ -390,6 +390,12 @@ func formatLayout(t time.Time, layout string, withTime bool) (string, error) {
 			}
 			return "", fmt.Errorf("'%s' is not valid in a %s formatting layout", seq, kind)
 		}
+		if names != nil {
+			if name, ok := names.name(t, seq); ok {
+				b.WriteString(name)
+				continue
+			}
+		}
 		switch ls.goLayout {
 		case "15":
 			out := t.Format("15")
@@ -404,4 +410,28 @@ func formatLayout(t time.Time, layout string, withTime bool) (string, error) {
 		}
 	}
 	return b.String(), nil
+}
+
+// name writes a sequence of a layout that is a name: a day, a month, or
+// the word for before or after noon (in upper or lower case, as asked).
+func (n *dateNames) name(t time.Time, seq string) (string, bool) {
+	half := 0
+	if t.Hour() >= 12 {
+		half = 1
+	}
+	switch seq {
+	case "EEE":
+		return n.shortDays[t.Weekday()], true
+	case "EEEE":
+		return n.days[t.Weekday()], true
+	case "MMM":
+		return n.shortMonths[t.Month()-1], true
+	case "MMMM":
+		return n.months[t.Month()-1], true
+	case "aa":
+		return strings.ToLower(n.amPM[half]), true
+	case "AA":
+		return strings.ToUpper(n.amPM[half]), true
+	}
+	return "", false
 }

@@ -26,7 +26,14 @@ type Env struct {
 	// TimeFormat is the time part of format_datetime's default layout,
 	// "tt:mm" when empty.
 	TimeFormat string
-	// Country is the ISO 3166 code has_phone reads local numbers in.
+	// Language is the ISO 639-3 code of the language format_date and
+	// format_datetime write names of days and months in: goflow's session
+	// language (the contact's when allowed, else the workspace's). English
+	// when empty.
+	Language string
+	// Country is the ISO 3166 code has_phone reads local numbers in, and
+	// which picks among regional names of days and months: goflow's
+	// session country (the contact's phone number's, else the workspace's).
 	Country string
 
 	unsupported string

@@ -173,3 +173,35 @@ func TestDayFirstDates(t *testing.T) {
 		}
 	}
 }
+
+// TestDateNamesByLanguage checks that days, months and AM/PM are written
+// in the session's language, with the regional names of its country.
+func TestDateNamesByLanguage(t *testing.T) {
+	t.Parallel()
+	const tpl = `@(format_datetime("2026-04-01T15:04:00Z", "EEEE EEE D MMMM MMM YYYY h:mm aa AA", "UTC"))`
+	tests := []struct{ language, country, want string }{
+		{"", "", "Wednesday Wed 1 April Apr 2026 3:04 pm PM"},
+		{"eng", "LR", "Wednesday Wed 1 April Apr 2026 3:04 pm PM"},
+		{"fra", "", "mercredi mer. 1 avril avril 2026 3:04 pm PM"},
+		{"fra", "CD", "mercredi mer 1 avril avr 2026 3:04 pm PM"},
+		{"fra", "fr", "mercredi mer. 1 avril avril 2026 3:04 pm PM"},
+		{"por", "MZ", "quarta qua 1 abril abr 2026 3:04 pm PM"},
+		{"swa", "TZ", "Jumatano J5 1 Aprili Apr 2026 3:04 alasiri ALASIRI"},
+		{"spa", "", "miércoles mié 1 abril abr 2026 3:04 pm PM"},
+		{"nya", "MW", "Wednesday Wed 1 April Apr 2026 3:04 pm PM"}, // no names of its own: English
+	}
+	for _, tt := range tests {
+		e := &Env{Language: tt.language, Country: tt.country}
+		if got, errText := e.EvaluateTemplate(tpl); got != tt.want || errText != "" {
+			t.Errorf("%s in %q: %q (%s), want %q", tt.language, tt.country, got, errText, tt.want)
+		}
+	}
+}
+
+func TestArrayOfAnError(t *testing.T) {
+	t.Parallel()
+	v := testEnv("YYYY-MM-DD").EvaluateExpression(`join(array(1, fields.nope), ",")`)
+	if want := "error calling join(...): error calling array(...): object has no property 'nope'"; Render(v) != want {
+		t.Errorf("got %q, want %q", Render(v), want)
+	}
+}

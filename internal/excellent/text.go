@@ -43,8 +43,16 @@ func fnDate(_ *Env, d Date) Value { return d }
 // fnDateTime returns the value as a datetime.
 func fnDateTime(_ *Env, t time.Time) Value { return t }
 
-// fnArray returns its arguments as an array.
-func fnArray(_ *Env, args []Value) Value { return Array(slices.Clone(args)) }
+// fnArray returns its arguments as an array, or the first of them that is
+// an error.
+func fnArray(_ *Env, args []Value) Value {
+	for _, a := range args {
+		if IsError(a) {
+			return a
+		}
+	}
+	return Array(slices.Clone(args))
+}
 
 // textFunctions work on text.
 var textFunctions = map[string]builtin{

@@ -30,7 +30,10 @@
 // the export's fields and groups as assets; the same contact; and goflow's
 // clock (dates.SetNowSource) fixed at the time given with [WithClock],
 // which also fills the time of day of has_date matches and stamps timeout
-// values.
+// values. As in goflow, the contact's language (when allowed) is the
+// language format_date and format_datetime name days and months in, and
+// the country of the contact's phone number (else the default country)
+// reads local numbers in has_phone and picks regional names.
 //
 // Error events carry goflow's texts ("error evaluating @fields.age: object
 // has no property 'age'"). As in goflow, a router's failures (an operand

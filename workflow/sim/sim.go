@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nyaruka/phonenumbers"
+
 	"github.com/mhero-go/mhero/internal/excellent"
 	"github.com/mhero-go/mhero/workflow/flow"
 )
@@ -602,7 +604,8 @@ func (s *Sim) newEnv(r *run, n *flow.Node) *excellent.Env {
 		Timezone:   s.opts.env.Timezone,
 		DateFormat: s.opts.env.DateFormat,
 		TimeFormat: s.opts.env.TimeFormat,
-		Country:    s.opts.env.DefaultCountry,
+		Language:   s.languages(r.flow)[0],
+		Country:    s.country(),
 	}
 	if tz := s.contact.Timezone; tz != "" {
 		if loc, err := time.LoadLocation(tz); err == nil {
@@ -611,6 +614,22 @@ func (s *Sim) newEnv(r *run, n *flow.Node) *excellent.Env {
 	}
 	e.Context = s.context(r, n, e)
 	return e
+}
+
+// country is the session's country, as goflow takes it: the country of
+// the contact's phone number, else the workspace's default country. It
+// reads local phone numbers (has_phone) and picks regional names of days
+// and months.
+func (s *Sim) country() string {
+	if scheme, path, ok := strings.Cut(s.contact.URN, ":"); ok && scheme == "tel" {
+		path, _, _ = strings.Cut(path, "?")
+		if num, err := phonenumbers.Parse(path, ""); err == nil {
+			if region := phonenumbers.GetRegionCodeForNumber(num); region != "" {
+				return region
+			}
+		}
+	}
+	return s.opts.env.DefaultCountry
 }
 
 // template evaluates a template for an action or router of node n.

@@ -303,3 +303,34 @@ func TestRouterErrorsStayInTheRun(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionCountryAndLanguage checks that, as in goflow, the contact's
+// phone number gives the country local numbers are read in, and the
+// contact's language the names of days and months.
+func TestSessionCountryAndLanguage(t *testing.T) {
+	t.Parallel()
+	const operand = `@(has_phone("0788 123 456").match & " " & format_date("2026-04-01", "EEEE D MMMM"))`
+	f := routerFlow(operand)
+	f.Localization = flow.Localization{"fra": {}}
+	for _, tt := range []struct {
+		contact sim.Contact
+		want    string
+	}{
+		{sim.Contact{URN: "tel:+250788000111", Language: "fra"}, "+250788123456 mercredi 1 avril"},
+		{sim.Contact{URN: "tel:+231770000001", Language: "eng"}, "+231788123456 Wednesday 1 April"},
+		{sim.Contact{Language: "fra"}, "+231788123456 mercredi 1 avril"},                            // no number: the default country
+		{sim.Contact{URN: "tel:+250788000111", Language: "swa"}, "+250788123456 Wednesday 1 April"}, // not an allowed language
+	} {
+		s, err := sim.NewFlow(f, sim.WithClock(fixedClock), sim.WithContact(tt.contact),
+			sim.WithEnvironment(sim.Environment{DefaultCountry: "LR"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if got := s.Outcome().Results["status"].Value; got != tt.want {
+			t.Errorf("%+v: %q, want %q", tt.contact, got, tt.want)
+		}
+	}
+}
