@@ -12,7 +12,8 @@ import (
 )
 
 // fuzzExports are the exports the differential fuzz target plays with:
-// the compiled example workflows and the hand-written behaviours export.
+// the compiled example workflows and expressions workflow, and the
+// hand-written behaviours export.
 var fuzzExports = sync.OnceValues(func() ([][]byte, error) {
 	var out [][]byte
 	files, err := filepath.Glob("../../examples/workflows/*.yaml")
@@ -26,7 +27,12 @@ var fuzzExports = sync.OnceValues(func() ([][]byte, error) {
 		}
 		out = append(out, data)
 	}
-	data, err := os.ReadFile(behavioursExport)
+	data, err := compileFile(expressionsWorkflow)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, data)
+	data, err = os.ReadFile(behavioursExport)
 	if err != nil {
 		return nil, err
 	}

@@ -90,12 +90,12 @@ func compileFile(path string, opts ...workflow.CompileOption) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// workflowFiles lists the example workflows and the compiler's own test
-// workflows.
+// workflowFiles lists the example workflows, the compiler's own test
+// workflows and this package's.
 func workflowFiles(t *testing.T) []string {
 	t.Helper()
 	var files []string
-	for _, pattern := range []string{"../../examples/workflows/*.yaml", "../../workflow/testdata/*.yaml"} {
+	for _, pattern := range []string{"../../examples/workflows/*.yaml", "../../workflow/testdata/*.yaml", "testdata/*.yaml"} {
 		m, err := filepath.Glob(pattern)
 		if err != nil {
 			t.Fatal(err)
