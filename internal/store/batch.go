@@ -38,8 +38,10 @@ const maxParams = 32766
 
 var identifier = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
 
-// sql returns the statement for n rows.
-func (ins *Insert) sql(n int) string {
+// sql returns the statement for n rows in dialect d. SQLite gets anonymous
+// parameters: it finds a numbered one ($n) by a linear search, which makes
+// binding a statement of thousands of them quadratic.
+func (ins *Insert) sql(d Dialect, n int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES ", ins.Table, strings.Join(ins.Columns, ", "))
 	p := 1
@@ -52,9 +54,13 @@ func (ins *Insert) sql(n int) string {
 			if j > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(p))
-			p++
+			if d == SQLite {
+				b.WriteByte('?')
+			} else {
+				b.WriteByte('$')
+				b.WriteString(strconv.Itoa(p))
+				p++
+			}
 		}
 		b.WriteByte(')')
 	}
@@ -177,7 +183,7 @@ func (b *Batch) Add(ctx context.Context, values ...any) error {
 		return nil
 	}
 	if b.full == nil {
-		stmt, err := b.tx.Prepare(ctx, b.ins.sql(b.per))
+		stmt, err := b.tx.Prepare(ctx, b.ins.sql(b.tx.dialect, b.per))
 		if err != nil {
 			return fmt.Errorf("store: insert into %s: %w", b.ins.Table, err)
 		}
@@ -192,7 +198,7 @@ func (b *Batch) Flush(ctx context.Context) error {
 	if b.n == 0 {
 		return nil
 	}
-	res, err := b.tx.Exec(ctx, b.ins.sql(b.n), b.args...)
+	res, err := b.tx.Exec(ctx, b.ins.sql(b.tx.dialect, b.n), b.args...)
 	return b.done(res, err)
 }
 

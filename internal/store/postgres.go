@@ -12,9 +12,9 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
-// postgresMaxConns caps the pool: a Data Manager's program needs a few
-// connections (plus one per lock held), and a shared server has many
-// clients.
+// postgresMaxConns caps the writers' pool (the readers' is half as
+// large): a Data Manager's program needs a few connections (plus one per
+// lock held), and a shared server has many clients.
 const postgresMaxConns = 16
 
 func (db *DB) openPostgres(ctx context.Context, dsn string) error {
@@ -29,7 +29,7 @@ func (db *DB) openPostgres(ctx context.Context, dsn string) error {
 	if cfg.RuntimeParams["application_name"] == "" {
 		cfg.RuntimeParams["application_name"] = "mhero"
 	}
-	pool := stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(func(_ context.Context, c *pgx.Conn) error {
+	afterConnect := stdlib.OptionAfterConnect(func(_ context.Context, c *pgx.Conn) error {
 		// pgx reads timestamptz in the process's local zone by default;
 		// read it in UTC, as SQLite does, so a time round-trips to an
 		// equal value on both.
@@ -39,15 +39,24 @@ func (db *DB) openPostgres(ctx context.Context, dsn string) error {
 			Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC},
 		})
 		return nil
-	}))
-	pool.SetMaxOpenConns(postgresMaxConns)
-	pool.SetMaxIdleConns(postgresMaxConns)
-	pool.SetConnMaxIdleTime(5 * time.Minute)
-	if err := pool.PingContext(ctx); err != nil {
-		pool.Close()
+	})
+	w := stdlib.OpenDB(*cfg, afterConnect)
+	w.SetMaxOpenConns(postgresMaxConns)
+	w.SetMaxIdleConns(postgresMaxConns)
+	w.SetConnMaxIdleTime(5 * time.Minute)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
 		return fmt.Errorf("store: connect to %s: %w", db.name, err)
 	}
-	db.r, db.w = pool, pool
+	// The readers refuse to write, as SQLite's do, so that a write sent
+	// through Query fails on both dialects alike.
+	rcfg := cfg.Copy()
+	rcfg.RuntimeParams["default_transaction_read_only"] = "on"
+	r := stdlib.OpenDB(*rcfg, afterConnect)
+	r.SetMaxOpenConns(postgresMaxConns / 2)
+	r.SetMaxIdleConns(postgresMaxConns / 2)
+	r.SetConnMaxIdleTime(5 * time.Minute)
+	db.r, db.w = r, w
 	return nil
 }
 

@@ -24,13 +24,13 @@ const (
 // state take a *DB from their caller, apply their migrations with
 // [DB.Migrate] and keep their tables in it.
 //
-// On SQLite, writes (Exec, InTx) go through one connection, so that writers
-// of this process queue in Go instead of meeting "database is locked", and
-// reads (Query, QueryRow, ReadTx) use a pool of read-only connections that
-// WAL lets run beside the writer. On PostgreSQL both use one pool.
+// Writes (Exec, InTx) and reads (Query, QueryRow, ReadTx) use two pools,
+// the readers' refusing to write. On SQLite the writers' pool is one
+// connection, so that the writers of a process queue in Go instead of
+// meeting "database is locked", and WAL lets the readers run beside it.
 type DB struct {
 	dialect Dialect
-	r, w    *sql.DB // readers and writers; the same pool on PostgreSQL
+	r, w    *sql.DB // readers and writers
 	name    string  // the DSN without its password, for errors
 
 	mu     sync.Mutex
@@ -156,11 +156,7 @@ func (db *DB) Close() error {
 	for _, l := range leases {
 		l.Release(ctx)
 	}
-	err := db.w.Close()
-	if db.r != db.w {
-		err = errors.Join(err, db.r.Close())
-	}
-	return err
+	return errors.Join(db.w.Close(), db.r.Close())
 }
 
 // Querier is what a *DB and a *Tx have in common: statements in the
@@ -191,8 +187,8 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 	return res, err
 }
 
-// Query runs a statement that reads. On SQLite it runs on a read-only
-// connection: a statement that writes fails there, use Exec or InTx.
+// Query runs a statement that reads, on a read-only connection: a
+// statement that writes fails there (INSERT … RETURNING goes in InTx).
 func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	return db.r.QueryContext(ctx, query, args...)
 }
