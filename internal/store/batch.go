@@ -27,8 +27,10 @@ type Insert struct {
 	// which the existing row is named by the table and the new one by
 	// "excluded": "analytics_run.modified_on < excluded.modified_on".
 	Where string
-	// Rows per statement; zero means 500 (or fewer when the columns are
-	// many: a statement takes at most 32,766 values on SQLite).
+	// Rows per statement; zero means 250 (or fewer when the columns are
+	// many: a statement takes at most 32,766 values on SQLite). Past a few
+	// hundred rows a statement, larger ones are no faster on either
+	// dialect, and slower on PostgreSQL.
 	Rows int
 }
 
@@ -142,7 +144,7 @@ func (tx *Tx) Batch(ins Insert) (*Batch, error) {
 	}
 	per := ins.Rows
 	if per <= 0 {
-		per = 500
+		per = 250
 	}
 	per = max(1, min(per, maxParams/len(ins.Columns)))
 	b := &Batch{tx: tx, ins: ins, per: per, args: make([]any, 0, per*len(ins.Columns))}

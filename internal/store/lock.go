@@ -61,7 +61,8 @@ type LockOptions struct {
 	// taken over by the next Lock. (A holder that died on this machine is
 	// recognised at once.) On PostgreSQL the lock ends with its holder's
 	// connection, and TTL only says how fresh the record of the holder is.
-	// Default 30s.
+	// Keep write transactions under a lock shorter than TTL, or end them
+	// with Lease.Check. Default 30s.
 	TTL time.Duration
 }
 
@@ -310,9 +311,10 @@ func (l *Lease) end(err error) bool {
 
 // Check verifies, inside a write transaction, that the lease is still this
 // holder's, and renews it. Call it in each transaction that commits work
-// done under the lock: a holder that lost its lease (paused past its TTL,
-// and taken over) then cannot commit over its successor's work. It returns
-// ErrLeaseLost, or ErrLeaseReleased, when the lease is no longer held.
+// done under the lock, last: a holder that lost its lease (paused past its
+// TTL, or busy in a transaction longer than that, and taken over) then
+// cannot commit over its successor's work. It returns ErrLeaseLost, or
+// ErrLeaseReleased, when the lease is no longer held.
 func (l *Lease) Check(ctx context.Context, tx *Tx) error {
 	if err := l.Err(); err != nil {
 		return err
@@ -349,30 +351,35 @@ func (l *Lease) renew(ctx context.Context) (ok bool, err error) {
 	return n > 0, err
 }
 
-// heartbeat renews the lease every TTL/3 until it is released or lost. On
-// SQLite a renewal that fails (the writer busy for long) is tried again
-// until the lease has expired; on PostgreSQL a failure means the
-// connection, and so the advisory lock, is gone.
+// heartbeat renews the lease every TTL/3 until it is released or lost.
+// The lease is lost when its row is no longer this lease's (it expired and
+// was taken over) or, on PostgreSQL, when the connection holding the lock
+// fails. On SQLite a renewal that fails otherwise (the writer busy with a
+// long transaction) is only tried again: nobody can take the lease over
+// without the row saying so, and Check fences the holder's commits.
 func (l *Lease) heartbeat(ctx context.Context) {
 	every := l.ttl / 3
 	t := time.NewTicker(every)
 	defer t.Stop()
-	renewed := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		rctx, cancel := context.WithTimeout(ctx, every)
+		// A PostgreSQL session whose query is cancelled is closed, and its
+		// lock with it: give a slow server the whole TTL.
+		timeout := every
+		if l.conn != nil {
+			timeout = l.ttl
+		}
+		rctx, cancel := context.WithTimeout(ctx, timeout)
 		ok, err := l.renew(rctx)
 		cancel()
 		switch {
 		case ctx.Err() != nil:
 			return
-		case err == nil && ok:
-			renewed = time.Now()
-		case err == nil && !ok, l.conn != nil, time.Since(renewed) >= l.ttl:
+		case err == nil && !ok, err != nil && l.conn != nil:
 			l.lose()
 			return
 		}
