@@ -81,9 +81,9 @@ func BenchmarkParsePage(b *testing.B) {
 }
 
 // BenchmarkSearch streams 2,000 demo practitioners over HTTP, 200 a page,
-// from the in-memory HAPI; it reports resources per second.
+// from the in-process server; it reports resources per second.
 func BenchmarkSearch(b *testing.B) {
-	h := newHAPI(b)
+	s := newServer(b)
 	var bundle struct {
 		Entry []struct {
 			Resource json.RawMessage `json:"resource"`
@@ -92,15 +92,15 @@ func BenchmarkSearch(b *testing.B) {
 	if err := json.Unmarshal(readDemoRaw(b, "bundle-Practitioner.json"), &bundle); err != nil {
 		b.Fatal(err)
 	}
-	at := h.tick()
+	at := s.tick()
 	for i := range 2000 {
 		var m map[string]any
 		json.Unmarshal(bundle.Entry[i%len(bundle.Entry)].Resource, &m)
 		m["id"] = fmt.Sprintf("P%05d", i)
 		raw, _ := json.Marshal(m)
-		h.put(string(raw), at)
+		s.put(string(raw), at)
 	}
-	c := newTestClient(b, h)
+	c := newTestClient(b, s)
 	b.ReportAllocs()
 	n := 0
 	for b.Loop() {

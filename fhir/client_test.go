@@ -14,16 +14,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mhero-go/mhero/fhir/fhirtest"
 	models "github.com/samply/golang-fhir-models/fhir-models/fhir"
 )
 
 const practitionerJSON = `{"resourceType":"Practitioner","id":"P1","active":true,
  "name":[{"family":"Traifrop","given":["Tekiokio"]}]}`
 
-// newTestClient returns a client of h that does not wait between retries.
-func newTestClient(t testing.TB, h *hapi, opts ...Option) *Client {
+// newTestClient returns a client of s that does not wait between retries.
+func newTestClient(t testing.TB, s *testServer, opts ...Option) *Client {
 	t.Helper()
-	c, err := NewClient(h.URL(), append([]Option{WithRetry(3, time.Millisecond, time.Millisecond)}, opts...)...)
+	c, err := NewClient(s.URL(), append([]Option{WithRetry(3, time.Millisecond, time.Millisecond)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,6 +32,7 @@ func newTestClient(t testing.TB, h *hapi, opts ...Option) *Client {
 }
 
 func TestNewClientRejectsBadOptions(t *testing.T) {
+	t.Parallel()
 	for name, tc := range map[string]struct {
 		url  string
 		opts []Option
@@ -60,41 +62,33 @@ func TestNewClientRejectsBadOptions(t *testing.T) {
 }
 
 func TestAuthModes(t *testing.T) {
+	t.Parallel()
 	tokens := TokenSourceFunc(func(context.Context) (string, time.Time, error) {
 		return "tok-from-source", time.Now().Add(time.Hour), nil
 	})
 	for _, tc := range []struct {
-		name string
-		url  func(h *hapi) string
-		opts []Option
-		want func(r *http.Request) bool
+		name   string
+		server []fhirtest.Option // the credentials it accepts
+		url    func(s *testServer) string
+		opts   []Option
+		want   func(h http.Header) bool
 	}{
-		{"none", nil, nil, func(r *http.Request) bool { return r.Header.Get("Authorization") == "" }},
-		{"basic", nil, []Option{WithBasicAuth("hapi", "hapi-pass")}, func(r *http.Request) bool {
-			u, p, ok := r.BasicAuth()
-			return ok && u == "hapi" && p == "hapi-pass"
-		}},
-		{"basic in URL", func(h *hapi) string { return strings.Replace(h.URL(), "://", "://hapi:url-pass@", 1) }, nil,
-			func(r *http.Request) bool {
-				u, p, ok := r.BasicAuth()
-				return ok && u == "hapi" && p == "url-pass"
-			}},
-		{"bearer", nil, []Option{WithBearerToken("static-token")}, func(r *http.Request) bool {
-			return r.Header.Get("Authorization") == "Bearer static-token"
-		}},
-		{"token source", nil, []Option{WithTokenSource(tokens)}, func(r *http.Request) bool {
-			return r.Header.Get("Authorization") == "Bearer tok-from-source"
-		}},
-		{"OpenHIM header", nil, []Option{WithHeader("X-OpenHIM-ClientID", "mhero"), WithBasicAuth("c", "p")},
-			func(r *http.Request) bool { return r.Header.Get("X-OpenHIM-ClientID") == "mhero" }},
+		{"none", nil, nil, nil, func(h http.Header) bool { return h.Get("Authorization") == "" }},
+		{"basic", []fhirtest.Option{fhirtest.WithBasicAuth("hapi", "hapi-pass")}, nil, []Option{WithBasicAuth("hapi", "hapi-pass")}, nil},
+		{"basic in URL", []fhirtest.Option{fhirtest.WithBasicAuth("hapi", "url-pass")},
+			func(s *testServer) string { return strings.Replace(s.URL(), "://", "://hapi:url-pass@", 1) }, nil, nil},
+		{"bearer", []fhirtest.Option{fhirtest.WithBearerToken("static-token")}, nil, []Option{WithBearerToken("static-token")}, nil},
+		{"token source", []fhirtest.Option{fhirtest.WithBearerToken("tok-from-source")}, nil, []Option{WithTokenSource(tokens)}, nil},
+		{"OpenHIM header", []fhirtest.Option{fhirtest.WithBasicAuth("c", "p")}, nil, []Option{WithHeader("X-OpenHIM-ClientID", "mhero"), WithBasicAuth("c", "p")},
+			func(h http.Header) bool { return h.Get("X-OpenHIM-ClientID") == "mhero" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHAPI(t)
-			h.put(practitionerJSON, h.tick())
-			h.authorize = tc.want
-			u := h.URL()
+			t.Parallel()
+			s := newServer(t, tc.server...)
+			s.put(practitionerJSON, s.tick())
+			u := s.URL()
 			if tc.url != nil {
-				u = tc.url(h)
+				u = tc.url(s)
 			}
 			c, err := NewClient(u, tc.opts...)
 			if err != nil {
@@ -103,7 +97,10 @@ func TestAuthModes(t *testing.T) {
 			if _, _, err := c.Read(t.Context(), "Practitioner", "P1"); err != nil {
 				t.Fatalf("Read: %v", err)
 			}
-			h.authorize = func(*http.Request) bool { return false }
+			if tc.want != nil && !tc.want(s.lastHeader()) {
+				t.Errorf("request headers %v", s.lastHeader())
+			}
+			s.InjectFault(fhirtest.Fault{Status: http.StatusUnauthorized, Times: 10}) // the credentials are revoked
 			_, _, err = c.Read(t.Context(), "Practitioner", "P1")
 			if !errors.Is(err, ErrUnauthorized) {
 				t.Fatalf("Read refused: %v, want ErrUnauthorized", err)
@@ -118,16 +115,15 @@ func TestAuthModes(t *testing.T) {
 }
 
 func TestTokenSourceRefreshesOnce(t *testing.T) {
-	h := newHAPI(t)
-	h.put(practitionerJSON, h.tick())
+	t.Parallel()
+	s := newServer(t, fhirtest.WithBearerToken("token-2")) // it has revoked token-1 already
+	s.put(practitionerJSON, s.tick())
 	var calls atomic.Int32
 	src := TokenSourceFunc(func(context.Context) (string, time.Time, error) {
 		n := calls.Add(1)
 		return "token-" + string(rune('0'+n)), time.Time{}, nil
 	})
-	valid := "token-2" // the server has revoked token-1 already
-	h.authorize = func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer "+valid }
-	c := newTestClient(t, h, WithTokenSource(src))
+	c := newTestClient(t, s, WithTokenSource(src))
 	for range 3 {
 		if _, _, err := c.Read(t.Context(), "Practitioner", "P1"); err != nil {
 			t.Fatal(err)
@@ -137,7 +133,7 @@ func TestTokenSourceRefreshesOnce(t *testing.T) {
 		t.Errorf("token source called %d times, want 2 (initial, refresh after 401)", n)
 	}
 	// A token refused even when fresh is not retried forever.
-	valid = "nothing"
+	s.SetBearerToken("nothing")
 	if _, _, err := c.Read(t.Context(), "Practitioner", "P1"); !errors.Is(err, ErrUnauthorized) {
 		t.Errorf("got %v, want ErrUnauthorized", err)
 	}
@@ -147,21 +143,22 @@ func TestTokenSourceRefreshesOnce(t *testing.T) {
 	failing := TokenSourceFunc(func(context.Context) (string, time.Time, error) {
 		return "", time.Time{}, errors.New("keycloak down")
 	})
-	c = newTestClient(t, h, WithTokenSource(failing))
+	c = newTestClient(t, s, WithTokenSource(failing))
 	if _, _, err := c.Read(t.Context(), "Practitioner", "P1"); err == nil || !strings.Contains(err.Error(), "keycloak down") {
 		t.Errorf("got %v, want the token source's error", err)
 	}
 }
 
 func TestTokenSourceRenewsBeforeExpiry(t *testing.T) {
-	h := newHAPI(t)
-	h.put(practitionerJSON, h.tick())
+	t.Parallel()
+	s := newServer(t)
+	s.put(practitionerJSON, s.tick())
 	var calls atomic.Int32
 	src := TokenSourceFunc(func(context.Context) (string, time.Time, error) {
 		calls.Add(1)
 		return "short-lived", time.Now().Add(30 * time.Second), nil // inside the renewal margin
 	})
-	c := newTestClient(t, h, WithTokenSource(src))
+	c := newTestClient(t, s, WithTokenSource(src))
 	for range 2 {
 		if _, _, err := c.Read(t.Context(), "Practitioner", "P1"); err != nil {
 			t.Fatal(err)
@@ -173,9 +170,10 @@ func TestTokenSourceRenewsBeforeExpiry(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	h := newHAPI(t)
-	c := newTestClient(t, h)
-	h.put(practitionerJSON, h.tick())
+	t.Parallel()
+	s := newServer(t)
+	c := newTestClient(t, s)
+	s.put(practitionerJSON, s.tick())
 
 	_, _, err := c.Read(t.Context(), "Practitioner", "nobody")
 	var oo *OperationOutcomeError
@@ -183,7 +181,7 @@ func TestErrors(t *testing.T) {
 		t.Fatalf("Read unknown: %v, want an *OperationOutcomeError matching ErrNotFound", err)
 	}
 	if oo.StatusCode != 404 || len(oo.Issues) != 1 || oo.Issues[0].Severity != "error" ||
-		oo.Issues[0].Code != "processing" || !strings.Contains(oo.Issues[0].Diagnostics, "is not known") {
+		oo.Issues[0].Code != "not-found" || !strings.Contains(oo.Issues[0].Diagnostics, "is not known") {
 		t.Errorf("outcome %+v", oo)
 	}
 
@@ -194,8 +192,8 @@ func TestErrors(t *testing.T) {
 		t.Errorf("Read deleted: %v, want ErrGone", err)
 	}
 
-	if _, _, err := c.Read(t.Context(), "Practitioner", "a/b"); err == nil || len(h.log()) != 3 {
-		t.Errorf("bad id: %v, %d requests; want an error before any request", err, len(h.log()))
+	if _, _, err := c.Read(t.Context(), "Practitioner", "a/b"); err == nil || s.RequestCount() != 3 {
+		t.Errorf("bad id: %v, %d requests; want an error before any request", err, s.RequestCount())
 	}
 
 	// A proxy in front of the server answers with HTML.
@@ -217,17 +215,18 @@ func TestErrors(t *testing.T) {
 }
 
 func TestRetriesAfter429(t *testing.T) {
-	h := newHAPI(t)
-	c := newTestClient(t, h)
-	h.put(practitionerJSON, h.tick())
-	h.tooMany = 2
+	t.Parallel()
+	s := newServer(t)
+	c := newTestClient(t, s)
+	s.put(practitionerJSON, s.tick())
+	s.InjectFault(fhirtest.Fault{Status: http.StatusTooManyRequests, Times: 2})
 	if _, _, err := c.Read(t.Context(), "Practitioner", "P1"); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(h.log()); n != 3 {
+	if n := s.RequestCount(); n != 3 {
 		t.Errorf("%d requests, want 3", n)
 	}
-	h.tooMany = 10
+	s.InjectFault(fhirtest.Fault{Status: http.StatusTooManyRequests, Times: 10})
 	_, _, err := c.Read(t.Context(), "Practitioner", "P1")
 	if !errors.Is(err, ErrRateLimited) {
 		t.Errorf("got %v, want ErrRateLimited once the retries are spent", err)
@@ -235,8 +234,8 @@ func TestRetriesAfter429(t *testing.T) {
 }
 
 func TestCreateReadUpdateDelete(t *testing.T) {
-	h := newHAPI(t)
-	c := newTestClient(t, h)
+	t.Parallel()
+	c := newTestClient(t, newServer(t))
 	ctx := t.Context()
 	active := true
 	r, err := NewResource(&models.Practitioner{Active: &active, Name: []models.HumanName{{Family: ptr("Kamara")}}})
@@ -277,8 +276,9 @@ func TestCreateReadUpdateDelete(t *testing.T) {
 }
 
 func TestConditionalCreateAndUpdate(t *testing.T) {
-	h := newHAPI(t)
-	c := newTestClient(t, h)
+	t.Parallel()
+	s := newServer(t)
+	c := newTestClient(t, s)
 	ctx := t.Context()
 	body := `{"resourceType":"Practitioner","identifier":[{"system":"http://ihris.org/ids","value":"EN-42"}]}`
 	r, err := ParseResource([]byte(body))
@@ -291,7 +291,7 @@ func TestConditionalCreateAndUpdate(t *testing.T) {
 		t.Fatalf("first: %v %+v", err, resp)
 	}
 	// The guard makes it safe to retry through a 429.
-	h.tooMany = 1
+	s.InjectFault(fhirtest.Fault{Status: http.StatusTooManyRequests})
 	again, resp, err := c.CreateIfNoneExist(ctx, r, q)
 	if err != nil || resp.Created() || again.ID() != first.ID() {
 		t.Fatalf("second: %v %+v %v, want the existing %s", err, resp, again, first.ID())
@@ -313,15 +313,15 @@ func TestConditionalCreateAndUpdate(t *testing.T) {
 	if _, _, err := c.UpdateWhere(ctx, other, url.Values{"active": {"true", "true"}}); err != nil {
 		t.Fatal(err)
 	}
-	h.put(`{"resourceType":"Practitioner","id":"dup","active":true}`, h.tick())
+	s.put(`{"resourceType":"Practitioner","id":"dup","active":true}`, s.tick())
 	if _, _, err := c.UpdateWhere(ctx, other, url.Values{"active": {"true"}}); !errors.Is(err, ErrPreconditionFailed) {
 		t.Errorf("UpdateWhere with 2 matches: %v, want ErrPreconditionFailed", err)
 	}
 }
 
 func TestCapabilities(t *testing.T) {
-	h := newHAPI(t)
-	c := newTestClient(t, h)
+	t.Parallel()
+	c := newTestClient(t, newServer(t))
 	r, _, err := c.Capabilities(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -333,10 +333,11 @@ func TestCapabilities(t *testing.T) {
 }
 
 func TestBatchAndTransaction(t *testing.T) {
-	h := newHAPI(t)
-	c := newTestClient(t, h)
+	t.Parallel()
+	s := newServer(t)
+	c := newTestClient(t, s)
 	ctx := t.Context()
-	h.put(practitionerJSON, h.tick())
+	s.put(practitionerJSON, s.tick())
 	p2, _ := ParseResource([]byte(`{"resourceType":"Practitioner","id":"P2","active":true}`))
 	entries, _, err := c.Batch(ctx, []BatchRequest{
 		{Method: "PUT", URL: "Practitioner/P2", Resource: p2},
@@ -373,15 +374,16 @@ func TestBatchAndTransaction(t *testing.T) {
 }
 
 func TestHistory(t *testing.T) {
-	h := newHAPI(t)
-	c := newTestClient(t, h)
+	t.Parallel()
+	s := newServer(t)
+	c := newTestClient(t, s)
 	ctx := t.Context()
-	h.put(`{"resourceType":"Practitioner","id":"old"}`, h.tick())
-	checkpoint := h.tick()
+	s.put(`{"resourceType":"Practitioner","id":"old"}`, s.tick())
+	checkpoint := s.tick()
 	for i := range 5 {
-		h.put(`{"resourceType":"Practitioner","id":"P1","active":`+map[bool]string{true: "true", false: "false"}[i%2 == 0]+`}`, h.tick())
+		s.put(`{"resourceType":"Practitioner","id":"P1","active":`+map[bool]string{true: "true", false: "false"}[i%2 == 0]+`}`, s.tick())
 	}
-	h.put(`{"resourceType":"Practitioner","id":"P2"}`, h.tick())
+	s.put(`{"resourceType":"Practitioner","id":"P2"}`, s.tick())
 	if _, err := c.Delete(ctx, "Practitioner", "P2"); err != nil {
 		t.Fatal(err)
 	}
@@ -425,16 +427,12 @@ func TestHistory(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 func TestLoggerUserAgentAndPacing(t *testing.T) {
-	h := newHAPI(t)
-	h.put(practitionerJSON, h.tick())
+	t.Parallel()
+	s := newServer(t)
+	s.put(practitionerJSON, s.tick())
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	var agents []string
-	h.authorize = func(r *http.Request) bool {
-		agents = append(agents, r.Header.Get("User-Agent"))
-		return true
-	}
-	c := newTestClient(t, h, WithLogger(logger), WithUserAgent("mhero-test/1"),
+	c := newTestClient(t, s, WithLogger(logger), WithUserAgent("mhero-test/1"),
 		WithBearerToken("secret-token-123"), WithRateLimit(20*3600, 1))
 	start := time.Now()
 	for range 3 {
@@ -451,6 +449,10 @@ func TestLoggerUserAgentAndPacing(t *testing.T) {
 	if d := time.Since(start); d < 140*time.Millisecond {
 		t.Errorf("4 requests took %v; the rate limit did not pace them", d)
 	}
+	var agents []string
+	for _, r := range s.Requests() {
+		agents = append(agents, r.Header.Get("User-Agent"))
+	}
 	if len(agents) != 4 || agents[0] != "mhero-test/1" {
 		t.Errorf("user agents %q", agents)
 	}
@@ -461,8 +463,12 @@ func TestLoggerUserAgentAndPacing(t *testing.T) {
 }
 
 func TestOnlyGuardedWritesAreRetried(t *testing.T) {
-	h := newHAPI(t)
-	c := newTestClient(t, h)
+	t.Parallel()
+	s := newServer(t)
+	c := newTestClient(t, s)
+	// The server does the write, then the gateway answers 503: the client
+	// cannot know it was done.
+	unavailable := func() { s.InjectFault(fhirtest.Fault{Status: http.StatusServiceUnavailable, AfterServing: true}) }
 	ctx := t.Context()
 	body := []byte(`{"resourceType":"Practitioner","identifier":[{"system":"s","value":"v"}]}`)
 	count := func() int {
@@ -478,13 +484,13 @@ func TestOnlyGuardedWritesAreRetried(t *testing.T) {
 
 	// A plain create that failed after it was done is not sent again.
 	r, _ := ParseResource(body)
-	h.unavailable = 1
+	unavailable()
 	_, _, err := c.Create(ctx, r)
-	if err == nil || len(h.log()) != 1 {
-		t.Fatalf("plain create through a 503: %v after %d requests; want the error after 1", err, len(h.log()))
+	if err == nil || s.RequestCount() != 1 {
+		t.Fatalf("plain create through a 503: %v after %d requests; want the error after 1", err, s.RequestCount())
 	}
 	// The conditional create is: its guard finds the first one.
-	h.unavailable = 1
+	unavailable()
 	got, resp, err := c.CreateIfNoneExist(ctx, r, url.Values{"identifier": {"s|v"}})
 	if err != nil || resp.Created() || got == nil {
 		t.Fatalf("conditional create through a 503: %v %+v", err, resp)
@@ -495,16 +501,16 @@ func TestOnlyGuardedWritesAreRetried(t *testing.T) {
 
 	// A batch of PUTs is retried; one with a plain POST is not.
 	p, _ := ParseResource([]byte(`{"resourceType":"Practitioner","id":"P9"}`))
-	h.unavailable = 1
+	unavailable()
 	if _, _, err := c.Batch(ctx, []BatchRequest{{Method: "PUT", URL: "Practitioner/P9", Resource: p}}); err != nil {
 		t.Errorf("batch of PUTs through a 503: %v", err)
 	}
-	h.unavailable = 1
-	before := len(h.log())
+	unavailable()
+	before := s.RequestCount()
 	_, _, err = c.Batch(ctx, []BatchRequest{{Method: "POST", URL: "Practitioner", Resource: r}})
 	var oo *OperationOutcomeError
-	if !errors.As(err, &oo) || oo.StatusCode != 503 || len(h.log()) != before+1 {
-		t.Errorf("batch with a POST through a 503: %v after %d requests", err, len(h.log())-before)
+	if !errors.As(err, &oo) || oo.StatusCode != 503 || s.RequestCount() != before+1 {
+		t.Errorf("batch with a POST through a 503: %v after %d requests", err, s.RequestCount()-before)
 	}
 }
 
@@ -517,19 +523,16 @@ func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func TestHTTPClientSizeLimitAndRequestHeaders(t *testing.T) {
-	h := newHAPI(t)
-	h.put(`{"resourceType":"Practitioner","id":"big","name":[{"text":"`+strings.Repeat("x", 4000)+`"}]}`, h.tick())
-	h.put(practitionerJSON, h.tick())
-	var got string
-	h.authorize = func(r *http.Request) bool {
-		got = r.Header.Get("X-Correlation-Id")
-		return true
-	}
+	t.Parallel()
+	s := newServer(t)
+	s.put(`{"resourceType":"Practitioner","id":"big","name":[{"text":"`+strings.Repeat("x", 4000)+`"}]}`, s.tick())
+	s.put(practitionerJSON, s.tick())
 	tr := &countingTransport{}
-	c := newTestClient(t, h, WithHTTPClient(&http.Client{Transport: tr}), WithMaxResponseBytes(2000))
+	c := newTestClient(t, s, WithHTTPClient(&http.Client{Transport: tr}), WithMaxResponseBytes(2000))
 	if _, _, err := c.Read(t.Context(), "Practitioner", "P1", WithRequestHeader("X-Correlation-Id", "run-7")); err != nil {
 		t.Fatal(err)
 	}
+	got := s.lastHeader().Get("X-Correlation-Id")
 	if got != "run-7" || tr.n.Load() != 1 {
 		t.Errorf("header %q, %d requests through the caller's transport", got, tr.n.Load())
 	}
@@ -546,10 +549,11 @@ func TestHTTPClientSizeLimitAndRequestHeaders(t *testing.T) {
 }
 
 func TestConcurrentUseAndCancellation(t *testing.T) {
-	h := newHAPI(t)
-	seedPractitioners(h, 30, 1)
+	t.Parallel()
+	s := newServer(t)
+	seedPractitioners(s, 30, 1)
 	var calls atomic.Int32
-	c := newTestClient(t, h, WithTokenSource(TokenSourceFunc(func(context.Context) (string, time.Time, error) {
+	c := newTestClient(t, s, WithTokenSource(TokenSourceFunc(func(context.Context) (string, time.Time, error) {
 		calls.Add(1)
 		return "shared", time.Now().Add(time.Hour), nil
 	})))
@@ -598,6 +602,7 @@ func TestConcurrentUseAndCancellation(t *testing.T) {
 }
 
 func TestErrorBodiesHideBearerTokens(t *testing.T) {
+	t.Parallel()
 	const static, fromSource = "static-token-0123456789", "token-from-source-0123456789"
 	// A proxy page echoing the Authorization header, first whole, then
 	// across the point where the kept body is cut.

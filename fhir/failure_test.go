@@ -3,7 +3,6 @@ package fhir
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -11,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/mhero-go/mhero/fhir/fhirtest"
 )
 
 // slowTokenSource blocks every Token call until release is closed or the
@@ -52,10 +53,11 @@ func waitFor[T any](t *testing.T, ch <-chan T, what string) T {
 }
 
 func TestSlowTokenSourceIsCalledOnceAndWaitersKeepTheirContexts(t *testing.T) {
-	h := newHAPI(t)
-	h.put(practitionerJSON, h.tick())
+	t.Parallel()
+	s := newServer(t)
+	s.put(practitionerJSON, s.tick())
 	src := newSlowTokenSource()
-	c := newTestClient(t, h, WithTokenSource(src))
+	c := newTestClient(t, s, WithTokenSource(src))
 
 	const readers = 8
 	var wg sync.WaitGroup
@@ -95,10 +97,11 @@ func TestSlowTokenSourceIsCalledOnceAndWaitersKeepTheirContexts(t *testing.T) {
 }
 
 func TestTokenCallIsStoppedWhenEveryWaiterLeaves(t *testing.T) {
-	h := newHAPI(t)
-	h.put(practitionerJSON, h.tick())
+	t.Parallel()
+	s := newServer(t)
+	s.put(practitionerJSON, s.tick())
 	src := newSlowTokenSource()
-	c := newTestClient(t, h, WithTokenSource(src))
+	c := newTestClient(t, s, WithTokenSource(src))
 
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
@@ -125,27 +128,19 @@ func TestTokenCallIsStoppedWhenEveryWaiterLeaves(t *testing.T) {
 	}
 }
 
-// droppingServer reads each request's body, then closes the connection
-// without answering, as when a server commits a write and dies.
-func droppingServer(t *testing.T) (*httptest.Server, *atomic.Int32) {
-	var posts atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		posts.Add(1)
-		conn, _, err := http.NewResponseController(w).Hijack()
-		if err != nil {
-			t.Errorf("hijack: %v", err)
-			return
-		}
-		conn.Close()
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &posts
-}
-
 func TestDroppedCreateHasUnknownOutcome(t *testing.T) {
-	srv, posts := droppingServer(t)
-	c, err := NewClient(srv.URL+"/fhir", WithRetry(2, time.Millisecond, time.Millisecond))
+	t.Parallel()
+	// Each request arrives whole, then the connection closes without an
+	// answer, as when a server commits a write and dies.
+	srv := newServer(t)
+	srv.InjectFault(fhirtest.Fault{Drop: true, Times: 1 << 20})
+	sent := 0
+	posts := func() int {
+		n := srv.RequestCount() - sent
+		sent += n
+		return n
+	}
+	c, err := NewClient(srv.URL(), WithRetry(2, time.Millisecond, time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,10 +155,10 @@ func TestDroppedCreateHasUnknownOutcome(t *testing.T) {
 	if !errors.As(err, &unknown) || !errors.Is(err, ErrOutcomeUnknown) {
 		t.Fatalf("plain create on a dropped connection: %v, want an *OutcomeUnknownError", err)
 	}
-	if unknown.Method != http.MethodPost || unknown.URL != srv.URL+"/fhir/Practitioner" || unknown.Err == nil {
+	if unknown.Method != http.MethodPost || unknown.URL != srv.URL()+"/Practitioner" || unknown.Err == nil {
 		t.Errorf("error fields: %+v", unknown)
 	}
-	if n := posts.Swap(0); n != 1 {
+	if n := posts(); n != 1 {
 		t.Errorf("plain create sent %d times, want 1", n)
 	}
 
@@ -171,7 +166,7 @@ func TestDroppedCreateHasUnknownOutcome(t *testing.T) {
 	if !errors.Is(err, ErrOutcomeUnknown) {
 		t.Errorf("batch with a plain POST: %v, want ErrOutcomeUnknown", err)
 	}
-	if n := posts.Swap(0); n != 1 {
+	if n := posts(); n != 1 {
 		t.Errorf("batch with a plain POST sent %d times, want 1", n)
 	}
 
@@ -181,7 +176,7 @@ func TestDroppedCreateHasUnknownOutcome(t *testing.T) {
 	if err == nil || errors.Is(err, ErrOutcomeUnknown) {
 		t.Errorf("conditional create: %v, want a plain error", err)
 	}
-	if n := posts.Swap(0); n != 3 {
+	if n := posts(); n != 3 {
 		t.Errorf("conditional create sent %d times, want 3 (retried)", n)
 	}
 	_, _, err = c.Batch(ctx, []BatchRequest{{Method: "POST", URL: "Practitioner", Resource: r, IfNoneExist: "identifier=s|v"}})
@@ -191,6 +186,7 @@ func TestDroppedCreateHasUnknownOutcome(t *testing.T) {
 }
 
 func TestCreateThatWasNeverSentHasNoUnknownOutcome(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.NotFoundHandler())
 	base := srv.URL + "/fhir"
 	srv.Close() // nothing listens: the dial fails

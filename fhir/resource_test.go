@@ -264,9 +264,9 @@ func TestMarshalAppliesOnlyTheChanges(t *testing.T) {
 }
 
 func TestUpdateKeepsWhatTheModelsDoNotKnow(t *testing.T) {
-	h := newHAPI(t)
-	c := newTestClient(t, h)
-	h.put(messyPractitioner, h.tick())
+	s := newServer(t)
+	c := newTestClient(t, s)
+	s.put(messyPractitioner, s.tick())
 	r, _, err := c.Read(t.Context(), "Practitioner", "P7")
 	if err != nil {
 		t.Fatal(err)
@@ -276,9 +276,7 @@ func TestUpdateKeepsWhatTheModelsDoNotKnow(t *testing.T) {
 	if _, _, err := c.Update(t.Context(), r); err != nil {
 		t.Fatal(err)
 	}
-	h.mu.Lock()
-	stored, _ := json.Marshal(h.res["Practitioner/P7"].body)
-	h.mu.Unlock()
+	stored, _ := s.Resource("Practitioner", "P7")
 	got := asMap(t, stored)
 	want := asMap(t, []byte(messyPractitioner))
 	want["active"] = false

@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,30 +13,32 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mhero-go/mhero/fhir/fhirtest"
 	models "github.com/samply/golang-fhir-models/fhir-models/fhir"
 )
 
 // seedPractitioners stores n practitioners P000.. written in groups of
 // `tied` sharing the same meta.lastUpdated (as a bulk transaction gives),
 // and returns their ids.
-func seedPractitioners(h *hapi, n, tied int) []string {
+func seedPractitioners(s *testServer, n, tied int) []string {
 	var ids []string
-	at := h.tick()
+	at := s.tick()
 	for i := range n {
 		if i%tied == 0 {
-			at = h.tick()
+			at = s.tick()
 		}
 		id := fmt.Sprintf("P%03d", i)
-		h.put(`{"resourceType":"Practitioner","id":"`+id+`","active":true}`, at)
+		s.put(`{"resourceType":"Practitioner","id":"`+id+`","active":true}`, at)
 		ids = append(ids, id)
 	}
 	return ids
 }
 
 func TestSearchFollowsNextLinks(t *testing.T) {
-	h := newHAPI(t)
-	c := newTestClient(t, h)
-	want := seedPractitioners(h, 45, 1)
+	t.Parallel()
+	s := newServer(t)
+	c := newTestClient(t, s)
+	want := seedPractitioners(s, 45, 1)
 	var got []string
 	for r, err := range c.Search(t.Context(), "Practitioner", &SearchParams{Count: 10}) {
 		if err != nil {
@@ -46,15 +49,16 @@ func TestSearchFollowsNextLinks(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("ids (-want +got):\n%s", diff)
 	}
-	if n := len(h.log()); n != 5 {
+	if n := s.RequestCount(); n != 5 {
 		t.Errorf("%d requests for 45 resources by 10, want 5", n)
 	}
 }
 
 func TestSearchStopsWhenTheLoopDoes(t *testing.T) {
-	h := newHAPI(t)
-	c := newTestClient(t, h)
-	seedPractitioners(h, 45, 1)
+	t.Parallel()
+	s := newServer(t)
+	c := newTestClient(t, s)
+	seedPractitioners(s, 45, 1)
 	n := 0
 	for _, err := range c.Search(t.Context(), "Practitioner", &SearchParams{Count: 10}) {
 		if err != nil {
@@ -64,14 +68,15 @@ func TestSearchStopsWhenTheLoopDoes(t *testing.T) {
 			break
 		}
 	}
-	if got := len(h.log()); got != 2 {
+	if got := s.RequestCount(); got != 2 {
 		t.Errorf("%d requests for 12 resources, want 2 (lazy paging)", got)
 	}
 }
 
 func TestSearchParamsAreEncodedAndNotChanged(t *testing.T) {
-	h := newHAPI(t)
-	c := newTestClient(t, h)
+	t.Parallel()
+	s := newServer(t)
+	c := newTestClient(t, s)
 	params := &SearchParams{
 		Params:     url.Values{"active": {"true"}, "_lastUpdated": {"ge2024-01-01T00:00:00Z"}},
 		Count:      5,
@@ -90,7 +95,7 @@ func TestSearchParamsAreEncodedAndNotChanged(t *testing.T) {
 	if fmt.Sprint(params) != before {
 		t.Errorf("params changed: %v", params)
 	}
-	q, _ := url.ParseQuery(strings.SplitN(h.log()[0], "?", 2)[1])
+	q, _ := url.ParseQuery(strings.SplitN(s.log()[0], "?", 2)[1])
 	want := url.Values{"active": {"true"}, "_lastUpdated": {"ge2024-01-01T00:00:00Z"}, "_count": {"5"},
 		"_include": {"PractitionerRole:practitioner"}, "_revinclude": {"PractitionerRole:practitioner"},
 		"_elements": {"name,telecom"}, "_sort": {"_lastUpdated"}, "_total": {"accurate"}}
@@ -110,11 +115,12 @@ func TestSearchParamsAreEncodedAndNotChanged(t *testing.T) {
 }
 
 func TestSearchByPost(t *testing.T) {
-	h := newHAPI(t)
-	c := newTestClient(t, h)
-	seedPractitioners(h, 12, 1)
-	h.put(`{"resourceType":"Practitioner","id":"X","active":false}`, h.tick())
-	h.tooMany = 1 // a search is safe to repeat, even as a POST
+	t.Parallel()
+	s := newServer(t)
+	c := newTestClient(t, s)
+	seedPractitioners(s, 12, 1)
+	s.put(`{"resourceType":"Practitioner","id":"X","active":false}`, s.tick())
+	s.InjectFault(fhirtest.Fault{Status: http.StatusTooManyRequests}) // a search is safe to repeat, even as a POST
 	n := 0
 	for r, err := range c.Search(t.Context(), "Practitioner", &SearchParams{Params: url.Values{"active": {"true"}}, Count: 5, Post: true}) {
 		if err != nil {
@@ -125,7 +131,7 @@ func TestSearchByPost(t *testing.T) {
 		}
 		n++
 	}
-	log := h.log()
+	log := s.log()
 	if n != 12 || !strings.HasPrefix(log[0], "POST Practitioner/_search?") || strings.Contains(log[0], "active") {
 		t.Errorf("%d results; requests %q", n, log)
 	}
@@ -134,7 +140,7 @@ func TestSearchByPost(t *testing.T) {
 // collectWithExpiry returns the ids a search returns while the server
 // forgets its page links after every `every` pages, as HAPI does when a
 // client is slow.
-func collectWithExpiry(t *testing.T, c *Client, h *hapi, params *SearchParams, every int) ([]string, error) {
+func collectWithExpiry(t *testing.T, c *Client, s *testServer, params *SearchParams, every int) ([]string, error) {
 	t.Helper()
 	var got []string
 	pages := 0
@@ -142,25 +148,26 @@ func collectWithExpiry(t *testing.T, c *Client, h *hapi, params *SearchParams, e
 		if err != nil {
 			return got, err
 		}
-		if len(got) > 10*len(h.res) {
+		if len(got) > 100_000 {
 			return got, errors.New("the search does not end")
 		}
 		for _, r := range page.Matches() {
 			got = append(got, r.ID())
 		}
 		if pages++; pages%every == 0 {
-			h.expirePages()
+			s.ExpirePages()
 		}
 	}
 	return got, nil
 }
 
 func TestResumedSearchReportsWarningsOnce(t *testing.T) {
-	h := newHAPI(t)
-	c := newTestClient(t, h)
-	at := h.tick()
+	t.Parallel()
+	s := newServer(t)
+	c := newTestClient(t, s)
+	at := s.tick()
 	for i := range 12 {
-		h.put(fmt.Sprintf(`{"resourceType":"Location","id":"F%02d","managingOrganization":"Organization/%d"}`, i, i), at)
+		s.put(fmt.Sprintf(`{"resourceType":"Location","id":"F%02d","managingOrganization":"Organization/%d"}`, i, i), at)
 	}
 	var warned []string
 	for page, err := range c.Pages(t.Context(), "Location", &SearchParams{Count: 5, Sort: []string{"_lastUpdated"}}) {
@@ -170,7 +177,7 @@ func TestResumedSearchReportsWarningsOnce(t *testing.T) {
 		for _, w := range page.Warnings {
 			warned = append(warned, w.ID)
 		}
-		h.expirePages() // every page after the first comes from a new search repeating the ties
+		s.ExpirePages() // every page after the first comes from a new search repeating the ties
 	}
 	slices.Sort(warned)
 	if len(warned) != 12 || len(slices.Compact(warned)) != 12 {
@@ -179,6 +186,7 @@ func TestResumedSearchReportsWarningsOnce(t *testing.T) {
 }
 
 func TestSearchCarriesOnAfterPageLinksExpire(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		status  int
@@ -193,11 +201,11 @@ func TestSearchCarriesOnAfterPageLinksExpire(t *testing.T) {
 		{"400, ties", http.StatusBadRequest, 3, 4, 1, 50},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHAPI(t)
-			h.expiredStatus = tc.status
-			c := newTestClient(t, h)
-			want := seedPractitioners(h, tc.records, tc.tied)
-			got, err := collectWithExpiry(t, c, h, &SearchParams{Count: tc.count, Sort: []string{"_lastUpdated"}}, tc.every)
+			t.Parallel()
+			s := newServer(t, fhirtest.WithExpiredPageStatus(tc.status))
+			c := newTestClient(t, s)
+			want := seedPractitioners(s, tc.records, tc.tied)
+			got, err := collectWithExpiry(t, c, s, &SearchParams{Count: tc.count, Sort: []string{"_lastUpdated"}}, tc.every)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -209,7 +217,7 @@ func TestSearchCarriesOnAfterPageLinksExpire(t *testing.T) {
 				t.Errorf("lost or repeated resources (-want +got):\n%s", diff)
 			}
 			resumed := 0
-			for _, req := range h.log() {
+			for _, req := range s.log() {
 				if strings.Contains(req, "_lastUpdated=ge") {
 					resumed++
 				}
@@ -222,10 +230,11 @@ func TestSearchCarriesOnAfterPageLinksExpire(t *testing.T) {
 }
 
 func TestSearchWithoutSortFailsOnExpiredLink(t *testing.T) {
-	h := newHAPI(t)
-	c := newTestClient(t, h)
-	seedPractitioners(h, 30, 1)
-	got, err := collectWithExpiry(t, c, h, &SearchParams{Count: 10}, 1)
+	t.Parallel()
+	s := newServer(t)
+	c := newTestClient(t, s)
+	seedPractitioners(s, 30, 1)
+	got, err := collectWithExpiry(t, c, s, &SearchParams{Count: 10}, 1)
 	var oo *OperationOutcomeError
 	if !errors.Is(err, ErrPageExpired) || !errors.As(err, &oo) || oo.StatusCode != http.StatusGone {
 		t.Fatalf("got %v, want ErrPageExpired wrapping the 410 outcome", err)
@@ -236,6 +245,7 @@ func TestSearchWithoutSortFailsOnExpiredLink(t *testing.T) {
 }
 
 func TestSearchGivesUpWhenItCannotGetFurther(t *testing.T) {
+	t.Parallel()
 	// A server whose page links are gone before they are followed, and
 	// whose first page never changes: searching again gets nowhere.
 	requests := 0
@@ -279,12 +289,13 @@ func TestSearchGivesUpWhenItCannotGetFurther(t *testing.T) {
 }
 
 func TestSearchIncludes(t *testing.T) {
-	h := newHAPI(t)
-	c := newTestClient(t, h)
+	t.Parallel()
+	s := newServer(t)
+	c := newTestClient(t, s)
 	for i := range 7 {
-		h.put(fmt.Sprintf(`{"resourceType":"Practitioner","id":"P%d","active":true,"name":[{"family":"F%d"}]}`, i, i), h.tick())
-		h.put(fmt.Sprintf(`{"resourceType":"PractitionerRole","id":"R%d","practitioner":{"reference":"Practitioner/P%d"},
-			"location":[{"reference":"Location/TF.W.RSH.1"}]}`, i, i), h.tick())
+		s.put(fmt.Sprintf(`{"resourceType":"Practitioner","id":"P%d","active":true,"name":[{"family":"F%d"}]}`, i, i), s.tick())
+		s.put(fmt.Sprintf(`{"resourceType":"PractitionerRole","id":"R%d","practitioner":{"reference":"Practitioner/P%d"},
+			"location":[{"reference":"Location/TF.W.RSH.1"}]}`, i, i), s.tick())
 	}
 	roles := 0
 	for page, err := range c.Pages(t.Context(), "PractitionerRole", &SearchParams{Count: 3, Include: []string{"PractitionerRole:practitioner"}}) {
@@ -318,6 +329,7 @@ func TestSearchIncludes(t *testing.T) {
 }
 
 func TestPageResolve(t *testing.T) {
+	t.Parallel()
 	p, err := parsePage([]byte(`{"resourceType":"Bundle","type":"searchset","entry":[
 		{"fullUrl":"http://h/fhir/Practitioner/P1","resource":{"resourceType":"Practitioner","id":"P1"},"search":{"mode":"include"}},
 		{"fullUrl":"urn:uuid:6b1f","resource":{"resourceType":"Location","id":"L1"}}]}`))
@@ -348,16 +360,18 @@ func TestPageResolve(t *testing.T) {
 }
 
 func TestNextLinkOnAnotherHostIsRebased(t *testing.T) {
-	h := newHAPI(t)
-	c := newTestClient(t, h)
+	t.Parallel()
+	s := newServer(t)
+	c := newTestClient(t, s)
 	for link, want := range map[string]string{
 		"http://hapi-internal:8080/fhir?_getpages=abc&_getpagesoffset=20": "/fhir?_getpages=abc&_getpagesoffset=20",
 		"http://10.0.0.5/hapi/fhir/Practitioner?page=2":                   "/fhir/Practitioner?page=2",
 		"?_getpages=rel":                     "/fhir/?_getpages=rel",
-		h.URL() + "/Practitioner?_offset=20": "/fhir/Practitioner?_offset=20",
+		s.URL() + "/Practitioner?_offset=20": "/fhir/Practitioner?_offset=20",
 	} {
+		base, _ := url.Parse(s.URL())
 		u, err := c.pageURL(link, "Practitioner")
-		if err != nil || u.Host != strings.TrimPrefix(h.srv.URL, "http://") || u.RequestURI() != want {
+		if err != nil || u.Host != base.Host || u.RequestURI() != want {
 			t.Errorf("pageURL(%q) = %v, %v; want %s", link, u, err, want)
 		}
 	}
@@ -367,11 +381,12 @@ func TestNextLinkOnAnotherHostIsRebased(t *testing.T) {
 }
 
 func TestPageTotalAndWarnings(t *testing.T) {
-	h := newHAPI(t)
-	c := newTestClient(t, h)
-	h.put(`{"resourceType":"Location","id":"F1","managingOrganization":"Organization/F1"}`, h.tick())
-	h.put(`{"resourceType":"Location","id":"F2","managingOrganization":{"reference":"Organization/F2"}}`, time.Now())
-	for page, err := range c.Pages(t.Context(), "Location", nil) {
+	t.Parallel()
+	s := newServer(t)
+	c := newTestClient(t, s)
+	s.put(`{"resourceType":"Location","id":"F1","managingOrganization":"Organization/F1"}`, s.tick())
+	s.put(`{"resourceType":"Location","id":"F2","managingOrganization":{"reference":"Organization/F2"}}`, time.Now())
+	for page, err := range c.Pages(t.Context(), "Location", &SearchParams{Total: "accurate"}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -387,9 +402,10 @@ func TestPageTotalAndWarnings(t *testing.T) {
 }
 
 func TestSearchCarriesOnFromACursor(t *testing.T) {
-	h := newHAPI(t)
-	c := newTestClient(t, h)
-	all := seedPractitioners(h, 40, 4)
+	t.Parallel()
+	s := newServer(t)
+	c := newTestClient(t, s)
+	all := seedPractitioners(s, 40, 4)
 	params := &SearchParams{Count: 7, Sort: []string{"_lastUpdated"}}
 	first := map[string]bool{}
 	var saved string
@@ -407,8 +423,8 @@ func TestSearchCarriesOnFromACursor(t *testing.T) {
 		}
 	}
 	// Meanwhile one already returned worker changes and one is added.
-	h.put(`{"resourceType":"Practitioner","id":"P001","active":false}`, h.tick())
-	h.put(`{"resourceType":"Practitioner","id":"NEW","active":true}`, h.tick())
+	s.put(`{"resourceType":"Practitioner","id":"P001","active":false}`, s.tick())
+	s.put(`{"resourceType":"Practitioner","id":"NEW","active":true}`, s.tick())
 
 	cursor, err := ParseCursor(saved)
 	if err != nil {
@@ -450,4 +466,15 @@ func TestSearchCarriesOnFromACursor(t *testing.T) {
 			t.Error("a cursor on an unsorted search was accepted")
 		}
 	}
+}
+
+func outcome(w http.ResponseWriter, status int, code, diagnostics string) {
+	writeJSON(w, status, map[string]any{"resourceType": "OperationOutcome",
+		"issue": []any{map[string]any{"severity": "error", "code": code, "diagnostics": diagnostics}}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/fhir+json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
 }

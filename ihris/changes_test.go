@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mhero-go/mhero/fhir"
+	"github.com/mhero-go/mhero/fhir/fhirtest"
 	"github.com/mhero-go/mhero/ihris"
 	"github.com/mhero-go/mhero/ihris/ihristest"
 	models "github.com/samply/golang-fhir-models/fhir-models/fhir"
@@ -52,7 +53,7 @@ func collect(t *testing.T, feed *ihris.ChangeFeed) map[string]ihris.Change {
 
 func TestChangesSinceCheckpoint(t *testing.T) {
 	clock := &testClock{now: time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)}
-	srv, err := ihristest.Start(ihristest.WithClock(clock.Now),
+	srv, err := ihristest.Start(ihristest.WithServerOptions(fhirtest.WithClock(clock.Now)),
 		ihristest.WithWorkforce(ihristest.Workforce{Seed: 7, Workers: 300, Regions: 3, Districts: 9, Facilities: 30}))
 	if err != nil {
 		t.Fatal(err)
@@ -181,7 +182,7 @@ func ptr[T any](v T) *T { return &v }
 // later moved the checkpoint past it.
 func TestChangesBetweenPassesAreNotLost(t *testing.T) {
 	clock := &testClock{now: time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)}
-	srv, err := ihristest.Start(ihristest.WithClock(clock.Now),
+	srv, err := ihristest.Start(ihristest.WithServerOptions(fhirtest.WithClock(clock.Now)),
 		ihristest.WithWorkforce(ihristest.Workforce{Seed: 7, Workers: 60, Regions: 1, Districts: 2, Facilities: 4}))
 	if err != nil {
 		t.Fatal(err)
@@ -252,7 +253,7 @@ func touch(t *testing.T, client *fhir.Client, typ, id string) {
 // only the writes made later at that same instant.
 func TestCheckpointAtAnInstantSharedAcrossPages(t *testing.T) {
 	clock := &testClock{now: time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)}
-	srv, err := ihristest.Start(ihristest.WithClock(clock.Now),
+	srv, err := ihristest.Start(ihristest.WithServerOptions(fhirtest.WithClock(clock.Now)),
 		ihristest.WithWorkforce(ihristest.Workforce{Seed: 8, Workers: 60, Regions: 1, Districts: 2, Facilities: 4}))
 	if err != nil {
 		t.Fatal(err)
@@ -298,7 +299,7 @@ func TestCheckpointAtAnInstantSharedAcrossPages(t *testing.T) {
 // changes both workers.
 func TestChangesReportTheWorkerWhoLostARoleToAnother(t *testing.T) {
 	clock := &testClock{now: time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)}
-	srv, err := ihristest.Start(ihristest.WithClock(clock.Now),
+	srv, err := ihristest.Start(ihristest.WithServerOptions(fhirtest.WithClock(clock.Now)),
 		ihristest.WithWorkforce(ihristest.Workforce{Seed: 5, Workers: 40, Regions: 1, Districts: 2, Facilities: 4}))
 	if err != nil {
 		t.Fatal(err)
@@ -345,7 +346,7 @@ func TestChangesReportTheWorkerWhoLostARoleToAnother(t *testing.T) {
 // HAPI deployments turn it off) still gives the first, full sync.
 func TestFirstSyncWithoutHistory(t *testing.T) {
 	srv := generated(t, ihristest.Workforce{Seed: 3, Workers: 30, Regions: 1, Districts: 1, Facilities: 2})
-	srv.InjectFault(ihristest.Fault{Status: http.StatusNotFound, Times: 1 << 20,
+	srv.InjectFault(fhirtest.Fault{Status: http.StatusNotFound, Times: 1 << 20,
 		Match: func(r *http.Request) bool { return strings.Contains(r.URL.Path, "_history") }})
 	feed := newRegistry(t, srv).ChangesSince(context.Background(), ihris.Checkpoint{})
 	if got := collect(t, feed); len(got) != 30 {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mhero-go/mhero/fhir/fhirtest"
 	"github.com/mhero-go/mhero/ihris"
 	"github.com/mhero-go/mhero/ihris/ihristest"
 )
@@ -18,7 +19,7 @@ import (
 func streamUnderChurn(t *testing.T, stream func(*ihris.Registry) iter.Seq2[ihris.HealthWorker, error], repeatChanged bool, opts ...ihristest.Option) {
 	clock := &testClock{now: time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)}
 	expiring := len(opts) > 0 // the only option callers pass
-	opts = append(opts, ihristest.WithClock(clock.Now),
+	opts = append(opts, ihristest.WithServerOptions(fhirtest.WithClock(clock.Now)),
 		ihristest.WithWorkforce(ihristest.Workforce{Seed: 9, Workers: 400, Regions: 2, Districts: 4, Facilities: 12}))
 	srv, err := ihristest.Start(opts...)
 	if err != nil {
@@ -58,7 +59,7 @@ func streamUnderChurn(t *testing.T, stream func(*ihris.Registry) iter.Seq2[ihris
 			t.Errorf("%s came again, but last in its version from before the change", id)
 		}
 	}
-	if expiring && !slices.ContainsFunc(srv.Requests(), func(r ihristest.Request) bool { return r.Status == 410 }) {
+	if expiring && !slices.ContainsFunc(srv.Requests(), func(r fhirtest.Request) bool { return r.Status == 410 }) {
 		t.Error("no page link expired: the test proves nothing")
 	}
 	for _, w := range before {
@@ -77,7 +78,7 @@ func TestAllUnderChurn(t *testing.T) { streamUnderChurn(t, all, false) }
 // after being streamed then comes a second time, in the new version, but
 // nobody is lost.
 func TestAllUnderChurnWithExpiringPageLinks(t *testing.T) {
-	streamUnderChurn(t, all, true, ihristest.WithPageExpiry(time.Nanosecond, 0))
+	streamUnderChurn(t, all, true, ihristest.WithServerOptions(fhirtest.WithPageExpiry(time.Nanosecond, 0)))
 }
 
 // TestFindUnderChurnWithExpiringPageLinks: Find, unlike All, never
@@ -85,7 +86,7 @@ func TestAllUnderChurnWithExpiringPageLinks(t *testing.T) {
 func TestFindUnderChurnWithExpiringPageLinks(t *testing.T) {
 	streamUnderChurn(t, func(reg *ihris.Registry) iter.Seq2[ihris.HealthWorker, error] {
 		return reg.Find(context.Background(), ihris.Criteria{Status: ihris.StatusAny})
-	}, false, ihristest.WithPageExpiry(time.Nanosecond, 0))
+	}, false, ihristest.WithServerOptions(fhirtest.WithPageExpiry(time.Nanosecond, 0)))
 }
 
 func all(reg *ihris.Registry) iter.Seq2[ihris.HealthWorker, error] {

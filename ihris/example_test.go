@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mhero-go/mhero/fhir"
+	"github.com/mhero-go/mhero/fhir/fhirtest"
 	"github.com/mhero-go/mhero/ihris"
 	"github.com/mhero-go/mhero/ihris/ihristest"
 	models "github.com/samply/golang-fhir-models/fhir-models/fhir"
@@ -65,7 +66,7 @@ func ExampleRegistry_Find() {
 // Following the registry: every worker once, then only what changed.
 func ExampleRegistry_ChangesSince() {
 	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-	srv := ihristest.NewServer(ihristest.WithClock(func() time.Time { return now }),
+	srv := ihristest.NewServer(ihristest.WithServerOptions(fhirtest.WithClock(func() time.Time { return now })),
 		ihristest.WithWorkforce(ihristest.Workforce{Seed: 42, Workers: 200, Regions: 2, Districts: 4, Facilities: 12}))
 	defer srv.Close()
 	client, err := fhir.NewClient(srv.URL())

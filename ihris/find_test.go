@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mhero-go/mhero/fhir"
+	"github.com/mhero-go/mhero/fhir/fhirtest"
 	"github.com/mhero-go/mhero/ihris"
 	"github.com/mhero-go/mhero/ihris/ihristest"
 	"github.com/mhero-go/mhero/internal/httpx"
@@ -214,7 +215,7 @@ func TestFindInARegionWithManyFacilitiesPostsTheSearch(t *testing.T) {
 		t.Errorf("region %s: %d workers, want %d", region, n, srv.Truth().ByRegion[region])
 	}
 	// 250 facilities do not fit a URL that proxies accept: POST _search.
-	if !slices.ContainsFunc(srv.Requests(), func(r ihristest.Request) bool {
+	if !slices.ContainsFunc(srv.Requests(), func(r fhirtest.Request) bool {
 		return r.Method == "POST" && r.URL == "/fhir/PractitionerRole/_search"
 	}) {
 		t.Errorf("no POST PractitionerRole/_search among %d requests", len(srv.Requests()))
@@ -222,7 +223,7 @@ func TestFindInARegionWithManyFacilitiesPostsTheSearch(t *testing.T) {
 }
 
 func TestStreamingSurvivesExpiredPageLinks(t *testing.T) {
-	srv, err := ihristest.Start(ihristest.WithPageExpiry(time.Nanosecond, 0),
+	srv, err := ihristest.Start(ihristest.WithServerOptions(fhirtest.WithPageExpiry(time.Nanosecond, 0)),
 		ihristest.WithWorkforce(ihristest.Workforce{Seed: 2, Workers: 400, Regions: 2, Districts: 4, Facilities: 12}))
 	if err != nil {
 		t.Fatal(err)
@@ -242,7 +243,7 @@ func TestStreamingSurvivesExpiredPageLinks(t *testing.T) {
 	if len(seen) != 400 {
 		t.Errorf("streamed %d workers with every page link expired, want 400", len(seen))
 	}
-	if !slices.ContainsFunc(srv.Requests(), func(r ihristest.Request) bool { return r.Status == 410 }) {
+	if !slices.ContainsFunc(srv.Requests(), func(r fhirtest.Request) bool { return r.Status == 410 }) {
 		t.Error("no page link expired: the test proves nothing")
 	}
 }
@@ -251,7 +252,7 @@ func TestStreamingSurvivesExpiredPageLinks(t *testing.T) {
 // cadre pages through PractitionerRoles, and the location tree (more than
 // HAPI's 200 a page) through Locations; an expired link must end neither.
 func TestFindByRoleSurvivesExpiredPageLinks(t *testing.T) {
-	srv, err := ihristest.Start(ihristest.WithPageSize(20, 200),
+	srv, err := ihristest.Start(ihristest.WithServerOptions(fhirtest.WithPageSize(20, 200)),
 		ihristest.WithWorkforce(ihristest.Workforce{Seed: 4, Workers: 300, Regions: 2, Districts: 4, Facilities: 250}))
 	if err != nil {
 		t.Fatal(err)
@@ -261,7 +262,7 @@ func TestFindByRoleSurvivesExpiredPageLinks(t *testing.T) {
 	// level of places with one instant, so links that always expired would
 	// never get past the first page of them.
 	follows := 0
-	srv.InjectFault(ihristest.Fault{Status: http.StatusGone, Times: 1 << 20, Match: func(r *http.Request) bool {
+	srv.InjectFault(fhirtest.Fault{Status: http.StatusGone, Times: 1 << 20, Match: func(r *http.Request) bool {
 		if !r.URL.Query().Has("_getpages") {
 			return false
 		}
@@ -273,7 +274,7 @@ func TestFindByRoleSurvivesExpiredPageLinks(t *testing.T) {
 	if n, _ := count(t, reg, ihris.Criteria{Places: []string{region}}); n != srv.Truth().ByRegion[region] {
 		t.Errorf("region %s with expiring page links: %d workers, want %d", region, n, srv.Truth().ByRegion[region])
 	}
-	if !slices.ContainsFunc(srv.Requests(), func(r ihristest.Request) bool { return r.Status == 410 }) {
+	if !slices.ContainsFunc(srv.Requests(), func(r fhirtest.Request) bool { return r.Status == 410 }) {
 		t.Error("no page link expired: the test proves nothing")
 	}
 }
@@ -282,7 +283,7 @@ func TestFindByRoleSurvivesExpiredPageLinks(t *testing.T) {
 // roles do not all fit the server's include limit still gives every worker
 // all their roles, in All, Find and ChangesSince.
 func TestRolesBeyondTheIncludeLimitAreNotLost(t *testing.T) {
-	srv, err := ihristest.Start(ihristest.WithMaxIncludes(10),
+	srv, err := ihristest.Start(ihristest.WithServerOptions(fhirtest.WithMaxIncludes(10)),
 		ihristest.WithWorkforce(ihristest.Workforce{Seed: 6, Workers: 200, Regions: 2, Districts: 4, Facilities: 12}))
 	if err != nil {
 		t.Fatal(err)

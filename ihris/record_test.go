@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mhero-go/mhero/fhir"
+	"github.com/mhero-go/mhero/fhir/fhirtest"
 	"github.com/mhero-go/mhero/ihris"
 	"github.com/mhero-go/mhero/ihris/ihristest"
 )
@@ -163,7 +164,7 @@ func TestRecordsSurviveServerFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	srv.InjectFault(ihristest.Fault{Status: http.StatusServiceUnavailable, Times: 2,
+	srv.InjectFault(fhirtest.Fault{Status: http.StatusServiceUnavailable, Times: 2,
 		Match: func(r *http.Request) bool { return r.Method == http.MethodPut }})
 	msg := ihris.Message{ID: "99001", Worker: "P000001", Direction: ihris.Outgoing, Text: "Reminder", Status: "queued",
 		SentOn: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
@@ -171,7 +172,7 @@ func TestRecordsSurviveServerFaults(t *testing.T) {
 	if err != nil || !rec.Created {
 		t.Fatalf("record through two 503s: %+v, %v", rec, err)
 	}
-	srv.InjectFault(ihristest.Fault{Status: http.StatusServiceUnavailable, Times: 1,
+	srv.InjectFault(fhirtest.Fault{Status: http.StatusServiceUnavailable, Times: 1,
 		Match: func(r *http.Request) bool { return r.Method == http.MethodPut }})
 	msg.Status = "delivered"
 	again, err := reg.RecordMessage(ctx, msg)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mhero-go/mhero/fhir"
+	"github.com/mhero-go/mhero/fhir/fhirtest"
 	"github.com/mhero-go/mhero/ihris"
 	"github.com/mhero-go/mhero/ihris/ihristest"
 	"github.com/mhero-go/mhero/rapidpro"
@@ -108,7 +109,7 @@ func childBench() int {
 func newBenchEnv(b *testing.B, workers int, rate int) *env {
 	b.Helper()
 	e := &env{kind: sqliteStore}
-	e.ihris = ihristest.NewServer(ihristest.WithWorkforce(ihristest.Workforce{Seed: 50, Workers: workers}), ihristest.WithPageSize(100, 1000))
+	e.ihris = ihristest.NewServer(ihristest.WithWorkforce(ihristest.Workforce{Seed: 50, Workers: workers}), ihristest.WithServerOptions(fhirtest.WithPageSize(100, 1000)))
 	b.Cleanup(e.ihris.Close)
 	limits := rapidprotest.WithRateLimits(0, 0)
 	if rate > 0 {

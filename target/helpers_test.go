@@ -13,6 +13,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/mhero-go/mhero/fhir"
+	"github.com/mhero-go/mhero/fhir/fhirtest"
 	"github.com/mhero-go/mhero/ihris"
 	"github.com/mhero-go/mhero/ihris/ihristest"
 	"github.com/mhero-go/mhero/rapidpro"
@@ -66,7 +67,7 @@ func newEnv(t testing.TB, workers int, seed uint64) *env {
 func newEnvOn(t testing.TB, workers int, seed uint64, kind storeKind) *env {
 	t.Helper()
 	e := &env{}
-	e.ihris = ihristest.NewServer(ihristest.WithWorkforce(ihristest.Workforce{Seed: seed, Workers: workers}), ihristest.WithPageSize(100, 1000))
+	e.ihris = ihristest.NewServer(ihristest.WithWorkforce(ihristest.Workforce{Seed: seed, Workers: workers}), ihristest.WithServerOptions(fhirtest.WithPageSize(100, 1000)))
 	t.Cleanup(e.ihris.Close)
 	e.rp = rapidprotest.NewServer(rapidprotest.WithRateLimits(0, 0), rapidprotest.WithSeed(seed),
 		rapidprotest.WithWorkspace(rapidprotest.Workspace{UUID: "6a1f7c1e-1f4e-4a55-9a4e-3c6a2b1d0e9f", Name: "mHero Liberia", Country: "LR"}))

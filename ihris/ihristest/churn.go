@@ -1,9 +1,13 @@
 package ihristest
 
 import (
+	"bytes"
+	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"slices"
 )
 
@@ -33,21 +37,16 @@ type ChurnReport struct {
 }
 
 // Churn applies c to the live Practitioners through the same write paths
-// as the API (new versions, history, deletions). The generator's Truth is
-// not updated: it describes the registry as generated.
+// as the API (new versions, history, deletions), one write at a time, as
+// a registry's users would. The generator's Truth is not updated: it
+// describes the registry as generated.
 func (s *Server) Churn(c Churn) (*ChurnReport, error) {
 	if c.NewPhone < 0 || c.Deactivated < 0 || c.Deleted < 0 || c.Hired < 0 {
 		return nil, errors.New("ihristest: negative churn")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var live []*resource
-	if t := s.store.types["Practitioner"]; t != nil {
-		for _, r := range t.order {
-			if !r.current().deleted {
-				live = append(live, r)
-			}
-		}
+	live, err := s.Search("Practitioner", nil)
+	if err != nil {
+		return nil, err
 	}
 	changed := c.NewPhone + c.Deactivated + c.Deleted
 	if changed > len(live) {
@@ -56,35 +55,44 @@ func (s *Server) Churn(c Churn) (*ChurnReport, error) {
 	r := rand.New(rand.NewPCG(c.Seed, 0xc402))
 	r.Shuffle(len(live), func(i, j int) { live[i], live[j] = live[j], live[i] })
 	rep := &ChurnReport{}
-	today := date(s.now())
-	for i, p := range live[:changed] {
-		var err error
+	today := date(s.Now())
+	for i, raw := range live[:changed] {
+		p, err := decode(raw)
+		if err != nil {
+			return rep, err
+		}
+		id, _ := p["id"].(string)
 		switch {
 		case i < c.NewPhone:
-			err = s.edit(p, func(m map[string]any) {
-				stored, _ := mobile(r, 5_000_000+i) // beyond the generator's numbers
-				m["telecom"] = []any{map[string]any{"system": "phone", "value": stored, "use": "mobile", "rank": 1}}
-			})
-			rep.NewPhone = append(rep.NewPhone, p.id)
+			stored, _ := mobile(r, 5_000_000+i) // beyond the generator's numbers
+			p["telecom"] = []any{map[string]any{"system": "phone", "value": stored, "use": "mobile", "rank": 1}}
+			err = s.store(p)
+			rep.NewPhone = append(rep.NewPhone, id)
 		case i < c.NewPhone+c.Deactivated:
-			err = s.edit(p, func(m map[string]any) { m["active"] = false })
-			for _, role := range s.rolesOf(p) {
-				if err == nil {
-					err = s.edit(role, func(m map[string]any) {
-						m["active"] = false
-						if period, ok := m["period"].(map[string]any); ok && period["end"] == nil {
-							period["end"] = today
-						}
-					})
+			p["active"] = false
+			err = s.store(p)
+			roles, rerr := s.rolesOf(id)
+			for _, role := range roles {
+				if err == nil && rerr == nil {
+					role["active"] = false
+					if period, ok := role["period"].(map[string]any); ok && period["end"] == nil {
+						period["end"] = today
+					}
+					err = s.store(role)
 				}
 			}
-			rep.Deactivated = append(rep.Deactivated, p.id)
+			err = cmp.Or(err, rerr)
+			rep.Deactivated = append(rep.Deactivated, id)
 		default:
-			for _, role := range s.rolesOf(p) {
-				s.store.remove(role.typ, role.id, s.now())
+			roles, rerr := s.rolesOf(id)
+			for _, role := range roles {
+				if rerr == nil {
+					rid, _ := role["id"].(string)
+					rerr = s.Delete("PractitionerRole", rid)
+				}
 			}
-			s.store.remove(p.typ, p.id, s.now())
-			rep.Deleted = append(rep.Deleted, p.id)
+			err = cmp.Or(rerr, s.Delete("Practitioner", id))
+			rep.Deleted = append(rep.Deleted, id)
 		}
 		if err != nil {
 			return rep, err
@@ -101,51 +109,65 @@ func (s *Server) Churn(c Churn) (*ChurnReport, error) {
 	return rep, nil
 }
 
-// rolesOf returns the live PractitionerRoles that now reference p.
-func (s *Server) rolesOf(p *resource) []*resource {
-	target := "Practitioner/" + p.id
-	var out []*resource
-	for _, role := range s.store.referrers("PractitionerRole", "practitioner", target) {
-		if slices.Contains(role.current().refs, ref{"practitioner", target}) {
-			out = append(out, role)
-		}
+func decode(raw []byte) (map[string]any, error) {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var m map[string]any
+	if err := d.Decode(&m); err != nil {
+		return nil, fmt.Errorf("ihristest: %w", err)
 	}
-	return out
+	return m, nil
 }
 
-// edit writes a new version of r changed by f. Callers hold s.mu.
-func (s *Server) edit(r *resource, f func(map[string]any)) error {
-	m, err := decodeResource(r.current().raw, r.typ)
+// store writes a new version of a resource (with its id).
+func (s *Server) store(m map[string]any) error {
+	b, err := json.Marshal(m)
 	if err != nil {
 		return err
 	}
-	f(m)
-	_, err = s.write(r.typ, r.id, "PUT", m)
-	return err
+	return s.Load(b)
+}
+
+// rolesOf returns the live PractitionerRoles that now reference the
+// Practitioner.
+func (s *Server) rolesOf(id string) ([]map[string]any, error) {
+	raws, err := s.Search("PractitionerRole", url.Values{"practitioner": {"Practitioner/" + id}})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]map[string]any, 0, len(raws))
+	for _, raw := range raws {
+		m, err := decode(raw)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 // hire adds n workers, each with a role copied from a random current role.
 func (s *Server) hire(r *rand.Rand, n int, today string, rep *ChurnReport) error {
-	var roles []*resource
-	if t := s.store.types["PractitionerRole"]; t != nil {
-		for _, role := range t.order {
-			if !role.current().deleted {
-				roles = append(roles, role)
-			}
-		}
+	roles, err := s.Search("PractitionerRole", nil)
+	if err != nil {
+		return err
 	}
 	if len(roles) == 0 {
 		return errors.New("ihristest: no role to copy for a hire")
 	}
 	for i := range n {
 		id := fmt.Sprintf("H%06d", i+1)
-		for s.store.get("Practitioner", id) != nil {
+		for {
+			if _, taken := s.Resource("Practitioner", id); !taken {
+				break
+			}
 			id += "x"
 		}
 		given, family := femaleNames[r.IntN(len(femaleNames))], familyNames[r.IntN(len(familyNames))]
 		stored, _ := mobile(r, 6_000_000+i)
 		p := map[string]any{
 			"resourceType": "Practitioner",
+			"id":           id,
 			"meta":         map[string]any{"profile": []any{profilePractitioner}},
 			"active":       true,
 			"name":         []any{map[string]any{"use": "official", "text": given + " " + family, "family": family, "given": []any{given}}},
@@ -153,17 +175,18 @@ func (s *Server) hire(r *rand.Rand, n int, today string, rep *ChurnReport) error
 			"gender":       "female",
 			"birthDate":    "1999-01-01",
 		}
-		if _, err := s.write("Practitioner", id, "PUT", p); err != nil {
+		if err := s.store(p); err != nil {
 			return err
 		}
-		role, err := decodeResource(roles[r.IntN(len(roles))].current().raw, "PractitionerRole")
+		role, err := decode(roles[r.IntN(len(roles))])
 		if err != nil {
 			return err
 		}
-		role["active"] = true // meta keeps the profile; write replaces the rest
+		role["id"] = "PR" + id
+		role["active"] = true // meta keeps the profile; the write replaces the rest
 		role["period"] = map[string]any{"start": today}
 		role["practitioner"] = map[string]any{"reference": "Practitioner/" + id}
-		if _, err := s.write("PractitionerRole", "PR"+id, "PUT", role); err != nil {
+		if err := s.store(role); err != nil {
 			return err
 		}
 		rep.Hired = append(rep.Hired, id)

@@ -3,10 +3,10 @@ package ihristest_test
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/url"
 	"time"
 
+	"github.com/mhero-go/mhero/fhir/fhirtest"
 	"github.com/mhero-go/mhero/ihris/ihristest"
 )
 
@@ -66,35 +66,11 @@ func ExampleWorkforce_Generate() {
 	// resources: 11916
 }
 
-// Faults make the server answer like an overloaded HAPI.
-func ExampleServer_InjectFault() {
-	s := ihristest.NewServer(ihristest.WithBasicAuth("hapi", "hapi"))
-	defer s.Close()
-	s.InjectFault(ihristest.Fault{Status: http.StatusTooManyRequests, RetryAfter: 30 * time.Second})
-
-	req, _ := http.NewRequest("GET", s.URL()+"/Practitioner", nil)
-	req.SetBasicAuth("hapi", "hapi")
-	for range 2 {
-		resp, err := s.Client().Do(req)
-		if err != nil {
-			fmt.Println(err)
-			return
-		}
-		resp.Body.Close()
-		fmt.Printf("%d Retry-After=%q\n", resp.StatusCode, resp.Header.Get("Retry-After"))
-	}
-	fmt.Println(len(s.Requests()), "requests")
-	// Output:
-	// 429 Retry-After="30"
-	// 200 Retry-After=""
-	// 2 requests
-}
-
 // Churn changes the registry after a checkpoint; a client syncing
 // incrementally must then find exactly the report's workers.
 func ExampleServer_Churn() {
 	month := func() time.Time { return time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC) } // a month after the data
-	s := ihristest.NewServer(ihristest.WithClock(month),
+	s := ihristest.NewServer(ihristest.WithServerOptions(fhirtest.WithClock(month)),
 		ihristest.WithWorkforce(ihristest.Workforce{Seed: 1, Workers: 500}))
 	defer s.Close()
 	checkpoint := s.Truth().Newest // the newest meta.lastUpdated a client has seen

@@ -1,168 +1,44 @@
 package ihristest
 
 import (
-	"crypto/subtle"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
-	"net/http/httptest"
-	"strconv"
-	"strings"
-	"sync"
-	"time"
+
+	"github.com/mhero-go/mhero/fhir/fhirtest"
 )
 
-// Server is an in-process iHRIS: a FHIR R4 server with HAPI's search and
-// paging behaviour, seeded from the iHRIS demo bundles and/or the workforce
-// generator. It is safe for concurrent use.
+// Server is an in-process iHRIS: a [fhirtest.Server] (everything it does:
+// search, paging, history, transactions, auth, faults, the request log)
+// that knows iHRIS's custom search parameters and can be filled with a
+// generated workforce whose Truth it keeps. It is safe for concurrent use.
 type Server struct {
-	cfg  config
-	http *httptest.Server
-	url  string
-
-	mu          sync.RWMutex
-	store       *store
-	pages       *pageCache
-	truth       *Truth
-	pageSize    int
-	maxPageSize int
-
-	logMu    sync.Mutex
-	requests []Request
-	faults   []Fault
-	token    string // the accepted bearer token, rotatable
+	*fhirtest.Server
+	truth *Truth
 }
 
 // An Option configures a Server.
 type Option func(*config) error
 
 type config struct {
-	basePath    string
-	addr        string
-	pageSize    int
-	maxPageSize int
-	pageTTL     time.Duration
-	pageUses    int
-	maxIncludes int
-	user, pass  string
-	token       string
-	now         func() time.Time
-	seeds       []func(*Server) error
+	server []fhirtest.Option
+	seeds  []func(*Server) error
 }
 
-// WithBasePath sets the path the FHIR API is served under (default "/fhir",
-// as HAPI behind iHRIS). Use "" to serve at the root.
-func WithBasePath(p string) Option {
+// WithServerOptions passes options to the FHIR server underneath: a clock,
+// page sizes and expiry, authentication, a listening address... (see
+// [fhirtest.Option]). They apply after the iHRIS defaults, and
+// fhirtest.WithSeedDir seeds before any seed of this package's options.
+func WithServerOptions(opts ...fhirtest.Option) Option {
 	return func(c *config) error {
-		p = strings.TrimRight(p, "/")
-		if p != "" && !strings.HasPrefix(p, "/") {
-			return fmt.Errorf("ihristest: base path %q must start with /", p)
-		}
-		c.basePath = p
+		c.server = append(c.server, opts...)
 		return nil
 	}
 }
 
-// WithAddr listens on addr (for example "127.0.0.1:8080") instead of a
-// random loopback port, for example programs that print a stable URL.
-func WithAddr(addr string) Option {
-	return func(c *config) error {
-		host, _, err := net.SplitHostPort(addr)
-		if err != nil {
-			return fmt.Errorf("ihristest: address %q: %w", addr, err)
-		}
-		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-			return fmt.Errorf("ihristest: address %q is not a loopback address", addr)
-		}
-		c.addr = addr
-		return nil
-	}
-}
-
-// WithPageSize sets the default _count (20 unless set, as on HAPI) and the
-// largest _count honoured (1000 unless set); bigger requests are clamped,
-// as HAPI does. The HAPI JPA starter iHRIS installs clamps at 200:
-// WithPageSize(20, 200) reproduces it.
-func WithPageSize(def, max int) Option {
-	return func(c *config) error {
-		if def < 1 || max < def {
-			return fmt.Errorf("ihristest: page sizes %d/%d: want 1 <= default <= max", def, max)
-		}
-		c.pageSize, c.maxPageSize = def, max
-		return nil
-	}
-}
-
-// WithMaxIncludes sets how many resources _include and _revinclude may
-// add to one page (1000 unless set, HAPI's maximumIncludesToLoadPerPage);
-// HAPI leaves out the rest without a word, and so does this server.
-func WithMaxIncludes(n int) Option {
-	return func(c *config) error {
-		if n < 1 {
-			return fmt.Errorf("ihristest: max includes %d is not positive", n)
-		}
-		c.maxIncludes = n
-		return nil
-	}
-}
-
-// WithPageExpiry makes paging links (_getpages) expire after ttl, or after
-// they have been followed uses times (whichever comes first; zero disables
-// either). An expired link answers 410 Gone with an OperationOutcome, as
-// HAPI does when its search cache has been purged.
-func WithPageExpiry(ttl time.Duration, uses int) Option {
-	return func(c *config) error {
-		if ttl < 0 || uses < 0 {
-			return errors.New("ihristest: negative page expiry")
-		}
-		c.pageTTL, c.pageUses = ttl, uses
-		return nil
-	}
-}
-
-// WithBasicAuth requires HTTP Basic credentials on every request (HAPI
-// behind iHRIS, or emNutt's hapi/hapi). Combined with WithBearerToken,
-// either credential is accepted.
-func WithBasicAuth(user, password string) Option {
-	return func(c *config) error {
-		if user == "" {
-			return errors.New("ihristest: empty basic-auth user")
-		}
-		c.user, c.pass = user, password
-		return nil
-	}
-}
-
-// WithBearerToken requires "Authorization: Bearer <token>" on every
-// request (the iHRIS backend's JWT or Keycloak token).
-func WithBearerToken(token string) Option {
-	return func(c *config) error {
-		if token == "" {
-			return errors.New("ihristest: empty bearer token")
-		}
-		c.token = token
-		return nil
-	}
-}
-
-// WithClock sets the clock used for meta.lastUpdated on writes and for
-// page-link expiry (time.Now by default).
-func WithClock(now func() time.Time) Option {
-	return func(c *config) error {
-		if now == nil {
-			return errors.New("ihristest: nil clock")
-		}
-		c.now = now
-		return nil
-	}
-}
-
-// WithSeedDir loads every *.json file of dir at start, in name order:
-// transaction and batch Bundles (such as the iHRIS demo bundles in
-// shared/fixtures/ihris/demo) are processed as if POSTed, and any other
-// resource (CodeSystems, ValueSets, SearchParameters...) is stored under its
-// own id. Seeds apply in the order the options are given.
+// WithSeedDir loads every *.json file of dir, as [fhirtest.Server.LoadDir]
+// does: the iHRIS demo bundles of shared/fixtures/ihris/demo, its
+// terminology or profiles. Seeds of this package's options apply in the
+// order given.
 func WithSeedDir(dir string) Option {
 	return func(c *config) error {
 		if dir == "" {
@@ -190,37 +66,30 @@ func WithWorkforce(w Workforce) Option {
 
 // Start builds the server, seeds it and starts listening on loopback.
 func Start(opts ...Option) (*Server, error) {
-	cfg := config{basePath: "/fhir", pageSize: 20, maxPageSize: 1000, maxIncludes: 1000, now: time.Now}
+	var cfg config
 	for _, o := range opts {
+		if o == nil {
+			continue
+		}
 		if err := o(&cfg); err != nil {
 			return nil, err
 		}
 	}
-	s := &Server{
-		cfg:         cfg,
-		store:       newStore(),
-		pages:       newPageCache(),
-		pageSize:    cfg.pageSize,
-		maxPageSize: cfg.maxPageSize,
-		token:       cfg.token,
+	fopts := append([]fhirtest.Option{
+		fhirtest.WithName("mHero ihristest (in-process iHRIS)"),
+		fhirtest.WithSearchParams(SearchParams()...),
+	}, cfg.server...)
+	fs, err := fhirtest.Start(fopts...)
+	if err != nil {
+		return nil, fmt.Errorf("ihristest: %w", err)
 	}
-	s.http = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
-	if cfg.addr != "" {
-		l, err := net.Listen("tcp", cfg.addr)
-		if err != nil {
-			return nil, fmt.Errorf("ihristest: %w", err)
-		}
-		s.http.Listener.Close()
-		s.http.Listener = l
-	}
-	s.url = "http://" + s.http.Listener.Addr().String() + cfg.basePath
+	s := &Server{Server: fs}
 	for _, seed := range cfg.seeds {
 		if err := seed(s); err != nil {
-			s.http.Listener.Close()
+			fs.Close()
 			return nil, err
 		}
 	}
-	s.http.Start()
 	return s, nil
 }
 
@@ -234,184 +103,21 @@ func NewServer(opts ...Option) *Server {
 	return s
 }
 
-// URL returns the FHIR base URL, such as "http://127.0.0.1:41234/fhir".
-func (s *Server) URL() string { return s.url }
+// Truth returns the ground truth of the generated workforce, or nil when
+// the server was not seeded by WithWorkforce.
+func (s *Server) Truth() *Truth { return s.truth }
 
-// Client returns an HTTP client for the server.
-func (s *Server) Client() *http.Client { return s.http.Client() }
-
-// Close shuts the server down.
-func (s *Server) Close() { s.http.Close() }
-
-// SetBearerToken replaces the accepted bearer token (from then on the old
-// one gets 401), to test clients that refresh tokens. It is an error when
-// the server was not started WithBearerToken.
-func (s *Server) SetBearerToken(token string) error {
-	if s.cfg.token == "" || token == "" {
-		return errors.New("ihristest: bearer auth is not enabled, or the token is empty")
+// loadWorkforce stores a generated workforce as it is generated, keeping
+// its lastUpdated times.
+func (s *Server) loadWorkforce(w Workforce) error {
+	truth, err := w.Generate(func(r Resource) error { return s.Seed(r.JSON) })
+	if err != nil {
+		return fmt.Errorf("ihristest: generating the workforce: %w", err)
 	}
-	s.logMu.Lock()
-	defer s.logMu.Unlock()
-	s.token = token
+	s.truth = truth
 	return nil
 }
 
-// Truth returns the ground truth of the generated workforce, or nil when
-// the server was not seeded by WithWorkforce.
-func (s *Server) Truth() *Truth {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.truth
-}
-
-func (s *Server) base() string { return s.url }
-
-func (s *Server) now() time.Time { return s.cfg.now().UTC().Truncate(time.Millisecond) }
-
-// A Request is one request the server received, for tests that assert how
-// a client talks to iHRIS (requests per page, headers, retries).
-type Request struct {
-	// Method is the HTTP method.
-	Method string
-	// URL is the path and query, relative to the host.
-	URL string
-	// Header holds the request headers (credentials included: this is a
-	// test server).
-	Header http.Header
-	// Status is the status code the server answered.
-	Status int
-}
-
-// Requests returns a copy of the request log.
-func (s *Server) Requests() []Request {
-	s.logMu.Lock()
-	defer s.logMu.Unlock()
-	out := make([]Request, len(s.requests))
-	copy(out, s.requests)
-	return out
-}
-
-// RequestCount returns the number of requests received since the start
-// or the last ResetRequests.
-func (s *Server) RequestCount() int {
-	s.logMu.Lock()
-	defer s.logMu.Unlock()
-	return len(s.requests)
-}
-
-// ResetRequests clears the request log.
-func (s *Server) ResetRequests() {
-	s.logMu.Lock()
-	defer s.logMu.Unlock()
-	s.requests = nil
-}
-
-// A Fault makes the server answer matching requests with an error status
-// instead of serving them.
-type Fault struct {
-	// Status is the status code to answer, such as 503 or 429.
-	Status int
-	// RetryAfter, when positive, is sent as a Retry-After header in seconds.
-	RetryAfter time.Duration
-	// Times is how many matching requests fail (at least one).
-	Times int
-	// Match selects the requests to fail; nil matches every request. It
-	// runs under the server's request-log lock: it must not call the Server.
-	Match func(*http.Request) bool
-}
-
-// InjectFault queues a fault; faults apply in the order injected.
-func (s *Server) InjectFault(f Fault) {
-	if f.Times < 1 {
-		f.Times = 1
-	}
-	s.logMu.Lock()
-	defer s.logMu.Unlock()
-	s.faults = append(s.faults, f)
-}
-
-// takeFault returns the fault to apply to r, consuming one use of it.
-func (s *Server) takeFault(r *http.Request) (Fault, bool) {
-	s.logMu.Lock()
-	defer s.logMu.Unlock()
-	for i := range s.faults {
-		f := &s.faults[i]
-		if f.Match != nil && !f.Match(r) {
-			continue
-		}
-		out := *f
-		if f.Times--; f.Times == 0 {
-			s.faults = append(s.faults[:i], s.faults[i+1:]...)
-		}
-		return out, true
-	}
-	return Fault{}, false
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusRecorder) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusRecorder) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	rec := &statusRecorder{ResponseWriter: w}
-	defer func() {
-		s.logMu.Lock()
-		s.requests = append(s.requests, Request{Method: r.Method, URL: r.URL.RequestURI(), Header: r.Header.Clone(), Status: rec.status})
-		s.logMu.Unlock()
-	}()
-	if f, ok := s.takeFault(r); ok {
-		if f.RetryAfter > 0 {
-			rec.Header().Set("Retry-After", strconv.Itoa(int((f.RetryAfter+time.Second-1)/time.Second)))
-		}
-		writeOutcome(rec, f.Status, "transient", "injected fault")
-		return
-	}
-	if !s.authorized(r) {
-		switch {
-		case s.cfg.token != "":
-			rec.Header().Set("WWW-Authenticate", `Bearer realm="iHRIS"`)
-		default:
-			rec.Header().Set("WWW-Authenticate", `Basic realm="iHRIS"`)
-		}
-		writeOutcome(rec, http.StatusUnauthorized, "login", "authentication required")
-		return
-	}
-	p, ok := strings.CutPrefix(r.URL.Path, s.cfg.basePath)
-	if !ok {
-		writeOutcome(rec, http.StatusNotFound, "not-found", "not a FHIR endpoint: "+r.URL.Path)
-		return
-	}
-	s.route(rec, r, strings.Trim(p, "/"))
-}
-
-func (s *Server) authorized(r *http.Request) bool {
-	if s.cfg.user == "" && s.cfg.token == "" {
-		return true
-	}
-	if u, p, ok := r.BasicAuth(); ok && s.cfg.user != "" {
-		return subtle.ConstantTimeCompare([]byte(u), []byte(s.cfg.user)) == 1 &&
-			subtle.ConstantTimeCompare([]byte(p), []byte(s.cfg.pass)) == 1
-	}
-	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && s.cfg.token != "" {
-		s.logMu.Lock()
-		want := s.token
-		s.logMu.Unlock()
-		return subtle.ConstantTimeCompare([]byte(tok), []byte(want)) == 1
-	}
-	return false
-}
+// timeFormat is how meta.lastUpdated is written (millisecond precision, as
+// HAPI does).
+const timeFormat = "2006-01-02T15:04:05.000Z07:00"

@@ -8,9 +8,11 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/mhero-go/mhero/fhir/fhirtest"
 	"github.com/mhero-go/mhero/ihris/ihristest"
 )
 
@@ -132,122 +134,28 @@ func small(t *testing.T, opts ...ihristest.Option) *ihristest.Server {
 	return s
 }
 
-func TestPagingReturnsEveryResourceOnce(t *testing.T) {
-	s := small(t)
-	truth := s.Truth()
-	s.ResetRequests()
-	pages := all(t, s, "Practitioner?_count=37")
-	seen := map[string]bool{}
-	for _, p := range pages {
-		for _, id := range p.ids("match") {
-			if seen[id] {
-				t.Fatalf("%s returned twice", id)
-			}
-			seen[id] = true
-		}
-	}
-	if len(seen) != truth.Workers {
-		t.Fatalf("got %d practitioners, want %d", len(seen), truth.Workers)
-	}
-	want := (truth.Workers + 36) / 37
-	if len(pages) != want || s.RequestCount() != want {
-		t.Fatalf("%d pages in %d requests, want %d", len(pages), s.RequestCount(), want)
-	}
-	if !strings.Contains(pages[0].next(), "_getpages=") || !strings.HasPrefix(pages[0].next(), s.URL()+"?") {
-		t.Fatalf("next link %q is not a HAPI _getpages link on the base", pages[0].next())
-	}
-	// A link stripped of _count and _getpagesoffset serves the first page
-	// at the search's own page size.
-	u, _ := url.Parse(pages[0].next())
-	q := u.Query()
-	q.Del("_count")
-	q.Del("_getpagesoffset")
-	u.RawQuery = q.Encode()
-	if b := search(t, s, u.String()); len(b.Entry) != 37 || b.Entry[0].FullURL != pages[0].Entry[0].FullURL {
-		t.Fatalf("bare _getpages link: %d entries", len(b.Entry))
-	}
+// fakeClock is a settable clock for lastUpdated and page expiry.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
 }
 
-func TestTotalOnlyWhenAsked(t *testing.T) {
-	s := small(t)
-	if b := search(t, s, "Practitioner?_count=5"); b.Total != nil {
-		t.Fatalf("total %d sent without _total", *b.Total)
-	}
-	b := search(t, s, "Practitioner?_count=5&_total=accurate")
-	if b.Total == nil || *b.Total != s.Truth().Workers {
-		t.Fatalf("total = %v, want %d", b.Total, s.Truth().Workers)
-	}
-	b = search(t, s, "PractitionerRole?_summary=count")
-	if b.Total == nil || *b.Total != s.Truth().Roles || len(b.Entry) != 0 {
-		t.Fatalf("_summary=count: total %v with %d entries, want %d and none", b.Total, len(b.Entry), s.Truth().Roles)
-	}
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
 }
 
-func TestExpiredPageLinkIsGone(t *testing.T) {
-	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
-	s := small(t, ihristest.WithClock(func() time.Time { return now }), ihristest.WithPageExpiry(time.Minute, 2))
-	first := search(t, s, "Practitioner?_count=10")
-	second := search(t, s, first.next())
-	third := search(t, s, second.next())
-	var oo map[string]any
-	if st := do(t, s, "GET", third.next(), nil, &oo); st != http.StatusGone {
-		t.Fatalf("third use of a link: status %d, want 410", st)
-	}
-	if oo["resourceType"] != "OperationOutcome" {
-		t.Fatalf("410 body is %v, want an OperationOutcome", oo)
-	}
-	fresh := search(t, s, "Practitioner?_count=10")
-	now = now.Add(2 * time.Minute)
-	if st := do(t, s, "GET", fresh.next(), nil, nil); st != http.StatusGone {
-		t.Fatalf("link older than its TTL: status %d, want 410", st)
-	}
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }
 
-func TestIncludesAndRevincludes(t *testing.T) {
-	s := small(t)
-	b := search(t, s, "PractitionerRole?_count=20&_include=PractitionerRole:practitioner&_include=PractitionerRole:location&_include:iterate=Location:partof")
-	inc := b.ids("include")
-	var prac, loc int
-	for _, id := range inc {
-		switch {
-		case strings.HasPrefix(id, "Practitioner/"):
-			prac++
-		case strings.HasPrefix(id, "Location/"):
-			loc++
-		}
-	}
-	if prac == 0 || loc == 0 || !slices.Contains(inc, "Location/LR") {
-		t.Fatalf("includes %v: want practitioners, facilities and (iterating partof) the country", inc)
-	}
-	// Each match's practitioner is included once.
-	for _, e := range b.Entry {
-		if e.Search.Mode != "match" {
-			continue
-		}
-		ref := e.Resource["practitioner"].(map[string]any)["reference"].(string)
-		if !slices.Contains(inc, ref) {
-			t.Fatalf("%s not included", ref)
-		}
-	}
-	// _revinclude: every role of the page's practitioners.
-	b = search(t, s, "Practitioner?_count=50&_revinclude=PractitionerRole:practitioner")
-	roles := 0
-	for _, id := range b.ids("include") {
-		if strings.HasPrefix(id, "PractitionerRole/") {
-			roles++
-		}
-	}
-	want := 0
-	for _, id := range b.ids("match") {
-		rb := search(t, s, "PractitionerRole?practitioner="+url.QueryEscape(id))
-		want += len(rb.Entry)
-	}
-	if roles != want || want == 0 {
-		t.Fatalf("revincluded %d roles, want %d", roles, want)
-	}
-}
-
-func TestSearchParameters(t *testing.T) {
+// TestIHRISSearchParameters: the custom parameters iHRIS installs find
+// what the generator's truth says.
+func TestIHRISSearchParameters(t *testing.T) {
+	t.Parallel()
 	s := small(t)
 	truth := s.Truth()
 	count := func(u string) int {
@@ -257,119 +165,46 @@ func TestSearchParameters(t *testing.T) {
 		}
 		return n
 	}
-	if got := count("Practitioner?active=false&_count=100"); got != len(truth.Inactive) {
-		t.Errorf("active=false: %d, want %d", got, len(truth.Inactive))
+	if got := count("PractitionerRole?employment-status=fullTime&active=true&_count=100"); got < truth.ByEmploymentStatus["fullTime"] {
+		t.Errorf("full-time current roles: %d, want at least %d workers", got, truth.ByEmploymentStatus["fullTime"])
 	}
-	if got := count("PractitionerRole?active=true&_count=100"); got != truth.CurrentRoles {
-		t.Errorf("current roles: %d, want %d", got, truth.CurrentRoles)
+	if a, b := count("PractitionerRole?employmentstatus=fullTime&_count=100"), count("PractitionerRole?employment-status=fullTime&_count=100"); a != b || a == 0 {
+		t.Errorf("employmentstatus %d, employment-status %d", a, b)
 	}
 	nurses := map[string]bool{}
-	for _, p := range all(t, s, "PractitionerRole?role=http://ihris.org/fhir/CodeSystem/ihris-job|2230-1B&active=true&practitioner.active=true&_count=100") {
+	for _, p := range all(t, s, "PractitionerRole?job=http://ihris.org/fhir/CodeSystem/ihris-job|2230-1B&active=true&practitioner.active=true&_count=100") {
 		for _, e := range p.Entry {
 			nurses[e.Resource["practitioner"].(map[string]any)["reference"].(string)] = true
 		}
 	}
 	if len(nurses) != truth.ByJob["2230-1B"] {
-		t.Errorf("nurses: %d, want %d", len(nurses), truth.ByJob["2230-1B"])
+		t.Errorf("nurses by job: %d, want %d", len(nurses), truth.ByJob["2230-1B"])
 	}
-	if got := count("PractitionerRole?employment-status=fullTime&active=true&_count=100"); got < truth.ByEmploymentStatus["fullTime"] {
-		t.Errorf("full-time current roles: %d, want at least %d workers", got, truth.ByEmploymentStatus["fullTime"])
-	}
-	if got := count("Location?partof=Location/LR&_count=100"); got != truth.Places["region"] {
-		t.Errorf("regions: %d, want %d", got, truth.Places["region"])
-	}
-	below := truth.Places["region"] + truth.Places["district"] + truth.Places["facility"]
-	if got := count("Location?partof:below=Location/LR&_count=100"); got != below {
-		t.Errorf("partof:below the country: %d, want %d", got, below)
+	if a, b := count("PractitionerRole?code=2230-1B&_count=100"), count("PractitionerRole?role=2230-1B&_count=100"); a != b || a == 0 {
+		t.Errorf("code= %d, role= %d", a, b)
 	}
 	for shared, ids := range truth.SharedPhones {
 		local := "0" + strings.TrimPrefix(shared, "+231")
-		b := search(t, s, "Practitioner?phone="+url.QueryEscape(local))
-		if got := b.ids("match"); len(got) != 2 {
-			t.Errorf("phone %s: %v, want %v", local, got, ids)
+		for _, q := range []string{"phone=" + url.QueryEscape(local), "phonenumber=" + url.QueryEscape(local), "telecom=" + local} {
+			if got := search(t, s, "Practitioner?"+q).ids("match"); len(got) != 2 {
+				t.Errorf("%s: %v, want %v (digits match digits)", q, got, ids)
+			}
 		}
 		break
 	}
-	b := search(t, s, "Practitioner?name=kol&_count=1000")
-	for _, e := range b.Entry {
-		if !strings.Contains(strings.ToLower(e.Resource["name"].([]any)[0].(map[string]any)["text"].(string)), "kol") {
-			t.Errorf("name=kol matched %v", e.Resource["name"])
-		}
-	}
-	b = search(t, s, "Practitioner?identifier=http://moh.gov.lr/fhir/employee-number|MOH-000042")
+	b := search(t, s, "Practitioner?identifier=http://moh.gov.lr/fhir/employee-number|MOH-000042")
 	if got := b.ids("match"); !slices.Equal(got, []string{"Practitioner/P000042"}) {
 		t.Errorf("identifier search: %v", got)
 	}
-	b = search(t, s, "CodeSystem?url=http://ihris.org/fhir/CodeSystem/ihris-job")
-	if len(b.Entry) != 1 {
+	if got := search(t, s, "Practitioner?employeeNumber=MOH-000042").ids("match"); !slices.Equal(got, []string{"Practitioner/P000042"}) {
+		t.Errorf("employeeNumber: %v", got)
+	}
+	if b := search(t, s, "CodeSystem?url=http://ihris.org/fhir/CodeSystem/ihris-job"); len(b.Entry) != 1 {
 		t.Errorf("CodeSystem?url: %d entries", len(b.Entry))
 	}
-	var oo map[string]any
-	if st := do(t, s, "GET", "Practitioner?shoe-size=12", nil, &oo); st != http.StatusBadRequest || oo["resourceType"] != "OperationOutcome" {
-		t.Errorf("unknown parameter: status %d %v, want 400 OperationOutcome", st, oo)
-	}
-	var lenient bundle
-	if st := do(t, s, "GET", "Practitioner?shoe-size=12&active=false&_count=500", nil, &lenient, "Prefer", "handling=lenient"); st != http.StatusOK || len(lenient.Entry) != len(truth.Inactive) {
-		t.Errorf("lenient handling: status %d, %d entries, want 200 and %d", st, len(lenient.Entry), len(truth.Inactive))
-	}
-}
-
-func TestElements(t *testing.T) {
-	s := small(t)
-	b := search(t, s, "Practitioner?_count=3&_elements=name")
-	for _, e := range b.Entry {
-		if _, ok := e.Resource["telecom"]; ok {
-			t.Fatalf("_elements=name kept telecom: %v", e.Resource)
-		}
-		if _, ok := e.Resource["name"]; !ok {
-			t.Fatalf("_elements=name dropped name: %v", e.Resource)
-		}
-	}
-}
-
-func TestListensOnALoopbackAddress(t *testing.T) {
-	s, err := ihristest.Start(ihristest.WithAddr("127.0.0.1:0"), ihristest.WithBasePath(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if !strings.HasPrefix(s.URL(), "http://127.0.0.1:") || strings.HasSuffix(s.URL(), "/fhir") {
-		t.Fatalf("URL %q", s.URL())
-	}
-	resp, err := http.Get(s.URL() + "/metadata")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("metadata: %d", resp.StatusCode)
-	}
-}
-
-func TestPostSearchAndRevincludeIterate(t *testing.T) {
-	s := small(t)
-	var b bundle
-	if st := do(t, s, "POST", "Location/_search", "partof=Location/LR&_revinclude:iterate=Location:partof&_count=100", &b,
-		"Content-Type", "application/x-www-form-urlencoded"); st != http.StatusOK {
-		t.Fatalf("POST _search: %d", st)
-	}
-	truth := s.Truth()
-	if len(b.ids("match")) != truth.Places["region"] {
-		t.Fatalf("matched %d regions, want %d", len(b.ids("match")), truth.Places["region"])
-	}
-	// Iterating down partOf reaches every district and facility.
-	if got, want := len(b.ids("include")), truth.Places["district"]+truth.Places["facility"]; got != want {
-		t.Fatalf("included %d places below the regions, want %d", got, want)
-	}
-}
-
-func TestCapabilityStatementListsSearchParameters(t *testing.T) {
-	s := ihristest.NewServer()
-	defer s.Close()
 	var cs struct {
-		ResourceType string
-		FHIRVersion  string `json:"fhirVersion"`
-		Rest         []struct {
+		Software struct{ Name string }
+		Rest     []struct {
 			Resource []struct {
 				Type        string
 				SearchParam []struct{ Name string }
@@ -377,105 +212,119 @@ func TestCapabilityStatementListsSearchParameters(t *testing.T) {
 		}
 	}
 	do(t, s, "GET", "metadata", nil, &cs)
-	if cs.ResourceType != "CapabilityStatement" || cs.FHIRVersion != "4.0.1" {
-		t.Fatalf("metadata: %s %s", cs.ResourceType, cs.FHIRVersion)
-	}
+	var names []string
 	for _, r := range cs.Rest[0].Resource {
-		if r.Type != "PractitionerRole" {
-			continue
-		}
-		var names []string
 		for _, p := range r.SearchParam {
-			names = append(names, p.Name)
+			names = append(names, r.Type+"?"+p.Name)
 		}
-		for _, want := range []string{"practitioner", "location", "role", "employment-status", "_lastUpdated"} {
-			if !slices.Contains(names, want) {
-				t.Errorf("PractitionerRole lacks %s in %v", want, names)
+	}
+	for _, want := range []string{"PractitionerRole?employment-status", "PractitionerRole?job", "Practitioner?phonenumber",
+		"CommunicationRequest?rpflowstarts", "Location?related-location"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("the CapabilityStatement lacks %s", want)
+		}
+	}
+	if !strings.Contains(cs.Software.Name, "iHRIS") {
+		t.Errorf("software %q", cs.Software.Name)
+	}
+}
+
+// TestMHeroParameters: emNutt's parameters on CommunicationRequest.
+func TestMHeroParameters(t *testing.T) {
+	t.Parallel()
+	s := ihristest.NewServer()
+	defer s.Close()
+	do(t, s, "POST", "CommunicationRequest", map[string]any{
+		"resourceType": "CommunicationRequest", "status": "active",
+		"extension": []any{map[string]any{
+			"url":       "http://mhero.org/fhir/StructureDefinition/mhero-comm-req-flow-starts",
+			"extension": []any{map[string]any{"url": "flow_starts_uuid", "valueString": "5b7c0e3e-0000-4000-8000-00000000f10a"}},
+		}},
+	}, nil)
+	do(t, s, "POST", "CommunicationRequest", map[string]any{"resourceType": "CommunicationRequest", "status": "active"}, nil)
+	for u, want := range map[string]int{
+		"CommunicationRequest?rpflowstarts=5b7c0e3e-0000-4000-8000-00000000f10a": 1,
+		"CommunicationRequest?isflowstart=true":                                  1,
+		"CommunicationRequest?isflowstart=false":                                 1,
+		"CommunicationRequest?isbroadcast=true":                                  0,
+	} {
+		if got := len(search(t, s, u).Entry); got != want {
+			t.Errorf("%s: %d, want %d", u, got, want)
+		}
+	}
+}
+
+func TestChurnIsSeenAsChangesAndDeletions(t *testing.T) {
+	t.Parallel()
+	clock := &fakeClock{now: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}
+	s := small(t, ihristest.WithServerOptions(fhirtest.WithClock(clock.Now)))
+	checkpoint := clock.Now()
+	clock.Advance(time.Hour)
+	rep, err := s.Churn(ihristest.Churn{Seed: 1, NewPhone: 3, Deactivated: 2, Deleted: 2, Hired: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.NewPhone) != 3 || len(rep.Deactivated) != 2 || len(rep.Deleted) != 2 || len(rep.Hired) != 2 {
+		t.Fatalf("report %+v", rep)
+	}
+	since := url.QueryEscape("gt" + checkpoint.Format(time.RFC3339))
+	b := search(t, s, "Practitioner?_lastUpdated="+since+"&_count=100")
+	var want []string
+	for _, id := range slices.Concat(rep.NewPhone, rep.Deactivated, rep.Hired) {
+		want = append(want, "Practitioner/"+id)
+	}
+	slices.Sort(want)
+	got := b.ids("match")
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Fatalf("changed since the checkpoint: %v, want %v", got, want)
+	}
+	h := search(t, s, "Practitioner/_history?_since="+url.QueryEscape(checkpoint.Format(time.RFC3339)))
+	deleted := 0
+	for _, e := range h.Entry {
+		if e.Request.Method == "DELETE" {
+			deleted++
+		}
+	}
+	if deleted != 2 {
+		t.Fatalf("%d deletions in history, want 2", deleted)
+	}
+	for _, id := range rep.Deactivated {
+		for _, e := range search(t, s, "PractitionerRole?practitioner=Practitioner/"+id).Entry {
+			if e.Resource["active"] != false || e.Resource["period"].(map[string]any)["end"] == nil {
+				t.Errorf("role of deactivated %s: %v", id, e.Resource)
 			}
 		}
-		return
 	}
-	t.Fatal("no PractitionerRole in the capability statement")
-}
-
-func TestLastUpdatedPrefixesPartitionTheRegistry(t *testing.T) {
-	s := small(t)
-	total := s.Truth().Workers
-	count := func(q string) int {
-		b := search(t, s, "Practitioner?_summary=count&_lastUpdated="+url.QueryEscape(q))
-		return *b.Total
+	for _, id := range rep.Deleted {
+		if st := do(t, s, "GET", "Practitioner/"+id, nil, nil); st != http.StatusGone {
+			t.Errorf("deleted %s: %d", id, st)
+		}
+		if b := search(t, s, "PractitionerRole?practitioner=Practitioner/"+id); len(b.Entry) != 0 {
+			t.Errorf("deleted %s still has roles", id)
+		}
 	}
-	// The meta.lastUpdated of the 100th worker in time order.
-	b := search(t, s, "Practitioner?_sort=_lastUpdated&_count=100&_elements=id")
-	mid := b.Entry[99].Resource["meta"].(map[string]any)["lastUpdated"].(string)
-	lt, ge := count("lt"+mid), count("ge"+mid)
-	le, gt := count("le"+mid), count("gt"+mid)
-	eq := count("eq" + mid)
-	if lt+ge != total || le+gt != total || ge-gt != eq || le-lt != eq || eq < 1 || lt > 99 {
-		t.Fatalf("at %s: lt %d ge %d le %d gt %d eq %d (of %d)", mid, lt, ge, le, gt, eq, total)
+	for _, id := range rep.Hired {
+		if b := search(t, s, "PractitionerRole?active=true&practitioner=Practitioner/"+id); len(b.Entry) != 1 {
+			t.Errorf("hired %s: %d current roles", id, len(b.Entry))
+		}
 	}
-	secs := mid[:19] + "Z"
-	if count("gt"+secs) > count("ge"+secs) {
-		t.Fatalf("second precision: gt > ge")
-	}
-	// Day precision covers the whole day.
-	day := mid[:10]
-	if d := count(day); d < eq || count("ge"+day)-count("gt"+day) != d {
-		t.Fatalf("day %s: eq %d", day, d)
-	}
-	// Newest first.
-	b = search(t, s, "Practitioner?_sort=-_lastUpdated&_count=2")
-	first := b.Entry[0].Resource["meta"].(map[string]any)["lastUpdated"].(string)
-	if want := s.Truth().Newest.Format("2006-01-02T15:04:05.000Z07:00"); first != want {
-		t.Fatalf("newest first: %s, want %s", first, want)
-	}
-	var oo map[string]any
-	if st := do(t, s, "GET", "Practitioner?_lastUpdated=xx2026", nil, &oo); st != http.StatusBadRequest {
-		t.Fatalf("bad prefix: %d", st)
+	if _, err := s.Churn(ihristest.Churn{Deleted: 1_000_000}); err == nil {
+		t.Error("churn larger than the registry accepted")
 	}
 }
 
-// TestPagesServeTheCurrentVersion: like HAPI, a search keeps the list of
-// matching resources from its first request, but a later page serves each
-// resource as it is now, and leaves out those deleted since.
-func TestPagesServeTheCurrentVersion(t *testing.T) {
-	s := small(t)
-	first := search(t, s, "Practitioner?_count=10&_sort=_lastUpdated")
-	rest := search(t, s, first.next()) // served once: the page is the snapshot's
-	edited, deleted := strings.TrimPrefix(rest.ids("match")[0], "Practitioner/"), strings.TrimPrefix(rest.ids("match")[1], "Practitioner/")
-	var p map[string]any
-	if st := do(t, s, "GET", "Practitioner/"+edited, nil, &p); st != http.StatusOK {
-		t.Fatalf("read: %d", st)
-	}
-	p["active"] = false
-	if st := do(t, s, "PUT", "Practitioner/"+edited, p, nil); st != http.StatusOK {
-		t.Fatalf("update: %d", st)
-	}
-	if st := do(t, s, "DELETE", "Practitioner/"+deleted, nil, nil); st != http.StatusOK && st != http.StatusNoContent {
-		t.Fatalf("delete: %d", st)
-	}
-	again := search(t, s, first.next())
-	ids := again.ids("match")
-	if slices.Contains(ids, "Practitioner/"+deleted) {
-		t.Errorf("a page still serves %s, deleted since the search", deleted)
-	}
-	if len(ids) == 0 || ids[0] != "Practitioner/"+edited {
-		t.Fatalf("page = %v, want %s first (the snapshot's order)", ids, edited)
-	}
-	if again.Entry[0].Resource["active"] != false {
-		t.Errorf("page serves %s as it was when the search began, not as it is", edited)
-	}
-}
-
-// TestIncludesStopAtTheLimit: HAPI adds at most maximumIncludesToLoadPerPage
-// included resources to a page and drops the rest silently.
-func TestIncludesStopAtTheLimit(t *testing.T) {
-	s := small(t, ihristest.WithMaxIncludes(7))
-	b := search(t, s, "Practitioner?_count=50&_revinclude=PractitionerRole:practitioner")
-	if got := len(b.ids("include")); got != 7 {
-		t.Errorf("%d included resources, want the limit 7", got)
-	}
-	if got := len(b.ids("match")); got != 50 {
-		t.Errorf("%d matches, want 50: the limit is on includes only", got)
+func TestBadOptionsAreErrors(t *testing.T) {
+	t.Parallel()
+	for _, o := range []ihristest.Option{
+		ihristest.WithWorkforce(ihristest.Workforce{Workers: -1}),
+		ihristest.WithSeedDir(""),
+		ihristest.WithSeedDir(t.TempDir()), // no JSON in it
+		ihristest.WithServerOptions(fhirtest.WithPageSize(0, 10)),
+	} {
+		if s, err := ihristest.Start(o); err == nil {
+			s.Close()
+			t.Errorf("option accepted, want an error")
+		}
 	}
 }

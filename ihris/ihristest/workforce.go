@@ -123,8 +123,6 @@ type Resource struct {
 	LastUpdated time.Time
 	// JSON is the complete resource, meta included.
 	JSON []byte
-	// refs are its references by search parameter, for the server's index.
-	refs []ref
 }
 
 const maxWorkers = 1_000_000
@@ -401,7 +399,7 @@ type generator struct {
 // appender is a generated shape with a hand-written encoder.
 type appender interface{ appendJSON([]byte) []byte }
 
-func (g *generator) out(typ, id string, at time.Time, v any, refs []ref) {
+func (g *generator) out(typ, id string, at time.Time, v any) {
 	if g.err != nil {
 		return
 	}
@@ -419,7 +417,7 @@ func (g *generator) out(typ, id string, at time.Time, v any, refs []ref) {
 	if at.After(g.truth.Newest) {
 		g.truth.Newest = at
 	}
-	g.err = g.emit(Resource{Type: typ, ID: id, LastUpdated: at, JSON: b, refs: refs})
+	g.err = g.emit(Resource{Type: typ, ID: id, LastUpdated: at, JSON: b})
 }
 
 func meta(at time.Time, profiles ...string) jMeta {
@@ -505,7 +503,7 @@ func (g *generator) codeSystem(at time.Time, id, name, title string, concepts, p
 	if props != nil {
 		m["property"] = props
 	}
-	g.out("CodeSystem", id, at, m, nil)
+	g.out("CodeSystem", id, at, m)
 }
 
 func jurisdictionType(level, display string) []jCodeable {
@@ -525,14 +523,14 @@ func (g *generator) places() []*place {
 		ResourceType: "Location", ID: "LR", Meta: meta(at, mcsdLocation, profileJurisdiction),
 		Identifier: []jIdentifier{{System: "urn:iso:std:iso:3166", Value: "LR"}},
 		Status:     "active", Name: "Liberia", Type: jurisdictionType("country", "Country"), PhysicalType: jdn,
-	}, nil)
+	})
 	t.Places["country"]++
 	jurisdiction := func(p *place, display string) {
 		g.out("Location", p.id, at, jLocation{
 			ResourceType: "Location", ID: p.id, Meta: meta(at, mcsdLocation, profileJurisdiction),
 			Status: "active", Name: p.name, Type: jurisdictionType(p.level, display), PhysicalType: jdn,
 			PartOf: &jRef{Reference: "Location/" + p.parent.id},
-		}, []ref{{"partof", "Location/" + p.parent.id}})
+		})
 		t.Places[p.level]++
 	}
 	regions := make([]*place, w.Regions)
@@ -608,7 +606,7 @@ func (g *generator) facility(p *place, at time.Time) {
 	}
 	g.out("Organization", p.id, at, jOrganization{
 		ResourceType: "Organization", ID: p.id, Meta: meta(at, mcsdOrganization), Active: true, Type: types[:1], Name: p.name,
-	}, nil)
+	})
 	var org any = jRef{Reference: "Organization/" + p.id}
 	if g.r.Float64() < g.w.Mix.Quirks {
 		org = "Organization/" + p.id
@@ -618,7 +616,7 @@ func (g *generator) facility(p *place, at time.Time) {
 		ResourceType: "Location", ID: p.id, Meta: meta(at, mcsdLocation, mcsdFacility, profileFacility),
 		Status: "active", Name: p.name, Type: types, PhysicalType: bu, ManagingOrganization: org,
 		PartOf: &jRef{Reference: "Location/" + p.parent.id},
-	}, []ref{{"partof", "Location/" + p.parent.id}, {"organization", "Organization/" + p.id}})
+	})
 	g.truth.Places["facility"]++
 }
 
@@ -772,7 +770,7 @@ func (g *generator) workers(facilities []*place) {
 		} else {
 			t.Inactive = append(t.Inactive, id)
 		}
-		g.out("Practitioner", id, at, &p, nil)
+		g.out("Practitioner", id, at, &p)
 		g.roles(id, at, active, home, pickFacility)
 		if g.err != nil {
 			return
@@ -832,12 +830,10 @@ func (g *generator) roles(pid string, at time.Time, active bool, home *place, pi
 		}
 		id := fmt.Sprintf("PR%s-%d", pid[1:], k)
 		exts := []jExt{{URL: extEmploymentStatus, ValueCoding: &jCoding{System: systemEmploymentState, Code: status.code, Display: status.display}}}
-		refs := []ref{{"practitioner", "Practitioner/" + pid}, {"location", "Location/" + fac.id}}
 		if g.w.RelatedGroups {
 			group := jExt{URL: extRelatedGroup}
 			for p := fac; p != nil; p = p.parent {
 				group.Extension = append(group.Extension, jExt{URL: "location", ValueReference: &jRef{Reference: "Location/" + p.id}})
-				refs = append(refs, ref{"related-location", "Location/" + p.id})
 			}
 			exts = append(exts, group)
 		}
@@ -848,7 +844,7 @@ func (g *generator) roles(pid string, at time.Time, active bool, home *place, pi
 			Practitioner: jRef{Reference: "Practitioner/" + pid},
 			Code:         []jCodeable{{Coding: []jCoding{{System: systemJob, Code: j.code, Display: j.display}}, Text: j.display}},
 			Location:     []jRef{{Reference: "Location/" + fac.id, Display: fac.name}},
-		}, refs)
+		})
 		t.Roles++
 		if !current {
 			continue

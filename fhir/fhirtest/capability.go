@@ -1,4 +1,4 @@
-package ihristest
+package fhirtest
 
 import (
 	"encoding/json"
@@ -9,15 +9,16 @@ import (
 // capabilities builds the CapabilityStatement from the search parameter
 // table, so it always says what the server really does.
 func (s *Server) capabilities() result {
-	types := make([]string, 0, len(searchParams))
-	for t := range searchParams {
+	table := s.params.byType
+	types := make([]string, 0, len(table))
+	for t := range table {
 		types = append(types, t)
 	}
 	slices.Sort(types)
 	var resources []any
 	for _, t := range types {
-		names := make([]string, 0, len(searchParams[t]))
-		for n := range searchParams[t] {
+		names := make([]string, 0, len(table[t]))
+		for n := range table[t] {
 			names = append(names, n)
 		}
 		slices.Sort(names)
@@ -30,15 +31,15 @@ func (s *Server) capabilities() result {
 		}
 		var incs, revs []string
 		for _, n := range names {
-			d := searchParams[t][n]
+			d := table[t][n]
 			params = append(params, map[string]any{"name": n, "type": d.kind.String(), "documentation": d.doc})
 			if d.kind == kindReference {
 				incs = append(incs, t+":"+n)
 			}
 		}
 		for _, src := range types {
-			for n, d := range searchParams[src] {
-				if d.kind == kindReference {
+			for n, d := range table[src] {
+				if d.kind == kindReference && (d.target == "" || d.target == "*" || d.target == t) {
 					revs = append(revs, src+":"+n)
 				}
 			}
@@ -59,9 +60,9 @@ func (s *Server) capabilities() result {
 		"status":       "active",
 		"date":         s.now().Format(timeFormat),
 		"kind":         "instance",
-		"software":     map[string]any{"name": "mHero ihristest (in-process iHRIS)"},
+		"software":     map[string]any{"name": s.cfg.name},
 		"implementation": map[string]any{
-			"description": "In-process iHRIS 5 FHIR server for tests", "url": s.base(),
+			"description": "In-process FHIR R4 server for tests", "url": s.base(),
 		},
 		"fhirVersion": "4.0.1",
 		"format":      []string{"application/fhir+json"},

@@ -1,4 +1,4 @@
-package ihristest
+package fhirtest
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // searchType serves the search interaction (GET [type]?… and POST
@@ -26,23 +27,24 @@ func (s *Server) searchType(typ string, vals url.Values, self string, lenient bo
 	return s.respondList(q, s.search(q), self, false)
 }
 
-func (s *Server) read(typ, id string, vid int) result {
+func (s *Server) read(typ, id, vid string) result {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.readLocked(typ, id, vid)
 }
 
-func (s *Server) readLocked(typ, id string, vid int) result {
+// readLocked reads the current version of typ/id, or version vid when it
+// is not empty. Callers hold s.mu.
+func (s *Server) readLocked(typ, id, vid string) result {
 	r := s.store.get(typ, id)
 	if r == nil {
 		return outcome(http.StatusNotFound, "not-found", "Resource "+typ+"/"+id+" is not known")
 	}
 	v := r.current()
-	if vid > 0 {
-		if vid > len(r.versions) {
-			return outcome(http.StatusNotFound, "not-found", "Version "+strconv.Itoa(vid)+" of "+typ+"/"+id+" is not known")
+	if vid != "" {
+		if v = r.version(vid); v == nil {
+			return outcome(http.StatusNotFound, "not-found", "Version "+strconv.Quote(vid)+" of "+typ+"/"+id+" is not known")
 		}
-		v = r.versions[vid-1]
 	}
 	if v.deleted {
 		return outcome(http.StatusGone, "deleted", "Resource "+typ+"/"+id+" was deleted")
@@ -51,7 +53,7 @@ func (s *Server) readLocked(typ, id string, vid int) result {
 }
 
 func versionResult(status int, v *version, location string) result {
-	return result{status: status, body: v.raw, etag: `W/"` + strconv.Itoa(v.vid) + `"`, lastMod: v.updated, location: location}
+	return result{status: status, body: v.raw, etag: `W/"` + v.vid + `"`, lastMod: v.updated, location: location}
 }
 
 // history serves the system, type and instance _history interactions,
@@ -151,7 +153,7 @@ func (s *Server) create(typ string, body []byte, ifNoneExist string) result {
 }
 
 func (s *Server) versionURL(v *version) string {
-	return s.base() + "/" + v.res.typ + "/" + v.res.id + "/_history/" + strconv.Itoa(v.vid)
+	return s.base() + "/" + v.res.typ + "/" + v.res.id + "/_history/" + v.vid
 }
 
 // conditionalMatches runs the search in a conditional interaction's
@@ -223,7 +225,7 @@ func (s *Server) checkIfMatch(typ, id, ifMatch string) error {
 	}
 	want := strings.Trim(strings.TrimPrefix(ifMatch, "W/"), `"`)
 	cur := s.store.live(typ, id)
-	if cur == nil || strconv.Itoa(cur.vid) != want {
+	if cur == nil || cur.vid != want {
 		return &fhirError{http.StatusPreconditionFailed, "conflict", "If-Match " + ifMatch + " does not match the current version"}
 	}
 	return nil
@@ -266,7 +268,7 @@ func (s *Server) deleteLocked(typ, id string) result {
 	if s.store.get(typ, id) == nil {
 		return outcome(http.StatusNotFound, "not-found", "Resource "+typ+"/"+id+" is not known")
 	}
-	if _, ok := s.store.remove(typ, id, s.now()); !ok {
+	if _, ok := s.remove(typ, id); !ok {
 		return outcome(http.StatusOK, "informational", "Resource "+typ+"/"+id+" was already deleted")
 	}
 	return outcome(http.StatusOK, "informational", "Successfully deleted "+typ+"/"+id)
@@ -280,7 +282,7 @@ func (s *Server) conditionalDelete(typ string, vals url.Values) result {
 		return errResult(err)
 	}
 	for _, v := range found {
-		s.store.remove(typ, v.res.id, s.now())
+		s.remove(typ, v.res.id)
 	}
 	return outcome(http.StatusOK, "informational", "Deleted "+strconv.Itoa(len(found))+" resources")
 }
@@ -288,14 +290,30 @@ func (s *Server) conditionalDelete(typ string, vals url.Values) result {
 // write stores a new version of typ/id from a decoded body. Callers hold
 // s.mu for writing.
 func (s *Server) write(typ, id, method string, m map[string]any) (*version, error) {
-	vid := 1
-	if r := s.store.get(typ, id); r != nil {
-		vid = len(r.versions) + 1
-	}
-	at := s.now()
+	return s.writeAt(typ, id, method, m, s.now())
+}
+
+// writeAt is write at a given time. Callers hold s.mu for writing.
+func (s *Server) writeAt(typ, id, method string, m map[string]any, at time.Time) (*version, error) {
+	vid := s.nextVersionID(typ, id)
 	raw, err := stamp(m, typ, id, vid, at)
 	if err != nil {
 		return nil, err
 	}
-	return s.store.put(typ, id, method, at, raw, indexRefs(typ, m, s.base())), nil
+	return s.store.put(typ, id, vid, method, at, raw, s.params.indexRefs(typ, m, s.base())), nil
+}
+
+// nextVersionID returns the meta.versionId of the next version of typ/id.
+func (s *Server) nextVersionID(typ, id string) string {
+	n := 1
+	if r := s.store.get(typ, id); r != nil {
+		n = len(r.versions) + 1
+	}
+	return s.cfg.versionID(typ, id, n)
+}
+
+// remove deletes typ/id now, as a new version of its history. Callers hold
+// s.mu for writing.
+func (s *Server) remove(typ, id string) (*version, bool) {
+	return s.store.remove(typ, id, s.now(), func(n int) string { return s.cfg.versionID(typ, id, n) })
 }

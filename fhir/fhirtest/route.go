@@ -1,4 +1,4 @@
-package ihristest
+package fhirtest
 
 import (
 	"encoding/json"
@@ -74,7 +74,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, p string) {
 	case len(parts) == 2:
 		switch r.Method {
 		case http.MethodGet:
-			res = s.read(parts[0], parts[1], 0)
+			res = s.read(parts[0], parts[1], "")
 		case http.MethodPut:
 			res = s.update(parts[0], parts[1], body, r.Header.Get("If-Match"))
 		case http.MethodDelete:
@@ -85,12 +85,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, p string) {
 	case len(parts) == 3 && parts[2] == "_history" && r.Method == http.MethodGet:
 		res = s.history(parts[0], parts[1], q, self)
 	case len(parts) == 4 && parts[2] == "_history" && r.Method == http.MethodGet:
-		vid, err := strconv.Atoi(parts[3])
-		if err != nil || vid < 1 {
-			res = outcome(http.StatusNotFound, "not-found", "unknown version "+strconv.Quote(parts[3]))
-			break
-		}
-		res = s.read(parts[0], parts[1], vid)
+		res = s.read(parts[0], parts[1], parts[3])
 	default:
 		res = notAllowed(r.Method)
 	}

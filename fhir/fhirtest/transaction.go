@@ -1,4 +1,4 @@
-package ihristest
+package fhirtest
 
 import (
 	"bytes"
@@ -282,18 +282,18 @@ func (s *Server) apply(o *op) result {
 				return errResult(err)
 			}
 			for _, v := range found {
-				s.store.remove(o.typ, v.res.id, s.now())
+				s.remove(o.typ, v.res.id)
 			}
 			return result{status: http.StatusNoContent}
 		}
 		if s.store.get(o.typ, o.id) == nil {
 			return outcome(http.StatusNotFound, "not-found", "Resource "+o.typ+"/"+o.id+" is not known")
 		}
-		s.store.remove(o.typ, o.id, s.now())
+		s.remove(o.typ, o.id)
 		return result{status: http.StatusNoContent}
 	case "GET":
 		if o.id != "" {
-			return s.readLocked(o.typ, o.id, 0)
+			return s.readLocked(o.typ, o.id, "")
 		}
 		q, err := s.parseQuery(o.typ, o.vals)
 		if err != nil {

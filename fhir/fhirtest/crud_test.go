@@ -1,4 +1,4 @@
-package ihristest_test
+package fhirtest_test
 
 import (
 	"fmt"
@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mhero-go/mhero/ihris/ihristest"
+	"github.com/mhero-go/mhero/fhir/fhirtest"
 )
 
 // fakeClock is a settable clock for lastUpdated and page expiry.
@@ -48,8 +48,9 @@ func practitioner(id, family, phone string) map[string]any {
 }
 
 func TestCreateReadUpdateDeleteAndHistory(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
-	s := ihristest.NewServer(ihristest.WithClock(clock.Now))
+	s := fhirtest.NewServer(fhirtest.WithClock(clock.Now))
 	defer s.Close()
 
 	var created map[string]any
@@ -109,7 +110,8 @@ func TestCreateReadUpdateDeleteAndHistory(t *testing.T) {
 }
 
 func TestConditionalCreate(t *testing.T) {
-	s := ihristest.NewServer()
+	t.Parallel()
+	s := fhirtest.NewServer()
 	defer s.Close()
 	p := practitioner("", "Kollie", "0770 000 001")
 	p["identifier"] = []any{map[string]any{"system": "urn:x", "value": "42"}}
@@ -126,7 +128,8 @@ func TestConditionalCreate(t *testing.T) {
 }
 
 func TestTransactionResolvesTemporaryIDsAndIsAtomic(t *testing.T) {
-	s := ihristest.NewServer()
+	t.Parallel()
+	s := fhirtest.NewServer()
 	defer s.Close()
 	tx := map[string]any{
 		"resourceType": "Bundle", "type": "transaction",
@@ -183,9 +186,9 @@ func TestTransactionResolvesTemporaryIDsAndIsAtomic(t *testing.T) {
 }
 
 func TestLastUpdatedIncrementalSync(t *testing.T) {
+	t.Parallel()
 	clock := &fakeClock{now: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}
-	s := small(t, ihristest.WithClock(clock.Now))
-	truth := s.Truth()
+	s, truth := small(t, fhirtest.WithClock(clock.Now))
 
 	// Everything generated is at or before Truth.Newest.
 	b := search(t, s, "Practitioner?_lastUpdated=gt"+truth.Newest.Format(time.RFC3339Nano)+"&_total=accurate")
@@ -213,7 +216,7 @@ func TestLastUpdatedIncrementalSync(t *testing.T) {
 	// changes, history finds the deletion.
 	checkpoint := clock.Now()
 	clock.Advance(time.Second)
-	for _, id := range []string{"P000010", "P000020"} {
+	for _, id := range []string{"P0011", "P0021"} {
 		var p map[string]any
 		do(t, s, "GET", "Practitioner/"+id, nil, &p)
 		p["active"] = false
@@ -221,10 +224,10 @@ func TestLastUpdatedIncrementalSync(t *testing.T) {
 			t.Fatalf("update %s: %d", id, st)
 		}
 	}
-	do(t, s, "DELETE", "Practitioner/P000030", nil, nil)
+	do(t, s, "DELETE", "Practitioner/P0031", nil, nil)
 	ge := url.QueryEscape("ge" + checkpoint.Format(time.RFC3339))
 	b = search(t, s, "Practitioner?_lastUpdated="+ge+"&_sort=_lastUpdated")
-	if got := b.ids("match"); !slices.Equal(got, []string{"Practitioner/P000010", "Practitioner/P000020"}) {
+	if got := b.ids("match"); !slices.Equal(got, []string{"Practitioner/P0011", "Practitioner/P0021"}) {
 		t.Fatalf("changed since checkpoint: %v", got)
 	}
 	h := search(t, s, "Practitioner/_history?_since="+url.QueryEscape(checkpoint.Format(time.RFC3339)))
@@ -234,29 +237,30 @@ func TestLastUpdatedIncrementalSync(t *testing.T) {
 			deleted = append(deleted, e.FullURL)
 		}
 	}
-	if len(deleted) != 1 || !strings.HasSuffix(deleted[0], "/Practitioner/P000030") {
+	if len(deleted) != 1 || !strings.HasSuffix(deleted[0], "/Practitioner/P0031") {
 		t.Fatalf("deletions in history: %v", deleted)
 	}
 }
 
 func TestAuthModes(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
-		opts   []ihristest.Option
+		opts   []fhirtest.Option
 		header []string
 		want   int
 	}{
 		{"none", nil, nil, http.StatusOK},
-		{"basic ok", []ihristest.Option{ihristest.WithBasicAuth("hapi", "hapi")}, []string{"Authorization", "Basic aGFwaTpoYXBp"}, http.StatusOK},
-		{"basic wrong", []ihristest.Option{ihristest.WithBasicAuth("hapi", "hapi")}, []string{"Authorization", "Basic aGFwaTp4"}, http.StatusUnauthorized},
-		{"basic missing", []ihristest.Option{ihristest.WithBasicAuth("hapi", "hapi")}, nil, http.StatusUnauthorized},
-		{"bearer ok", []ihristest.Option{ihristest.WithBearerToken("t0k")}, []string{"Authorization", "Bearer t0k"}, http.StatusOK},
-		{"bearer wrong", []ihristest.Option{ihristest.WithBearerToken("t0k")}, []string{"Authorization", "Bearer nope"}, http.StatusUnauthorized},
-		{"bearer given basic", []ihristest.Option{ihristest.WithBearerToken("t0k")}, []string{"Authorization", "Basic aGFwaTpoYXBp"}, http.StatusUnauthorized},
+		{"basic ok", []fhirtest.Option{fhirtest.WithBasicAuth("hapi", "hapi")}, []string{"Authorization", "Basic aGFwaTpoYXBp"}, http.StatusOK},
+		{"basic wrong", []fhirtest.Option{fhirtest.WithBasicAuth("hapi", "hapi")}, []string{"Authorization", "Basic aGFwaTp4"}, http.StatusUnauthorized},
+		{"basic missing", []fhirtest.Option{fhirtest.WithBasicAuth("hapi", "hapi")}, nil, http.StatusUnauthorized},
+		{"bearer ok", []fhirtest.Option{fhirtest.WithBearerToken("t0k")}, []string{"Authorization", "Bearer t0k"}, http.StatusOK},
+		{"bearer wrong", []fhirtest.Option{fhirtest.WithBearerToken("t0k")}, []string{"Authorization", "Bearer nope"}, http.StatusUnauthorized},
+		{"bearer given basic", []fhirtest.Option{fhirtest.WithBearerToken("t0k")}, []string{"Authorization", "Basic aGFwaTpoYXBp"}, http.StatusUnauthorized},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s := ihristest.NewServer(c.opts...)
+			s := fhirtest.NewServer(c.opts...)
 			defer s.Close()
 			var body map[string]any
 			if st := do(t, s, "GET", "metadata", nil, &body, c.header...); st != c.want {
@@ -270,14 +274,26 @@ func TestAuthModes(t *testing.T) {
 }
 
 func TestBadOptionsAreErrors(t *testing.T) {
-	for _, o := range []ihristest.Option{
-		ihristest.WithPageSize(0, 10),
-		ihristest.WithAddr("10.1.2.3:80"),
-		ihristest.WithBasePath("fhir"),
-		ihristest.WithWorkforce(ihristest.Workforce{Workers: -1}),
-		ihristest.WithSeedDir(""),
+	t.Parallel()
+	for _, o := range []fhirtest.Option{
+		fhirtest.WithPageSize(0, 10),
+		fhirtest.WithAddr("10.1.2.3:80"),
+		fhirtest.WithBasePath("fhir"),
+		fhirtest.WithPageExpiry(-1, 0),
+		fhirtest.WithExpiredPageStatus(200),
+		fhirtest.WithName(""),
+		fhirtest.WithVersionIDs(nil),
+		fhirtest.WithClock(nil),
+		fhirtest.WithBasicAuth("", "x"),
+		fhirtest.WithBearerToken(""),
+		fhirtest.WithMaxIncludes(0),
+		fhirtest.WithSearchParams(fhirtest.SearchParam{Resource: "Practitioner", Name: "x", Type: "number", Values: func(map[string]any) []any { return nil }}),
+		fhirtest.WithSearchParams(fhirtest.SearchParam{Resource: "Nope", Name: "x", Type: fhirtest.TokenParam, Values: func(map[string]any) []any { return nil }}),
+		fhirtest.WithSearchParams(fhirtest.SearchParam{Resource: "Practitioner", Name: "_x", Type: fhirtest.TokenParam, Values: func(map[string]any) []any { return nil }}),
+		fhirtest.WithSearchParams(fhirtest.SearchParam{Resource: "Practitioner", Name: "x", Type: fhirtest.TokenParam}),
+		fhirtest.WithSeedDir(""),
 	} {
-		if s, err := ihristest.Start(o); err == nil {
+		if s, err := fhirtest.Start(o); err == nil {
 			s.Close()
 			t.Errorf("option accepted, want an error")
 		}
@@ -285,10 +301,11 @@ func TestBadOptionsAreErrors(t *testing.T) {
 }
 
 func TestFaultsAndRequestLog(t *testing.T) {
-	s := ihristest.NewServer()
+	t.Parallel()
+	s := fhirtest.NewServer()
 	defer s.Close()
-	s.InjectFault(ihristest.Fault{Status: http.StatusTooManyRequests, RetryAfter: 2 * time.Second, Times: 2})
-	s.InjectFault(ihristest.Fault{Status: http.StatusServiceUnavailable, Match: func(r *http.Request) bool { return r.Method == http.MethodPost }})
+	s.InjectFault(fhirtest.Fault{Status: http.StatusTooManyRequests, RetryAfter: 2 * time.Second, Times: 2})
+	s.InjectFault(fhirtest.Fault{Status: http.StatusServiceUnavailable, Match: func(r *http.Request) bool { return r.Method == http.MethodPost }})
 	for i, want := range []int{429, 429, 200} {
 		if st := do(t, s, "GET", "Practitioner", nil, nil); st != want {
 			t.Fatalf("request %d: %d, want %d", i, st, want)
@@ -304,7 +321,8 @@ func TestFaultsAndRequestLog(t *testing.T) {
 }
 
 func TestWriteBackResourcesAreSearchable(t *testing.T) {
-	s := ihristest.NewServer()
+	t.Parallel()
+	s := fhirtest.NewServer()
 	defer s.Close()
 	var cr map[string]any
 	do(t, s, "POST", "CommunicationRequest", map[string]any{
@@ -349,7 +367,8 @@ func TestWriteBackResourcesAreSearchable(t *testing.T) {
 }
 
 func TestBearerTokenRotation(t *testing.T) {
-	s := ihristest.NewServer(ihristest.WithBearerToken("first"))
+	t.Parallel()
+	s := fhirtest.NewServer(fhirtest.WithBearerToken("first"))
 	defer s.Close()
 	if st := do(t, s, "GET", "metadata", nil, nil, "Authorization", "Bearer first"); st != http.StatusOK {
 		t.Fatalf("first token: %d", st)
@@ -363,7 +382,7 @@ func TestBearerTokenRotation(t *testing.T) {
 	if st := do(t, s, "GET", "metadata", nil, nil, "Authorization", "Bearer second"); st != http.StatusOK {
 		t.Fatalf("new token: %d", st)
 	}
-	plain := ihristest.NewServer()
+	plain := fhirtest.NewServer()
 	defer plain.Close()
 	if err := plain.SetBearerToken("x"); err == nil {
 		t.Fatal("SetBearerToken without bearer auth accepted")
@@ -372,7 +391,8 @@ func TestBearerTokenRotation(t *testing.T) {
 
 // TestConcurrentReadersAndWriters pages while others write (run with -race).
 func TestConcurrentReadersAndWriters(t *testing.T) {
-	s := small(t)
+	t.Parallel()
+	s, truth := small(t)
 	var wg sync.WaitGroup
 	errs := make(chan string, 16)
 	for i := range 4 {
@@ -396,7 +416,7 @@ func TestConcurrentReadersAndWriters(t *testing.T) {
 			}
 			// The pages are a snapshot taken at the first request: every
 			// generated worker, plus the writes that came before it.
-			if n, min := len(seen), s.Truth().Workers; n < min || n > min+40 {
+			if n, min := len(seen), truth.Workers; n < min || n > min+40 {
 				errs <- fmt.Sprintf("paged %d workers while writes went on, want %d to %d", n, min, min+40)
 			}
 		}()
@@ -418,7 +438,8 @@ func TestConcurrentReadersAndWriters(t *testing.T) {
 }
 
 func TestUnknownResourceTypes(t *testing.T) {
-	s := ihristest.NewServer()
+	t.Parallel()
+	s := fhirtest.NewServer()
 	defer s.Close()
 	var oo map[string]any
 	if st := do(t, s, "GET", "Practitioners?name=x", nil, &oo); st != http.StatusNotFound || oo["resourceType"] != "OperationOutcome" {
@@ -432,64 +453,5 @@ func TestUnknownResourceTypes(t *testing.T) {
 	}
 	if st := do(t, s, "GET", "QuestionnaireResponse?subject:Practitioner=P1", nil, nil); st != http.StatusOK {
 		t.Fatalf("type modifier: %d", st)
-	}
-}
-
-func TestChurnIsSeenAsChangesAndDeletions(t *testing.T) {
-	clock := &fakeClock{now: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}
-	s := small(t, ihristest.WithClock(clock.Now))
-	checkpoint := clock.Now()
-	clock.Advance(time.Hour)
-	rep, err := s.Churn(ihristest.Churn{Seed: 1, NewPhone: 3, Deactivated: 2, Deleted: 2, Hired: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rep.NewPhone) != 3 || len(rep.Deactivated) != 2 || len(rep.Deleted) != 2 || len(rep.Hired) != 2 {
-		t.Fatalf("report %+v", rep)
-	}
-	since := url.QueryEscape("gt" + checkpoint.Format(time.RFC3339))
-	b := search(t, s, "Practitioner?_lastUpdated="+since+"&_count=100")
-	var want []string
-	for _, id := range slices.Concat(rep.NewPhone, rep.Deactivated, rep.Hired) {
-		want = append(want, "Practitioner/"+id)
-	}
-	slices.Sort(want)
-	got := b.ids("match")
-	slices.Sort(got)
-	if !slices.Equal(got, want) {
-		t.Fatalf("changed since the checkpoint: %v, want %v", got, want)
-	}
-	h := search(t, s, "Practitioner/_history?_since="+url.QueryEscape(checkpoint.Format(time.RFC3339)))
-	deleted := 0
-	for _, e := range h.Entry {
-		if e.Request.Method == "DELETE" {
-			deleted++
-		}
-	}
-	if deleted != 2 {
-		t.Fatalf("%d deletions in history, want 2", deleted)
-	}
-	for _, id := range rep.Deactivated {
-		for _, e := range search(t, s, "PractitionerRole?practitioner=Practitioner/"+id).Entry {
-			if e.Resource["active"] != false || e.Resource["period"].(map[string]any)["end"] == nil {
-				t.Errorf("role of deactivated %s: %v", id, e.Resource)
-			}
-		}
-	}
-	for _, id := range rep.Deleted {
-		if st := do(t, s, "GET", "Practitioner/"+id, nil, nil); st != http.StatusGone {
-			t.Errorf("deleted %s: %d", id, st)
-		}
-		if b := search(t, s, "PractitionerRole?practitioner=Practitioner/"+id); len(b.Entry) != 0 {
-			t.Errorf("deleted %s still has roles", id)
-		}
-	}
-	for _, id := range rep.Hired {
-		if b := search(t, s, "PractitionerRole?active=true&practitioner=Practitioner/"+id); len(b.Entry) != 1 {
-			t.Errorf("hired %s: %d current roles", id, len(b.Entry))
-		}
-	}
-	if _, err := s.Churn(ihristest.Churn{Deleted: 1_000_000}); err == nil {
-		t.Error("churn larger than the registry accepted")
 	}
 }

@@ -1,9 +1,10 @@
-package ihristest
+package fhirtest
 
 import (
 	"bytes"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -59,6 +60,14 @@ func (c *pageCache) add(sn *snapshot) {
 	}
 }
 
+// clear forgets every snapshot.
+func (c *pageCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.m)
+	c.order, c.size = nil, 0
+}
+
 // use returns the snapshot for one more page fetch, or why it is gone.
 func (c *pageCache) use(id string, now time.Time, ttl time.Duration, maxUses int) (*snapshot, string) {
 	c.mu.Lock()
@@ -77,6 +86,15 @@ func (c *pageCache) use(id string, now time.Time, ttl time.Duration, maxUses int
 }
 
 func newID() string { return strings.ToLower(rand.Text()) }
+
+// newUUID returns a random (version 4) UUID.
+func newUUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
 
 // result is a response the handlers build, written by the HTTP layer or
 // embedded in a batch response.
@@ -124,7 +142,7 @@ func (s *Server) getPage(vals url.Values, self string) result {
 	}
 	sn, why := s.pages.use(id, s.now(), s.cfg.pageTTL, s.cfg.pageUses)
 	if sn == nil {
-		return outcome(http.StatusGone, "not-found", "Search ID \""+id+"\" "+why)
+		return outcome(s.cfg.expiredStatus, "not-found", "Search ID \""+id+"\" "+why)
 	}
 	if count == 0 {
 		count = sn.q.count
@@ -230,14 +248,15 @@ func (s *Server) writeHistoryEntry(b *bytes.Buffer, v *version) {
 	case "DELETE":
 		status = "204 No Content"
 	default:
-		if v.vid == 1 {
+		if v.n == 1 {
 			status = "201 Created"
 		}
 	}
 	b.WriteString(`,"request":{"method":"` + v.method + `","url":`)
 	writeString(b, reqURL)
-	b.WriteString(`},"response":{"status":"` + status + `","etag":"W/\"` + strconv.Itoa(v.vid) +
-		`\"","lastModified":"` + v.updated.Format(timeFormat) + `"}}`)
+	b.WriteString(`},"response":{"status":"` + status + `","etag":`)
+	writeString(b, `W/"`+v.vid+`"`)
+	b.WriteString(`,"lastModified":"` + v.updated.Format(timeFormat) + `"}}`)
 }
 
 // subsettedTag marks a resource reduced by _elements, as HAPI does.

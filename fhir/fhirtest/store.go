@@ -1,11 +1,10 @@
-package ihristest
+package fhirtest
 
 import (
 	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/samply/golang-fhir-models/fhir-models/fhir"
@@ -25,7 +24,8 @@ func (r *resource) current() *version { return r.versions[len(r.versions)-1] }
 // A version is one entry of a resource's history.
 type version struct {
 	res     *resource
-	vid     int
+	n       int    // 1 for the first version, 2 for the next...
+	vid     string // meta.versionId: strconv.Itoa(n) unless WithVersionIDs
 	updated time.Time
 	method  string // POST, PUT or DELETE, for history bundles
 	deleted bool
@@ -101,7 +101,7 @@ func knownType(name string) bool {
 
 // put stores a new version of typ/id whose JSON body is already complete
 // (resourceType, id and meta set by the caller) and indexes its references.
-func (s *store) put(typ, id, method string, updated time.Time, raw []byte, refs []ref) *version {
+func (s *store) put(typ, id, vid, method string, updated time.Time, raw []byte, refs []ref) *version {
 	t := s.typ(typ)
 	r := t.byID[id]
 	if r == nil {
@@ -110,7 +110,7 @@ func (s *store) put(typ, id, method string, updated time.Time, raw []byte, refs 
 		t.byID[id] = r
 		t.order = append(t.order, r)
 	}
-	v := &version{res: r, vid: len(r.versions) + 1, updated: updated, method: method, raw: raw, refs: refs}
+	v := &version{res: r, n: len(r.versions) + 1, vid: vid, updated: updated, method: method, raw: raw, refs: refs}
 	r.versions = append(r.versions, v)
 	s.log = append(s.log, v)
 	for _, rf := range refs {
@@ -125,12 +125,13 @@ func (s *store) put(typ, id, method string, updated time.Time, raw []byte, refs 
 
 // remove appends a deletion version. It reports false when there is nothing
 // live to delete.
-func (s *store) remove(typ, id string, at time.Time) (*version, bool) {
+func (s *store) remove(typ, id string, at time.Time, vid func(n int) string) (*version, bool) {
 	r := s.get(typ, id)
 	if r == nil || r.current().deleted {
 		return nil, false
 	}
-	v := &version{res: r, vid: len(r.versions) + 1, updated: at, method: "DELETE", deleted: true}
+	n := len(r.versions) + 1
+	v := &version{res: r, n: n, vid: vid(n), updated: at, method: "DELETE", deleted: true}
 	r.versions = append(r.versions, v)
 	s.log = append(s.log, v)
 	return v, true
@@ -172,14 +173,14 @@ const timeFormat = "2006-01-02T15:04:05.000Z07:00"
 
 // stamp sets resourceType, id and meta (versionId, lastUpdated) on a decoded
 // resource and encodes it.
-func stamp(m map[string]any, typ, id string, vid int, at time.Time) ([]byte, error) {
+func stamp(m map[string]any, typ, id string, vid string, at time.Time) ([]byte, error) {
 	m["resourceType"] = typ
 	m["id"] = id
 	meta, _ := m["meta"].(map[string]any)
 	if meta == nil {
 		meta = map[string]any{}
 	}
-	meta["versionId"] = strconv.Itoa(vid)
+	meta["versionId"] = vid
 	meta["lastUpdated"] = at.UTC().Format(timeFormat)
 	m["meta"] = meta
 	b, err := json.Marshal(m)
@@ -187,4 +188,14 @@ func stamp(m map[string]any, typ, id string, vid int, at time.Time) ([]byte, err
 		return nil, fmt.Errorf("encoding %s/%s: %w", typ, id, err)
 	}
 	return b, nil
+}
+
+// version returns the version of r whose meta.versionId is vid.
+func (r *resource) version(vid string) *version {
+	for _, v := range r.versions {
+		if v.vid == vid {
+			return v
+		}
+	}
+	return nil
 }

@@ -1,13 +1,15 @@
-package ihristest
+package fhirtest
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode"
 )
@@ -197,7 +199,7 @@ func (s *Server) parseParam(q *query, key, name, mod, v string) error {
 			}
 		}
 	case name == "_include" || name == "_revinclude":
-		inc, err := parseInclude(v, mod)
+		inc, err := s.params.parseInclude(v, mod)
 		if err != nil {
 			return err
 		}
@@ -225,7 +227,7 @@ func (s *Server) parseParam(q *query, key, name, mod, v string) error {
 			return badf("invalid _total %q", v)
 		}
 	case name == "_has":
-		h, err := parseHas(mod, v)
+		h, err := s.params.parseHas(mod, v)
 		if err != nil {
 			return err
 		}
@@ -240,7 +242,7 @@ func (s *Server) parseParam(q *query, key, name, mod, v string) error {
 		}
 	default:
 		values := splitValues(v)
-		if err := checkChain(q.typ, name, mod, values); err != nil {
+		if err := s.params.checkChain(q.typ, name, mod, values); err != nil {
 			return err
 		}
 		q.criteria = append(q.criteria, criterion{name: name, modifier: mod, values: values})
@@ -248,20 +250,13 @@ func (s *Server) parseParam(q *query, key, name, mod, v string) error {
 	return nil
 }
 
-// chainTargets names the resource type a chained reference parameter
-// leads to, to check the rest of the chain when the query is parsed.
-var chainTargets = map[string]string{
-	"practitioner": "Practitioner", "location": "Location", "partof": "Location",
-	"organization": "Organization", "based-on": "CommunicationRequest",
-}
-
 // checkChain checks the parameter at the end of a chain such as
 // "location.partof", the modifier applied to it and, for dates, the
 // values.
-func checkChain(typ, name, mod string, values []string) error {
+func (t paramTable) checkChain(typ, name, mod string, values []string) error {
 	for {
 		first, rest, chained := strings.Cut(name, ".")
-		def, ok := lookupParam(typ, first)
+		def, ok := t.lookup(typ, first)
 		if !ok {
 			return &badRequest{msg: fmt.Sprintf("unknown search parameter %q for resource type %s", first, typ), unknown: true}
 		}
@@ -281,11 +276,10 @@ func checkChain(typ, name, mod string, values []string) error {
 		if def.kind != kindReference {
 			return badf("%s is not a reference parameter and cannot be chained", first)
 		}
-		target, known := chainTargets[first]
-		if !known {
+		if def.target == "" || def.target == "*" {
 			return nil // a reference to any type: checked when evaluated
 		}
-		typ, name = target, rest
+		typ, name = def.target, rest
 	}
 }
 
@@ -293,6 +287,10 @@ func checkModifier(def paramDef, mod string) error {
 	switch {
 	case mod == "" || mod == "missing":
 		return nil
+	case def.match != nil:
+		if def.kind == kindToken && mod == "not" {
+			return nil
+		}
 	case def.kind == kindString && (mod == "exact" || mod == "contains"):
 		return nil
 	case def.kind == kindToken && mod == "not":
@@ -325,12 +323,12 @@ func splitValues(v string) []string {
 }
 
 // parseHas parses the modifier part of "_has:PractitionerRole:practitioner:location=…".
-func parseHas(mod, v string) (hasCond, error) {
+func (t paramTable) parseHas(mod, v string) (hasCond, error) {
 	parts := strings.SplitN(mod, ":", 3)
 	if len(parts) != 3 {
 		return hasCond{}, badf("invalid _has %q (want _has:Type:reference:parameter)", mod)
 	}
-	d, ok := searchParams[parts[0]][parts[1]]
+	d, ok := t.own(parts[0], parts[1])
 	if !ok || d.kind != kindReference {
 		return hasCond{}, badf("_has: %s:%s is not a reference search parameter this server knows", parts[0], parts[1])
 	}
@@ -339,13 +337,13 @@ func parseHas(mod, v string) (hasCond, error) {
 		return hasCond{}, badf("nested _has is not supported")
 	}
 	values := splitValues(v)
-	if err := checkChain(parts[0], name, imod, values); err != nil {
+	if err := t.checkChain(parts[0], name, imod, values); err != nil {
 		return hasCond{}, err
 	}
 	return hasCond{src: parts[0], ref: parts[1], crit: criterion{name: name, modifier: imod, values: values}}, nil
 }
 
-func parseInclude(v, mod string) (include, error) {
+func (t paramTable) parseInclude(v, mod string) (include, error) {
 	parts := strings.Split(v, ":")
 	if v == "*" {
 		return include{src: "*", param: "*", iterate: mod == "iterate" || mod == "recurse"}, nil
@@ -358,7 +356,7 @@ func parseInclude(v, mod string) (include, error) {
 		inc.target = parts[2]
 	}
 	if inc.param != "*" {
-		d, ok := searchParams[inc.src][inc.param]
+		d, ok := t.own(inc.src, inc.param)
 		if !ok || d.kind != kindReference {
 			return include{}, badf("%q is not a reference search parameter this server knows", v)
 		}
@@ -481,7 +479,7 @@ func (mt *matcher) match(v *version) bool {
 		return true
 	}
 	for _, c := range mt.q.criteria {
-		if !mightMatch(v, c) {
+		if !mt.s.params.mightMatch(v, c) {
 			return false
 		}
 	}
@@ -502,13 +500,13 @@ func (mt *matcher) match(v *version) bool {
 // the codes or ids asked for. Stored JSON is always compact output of
 // encoding/json (or the generator's identical encoders), so a value without
 // characters JSON escapes appears verbatim.
-func mightMatch(v *version, c criterion) bool {
+func (t paramTable) mightMatch(v *version, c criterion) bool {
 	if c.modifier != "" && !typeRE.MatchString(c.modifier) || strings.Contains(c.name, ".") {
 		return true
 	}
-	def, ok := lookupParam(v.res.typ, c.name)
-	if !ok || def.kind != kindToken && def.kind != kindReference || c.name == "phone" || c.name == "telecom" {
-		return true
+	def, ok := t.lookup(v.res.typ, c.name)
+	if !ok || def.kind != kindToken && def.kind != kindReference || def.custom {
+		return true // custom values may be computed: they need not appear verbatim
 	}
 	if c.name == "active" { // the boolean, or the quirky string "true"
 		for _, val := range c.values {
@@ -542,7 +540,7 @@ func mightMatch(v *version, c criterion) bool {
 func (mt *matcher) eval(typ string, m map[string]any, c criterion, depth int) bool {
 	s := mt.s
 	first, rest, chained := strings.Cut(c.name, ".")
-	def, ok := lookupParam(typ, first)
+	def, ok := s.params.lookup(typ, first)
 	if !ok {
 		return false
 	}
@@ -576,17 +574,19 @@ func (mt *matcher) eval(typ string, m map[string]any, c criterion, depth int) bo
 		}
 		return false
 	}
+	if def.match != nil {
+		elems := def.values(m)
+		hit := slices.ContainsFunc(c.values, func(v string) bool { return def.match(v, elems) })
+		return hit != (c.modifier == "not")
+	}
 	switch def.kind {
 	case kindToken:
 		toks := def.tokens(m)
-		hit := slices.ContainsFunc(c.values, func(v string) bool { return tokenMatch(first, v, toks) })
-		if c.modifier == "not" {
-			return !hit
-		}
-		return hit
+		hit := slices.ContainsFunc(c.values, func(v string) bool { return tokenMatch(v, toks) })
+		return hit != (c.modifier == "not")
 	case kindString:
 		vals := def.strings(m)
-		return slices.ContainsFunc(c.values, func(v string) bool { return stringMatch(first, c.modifier, v, vals) })
+		return slices.ContainsFunc(c.values, func(v string) bool { return stringMatch(c.modifier, v, vals) })
 	case kindURI:
 		vals := def.strings(m)
 		return slices.ContainsFunc(c.values, func(v string) bool {
@@ -686,14 +686,12 @@ func (mt *matcher) below(refs []string, want string, def paramDef) bool {
 }
 
 // tokenMatch compares one token query value ("code", "system|code",
-// "|code", "system|") with the values of a resource. Phone tokens also
-// match when the digits are equal, so "0770123456" finds "0770 123 456".
-func tokenMatch(param, v string, toks []token) bool {
+// "|code", "system|") with the values of a resource.
+func tokenMatch(v string, toks []token) bool {
 	sys, code, hasSys := strings.Cut(v, "|")
 	if !hasSys {
 		code, sys = v, ""
 	}
-	phone := param == "phone" || param == "telecom"
 	for _, t := range toks {
 		if hasSys && t.system != sys {
 			continue
@@ -701,7 +699,7 @@ func tokenMatch(param, v string, toks []token) bool {
 		if code == "" && hasSys {
 			return true
 		}
-		if t.code == code || (phone && digits(t.code) != "" && digits(t.code) == digits(code)) {
+		if t.code == code {
 			return true
 		}
 	}
@@ -709,12 +707,8 @@ func tokenMatch(param, v string, toks []token) bool {
 }
 
 // stringMatch is FHIR string matching: case-insensitive prefix by default,
-// :exact and :contains. Phone numbers compare on digits.
-func stringMatch(param, modifier, v string, vals []string) bool {
-	if param == "phonenumber" {
-		d := digits(v)
-		return d != "" && slices.ContainsFunc(vals, func(x string) bool { return strings.Contains(digits(x), d) })
-	}
+// :exact and :contains.
+func stringMatch(modifier, v string, vals []string) bool {
 	lv := strings.ToLower(v)
 	for _, x := range vals {
 		switch modifier {
@@ -735,15 +729,6 @@ func stringMatch(param, modifier, v string, vals []string) bool {
 	return false
 }
 
-func digits(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return r
-		}
-		return -1
-	}, s)
-}
-
 // search runs q and returns the matching live versions in result order.
 func (s *Server) search(q *query) []*version {
 	mt := &matcher{s: s, q: q}
@@ -757,14 +742,14 @@ func (s *Server) search(q *query) []*version {
 			out = append(out, v)
 		}
 	}
-	sortVersions(out, q.sort)
+	s.sortVersions(out, q.sort)
 	return out
 }
 
 // referencedBy keeps the candidates that a resource matching h references.
 func (s *Server) referencedBy(typ string, h hasCond, cands []*resource) []*resource {
 	sub := &query{typ: h.src, criteria: []criterion{h.crit}}
-	def := searchParams[h.src][h.ref]
+	def, _ := s.params.own(h.src, h.ref)
 	targets := map[string]bool{}
 	for _, v := range s.search(sub) {
 		for _, r := range def.refs(decode(v.raw)) {
@@ -798,7 +783,7 @@ func (s *Server) candidates(q *query) []*resource {
 		return out
 	}
 	for _, c := range q.criteria {
-		def, ok := searchParams[q.typ][c.name]
+		def, ok := s.params.own(q.typ, c.name)
 		if !ok || def.kind != kindReference || (c.modifier != "" && !typeRE.MatchString(c.modifier)) {
 			continue
 		}
@@ -834,9 +819,18 @@ func allTyped(s *Server, c criterion) bool {
 	return true
 }
 
-func sortVersions(vs []*version, keys []string) {
+// sortVersions orders search results by the _sort keys; ties keep the
+// creation order, or a new random order on each search (WithUnstableSort).
+// Callers hold s.mu (for reading at least).
+func (s *Server) sortVersions(vs []*version, keys []string) {
 	if len(keys) == 0 {
 		return
+	}
+	tie := func(a, b *version) int { return cmpUint(a.res.seq, b.res.seq) }
+	if s.cfg.unstableSort {
+		n := atomic.AddUint64(&s.searches, 1)
+		rand.New(rand.NewPCG(n, 0x5eed)).Shuffle(len(vs), func(i, j int) { vs[i], vs[j] = vs[j], vs[i] })
+		tie = func(*version, *version) int { return 0 }
 	}
 	slices.SortStableFunc(vs, func(a, b *version) int {
 		for _, k := range keys {
@@ -855,6 +849,6 @@ func sortVersions(vs []*version, keys []string) {
 				return c
 			}
 		}
-		return cmpUint(a.res.seq, b.res.seq)
+		return tie(a, b)
 	})
 }

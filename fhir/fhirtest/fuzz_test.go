@@ -1,4 +1,4 @@
-package ihristest
+package fhirtest
 
 import (
 	"encoding/json"
@@ -8,11 +8,11 @@ import (
 )
 
 func fuzzServer(tb testing.TB) *Server {
-	s, err := Start(WithWorkforce(Workforce{Seed: 5, Workers: 40, Regions: 2, Districts: 3, Facilities: 6}))
-	if err != nil {
-		tb.Fatal(err)
-	}
+	s := NewServer(WithSearchParams(SearchParam{Resource: "Practitioner", Name: "phone-digits", Type: TokenParam,
+		Values: func(m map[string]any) []any { return Path(m, "telecom", "value") },
+		Match:  func(v string, elems []any) bool { return len(elems) > 0 && v != "" }}))
 	tb.Cleanup(s.Close)
+	seedRegistry(s, 40)
 	return s
 }
 
@@ -21,12 +21,12 @@ func fuzzServer(tb testing.TB) *Server {
 func FuzzSearchQuery(f *testing.F) {
 	for _, seed := range []string{
 		"name=kol&_count=3", "_lastUpdated=ge2025-06-01T10:00:00+00:00&_sort=-_lastUpdated",
-		"practitioner.active=true", "location.partof:below=Location/LR", "_include=PractitionerRole:*",
-		"role=http://ihris.org/fhir/CodeSystem/ihris-job|2230-1B,|5132-1A", "_id=P000001,P000002",
+		"practitioner.active=true", "location.partof:below=Location/C", "_include=PractitionerRole:*",
+		"role=http://example.org/fhir/CodeSystem/job|nurse,|lab", "_id=P0001,P0002",
 		"phone=0770%20123%20456", "_revinclude:iterate=Location:partof&_elements=name", "_total=accurate&_count=0",
 		"partof:missing=true", "active:not=true", "name:exact=Musu%20Kollie", "_lastUpdated=eq2025-13",
-		"identifier=|x", "_summary=count", "_include=Practitioner:nope", "location.nope=1",
-		"_has:PractitionerRole:practitioner:location.partof:below=Location/LR", "date=ge2020&date=lt2030-06", "_has:PractitionerRole:practitioner:_has:x=1",
+		"identifier=|x", "_summary=count", "_include=Practitioner:nope", "location.nope=1", "phone-digits:not=1", "phone-digits:exact=1",
+		"_has:PractitionerRole:practitioner:location.partof:below=Location/C", "date=ge2020&date=lt2030-06", "_has:PractitionerRole:practitioner:_has:x=1",
 	} {
 		f.Add(uint8(0), seed)
 		f.Add(uint8(1), seed)
@@ -55,7 +55,7 @@ func FuzzSearchQuery(f *testing.F) {
 func FuzzTransaction(f *testing.F) {
 	for _, seed := range []string{
 		`{"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"Practitioner","id":"A"},"request":{"method":"PUT","url":"Practitioner/A"}}]}`,
-		`{"resourceType":"Bundle","type":"batch","entry":[{"request":{"method":"GET","url":"Practitioner?name=a"}},{"request":{"method":"DELETE","url":"Practitioner/P000001"}}]}`,
+		`{"resourceType":"Bundle","type":"batch","entry":[{"request":{"method":"GET","url":"Practitioner?name=a"}},{"request":{"method":"DELETE","url":"Practitioner/P0001"}}]}`,
 		`{"resourceType":"Bundle","type":"transaction","entry":[{"fullUrl":"urn:uuid:1","resource":{"resourceType":"Basic"},"request":{"method":"POST","url":"Basic","ifNoneExist":"code=x"}}]}`,
 		`{"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"Practitioner"},"request":{"method":"PUT","url":"Practitioner?identifier=x|1","ifMatch":"W/\"3\""}}]}`,
 		`{"resourceType":"Bundle","type":"searchset"}`, `[]`, `{"resourceType":"Bundle","type":"transaction","entry":[1]}`,
