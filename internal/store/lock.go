@@ -77,10 +77,14 @@ const defaultTTL = 30 * time.Second
 // released; while held it is renewed in the background.
 func (db *DB) Lock(ctx context.Context, name, holder string, opts LockOptions) (*Lease, error) {
 	wait := 50 * time.Millisecond
+	var locked *LockedError // the holder last seen
 	for {
 		l, err := db.TryLock(ctx, name, holder, opts)
-		var locked *LockedError
 		if !errors.As(err, &locked) {
+			if locked != nil && ctx.Err() != nil {
+				// The context ended during an attempt: still name the holder.
+				return nil, fmt.Errorf("%w; stopped waiting: %w", locked, ctx.Err())
+			}
 			return l, err
 		}
 		t := time.NewTimer(wait/2 + mrand.N(wait))

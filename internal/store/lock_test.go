@@ -97,7 +97,7 @@ func TestLockWaits(t *testing.T) {
 			t.Fatal(err)
 		}
 		// A Lock whose context ends first gives up, naming the holder.
-		short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+		short, cancel := context.WithTimeout(ctx, 2*time.Second)
 		_, err = b.Lock(short, "sync/ws-1", "second", store.LockOptions{})
 		cancel()
 		var locked *store.LockedError
@@ -200,8 +200,8 @@ func TestLockKilledHolder(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer l.Release(ctx)
-		if waited := time.Since(start); waited > 10*time.Second {
-			t.Errorf("the lock of a killed holder was taken over after %v, well before its TTL of 1m", waited)
+		if waited := time.Since(start); waited > 30*time.Second {
+			t.Errorf("the lock of a killed holder was taken over after %v, not well before its TTL of 1m", waited)
 		}
 		prev, ok := l.Previous()
 		if !ok || prev.Holder != locked.Holder || prev.PID != pid || !prev.Since.Equal(locked.Since) {
@@ -230,7 +230,7 @@ func TestLockExpires(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Release(ctx)
-	if waited := time.Since(killed); waited > ttl+2*time.Second {
+	if waited := time.Since(killed); waited > ttl+10*time.Second {
 		t.Errorf("taken over %v after the kill, TTL %v", waited, ttl)
 	}
 	if prev, ok := l.Previous(); !ok || prev.PID != c.cmd.Process.Pid {
@@ -256,16 +256,17 @@ func TestLeaseFencing(t *testing.T) {
 		}
 		time.Sleep(ttl + 500*time.Millisecond)
 
-		short, cancel := context.WithTimeout(ctx, 2*time.Second)
-		l, err := db.Lock(short, "sync/ws-1", "parent", store.LockOptions{TTL: ttl})
-		cancel()
 		if strings.Contains(dsn, "postgres") {
+			_, err := db.TryLock(ctx, "sync/ws-1", "parent", store.LockOptions{TTL: ttl})
 			syscall.Kill(pid, syscall.SIGCONT)
 			if !errors.Is(err, store.ErrLocked) {
-				t.Fatalf("Lock while a paused holder's session lives: %v, want ErrLocked", err)
+				t.Fatalf("TryLock while a paused holder's session lives: %v, want ErrLocked", err)
 			}
 			return
 		}
+		short, cancel := context.WithTimeout(ctx, 20*time.Second)
+		l, err := db.Lock(short, "sync/ws-1", "parent", store.LockOptions{TTL: ttl})
+		cancel()
 		// SQLite: the paused process is alive, so the lease was taken over
 		// only because it expired.
 		if err != nil {
@@ -305,7 +306,7 @@ WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
 	}
 	select {
 	case <-l.Done():
-	case <-time.After(5 * time.Second):
+	case <-time.After(20 * time.Second):
 		t.Fatal("the lease did not notice its session ended")
 	}
 	if !errors.Is(l.Err(), store.ErrLeaseLost) || !errors.Is(l.Release(ctx), store.ErrLeaseLost) {

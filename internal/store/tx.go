@@ -40,9 +40,10 @@ func (tx *Tx) Prepare(ctx context.Context, query string) (*sql.Stmt, error) {
 	return tx.tx.PrepareContext(ctx, query)
 }
 
-// maxAttempts bounds the runs of a transaction that keeps meeting
-// conflicts; each SQLite attempt has already waited up to the busy timeout.
-const maxAttempts = 10
+// retryFor bounds the time a transaction is run again while it keeps
+// meeting conflicts (each SQLite attempt has already waited up to the busy
+// timeout); the context may end it sooner.
+const retryFor = time.Minute
 
 // InTx runs fn in a write transaction and commits it if fn returns nil;
 // otherwise, or if fn panics, it rolls the transaction back and returns
@@ -56,7 +57,7 @@ const maxAttempts = 10
 // When the transaction could not run because of another one — SQLite's
 // write lock held by another process for longer than the busy timeout, or
 // a PostgreSQL serialization failure or deadlock — nothing was committed
-// and InTx runs fn again, up to 10 times, while ctx lasts. So fn must have
+// and InTx runs fn again, for up to a minute, while ctx lasts. So fn must have
 // no effect outside the transaction: no network call, no message sent, no
 // change to variables it does not reset at its start.
 //
@@ -106,17 +107,19 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fun
 }
 
 // retry runs attempt until it succeeds, fails with an error that retrying
-// cannot help, is tried maxAttempts times, or ctx ends, waiting a little
-// longer (with jitter) after each failure.
+// cannot help, or has kept failing for retryFor, or ctx ends, waiting a
+// little longer (with jitter) after each failure. Each conflict means
+// another transaction committed, so all make progress.
 func retry(ctx context.Context, d Dialect, attempt func() error) error {
+	start := time.Now()
 	wait := 5 * time.Millisecond
 	for i := 1; ; i++ {
 		err := attempt()
 		if err == nil || !retryable(d, err) {
 			return err
 		}
-		if i == maxAttempts {
-			return fmt.Errorf("store: gave up after %d attempts: %w", i, err)
+		if time.Since(start) > retryFor {
+			return fmt.Errorf("store: gave up after %d attempts in %s: %w", i, time.Since(start).Round(time.Second), err)
 		}
 		t := time.NewTimer(wait/2 + rand.N(wait))
 		select {
@@ -125,7 +128,7 @@ func retry(ctx context.Context, d Dialect, attempt func() error) error {
 			return fmt.Errorf("store: %w (while waiting to retry after: %w)", ctx.Err(), err)
 		case <-t.C:
 		}
-		wait = min(2*wait, time.Second)
+		wait = min(2*wait, 500*time.Millisecond)
 	}
 }
 
