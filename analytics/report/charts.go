@@ -336,11 +336,11 @@ func funnelChart(a *analytics.Analysis) (string, error) {
 		{Label: "Responded", Value: float64(c.Responded), Text: pct(c.Responded)},
 	}
 	for _, f := range a.Funnel {
-		bars = append(bars, bar{Label: fmt.Sprintf("Q%d answered: %s", f.Position, f.Name), Value: float64(f.Answered), Text: pct(f.Answered)})
+		bars = append(bars, bar{Label: fmt.Sprintf("Q%d replied: %s", f.Position, f.Name), Value: float64(f.Replied), Text: pct(f.Replied)})
 	}
-	bars = append(bars, bar{Label: "Answered every question", Value: float64(c.AnsweredAll), Text: pct(c.AnsweredAll)})
+	bars = append(bars, bar{Label: "Replied to every question", Value: float64(c.AnsweredAll), Text: pct(c.AnsweredAll)})
 	ch := &hbarChart{Bars: bars, XLabel: "health workers", Max: float64(c.Contacted), Ref: math.NaN()}
-	return ch.svg("Response funnel: health workers at each step, from contacted to answering every question")
+	return ch.svg("Response funnel: health workers at each step, from contacted to replying to every question")
 }
 
 // rateChart draws the response rate of each group of a breakdown, with

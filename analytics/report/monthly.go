@@ -72,11 +72,13 @@ func (r *Monthly) document() (*document, error) {
 	for _, w := range m.Workflows {
 		for _, q := range w.Misunderstood {
 			if q.Misunderstood != nil {
-				d.Findings = append(d.Findings, finding{Text: fmt.Sprintf("%s, question %d (%s) may be misunderstood: %s", w.Flow.Name, q.Position, q.Name, q.Misunderstood.Statement), Alert: true})
+				d.Findings = append(d.Findings, finding{Text: w.Flow.Name + ": " + q.Misunderstood.Statement, Alert: true})
 			}
 		}
 		for _, g := range w.Low {
-			d.Findings = append(d.Findings, finding{Text: fmt.Sprintf("%s: %s %s answers far less. %s", w.Flow.Name, lowerFirst(dimName(g.Dimension)), g.Label, g.Statement), Alert: true})
+			if g.Dimension == analytics.ByRegion || g.Dimension == analytics.ByDistrict {
+				d.Findings = append(d.Findings, finding{Text: w.Flow.Name + ": " + g.Statement, Alert: true})
+			}
 		}
 	}
 	if len(m.Workflows) == 0 {
@@ -114,7 +116,7 @@ func (r *Monthly) document() (*document, error) {
 func monthWorkflowsTable(m *analytics.Month) *table {
 	t := &table{ID: "workflows", Sheet: "Workflows", Title: "Each workflow this month",
 		Cols: []col{{"Workflow", kText}, {"Sends", kInt}, {"Contacted", kInt}, {"Delivered", kInt}, {"Responded", kInt}, {"Response rate", kPercent},
-			{"Answered all", kInt}, {"Completion rate", kPercent}, {"Flags", kText}}}
+			{"Replied to all", kInt}, {"Completion rate", kPercent}, {"Flags", kText}}}
 	for _, w := range m.Workflows {
 		flags := ""
 		if n := len(w.Misunderstood); n > 0 {

@@ -61,12 +61,12 @@ func (r *Overview) document() (*document, error) {
 
 	c := a.Counts
 	s := d.section("funnel", "Response funnel")
-	s.add(para(fmt.Sprintf("%s health workers were contacted. The messages reached %s of them; %s responded and %s answered every question asked.",
+	s.add(para(fmt.Sprintf("%s health workers were contacted. The messages reached %s of them; %s responded and %s replied to every question asked.",
 		count(c.Contacted), rateText(c.DeliveryRate()), rateText(c.ResponseRate()), rateText(c.CompletionRate()))))
 	if svg, err := funnelChart(a); err != nil {
 		return nil, err
 	} else if svg != "" {
-		s.add(&figure{SVG: svg, Caption: "Health workers at each step, from contacted to answering every question (percent of contacted)."})
+		s.add(&figure{SVG: svg, Caption: "Health workers at each step, from contacted to replying to every question (percent of contacted)."})
 	}
 	s.add(summaryTable(c), funnelTable(a))
 
@@ -277,7 +277,7 @@ func headline(a *analytics.Analysis) []stat {
 	return []stat{
 		{"Response rate", rateText(c.ResponseRate()), fmt.Sprintf("%s of %s contacted replied", count(c.Responded), count(c.Contacted))},
 		{"Delivered", rateText(c.DeliveryRate()), fmt.Sprintf("%s likely out of coverage", count(c.Failed))},
-		{"Completion rate", rateText(c.CompletionRate()), fmt.Sprintf("%s answered every question", count(c.AnsweredAll))},
+		{"Completion rate", rateText(c.CompletionRate()), fmt.Sprintf("%s replied to every question", count(c.AnsweredAll))},
 		{"Non-responders", count(nr), "with a likely reason each"},
 	}
 }
@@ -285,13 +285,38 @@ func headline(a *analytics.Analysis) []stat {
 // findings are the flags and the real changes, in plain statements.
 func findings(a *analytics.Analysis) []finding {
 	var fs []finding
+	// The statements are whole sentences that name their subject.
 	for _, q := range a.Misunderstood {
 		if q.Misunderstood != nil {
-			fs = append(fs, finding{Text: fmt.Sprintf("Question %d (%s) may be misunderstood: %s", q.Position, q.Name, q.Misunderstood.Statement), Alert: true})
+			fs = append(fs, finding{Text: q.Misunderstood.Statement, Alert: true})
 		}
 	}
+	// Regions and districts one by one; the smaller groups (facilities,
+	// cadres, ...) counted, so that a low district's facilities do not
+	// bury the finding: the Analysis Report lists them.
+	others := map[analytics.Dimension][]string{}
+	var order []analytics.Dimension
 	for _, g := range a.Low {
-		fs = append(fs, finding{Text: fmt.Sprintf("%s %s answers far less: %s", dimName(g.Dimension), g.Label, g.Statement), Alert: true})
+		if g.Dimension == analytics.ByRegion || g.Dimension == analytics.ByDistrict {
+			fs = append(fs, finding{Text: g.Statement, Alert: true})
+			continue
+		}
+		if others[g.Dimension] == nil {
+			order = append(order, g.Dimension)
+		}
+		others[g.Dimension] = append(others[g.Dimension], g.Label)
+	}
+	for _, d := range order {
+		labels := others[d]
+		what, verb := lowerFirst(dimName(d)), "answers"
+		if len(labels) > 1 {
+			what, verb = dimPlural(d), "answer"
+		}
+		shown := labels
+		if len(shown) > 5 {
+			shown = append(slices.Clip(shown[:5]), fmt.Sprintf("and %d more", len(labels)-5))
+		}
+		fs = append(fs, finding{Text: fmt.Sprintf("%d %s also %s far less than the rest: %s (see the Analysis Report).", len(labels), what, verb, strings.Join(shown, ", ")), Alert: true})
 	}
 	for _, t := range a.Trends {
 		if t.Test.Significant {
@@ -327,7 +352,7 @@ func notes() []string {
 	return []string{
 		"Every count is of health workers reached by a send: one RapidPro run each.",
 		"Delivered: at least one message reached the network. Failed: every message failed, most often because the phone was out of network coverage, off, or the number no longer in use.",
-		"Responded: replied at least once. Answered every question: replied with a fitting answer to every question the workflow asked them.",
+		"Responded: replied at least once. Replied to every question: replied, fitting or not, to every question the workflow asked them (the completion rate). Answered: the reply fit one of the expected answers.",
 		"A question is flagged as possibly misunderstood when the share of replies that fit no answer is high and significantly above the workflow's other questions; a group answers far less when its response rate is significantly and substantially below the rest. The tests are two-proportion z-tests, corrected for the number of comparisons made.",
 		"Intervals are 95% Wilson score intervals: the range the true rate lies in, given the number of workers.",
 	}

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mhero-go/mhero/analytics"
 	"github.com/mhero-go/mhero/fhir"
 	"github.com/mhero-go/mhero/ihris"
 	"github.com/mhero-go/mhero/ihris/ihristest"
@@ -297,5 +299,26 @@ func TestWriteBack(t *testing.T) {
 	}
 	if n != 2 {
 		t.Errorf("%d QuestionnaireResponses in iHRIS, want 2", n)
+	}
+}
+
+// TestFindingsSummarizeSmallGroups: a low district's facilities do not
+// bury the finding; they are counted in one line.
+func TestFindingsSummarizeSmallGroups(t *testing.T) {
+	t.Parallel()
+	a := sampleAnalysis()
+	for i := range 7 {
+		a.Low = append(a.Low, analytics.GroupFinding{Dimension: analytics.ByFacility, Key: fmt.Sprint(i), Label: fmt.Sprintf("Clinic %d", i), Finding: analytics.Finding{Statement: "low"}})
+	}
+	var texts []string
+	for _, f := range findings(a) {
+		texts = append(texts, f.Text)
+	}
+	all := strings.Join(texts, "\n")
+	if !strings.Contains(all, "7 facilities also answer far less than the rest: Clinic 0, Clinic 1, Clinic 2, Clinic 3, Clinic 4, and 2 more") || strings.Contains(all, "\nlow") {
+		t.Errorf("findings:\n%s", all)
+	}
+	if !strings.Contains(all, "District Lofa answers far less") {
+		t.Errorf("the district's finding is gone:\n%s", all)
 	}
 }

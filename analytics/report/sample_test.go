@@ -52,14 +52,14 @@ func sampleAnalysis() *analytics.Analysis {
 	q2 := q(2, "weeks_left", "Weeks left", "How many weeks will your stock last? Reply with a number.",
 		[]string{"0 to 4", "5 or more", "Other", "No Response"}, []int{120, 28, 42, 13}, 203, 190, 148, 42, 13, 51, 22*time.Minute)
 	q2.Misunderstood = &analytics.Finding{Test: analytics.TwoProportion(analytics.Rate{N: 67, Of: 190}, analytics.Rate{N: 10, Of: 410}, 0.05/3),
-		Statement: "35% of the replies (67 of 190) fit no answer, against 2% (10 of 410) for the other questions (p < 0.0001): the question may be misunderstood."}
+		Statement: "Question 2 (Weeks left) seems misunderstood: 35% of the replies (67 of 190) fit no answer, against 2% (10 of 410) for the other questions (p < 0.0001): the question may be misunderstood."}
 	q3 := q(3, "stockout_days", "Stock-out days", "On how many days last month did you have no RDTs? Reply with a number.",
 		[]string{"None", "1 to 7", "More than 7", "Other", "No Response"}, []int{90, 60, 25, 2, 10}, 187, 177, 175, 2, 10, 3, 9*time.Minute)
 	q4 := analytics.Question{Key: "stock_status", Name: "Stock status", Position: 4, Categories: []string{"Low", "OK"},
 		Distribution: []analytics.CategoryCount{{Category: "Low", Count: 120}, {Category: "OK", Count: 28}}, Asked: 148}
 	low := analytics.GroupFinding{Dimension: analytics.ByDistrict, Key: "loc-lofa", Label: "Lofa",
 		Finding: analytics.Finding{Test: analytics.TwoProportion(analytics.Rate{N: 38, Of: 130}, analytics.Rate{N: 194, Of: 270}, 0.05/3),
-			Statement: "29% of Lofa's health workers responded (38 of 130), against 72% (194 of 270) elsewhere (p < 0.0001)."}}
+			Statement: "District Lofa answers far less than the other districts: 29% of Lofa's health workers responded (38 of 130), against 72% (194 of 270) elsewhere (p < 0.0001)."}}
 	trend := analytics.Change{Metric: analytics.MetricResponse, From: send1, To: send2, Before: send1.ResponseRate(), After: send2.ResponseRate(),
 		Test:      analytics.TwoProportion(send2.ResponseRate(), send1.ResponseRate(), 0.05/3),
 		Statement: "The response rate rose from 52% (104 of 200) to 64% (128 of 200); a change this large happens by chance about once in 70 times (p = 0.015): it is a real change."}

@@ -53,7 +53,7 @@ func summaryTable(c analytics.Counts) *table {
 	add("Delivered", c.Delivered)
 	add("Failed: likely out of coverage", c.Failed)
 	add("Responded", c.Responded)
-	add("Answered every question", c.AnsweredAll)
+	add("Replied to every question", c.AnsweredAll)
 	add("Completed the workflow", c.Completed)
 	add("Interrupted", c.Interrupted)
 	add("Expired", c.Expired)
@@ -100,7 +100,7 @@ func breakdownTable(a *analytics.Analysis, b analytics.Breakdown, loc func(t ana
 	name := dimName(b.Dimension)
 	t := &table{ID: "by-" + string(b.Dimension), Sheet: dimSheet(b.Dimension), Title: "Response by " + lowerFirst(name),
 		Cols: []col{{name, kText}, {"Contacted", kInt}, {"Delivered", kInt}, {"Failed", kInt}, {"Responded", kInt},
-			{"Response rate", kPercent}, {"Of delivered", kPercent}, {"Answered all", kInt}, {"Completion rate", kPercent}, {"Flag", kText}}}
+			{"Response rate", kPercent}, {"Of delivered", kPercent}, {"Replied to all", kInt}, {"Completion rate", kPercent}, {"Flag", kText}}}
 	chart := chartBar
 	if b.Dimension == analytics.BySend || b.Dimension == analytics.ByWeek {
 		chart = chartLine
@@ -121,7 +121,7 @@ func breakdownTable(a *analytics.Analysis, b analytics.Breakdown, loc func(t ana
 	}
 	c := a.Counts
 	t.Total = []cell{txt("All"), num(c.Contacted), num(c.Delivered), num(c.Failed), num(c.Responded), rate(c.ResponseRate()), rate(c.ReachedResponseRate()), num(c.AnsweredAll), rate(c.CompletionRate()), txt("")}
-	t.Caption = "Response rate: workers who replied at least once, of those contacted; Of delivered: of those the messages reached. Completion rate: workers who answered every question asked, of those contacted."
+	t.Caption = "Response rate: workers who replied at least once, of those contacted; Of delivered: of those the messages reached. Completion rate: workers who replied to every question asked, of those contacted."
 	return t
 }
 
