@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"math"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -37,7 +38,7 @@ func openInChromium(t *testing.T, htmlPath, name string) *chromium.Page {
 	exe := chromiumtest.Path(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	url := "file://" + htmlPath
+	url := (&neturl.URL{Scheme: "file", Path: htmlPath}).String()
 	p, err := chromium.Load(ctx, exe, url, chromium.Options{Width: 900, Screenshot: true})
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +90,7 @@ func checkA4(t *testing.T, pdf []byte) {
 func TestOverviewInChromium(t *testing.T) {
 	t.Parallel()
 	chromiumtest.Path(t)
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "My Reports #1") // a space and a # in the path
 	o := sampleOptions
 	o.NoPDF = false
 	r := &Overview{Analysis: sampleAnalysis(), NonResponders: sampleNonResponders(), Options: o}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -101,7 +102,10 @@ func PrintPDF(ctx context.Context, browser, htmlPath, pdfPath string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	pdf, err := chromium.PrintPDF(ctx, browser, "file://"+filepath.ToSlash(abs))
+	// A URL, not "file://"+path: a Director's "My Reports" folder has a
+	// space, and a path may hold a # or a ?.
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}
+	pdf, err := chromium.PrintPDF(ctx, browser, u.String())
 	if err != nil {
 		return fmt.Errorf("report: printing %s: %w", htmlPath, err)
 	}
