@@ -322,3 +322,19 @@ func TestFindingsSummarizeSmallGroups(t *testing.T) {
 		t.Errorf("the district's finding is gone:\n%s", all)
 	}
 }
+
+// TestPDFSkippedWithoutChromium: without a browser the HTML and Markdown
+// are written and the PDF is skipped with a sentence saying why.
+func TestPDFSkippedWithoutChromium(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	t.Setenv("MHERO_CHROMIUM", "")
+	o := sampleOptions
+	o.NoPDF = false
+	f, err := (&Overview{Analysis: sampleAnalysis(), Options: o}).WriteFiles(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Paths) != 2 || !strings.HasPrefix(f.PDFSkipped, "PDF skipped: Chromium not found") {
+		t.Errorf("files %v, skipped %q", f.Paths, f.PDFSkipped)
+	}
+}
