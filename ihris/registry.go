@@ -21,6 +21,15 @@ import (
 // the server whether a Location was written since the tree was read (one
 // _summary=count request) and reads the tree again if so. It is safe for
 // concurrent use.
+//
+// One read of the tree and terminology serves every caller that needs it
+// meanwhile; each waits only as long as its own context allows, and the
+// read stops when nobody waits for it any more. A read that fails is an
+// error for those callers, even when an older copy is cached: serving a
+// stale tree in silence would place workers where they no longer are, and
+// a server that cannot answer a search of Locations is unlikely to answer
+// the reads of workers that follow. The older copy is kept, not served;
+// the next call reads again.
 type Registry struct {
 	client      *fhir.Client
 	pageSize    int
@@ -29,8 +38,19 @@ type Registry struct {
 	cacheTTL    time.Duration
 	now         func() time.Time
 
-	mu  sync.Mutex // guards ref; held while loading so one load serves all
-	ref *referenceData
+	mu      sync.Mutex     // guards the fields below; never held across the network
+	ref     *referenceData // the newest copy read, nil before the first
+	loading *refLoad       // the read in flight, nil when none
+}
+
+// refLoad is one read of the reference data, shared by the callers that
+// need it while it runs (as fhir's token cache shares a token call).
+type refLoad struct {
+	done    chan struct{} // closed when ref and err are set
+	ref     *referenceData
+	err     error
+	cancel  context.CancelFunc // stops the read once every waiter has left
+	waiters int                // guarded by Registry.mu
 }
 
 // referenceData is what every health worker is read through.
@@ -130,34 +150,77 @@ func (r *Registry) Terminology(ctx context.Context) (*Terminology, error) {
 	return ref.terms, nil
 }
 
-// Refresh reads the location tree and the terminology again now.
+// Refresh reads the location tree and the terminology again now (or joins
+// the read already under way).
 func (r *Registry) Refresh(ctx context.Context) error {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	ref, err := r.load(ctx)
-	if err != nil {
-		return err
-	}
-	r.ref = ref
-	return nil
+	l := r.joinLoad(ctx)
+	r.mu.Unlock()
+	_, err := r.wait(ctx, l)
+	return err
 }
 
+// reference returns the cached reference data, read again first when it
+// is older than the TTL.
 func (r *Registry) reference(ctx context.Context) (*referenceData, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.ref != nil && (r.cacheTTL == 0 || r.now().Sub(r.ref.loadedAt) < r.cacheTTL) {
-		return r.ref, nil
+	if ref := r.ref; ref != nil && (r.cacheTTL == 0 || r.now().Sub(ref.loadedAt) < r.cacheTTL) {
+		r.mu.Unlock()
+		return ref, nil
 	}
-	ref, err := r.load(ctx)
-	if err != nil {
-		if r.ref != nil {
-			// Stale reference data beats none: the workers still read.
-			return r.ref, nil
+	l := r.joinLoad(ctx)
+	r.mu.Unlock()
+	return r.wait(ctx, l)
+}
+
+// joinLoad returns the read in flight, starting one if there is none, and
+// counts the caller among its waiters. Callers hold r.mu.
+func (r *Registry) joinLoad(ctx context.Context) *refLoad {
+	l := r.loading
+	if l == nil {
+		// The read outlives the call that starts it, keeping its values
+		// but not its deadline: others may come to wait for it.
+		lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		l = &refLoad{done: make(chan struct{}), cancel: cancel}
+		r.loading = l
+		go r.runLoad(lctx, l)
+	}
+	l.waiters++
+	return l
+}
+
+// wait returns the result of l, or leaves when ctx ends; the last waiter
+// to leave stops the read, and the next caller starts afresh.
+func (r *Registry) wait(ctx context.Context, l *refLoad) (*referenceData, error) {
+	select {
+	case <-l.done:
+		return l.ref, l.err
+	case <-ctx.Done():
+		r.mu.Lock()
+		l.waiters--
+		if l.waiters == 0 && r.loading == l {
+			l.cancel()
+			r.loading = nil
 		}
-		return nil, err
+		r.mu.Unlock()
+		return nil, fmt.Errorf("ihris: waiting for the location tree and terminology: %w", context.Cause(ctx))
 	}
-	r.ref = ref
-	return ref, nil
+}
+
+// runLoad reads the reference data for l and publishes the result.
+func (r *Registry) runLoad(ctx context.Context, l *refLoad) {
+	defer l.cancel()
+	ref, err := r.load(ctx)
+	r.mu.Lock()
+	if err == nil {
+		r.ref = ref
+	}
+	if r.loading == l {
+		r.loading = nil
+	}
+	l.ref, l.err = ref, err
+	r.mu.Unlock()
+	close(l.done)
 }
 
 func (r *Registry) load(ctx context.Context) (*referenceData, error) {
@@ -231,17 +294,25 @@ func (r *Registry) freshPlaces(ctx context.Context, ref *referenceData) (*refere
 	if !changed {
 		return ref, nil
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.ref != ref && r.ref != nil && r.ref.newestPlace.After(ref.newestPlace) {
-		return r.ref, nil // another caller read it again meanwhile
+	// A read already under way may have begun before the new Location was
+	// written: if what it brings is no newer, read once more.
+	for range 2 {
+		r.mu.Lock()
+		if cur := r.ref; cur != nil && cur.newestPlace.After(ref.newestPlace) {
+			r.mu.Unlock()
+			return cur, nil // another caller read it again meanwhile
+		}
+		l := r.joinLoad(ctx)
+		r.mu.Unlock()
+		fresh, err := r.wait(ctx, l)
+		if err != nil {
+			return nil, err
+		}
+		if fresh.newestPlace.After(ref.newestPlace) {
+			return fresh, nil
+		}
 	}
-	fresh, err := r.load(ctx)
-	if err != nil {
-		return nil, err
-	}
-	r.ref = fresh
-	return fresh, nil
+	return r.reference(ctx)
 }
 
 func convertWarnings(ws []fhir.Warning) []Warning {

@@ -1,7 +1,9 @@
 package fhirtest_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -10,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mhero-go/mhero/fhir/fhirtest"
 )
@@ -285,4 +288,64 @@ func TestSeedAndTheGoAPI(t *testing.T) {
 	if s.RequestCount() != 2 {
 		t.Errorf("%d requests logged, want the 2 made over HTTP", s.RequestCount())
 	}
+}
+
+// TestHeldRequests: a held request waits for the test, and one whose
+// client gives up meanwhile is not served.
+func TestHeldRequests(t *testing.T) {
+	t.Parallel()
+	s := fhirtest.NewServer()
+	defer s.Close()
+	release := make(chan struct{})
+	arrived := make(chan struct{}, 2)
+	s.InjectFault(fhirtest.Fault{Hold: release, Times: 2, Match: func(r *http.Request) bool {
+		arrived <- struct{}{}
+		return true
+	}})
+	ctx, cancel := context.WithCancel(t.Context())
+	gaveUp := make(chan error, 1)
+	go func() {
+		req, _ := http.NewRequestWithContext(ctx, "PUT", s.URL()+"/Practitioner/A", strings.NewReader(`{"resourceType":"Practitioner","id":"A"}`))
+		_, err := s.Client().Do(req)
+		gaveUp <- err
+	}()
+	<-arrived
+	cancel()
+	if err := <-gaveUp; !errors.Is(err, context.Canceled) {
+		t.Fatalf("abandoned request: %v", err)
+	}
+	// The server lets go of it (and logs it) once it sees the client gone.
+	for deadline := time.Now().Add(10 * time.Second); s.RequestCount() == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the server still holds the abandoned request")
+		}
+	}
+	served := make(chan int, 1)
+	go func() {
+		st, _ := putStatus(s, "B")
+		served <- st
+	}()
+	<-arrived
+	select {
+	case st := <-served:
+		t.Fatalf("a held request was answered (%d) before its release", st)
+	default:
+	}
+	close(release)
+	if st := <-served; st != http.StatusCreated {
+		t.Errorf("released request: %d, want 201", st)
+	}
+	if _, ok := s.Resource("Practitioner", "A"); ok {
+		t.Error("the abandoned request was served")
+	}
+}
+
+func putStatus(s *fhirtest.Server, id string) (int, error) {
+	req, _ := http.NewRequest("PUT", s.URL()+"/Practitioner/"+id, strings.NewReader(`{"resourceType":"Practitioner","id":"`+id+`"}`))
+	resp, err := s.Client().Do(req)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
 }

@@ -1,6 +1,7 @@
 package fhirtest
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -354,9 +355,11 @@ func (s *Server) ResetRequests() {
 }
 
 // A Fault makes the server answer matching requests with an error status
-// instead of serving them, or after serving them, or not at all.
+// instead of serving them, or after serving them, or not at all, or hold
+// them until the test lets them go.
 type Fault struct {
-	// Status is the status code to answer, such as 503 or 429.
+	// Status is the status code to answer, such as 503 or 429; 0 serves
+	// the request (a fault that only holds it).
 	Status int
 	// RetryAfter, when positive, is sent as a Retry-After header in seconds.
 	RetryAfter time.Duration
@@ -372,6 +375,11 @@ type Fault struct {
 	// Drop closes the connection without an answer (Status is then
 	// ignored), as a server that dies or a proxy that cuts the line.
 	Drop bool
+	// Hold, when not nil, holds each matching request until the channel
+	// is closed, then goes on with the fault (a slow server, or one a test
+	// keeps busy while it checks what a client does meanwhile). A request
+	// whose client gives up while held is not served.
+	Hold <-chan struct{}
 }
 
 // InjectFault queues a fault; faults apply in the order injected.
@@ -429,6 +437,21 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.logMu.Unlock()
 	}()
 	f, faulty := s.takeFault(r)
+	if faulty && f.Hold != nil {
+		// Read the body first: only then does net/http notice a client
+		// that gives up.
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+		if err != nil {
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		select {
+		case <-f.Hold:
+		case <-r.Context().Done():
+			return // the client went away: nothing is served
+		}
+	}
+	faulty = faulty && (f.Status != 0 || f.Drop)
 	if faulty && !f.AfterServing {
 		s.fail(rec, w, r, f)
 		return
