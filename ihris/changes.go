@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -129,23 +129,43 @@ type Change struct {
 }
 
 // ChangeFeed is the feed of changes since a checkpoint, from
-// [Registry.ChangesSince]. Iterate it once with All, then store Checkpoint.
+// [Registry.ChangesSince]. Iterate it with All, then store Checkpoint.
 type ChangeFeed struct {
-	reg   *Registry
-	ctx   context.Context
-	since Checkpoint
-	next  Checkpoint
-	done  bool
+	reg      *Registry
+	since    Checkpoint
+	next     Checkpoint
+	done     bool
+	coverage Coverage
 }
 
-// ChangesSince returns the health workers changed since the checkpoint: a
-// Practitioner updated, one of its PractitionerRoles updated or deleted (a
-// transfer, a new posting, a position handed to someone else: both workers
-// change), or the Practitioner deleted (seen through
+// Coverage says which kinds of change a feed could look for on its server.
+// Searches by _lastUpdated find every worker whose Practitioner or
+// PractitionerRoles were written since the checkpoint; the rest needs
+// _history, which not every FHIR server offers.
+type Coverage struct {
+	// Deletions is false when the server has no type-level _history:
+	// deleted Practitioners, and workers who lost a role only because it
+	// was deleted, do not come. Only a read from the zero checkpoint (or
+	// [Registry.All]) then shows who left the registry.
+	Deletions bool
+	// Handovers is false when the server has no instance _history: when a
+	// PractitionerRole moved to another worker, the worker who held it
+	// before does not come.
+	Handovers bool
+}
+
+// ChangesSince returns the feed of the health workers changed since the
+// checkpoint: a Practitioner updated, one of its PractitionerRoles updated
+// or deleted (a transfer, a new posting, a position handed to someone
+// else: both workers change), or the Practitioner deleted (seen through
 // _history, as searches do not show deletions). Each worker comes once. A
-// zero checkpoint returns every worker and no deletion.
-func (r *Registry) ChangesSince(ctx context.Context, since Checkpoint) *ChangeFeed {
-	return &ChangeFeed{reg: r, ctx: ctx, since: since, next: since}
+// zero checkpoint returns every worker and no deletion. Nothing is read
+// until [ChangeFeed.All] runs, under the context given to it.
+//
+// On a server without _history the feed still brings every update (see
+// [ChangeFeed.Coverage] for what it cannot see there) rather than fail.
+func (r *Registry) ChangesSince(since Checkpoint) *ChangeFeed {
+	return &ChangeFeed{reg: r, since: since, next: since, coverage: Coverage{Deletions: true, Handovers: true}}
 }
 
 // Checkpoint returns the checkpoint to ask from next time: the newest
@@ -160,32 +180,57 @@ func (c *ChangeFeed) Checkpoint() Checkpoint {
 	return c.next
 }
 
+// Coverage says what the last run of All could look for on the server
+// (everything until All finds otherwise).
+func (c *ChangeFeed) Coverage() Coverage { return c.coverage }
+
 // All yields the changes: updated workers first, in the order they changed,
-// then workers whose roles changed, then deletions.
-func (c *ChangeFeed) All() iter.Seq2[Change, error] {
+// then workers whose roles changed, then deletions. Each run reads the
+// server again from the feed's checkpoint.
+func (c *ChangeFeed) All(ctx context.Context) iter.Seq2[Change, error] {
 	return func(yield func(Change, error) bool) {
 		c.done, c.next = false, c.since
-		ref, err := c.reg.freshReference(c.ctx)
+		c.coverage = Coverage{Deletions: true, Handovers: true}
+		ref, err := c.reg.freshReference(ctx)
 		if err != nil {
 			yield(Change{}, err)
 			return
 		}
-		horizon, err := c.reg.horizon(c.ctx)
-		if err != nil && c.since.IsZero() && (errors.Is(err, fhir.ErrNotFound) || errors.Is(err, fhir.ErrInvalid)) {
-			// A server without _history still gives a first sync; only
-			// the following ones need it (for deletions).
-			horizon, err = time.Time{}, nil
+		horizon, err := c.reg.horizon(ctx)
+		if err != nil && unsupported(err) {
+			// No type-level _history: the newest update is found by a
+			// search instead, and deletions cannot be seen.
+			c.coverage.Deletions = c.since.IsZero() // a first sync needs none
+			horizon, err = c.reg.newestUpdate(ctx)
 		}
 		if err != nil {
 			yield(Change{}, err)
 			return
 		}
-		f := &feed{ChangeFeed: c, m: Mapper{Places: ref.places, Terminology: ref.terms}, horizon: horizon,
+		f := &feed{ChangeFeed: c, ctx: ctx, m: Mapper{Places: ref.places, Terminology: ref.terms}, horizon: horizon,
 			emitted: map[string]bool{}, yield: yield}
 		if f.practitioners() && f.roles() && f.deletions() {
 			c.done = true
 		}
 	}
+}
+
+// unsupported reports whether err is a server's way of saying it does not
+// offer an interaction: 404, 400, 405 or 501.
+func unsupported(err error) bool {
+	if errors.Is(err, fhir.ErrNotFound) || errors.Is(err, fhir.ErrInvalid) {
+		return true
+	}
+	status := 0
+	var oo *fhir.OperationOutcomeError
+	var se *fhir.StatusError
+	switch {
+	case errors.As(err, &oo):
+		status = oo.StatusCode
+	case errors.As(err, &se):
+		status = se.StatusCode
+	}
+	return status == http.StatusMethodNotAllowed || status == http.StatusNotImplemented
 }
 
 // feed is one pass over the changes. emitted holds the ids of the workers
@@ -199,6 +244,7 @@ func (c *ChangeFeed) All() iter.Seq2[Change, error] {
 // again next time rather than being lost.
 type feed struct {
 	*ChangeFeed
+	ctx     context.Context
 	m       Mapper
 	horizon time.Time
 	emitted map[string]bool
@@ -225,6 +271,28 @@ func (r *Registry) horizon(ctx context.Context) (time.Time, error) {
 			}
 			if at := entryTime(e); at.After(newest) {
 				newest = at
+			}
+			break
+		}
+	}
+	return newest, nil
+}
+
+// newestUpdate returns the newest meta.lastUpdated of any live
+// Practitioner or PractitionerRole, by searching newest first: the horizon
+// on a server without _history, where deletions cannot be seen anyway.
+func (r *Registry) newestUpdate(ctx context.Context) (time.Time, error) {
+	var newest time.Time
+	for _, typ := range []string{"Practitioner", "PractitionerRole"} {
+		sp := &fhir.SearchParams{Count: 1, Sort: []string{"-_lastUpdated"}, Elements: []string{"id"}}
+		for page, err := range r.client.Pages(ctx, typ, sp) {
+			if err != nil {
+				return time.Time{}, fmt.Errorf("ihris: newest %s update: %w", typ, err)
+			}
+			for _, res := range page.Matches() {
+				if at := res.LastUpdatedTime(); at.After(newest) {
+					newest = at
+				}
 			}
 			break
 		}
@@ -321,9 +389,11 @@ func (f *feed) roles() bool {
 
 // holders returns the Practitioners a changed PractitionerRole belongs to
 // now and belonged to since the checkpoint: a position handed to someone
-// else changes the worker who held it too. Earlier versions are read one
-// by one (vread), back to the one current at the checkpoint, so this costs
-// a request per version of a role changed more than once or since created.
+// else changes the worker who held it too. The earlier versions come from
+// the role's _history (newest first, back to the one current at the
+// checkpoint): version ids are opaque strings, not numbers to count down.
+// That costs a request per role changed since the checkpoint, unless it is
+// a first version.
 func (f *feed) holders(res *fhir.Resource) ([]string, error) {
 	var out []string
 	add := func(res *fhir.Resource) {
@@ -334,22 +404,24 @@ func (f *feed) holders(res *fhir.Resource) ([]string, error) {
 		}
 	}
 	add(res)
-	if f.ChangeFeed.since.IsZero() {
-		return out, nil // every worker comes anyway
+	if f.ChangeFeed.since.IsZero() || res.VersionID() == "1" || !f.coverage.Handovers {
+		return out, nil // every worker comes anyway, or there is no earlier version, or no way to read it
 	}
-	vid, err := strconv.Atoi(res.VersionID())
-	for err == nil && vid > 1 {
-		vid--
-		var old *fhir.Resource
-		old, _, err = f.reg.client.VRead(f.ctx, "PractitionerRole", res.ID(), strconv.Itoa(vid))
-		if err != nil {
-			if errors.Is(err, fhir.ErrNotFound) || errors.Is(err, fhir.ErrGone) {
-				return out, nil // deleted or expunged: nobody to add
-			}
-			return nil, fmt.Errorf("ihris: earlier version of %s: %w", res.Reference(), err)
+	for e, err := range f.reg.client.History(f.ctx, "PractitionerRole", res.ID(), &fhir.HistoryParams{Count: f.reg.pageSize}) {
+		switch {
+		case err != nil && unsupported(err):
+			f.coverage.Handovers = false
+			return out, nil
+		case errors.Is(err, fhir.ErrGone):
+			return out, nil // expunged meanwhile: nobody to add
+		case err != nil:
+			return nil, fmt.Errorf("ihris: earlier versions of %s: %w", res.Reference(), err)
 		}
-		add(old)
-		if old.LastUpdatedTime().Before(f.ChangeFeed.since.Time()) {
+		if e.Resource == nil {
+			continue // a deletion, then a re-creation: no holder in it
+		}
+		add(e.Resource)
+		if e.Resource.LastUpdatedTime().Before(f.ChangeFeed.since.Time()) {
 			break // the version the last feed saw
 		}
 	}
@@ -359,7 +431,7 @@ func (f *feed) holders(res *fhir.Resource) ([]string, error) {
 // deletions yields the Practitioners deleted since the checkpoint, and the
 // workers who lost a role to a deletion. A zero checkpoint has none.
 func (f *feed) deletions() bool {
-	if f.ChangeFeed.since.IsZero() {
+	if f.ChangeFeed.since.IsZero() || !f.coverage.Deletions {
 		return true
 	}
 	hp := &fhir.HistoryParams{Since: f.ChangeFeed.since.Time(), Count: f.reg.pageSize}
@@ -450,6 +522,9 @@ func entryTime(e *fhir.Entry) time.Time {
 // deleted role belonged to ("" when no version says).
 func (r *Registry) workerOfDeletedRole(ctx context.Context, roleID string) (string, error) {
 	for e, err := range r.client.History(ctx, "PractitionerRole", roleID, nil) {
+		if err != nil && (unsupported(err) || errors.Is(err, fhir.ErrGone)) {
+			return "", nil // expunged, or no instance history: nobody known
+		}
 		if err != nil {
 			return "", fmt.Errorf("ihris: history of PractitionerRole/%s: %w", roleID, err)
 		}

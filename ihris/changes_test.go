@@ -2,8 +2,10 @@ package ihris_test
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -39,7 +41,7 @@ func (c *testClock) Advance(d time.Duration) {
 func collect(t *testing.T, feed *ihris.ChangeFeed) map[string]ihris.Change {
 	t.Helper()
 	out := map[string]ihris.Change{}
-	for ch, err := range feed.All() {
+	for ch, err := range feed.All(t.Context()) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,7 +70,7 @@ func TestChangesSinceCheckpoint(t *testing.T) {
 
 	// From the beginning: every worker, no deletion, and the checkpoint is
 	// the newest lastUpdated the generator wrote, not the clock.
-	first := reg.ChangesSince(ctx, ihris.Checkpoint{})
+	first := reg.ChangesSince(ihris.Checkpoint{})
 	all := collect(t, first)
 	if len(all) != srv.Truth().Workers {
 		t.Fatalf("first sync: %d workers, want %d", len(all), srv.Truth().Workers)
@@ -82,7 +84,7 @@ func TestChangesSinceCheckpoint(t *testing.T) {
 	if err := stored.UnmarshalText(text); err != nil || !stored.Time().Equal(cp.Time()) {
 		t.Fatalf("checkpoint round trip %q: %v, %v", text, stored, err)
 	}
-	if again := collect(t, reg.ChangesSince(ctx, stored)); len(again) != 0 {
+	if again := collect(t, reg.ChangesSince(stored)); len(again) != 0 {
 		t.Errorf("nothing changed, yet %d changes", len(again))
 	}
 
@@ -133,7 +135,7 @@ func TestChangesSinceCheckpoint(t *testing.T) {
 	}
 	last := clock.Now()
 
-	feed := reg.ChangesSince(ctx, stored)
+	feed := reg.ChangesSince(stored)
 	changes := collect(t, feed)
 	want := []string{renamed.ID, moved.ID, deleted.ID, demoted.ID}
 	slices.Sort(want)
@@ -156,15 +158,15 @@ func TestChangesSinceCheckpoint(t *testing.T) {
 	if !next.Time().Equal(last) {
 		t.Errorf("checkpoint = %v, want the last write %v", next.Time(), last)
 	}
-	if again := collect(t, reg.ChangesSince(ctx, next)); len(again) != 0 {
+	if again := collect(t, reg.ChangesSince(next)); len(again) != 0 {
 		t.Errorf("after the second sync: %d changes, want none", len(again))
 	}
 }
 
 func TestChangesCheckpointNotAdvancedWhenInterrupted(t *testing.T) {
 	reg := newRegistry(t, sharedDemo(t))
-	feed := reg.ChangesSince(context.Background(), ihris.Checkpoint{})
-	for _, err := range feed.All() {
+	feed := reg.ChangesSince(ihris.Checkpoint{})
+	for _, err := range feed.All(t.Context()) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -193,8 +195,7 @@ func TestChangesBetweenPassesAreNotLost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	base := reg.ChangesSince(ctx, ihris.Checkpoint{})
+	base := reg.ChangesSince(ihris.Checkpoint{})
 	all := collect(t, base)
 	ids := slices.Sorted(maps.Keys(all))
 	edited, other := all[ids[0]].Worker, all[ids[1]].Worker
@@ -206,9 +207,9 @@ func TestChangesBetweenPassesAreNotLost(t *testing.T) {
 	clock.Advance(time.Minute)
 	touch(t, client, "Practitioner", ids[2])
 
-	feed := reg.ChangesSince(ctx, base.Checkpoint())
+	feed := reg.ChangesSince(base.Checkpoint())
 	wrote := false
-	for ch, err := range feed.All() {
+	for ch, err := range feed.All(t.Context()) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -224,7 +225,7 @@ func TestChangesBetweenPassesAreNotLost(t *testing.T) {
 	if !wrote {
 		t.Fatal("the touched worker never came")
 	}
-	next := collect(t, reg.ChangesSince(ctx, feed.Checkpoint()))
+	next := collect(t, reg.ChangesSince(feed.Checkpoint()))
 	if _, ok := next[edited.ID]; !ok {
 		t.Errorf("%s, edited during the previous feed, is missing from the next one (checkpoint %v)", edited.ID, feed.Checkpoint())
 	}
@@ -263,16 +264,15 @@ func TestCheckpointAtAnInstantSharedAcrossPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
 	reg := newRegistry(t, srv, ihris.WithPageSize(7))
-	base := reg.ChangesSince(ctx, ihris.Checkpoint{})
+	base := reg.ChangesSince(ihris.Checkpoint{})
 	ids := slices.Sorted(maps.Keys(collect(t, base)))
 
 	clock.Advance(time.Minute) // then frozen: every write below shares it
 	for _, id := range ids[:20] {
 		touch(t, client, "Practitioner", id)
 	}
-	feed := reg.ChangesSince(ctx, base.Checkpoint())
+	feed := reg.ChangesSince(base.Checkpoint())
 	if got := slices.Sorted(maps.Keys(collect(t, feed))); !slices.Equal(got, ids[:20]) {
 		t.Fatalf("changes = %v, want %v", got, ids[:20])
 	}
@@ -289,66 +289,205 @@ func TestCheckpointAtAnInstantSharedAcrossPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := newRegistry(t, srv, ihris.WithPageSize(7))
-	if got := slices.Sorted(maps.Keys(collect(t, other.ChangesSince(ctx, restored)))); !slices.Equal(got, ids[20:23]) {
+	if got := slices.Sorted(maps.Keys(collect(t, other.ChangesSince(restored)))); !slices.Equal(got, ids[20:23]) {
 		t.Errorf("after a restored checkpoint: changes = %v, want %v (written at the same instant)", got, ids[20:23])
+	}
+}
+
+// handOver gives a PractitionerRole to another Practitioner (a position
+// filled by someone else).
+func handOver(t *testing.T, client *fhir.Client, roleID, to string) {
+	t.Helper()
+	ctx := t.Context()
+	res, _, err := client.Read(ctx, "PractitionerRole", roleID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, _ := fhir.As[models.PractitionerRole](res)
+	pr.Practitioner.Reference = ptr("Practitioner/" + to)
+	if _, _, err := client.Update(ctx, res); err != nil {
+		t.Fatal(err)
 	}
 }
 
 // TestChangesReportTheWorkerWhoLostARoleToAnother: a PractitionerRole
 // handed to another Practitioner (a position filled by someone else)
-// changes both workers.
+// changes both workers, and every holder since the checkpoint when it
+// changed hands twice, whatever the server's version ids look like (FHIR
+// allows any string; some servers write UUIDs).
 func TestChangesReportTheWorkerWhoLostARoleToAnother(t *testing.T) {
-	clock := &testClock{now: time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)}
-	srv, err := ihristest.Start(ihristest.WithServerOptions(fhirtest.WithClock(clock.Now)),
-		ihristest.WithWorkforce(ihristest.Workforce{Seed: 5, Workers: 40, Regions: 1, Districts: 2, Facilities: 4}))
-	if err != nil {
-		t.Fatal(err)
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		versions []fhirtest.Option
+	}{
+		{"integer version ids", nil},
+		{"UUID version ids", []fhirtest.Option{fhirtest.WithVersionIDs(fhirtest.UUIDVersionID)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			clock := &testClock{now: time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)}
+			srv, err := ihristest.Start(ihristest.WithServerOptions(append(tc.versions, fhirtest.WithClock(clock.Now))...),
+				ihristest.WithWorkforce(ihristest.Workforce{Seed: 5, Workers: 40, Regions: 1, Districts: 2, Facilities: 4}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(srv.Close)
+			reg := newRegistry(t, srv, ihris.WithPageSize(10))
+			client, err := fhir.NewClient(srv.URL(), fhir.WithHTTPClient(srv.Client()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Every role gets a second version first, so that the one
+			// current at the checkpoint is not a first version.
+			all := collect(t, reg.ChangesSince(ihris.Checkpoint{}))
+			var with, without []ihris.HealthWorker
+			for _, id := range slices.Sorted(maps.Keys(all)) {
+				if w := all[id].Worker; len(w.Roles) > 0 {
+					with = append(with, w)
+				} else {
+					without = append(without, w)
+				}
+			}
+			first, second, third := with[0], with[1], with[2]
+			moved, twice := first.Roles[0].ID, second.Roles[0].ID
+			clock.Advance(time.Minute)
+			touch(t, client, "PractitionerRole", moved)
+			touch(t, client, "PractitionerRole", twice)
+			base := reg.ChangesSince(ihris.Checkpoint{})
+			collect(t, base)
+
+			clock.Advance(time.Minute)
+			handOver(t, client, moved, third.ID) // first -> third
+			clock.Advance(time.Second)
+			handOver(t, client, twice, first.ID) // second -> first -> third
+			clock.Advance(time.Second)
+			handOver(t, client, twice, third.ID)
+			feed := reg.ChangesSince(base.Checkpoint())
+			changes := collect(t, feed)
+			want := slices.Sorted(slices.Values([]string{first.ID, second.ID, third.ID}))
+			if got := slices.Sorted(maps.Keys(changes)); !slices.Equal(got, want) {
+				t.Fatalf("changes = %v, want %v: every holder of %s and %s since the checkpoint", got, want, moved, twice)
+			}
+			if slices.ContainsFunc(changes[first.ID].Worker.Roles, func(r ihris.Role) bool { return r.ID == moved || r.ID == twice }) {
+				t.Errorf("%s still holds %s or %s", first.ID, moved, twice)
+			}
+			if c := feed.Coverage(); !c.Deletions || !c.Handovers {
+				t.Errorf("coverage %+v on a server with _history", c)
+			}
+		})
 	}
-	t.Cleanup(srv.Close)
-	reg := newRegistry(t, srv, ihris.WithPageSize(10))
-	client, err := fhir.NewClient(srv.URL(), fhir.WithHTTPClient(srv.Client()))
-	if err != nil {
-		t.Fatal(err)
+}
+
+// TestIncrementalSyncWithoutHistory: on a server that does not serve
+// type-level _history, an incremental feed still brings every update
+// (found by _lastUpdated), and says it could not look for deletions; one
+// without instance _history either says it could not look for the
+// earlier holder of a position.
+func TestIncrementalSyncWithoutHistory(t *testing.T) {
+	t.Parallel()
+	typeLevel := regexp.MustCompile(`/(Practitioner|PractitionerRole)/_history$`)
+	for _, tc := range []struct {
+		name      string
+		refused   func(path string) bool
+		handovers bool
+	}{
+		{"no type-level history", typeLevel.MatchString, true},
+		{"no history at all", func(p string) bool { return strings.Contains(p, "_history") }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			clock := &testClock{now: time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)}
+			srv, err := ihristest.Start(ihristest.WithServerOptions(fhirtest.WithClock(clock.Now)),
+				ihristest.WithWorkforce(ihristest.Workforce{Seed: 3, Workers: 30, Regions: 1, Districts: 1, Facilities: 2}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(srv.Close)
+			srv.InjectFault(fhirtest.Fault{Status: http.StatusNotFound, Times: 1 << 20,
+				Match: func(r *http.Request) bool { return tc.refused(r.URL.Path) }})
+			client, err := fhir.NewClient(srv.URL(), fhir.WithHTTPClient(srv.Client()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			reg := newRegistry(t, srv, ihris.WithPageSize(10))
+			base := reg.ChangesSince(ihris.Checkpoint{})
+			all := collect(t, base)
+			if c := base.Coverage(); !c.Deletions {
+				t.Errorf("a first sync misses no deletion, yet coverage %+v", c)
+			}
+			ids := slices.Sorted(maps.Keys(all))
+			var holder, other string
+			for _, id := range ids {
+				if len(all[id].Worker.Roles) > 0 && holder == "" {
+					holder = id
+				} else if other == "" {
+					other = id
+				}
+			}
+			clock.Advance(time.Minute)
+			touch(t, client, "Practitioner", ids[0])
+			touch(t, client, "PractitionerRole", all[holder].Worker.Roles[0].ID)
+			mid := reg.ChangesSince(base.Checkpoint())
+			collect(t, mid) // sees the touches
+
+			clock.Advance(time.Minute)
+			handOver(t, client, all[holder].Worker.Roles[0].ID, other)
+			gone := ids[len(ids)-1]
+			if _, err := client.Delete(t.Context(), "Practitioner", gone); err != nil {
+				t.Fatal(err)
+			}
+			feed := reg.ChangesSince(mid.Checkpoint())
+			changes := collect(t, feed)
+			if _, ok := changes[other]; !ok {
+				t.Errorf("the new holder %s of a role is missing: %v", other, slices.Sorted(maps.Keys(changes)))
+			}
+			if _, ok := changes[holder]; ok != tc.handovers {
+				t.Errorf("the earlier holder %s came: %v, want %v", holder, ok, tc.handovers)
+			}
+			if _, ok := changes[gone]; ok {
+				t.Errorf("deleted %s reported on a server that cannot show deletions", gone)
+			}
+			if c := feed.Coverage(); c.Deletions || c.Handovers != tc.handovers {
+				t.Errorf("coverage %+v, want no deletions and handovers %v", c, tc.handovers)
+			}
+			if feed.Checkpoint().Time().Before(clock.Now()) {
+				t.Errorf("checkpoint %v, want the last update %v", feed.Checkpoint().Time(), clock.Now())
+			}
+		})
 	}
-	ctx := context.Background()
-	base := reg.ChangesSince(ctx, ihris.Checkpoint{})
-	all := collect(t, base)
-	var from, to ihris.HealthWorker
-	for _, id := range slices.Sorted(maps.Keys(all)) {
-		switch w := all[id].Worker; {
-		case from.ID == "" && len(w.Roles) > 0:
-			from = w
-		case from.ID != "" && to.ID == "":
-			to = w
+}
+
+// TestChangeFeedReadsUnderTheContextOfAll: a feed holds no context; each
+// run of All reads under its own.
+func TestChangeFeedReadsUnderTheContextOfAll(t *testing.T) {
+	t.Parallel()
+	srv := generated(t, ihristest.Workforce{Seed: 3, Workers: 20, Regions: 1, Districts: 1, Facilities: 2})
+	feed := newRegistry(t, srv).ChangesSince(ihris.Checkpoint{})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	for _, err := range feed.All(ctx) {
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("All under a cancelled context: %v, want context.Canceled", err)
 		}
+		break
 	}
-	clock.Advance(time.Minute)
-	moved := from.Roles[0].ID
-	res, _, err := client.Read(ctx, "PractitionerRole", moved)
-	if err != nil {
-		t.Fatal(err)
+	if n := srv.RequestCount(); n != 0 {
+		t.Errorf("%d requests under a cancelled context", n)
 	}
-	pr, _ := fhir.As[models.PractitionerRole](res)
-	pr.Practitioner.Reference = ptr("Practitioner/" + to.ID)
-	if _, _, err := client.Update(ctx, res); err != nil {
-		t.Fatal(err)
-	}
-	changes := collect(t, reg.ChangesSince(ctx, base.Checkpoint()))
-	if got, want := slices.Sorted(maps.Keys(changes)), []string{from.ID, to.ID}; !slices.Equal(got, slices.Sorted(slices.Values(want))) {
-		t.Fatalf("changes = %v, want both %s (lost %s) and %s", got, from.ID, moved, to.ID)
-	}
-	if slices.ContainsFunc(changes[from.ID].Worker.Roles, func(r ihris.Role) bool { return r.ID == moved }) {
-		t.Errorf("%s still holds %s", from.ID, moved)
+	if got := collect(t, feed); len(got) != 20 || feed.Checkpoint().IsZero() {
+		t.Errorf("the same feed, run again: %d workers, checkpoint %v", len(got), feed.Checkpoint())
 	}
 }
 
 // TestFirstSyncWithoutHistory: a server that does not serve _history (some
 // HAPI deployments turn it off) still gives the first, full sync.
 func TestFirstSyncWithoutHistory(t *testing.T) {
+	t.Parallel()
 	srv := generated(t, ihristest.Workforce{Seed: 3, Workers: 30, Regions: 1, Districts: 1, Facilities: 2})
 	srv.InjectFault(fhirtest.Fault{Status: http.StatusNotFound, Times: 1 << 20,
 		Match: func(r *http.Request) bool { return strings.Contains(r.URL.Path, "_history") }})
-	feed := newRegistry(t, srv).ChangesSince(context.Background(), ihris.Checkpoint{})
+	feed := newRegistry(t, srv).ChangesSince(ihris.Checkpoint{})
 	if got := collect(t, feed); len(got) != 30 {
 		t.Errorf("first sync without _history: %d workers, want 30", len(got))
 	}

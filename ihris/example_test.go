@@ -79,9 +79,9 @@ func ExampleRegistry_ChangesSince() {
 	}
 	ctx := context.Background()
 
-	feed := reg.ChangesSince(ctx, ihris.Checkpoint{})
+	feed := reg.ChangesSince(ihris.Checkpoint{})
 	n := 0
-	for _, err := range feed.All() {
+	for _, err := range feed.All(ctx) {
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -105,8 +105,8 @@ func ExampleRegistry_ChangesSince() {
 	if err := since.UnmarshalText(stored); err != nil {
 		log.Fatal(err)
 	}
-	feed = reg.ChangesSince(ctx, since)
-	for ch, err := range feed.All() {
+	feed = reg.ChangesSince(since)
+	for ch, err := range feed.All(ctx) {
 		if err != nil {
 			log.Fatal(err)
 		}

@@ -302,7 +302,7 @@ func TestRolesBeyondTheIncludeLimitAreNotLost(t *testing.T) {
 		t.Errorf("All: %d roles, want %d", roles, srv.Truth().Roles)
 	}
 	roles = 0
-	for ch, err := range reg.ChangesSince(ctx, ihris.Checkpoint{}).All() {
+	for ch, err := range reg.ChangesSince(ihris.Checkpoint{}).All(t.Context()) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -485,7 +485,7 @@ func TestStreamsPlaceARoleAtAFacilityOpenedAfterTheTreeWasCached(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	feed := reg.ChangesSince(ctx, ihris.Checkpoint{})
+	feed := reg.ChangesSince(ihris.Checkpoint{})
 	collect(t, feed)
 	district := slices.Sorted(maps.Keys(srv.Truth().ByDistrict))[0]
 	for _, body := range []string{
@@ -503,7 +503,7 @@ func TestStreamsPlaceARoleAtAFacilityOpenedAfterTheTreeWasCached(t *testing.T) {
 	placed := func(w ihris.HealthWorker) bool {
 		return slices.ContainsFunc(w.Roles, func(r ihris.Role) bool { return r.ID == "PRNEW2" && r.Within(district) })
 	}
-	changes := collect(t, reg.ChangesSince(ctx, feed.Checkpoint()))
+	changes := collect(t, reg.ChangesSince(feed.Checkpoint()))
 	if !placed(changes["P000003"].Worker) {
 		t.Errorf("ChangesSince: P000003's new role is not placed in %s: %+v", district, changes["P000003"].Worker.Roles)
 	}

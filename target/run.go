@@ -308,9 +308,9 @@ func (r *run) source() iter.Seq2[ihris.HealthWorker, error] {
 				return
 			}
 		}
-		feed := r.s.reg.ChangesSince(r.ctx, since)
+		feed := r.s.reg.ChangesSince(since)
 		seen := map[string]bool{}
-		for ch, err := range feed.All() {
+		for ch, err := range feed.All(r.ctx) {
 			if err != nil {
 				yield(ihris.HealthWorker{}, err)
 				return
