@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/mhero-go/mhero/internal/store"
+	"github.com/mhero-go/mhero/store"
 )
 
 // A package keeps its migrations in one slice it only appends to.

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mhero-go/mhero/internal/store"
-	"github.com/mhero-go/mhero/internal/store/storetest"
+	"github.com/mhero-go/mhero/store"
+	"github.com/mhero-go/mhero/store/storetest"
 )
 
 // runMigrations are a table shaped like the run store of analytics.

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mhero-go/mhero/internal/store"
-	"github.com/mhero-go/mhero/internal/store/storetest"
+	"github.com/mhero-go/mhero/store"
+	"github.com/mhero-go/mhero/store/storetest"
 )
 
 func TestOpenDSN(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mhero-go/mhero/internal/store"
+	"github.com/mhero-go/mhero/store"
 )
 
 // The cross-process tests run this test binary again as a child whose role

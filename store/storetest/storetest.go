@@ -29,7 +29,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver of the admin connection
 
-	"github.com/mhero-go/mhero/internal/store"
+	"github.com/mhero-go/mhero/store"
 )
 
 // EnvPostgres names the environment variable holding the PostgreSQL DSN of
