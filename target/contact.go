@@ -299,7 +299,7 @@ func maskPhone(s string) string {
 		if c >= '0' && c <= '9' {
 			digits++
 			if digits > keep && i > 3 {
-				c = '•'
+				c = '*'
 			}
 		}
 		out[i] = c

@@ -69,13 +69,15 @@ type run struct {
 	deleted   []string // workers deleted from iHRIS
 	feedNext  ihris.Checkpoint
 	refreshed []*known // contacts read while refreshing, to save
-	dirty     map[string]bool
-	members   map[string]string // contact uuid → state, from target_members
-	attrOpen  map[string]fingerprint
-	intern    map[string]string
-	spooled   int
-	journal   *sql.Tx
-	jstmt     *sql.Stmt
+	// resetMirror: the mirror is read anew; the stored one is replaced.
+	resetMirror bool
+	dirty       map[string]bool
+	members     map[string]string // contact uuid → state, from target_members
+	attrOpen    map[string]fingerprint
+	intern      map[string]string
+	spooled     int
+	journal     *sql.Tx
+	jstmt       *sql.Stmt
 }
 
 type extraPhone struct {
@@ -203,6 +205,11 @@ func (r *run) refresh() error {
 // persistRefresh saves what refresh read, with the checkpoints.
 func (r *run) persistRefresh() error {
 	return r.s.db.tx(r.ctx, func(tx *sql.Tx) error {
+		if r.resetMirror {
+			if _, err := tx.ExecContext(r.ctx, r.s.db.q(`DELETE FROM target_contacts WHERE workspace = ?`), r.ws); err != nil {
+				return err
+			}
+		}
 		if err := r.s.db.saveContacts(r.ctx, tx, r.ws, r.refreshed); err != nil {
 			return err
 		}
@@ -665,9 +672,16 @@ func (r *run) counts() (p Preview, creates, updates, adopts, unchanged, adds int
 	return p, creates, updates, adopts, unchanged, adds
 }
 
-// decide chooses between a full and an incremental run.
+// decide chooses between a full and an incremental run. A full reconcile
+// asked for also reads every RapidPro contact again, rather than the
+// changes since the mirror was current: it repairs a mirror that no longer
+// describes the workspace (a database restored from a backup, a server
+// rebuilt under the same workspace UUID).
 func (r *run) decide(full bool) {
 	r.full = full || !r.row.found || r.row.hash != r.g.Hash() || r.row.checkpoint == ""
+	if full {
+		r.m, r.resetMirror = newMirror(), true
+	}
 }
 
 // prepare does what preview, plan and sync share: learn the workspace,
@@ -680,6 +694,9 @@ func (r *run) prepare(full bool, src func() iter.Seq2[ihris.HealthWorker, error]
 		return err
 	}
 	r.decide(full)
+	if err := r.checkCodes(); err != nil {
+		return err
+	}
 	if err := r.refresh(); err != nil {
 		return err
 	}
@@ -693,6 +710,43 @@ func (r *run) prepare(full bool, src func() iter.Seq2[ihris.HealthWorker, error]
 		src = r.source
 	}
 	return r.evaluate(src())
+}
+
+// checkCodes refuses criteria naming places, cadres or jobs iHRIS does not
+// know: they would select nobody, silently.
+func (r *run) checkCodes() error {
+	c := r.g.Criteria
+	if len(c.Places)+len(c.Cadres)+len(c.Jobs) == 0 {
+		return nil
+	}
+	places, err := r.s.reg.Places(r.ctx)
+	if err != nil {
+		return fmt.Errorf("target: reading iHRIS places: %w", err)
+	}
+	terms, err := r.s.reg.Terminology(r.ctx)
+	if err != nil {
+		return fmt.Errorf("target: reading iHRIS terminology: %w", err)
+	}
+	var errs []error
+	for _, id := range c.Places {
+		if _, ok := places.Get(id); !ok {
+			errs = append(errs, fmt.Errorf("%w: no place %q in iHRIS's location tree", ihris.ErrUnknownCode, id))
+		}
+	}
+	for _, code := range c.Cadres {
+		if !slices.Contains(terms.Cadres(), code) {
+			errs = append(errs, fmt.Errorf("%w: no cadre %q in iHRIS (its cadres: %s)", ihris.ErrUnknownCode, code, strings.Join(terms.Cadres(), ", ")))
+		}
+	}
+	for _, code := range c.Jobs {
+		if _, ok := terms.Job(code); !ok {
+			errs = append(errs, fmt.Errorf("%w: no job %q in iHRIS's ihris-job CodeSystem", ihris.ErrUnknownCode, code))
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("target %q: %w", r.g.Name, errors.Join(errs...))
+	}
+	return nil
 }
 
 // now returns the clock's time.

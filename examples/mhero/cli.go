@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -29,6 +30,16 @@ type env struct {
 	// buildInfo reads the binary's build information (debug.ReadBuildInfo;
 	// fixed in tests).
 	buildInfo func() (*debug.BuildInfo, bool)
+	// getenv reads the environment (os.Getenv when nil; fixed in tests).
+	getenv func(string) string
+}
+
+// env returns the environment variable's value.
+func (e *env) env(name string) string {
+	if e.getenv != nil {
+		return e.getenv(name)
+	}
+	return os.Getenv(name)
 }
 
 // command is one subcommand. Later ones (target, usecase, monitor, report)
@@ -61,6 +72,9 @@ func commands() []*command {
 		{"demo", "[--workflow FILE] [--cadre CODE] [--district ID] [--workers N] [--days N] [--seed N]", "send a workflow to a target group on in-process iHRIS and RapidPro servers with simulated health workers",
 			"Demo runs the Data Manager's path on in-process iHRIS and RapidPro servers:\nit selects a cadre of a district in iHRIS, makes them RapidPro contacts in\na group, imports the workflow, starts it once for the group, lets simulated\nhealth workers answer over simulated days, and reports who answered what.\nThe workflow is a file or a built-in example:\n" + strings.Join(workflows.Names(), ", ") + ".",
 			runDemo},
+		{"target", "preview|plan|sync FILE.yaml [--sandbox] [--dry-run] [--full] [--json] [--db FILE|DSN] [--rate N] [server flags]", "preview, plan or sync a target group of health workers into RapidPro",
+			targetDoc,
+			runTarget},
 		{"version", "", "print the program's module version, Go version and source revision",
 			"Version prints the module version the program was built from, the Go\nversion and platform, and the source revision when the build recorded it.",
 			runVersion},

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/mhero-go/mhero/ihris/ihristest"
 	"github.com/mhero-go/mhero/rapidpro"
 	"github.com/mhero-go/mhero/sandbox"
+	"github.com/mhero-go/mhero/target"
 	"github.com/mhero-go/mhero/workflow"
 	"github.com/mhero-go/mhero/workflow/flow"
 )
@@ -99,68 +102,53 @@ func demo(ctx context.Context, e *env, w *workflow.Workflow, cfg demoConfig) err
 	}
 	crit := ihris.Criteria{Places: []string{area.ID}, Cadres: []string{cfg.cadre}}
 	fmt.Fprintf(out, "1. Target group: %s in %s %s (iHRIS criteria: %s)\n", cfg.cadre, area.LevelName, area.Name, crit)
-	type target struct {
-		id, name, urn string
-	}
-	var targets []target
-	var noPhone, invalid int
-	for hw, err := range reg.Find(ctx, crit) {
-		if err != nil {
-			return err
-		}
-		ph, ok := hw.BestMobile()
-		if !ok {
-			noPhone++
-			continue
-		}
-		urn, err := rapidpro.PhoneURN(ph.Value, "LR")
-		if err != nil {
-			invalid++
-			fmt.Fprintf(out, "   not sent to %s (%s): %v\n", hw.DisplayName(), hw.ID, err)
-			continue
-		}
-		targets = append(targets, target{hw.ID, hw.DisplayName(), urn})
-	}
-	fmt.Fprintf(out, "   %d health workers with a valid mobile; %d without a phone, %d with an invalid number\n",
-		len(targets), noPhone, invalid)
-	if len(targets) == 0 {
-		return errors.New("nobody to send to")
-	}
-
-	// 2. Contacts and a group in RapidPro. Two workers may share a phone:
-	// one contact per number, so nobody gets the survey twice.
 	rp, err := rapidpro.NewClient(sb.RapidPro.URL(), sb.RapidPro.Token(), rapidpro.WithoutPacing())
 	if err != nil {
 		return err
 	}
-	if _, err := rp.Fields.Create(ctx, &rapidpro.FieldRequest{Name: "iHRIS ID", Type: "text"}); err != nil {
-		return err
-	}
-	groupName := fmt.Sprintf("%s - %s %s", w.Name, area.Name, cfg.cadre)
-	group, err := rp.Groups.Create(ctx, groupName)
+	dir, err := os.MkdirTemp("", "mhero-demo")
 	if err != nil {
 		return err
 	}
-	seen := map[string]bool{}
-	var contacts []string
-	for _, t := range targets {
-		if seen[t.urn] {
-			fmt.Fprintf(out, "   %s shares %s with another worker: one contact for both\n", t.id, rapidpro.MaskPhone(t.urn))
-			continue
-		}
-		seen[t.urn] = true
-		c, err := rp.Contacts.UpdateByURN(ctx, t.urn, &rapidpro.ContactRequest{Name: rapidpro.Ptr(t.name),
-			Fields: map[string]*string{"ihris_id": rapidpro.Ptr(t.id)}})
-		if err != nil {
-			return err
-		}
-		contacts = append(contacts, c.UUID)
-	}
-	batches, err := rp.ContactActions.AddToGroup(ctx, group.UUID, contacts)
+	defer os.RemoveAll(dir)
+	db, err := openStore(filepath.Join(dir, "mhero.db"))
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "2. RapidPro: %d contacts in group %q (%d %s of at most 100)\n", len(contacts), groupName, len(batches), plural(len(batches), "request", "requests"))
+	defer db.Close()
+	syncer, err := target.New(ctx, reg, rp, db)
+	if err != nil {
+		return err
+	}
+	g := target.Group{Name: fmt.Sprintf("%s - %s %s", w.Name, area.Name, cfg.cadre), Country: "LR", Criteria: crit}
+	pv, err := syncer.Preview(ctx, g)
+	if err != nil {
+		return err
+	}
+	reasons := map[string]int{}
+	for _, sk := range pv.Unreachable {
+		reasons[string(sk.Reason)]++
+	}
+	fmt.Fprintf(out, "   %d health workers selected, %d reachable", pv.Selected, pv.Reachable)
+	if len(reasons) > 0 {
+		fmt.Fprintf(out, "; not reachable: %s", counts(reasons))
+	}
+	fmt.Fprintln(out)
+	for _, sk := range pv.Unreachable {
+		fmt.Fprintf(out, "   not sent to %s\n", sk)
+	}
+	if pv.Reachable == 0 {
+		return errors.New("nobody to send to")
+	}
+
+	// 2. Contacts and a group in RapidPro, through the target package: one
+	// contact per worker, fields created, the group created and filled
+	// 100 contacts a request.
+	sum, err := syncer.Sync(ctx, g, false)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "2. RapidPro: %d contacts in group %q (%d created; API calls: %s)\n", sum.Reachable, sum.Group, sum.Created, scopes(sum.Calls))
 
 	// 3. The workflow: compiled, then imported as through Settings → Import.
 	exp, err := workflow.Compile(w)
@@ -179,7 +167,7 @@ func demo(ctx context.Context, e *env, w *workflow.Workflow, cfg demoConfig) err
 		w.Name, len(w.Questions), strings.Join(w.Languages(), ", "), flows[0])
 
 	// 4. Start it, once.
-	start, err := rp.FlowStarts.Create(ctx, &rapidpro.FlowStartRequest{Flow: flows[0], Groups: []string{group.UUID},
+	start, err := rp.FlowStarts.Create(ctx, &rapidpro.FlowStartRequest{Flow: flows[0], Groups: []string{sum.GroupUUID},
 		RestartParticipants: rapidpro.Ptr(false)})
 	if err != nil {
 		return err

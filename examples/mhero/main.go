@@ -9,6 +9,7 @@
 //	mhero compile FILE.yaml [-o export.json] [--spec 13.2.0]
 //	mhero simulate FILE.yaml|EXPORT.json [--reply TEXT]... [--timeout]... [--json] [--lang CODE] [--name NAME] [--flow NAME]
 //	mhero demo [--workflow FILE] [--cadre CODE] [--district ID] [--workers N] [--days N] [--seed N]
+//	mhero target preview|plan|sync FILE.yaml [--sandbox] [--dry-run] [--full] [--json] [--db FILE|DSN] [--rate N]
 //	mhero version
 //	mhero help [COMMAND]
 //
