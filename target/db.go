@@ -138,8 +138,35 @@ func (d *db) q(query string) string {
 }
 
 func (d *db) exec(ctx context.Context, query string, args ...any) error {
-	_, err := d.ExecContext(ctx, d.q(query), args...)
-	return err
+	return d.retry(ctx, func() error {
+		_, err := d.ExecContext(ctx, d.q(query), args...)
+		return err
+	})
+}
+
+// busyBudget is how long a write waits for other SQLite connections (of
+// this process or another) before it fails.
+const busyBudget = time.Minute
+
+// retry runs f again while SQLite says another connection holds the
+// database: a connection opened without a busy timeout fails at once,
+// and a transaction that read before writing fails whatever the timeout
+// when another connection wrote meanwhile (SQLITE_BUSY_SNAPSHOT).
+func (d *db) retry(ctx context.Context, f func() error) error {
+	deadline := time.Now().Add(busyBudget)
+	wait := 2 * time.Millisecond
+	for {
+		err := f()
+		if err == nil || d.postgres || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 100*time.Millisecond)
+	}
 }
 
 // Migrate creates the target package's tables in db, or brings them up to
@@ -170,6 +197,16 @@ func (d *db) exec(ctx context.Context, query string, args ...any) error {
 //	target_locks       one lease per workspace: holder, start, expiry.
 func Migrate(ctx context.Context, sqldb *sql.DB) error {
 	d := newDB(sqldb)
+	if !d.postgres {
+		// WAL lets readers read while a writer writes; the mode is kept
+		// in the file, so once is enough.
+		if err := d.retry(ctx, func() error {
+			_, err := d.ExecContext(ctx, `PRAGMA journal_mode=WAL`)
+			return err
+		}); err != nil {
+			return fmt.Errorf("target: setting SQLite's WAL mode: %w", err)
+		}
+	}
 	for _, stmt := range schema {
 		if err := d.exec(ctx, stmt); err != nil {
 			return fmt.Errorf("target: migrating the store: %w", err)
@@ -178,21 +215,10 @@ func Migrate(ctx context.Context, sqldb *sql.DB) error {
 	return nil
 }
 
-// tx runs f in a transaction. On SQLite a transaction that read before
-// writing fails with SQLITE_BUSY when another connection wrote meanwhile
-// (busy_timeout cannot help it): it is run again, a few times.
+// tx runs f in a transaction, again while SQLite reports the database
+// busy (see retry).
 func (d *db) tx(ctx context.Context, f func(*sql.Tx) error) error {
-	for attempt := 0; ; attempt++ {
-		err := d.tx1(ctx, f)
-		if err == nil || d.postgres || attempt >= 20 || !isBusy(err) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(time.Duration(attempt+1) * 5 * time.Millisecond):
-		}
-	}
+	return d.retry(ctx, func() error { return d.tx1(ctx, f) })
 }
 
 func (d *db) tx1(ctx context.Context, f func(*sql.Tx) error) error {

@@ -28,7 +28,7 @@ func exampleSyncer() (*target.Syncer, *rapidpro.Client, *sql.DB, func()) {
 	if err != nil {
 		log.Fatal(err)
 	}
-	db, err := sql.Open("sqlite", filepath.Join(dir, "mhero.db"))
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "mhero.db")+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -66,7 +66,12 @@ func TestSyncKilledAnywhereEndsAsAnUninterruptedOne(t *testing.T) {
 }
 
 func testKilled(t *testing.T, kind storeKind) {
-	const workers, seed = 1000, 21
+	// Under the race detector each child is slow to start and to sync: a
+	// smaller registry still gives 20 kills at every stage.
+	workers, seed := 1000, uint64(21)
+	if raceEnabled {
+		workers = 300
+	}
 	ctx := context.Background()
 	ref := newEnv(t, workers, seed)
 	if _, err := ref.syncer(t).Sync(ctx, everyone, false); err != nil {

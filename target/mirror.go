@@ -160,16 +160,19 @@ func (d *db) saveContacts(ctx context.Context, tx *sql.Tx, ws string, ks []*know
 		return err
 	}
 	defer del.Close()
-	ins, err := tx.PrepareContext(ctx, d.q(`INSERT INTO target_contacts (workspace, uuid, ihris_id, status, urns, other_urns, group_uuids, language, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`))
+	ins, err := tx.PrepareContext(ctx, d.q(`INSERT INTO target_contacts (workspace, uuid, ihris_id, status, urns, other_urns, group_uuids, language, fingerprint)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (workspace, uuid) DO UPDATE SET ihris_id = excluded.ihris_id, status = excluded.status, urns = excluded.urns,
+			other_urns = excluded.other_urns, group_uuids = excluded.group_uuids, language = excluded.language, fingerprint = excluded.fingerprint`))
 	if err != nil {
 		return err
 	}
 	defer ins.Close()
 	for _, k := range ks {
-		if _, err := del.ExecContext(ctx, ws, k.uuid); err != nil {
-			return err
-		}
 		if k.deleted {
+			if _, err := del.ExecContext(ctx, ws, k.uuid); err != nil {
+				return err
+			}
 			continue
 		}
 		if _, err := ins.ExecContext(ctx, ws, k.uuid, k.ihrisID, k.status, joinList(k.urns), joinList(k.other), joinList(k.groups), k.language, k.fp.String()); err != nil {

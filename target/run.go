@@ -9,6 +9,7 @@ import (
 	"iter"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mhero-go/mhero/fhir"
@@ -68,7 +69,7 @@ type run struct {
 	extra     []*extraPhone
 	deleted   []string // workers deleted from iHRIS
 	feedNext  ihris.Checkpoint
-	refreshed []*known // contacts read while refreshing, to save
+	refreshed []*known // contacts written, to save in the mirror
 	// resetMirror: the mirror is read anew; the stored one is replaced.
 	resetMirror bool
 	dirty       map[string]bool
@@ -76,6 +77,7 @@ type run struct {
 	attrOpen    map[string]fingerprint
 	intern      map[string]string
 	spooled     int
+	mu          sync.Mutex // guards the mirror while contacts are written
 	journal     *sql.Tx
 	jstmt       *sql.Stmt
 }
@@ -161,6 +163,11 @@ func (r *run) load() error {
 // synced part differs from what the mirror held was changed by someone
 // else: its worker is evaluated again even when iHRIS did not change.
 func (r *run) refresh() error {
+	if r.sync && r.resetMirror {
+		if err := r.s.db.exec(r.ctx, `DELETE FROM target_contacts WHERE workspace = ?`, r.ws); err != nil {
+			return fmt.Errorf("target: clearing the contact mirror: %w", err)
+		}
+	}
 	total := 0
 	for _, deleted := range []bool{false, true} {
 		cp := &r.m.modified
@@ -175,6 +182,7 @@ func (r *run) refresh() error {
 			if err != nil {
 				return fmt.Errorf("target: reading RapidPro contacts: %w", err)
 			}
+			var read []*known
 			for i := range page.Results {
 				c := &page.Results[i]
 				if seen(start, c) {
@@ -188,9 +196,16 @@ func (r *run) refresh() error {
 					(old.fp != k.fp || old.status != k.status || !slices.Equal(old.groups, k.groups) || k.deleted) {
 					r.dirty[old.ihrisID] = true
 				}
-				r.refreshed = append(r.refreshed, k)
+				read = append(read, k)
 				cp.Observe(c.ModifiedOn.Time, c.UUID)
 				total++
+			}
+			if r.sync {
+				// Saved a page at a time with the checkpoints: memory stays
+				// flat, and a long first read killed midway resumes.
+				if err := r.saveMirror(read); err != nil {
+					return fmt.Errorf("target: saving the contact mirror: %w", err)
+				}
 			}
 			r.progress(StageRapidPro, total, 0, nil)
 			if page.Next == "" {
@@ -202,15 +217,10 @@ func (r *run) refresh() error {
 	return nil
 }
 
-// persistRefresh saves what refresh read, with the checkpoints.
-func (r *run) persistRefresh() error {
+// saveMirror saves contacts of the mirror with its checkpoints.
+func (r *run) saveMirror(ks []*known) error {
 	return r.s.db.tx(r.ctx, func(tx *sql.Tx) error {
-		if r.resetMirror {
-			if _, err := tx.ExecContext(r.ctx, r.s.db.q(`DELETE FROM target_contacts WHERE workspace = ?`), r.ws); err != nil {
-				return err
-			}
-		}
-		if err := r.s.db.saveContacts(r.ctx, tx, r.ws, r.refreshed); err != nil {
+		if err := r.s.db.saveContacts(r.ctx, tx, r.ws, ks); err != nil {
 			return err
 		}
 		if err := r.s.db.saveCursor(r.ctx, tx, r.ws, "contacts.modified", r.m.modified); err != nil {

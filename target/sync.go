@@ -299,9 +299,6 @@ func (s *Syncer) Sync(ctx context.Context, g Group, full bool) (*Summary, error)
 	if err := r.refresh(); err != nil {
 		return nil, err
 	}
-	if err := r.persistRefresh(); err != nil {
-		return nil, fmt.Errorf("target: saving the contact mirror: %w", err)
-	}
 	if err := r.setup(); err != nil {
 		return nil, err
 	}
@@ -623,6 +620,7 @@ func (r *run) writeContacts(sum *Summary, total int, joined func(string)) error 
 	d := r.s.db
 	done := 0
 	last := 0
+	r.progress(StageContacts, 0, total, map[string]int{ScopeContacts: total})
 	for {
 		type row struct {
 			seq     int
@@ -649,7 +647,13 @@ func (r *run) writeContacts(sum *Summary, total int, joined func(string)) error 
 		if len(batch) == 0 {
 			break
 		}
-		var attrRows []attrRow
+		type item struct {
+			w      *worker
+			d      desired
+			e      journalEntry
+			places string
+		}
+		items := make([]item, 0, len(batch))
 		for _, x := range batch {
 			last = x.seq
 			w := r.workers[x.id]
@@ -661,21 +665,36 @@ func (r *run) writeContacts(sum *Summary, total int, joined func(string)) error 
 			if err := json.Unmarshal([]byte(data), &e); err != nil {
 				return fmt.Errorf("target: journal entry %d: %w", x.seq, err)
 			}
-			dc := desired{workerID: w.id, name: e.Name, language: e.Language, urns: e.URNs, fields: e.Fields}
-			if w.skip == nil && w.op != opNone {
-				if err := r.writeContact(w, dc, sum); err != nil {
-					return err
-				}
+			items = append(items, item{w: w, d: desired{workerID: w.id, name: e.Name, language: e.Language, urns: e.URNs, fields: e.Fields}, e: e, places: places})
+		}
+		// A few writes in flight, so that the time a request takes does
+		// not slow the sync below the pace the rate limit allows; the
+		// client's pacer keeps them within it.
+		var todo []*item
+		for i := range items {
+			if it := &items[i]; it.w.skip == nil && it.w.op != opNone {
+				todo = append(todo, it)
+			}
+		}
+		if err := parallel(r.ctx, contactWriters, len(todo), func(i int) error {
+			return r.writeContact(todo[i].w, todo[i].d, sum)
+		}); err != nil {
+			return err
+		}
+		var attrRows []attrRow
+		for _, it := range items {
+			w := it.w
+			if w.op != opNone && (w.skip == nil || w.skip.Reason == ReasonTaken) {
 				done++
 				if done%50 == 0 || done == total {
 					r.progress(StageContacts, done, total, map[string]int{ScopeContacts: total - done})
 				}
-				if w.skip == nil && w.member && w.uuid != "" && r.needsAddAfterWrite(w) {
-					joined(w.uuid)
-				}
+			}
+			if w.skip == nil && w.op != opNone && w.member && w.uuid != "" && r.needsAddAfterWrite(w) {
+				joined(w.uuid)
 			}
 			if w.uuid != "" && r.attrOpen[w.id] != w.afp {
-				attrRows = append(attrRows, attrRow{uuid: w.uuid, id: w.id, urn: first(e.URNs), name: e.Name, a: e.Attrs, places: places, fp: w.afp})
+				attrRows = append(attrRows, attrRow{uuid: w.uuid, id: w.id, urn: first(it.e.URNs), name: it.e.Name, a: it.e.Attrs, places: it.places, fp: w.afp})
 				r.attrOpen[w.id] = w.afp
 			}
 		}
@@ -721,11 +740,10 @@ func (r *run) writeContact(w *worker, d desired, sum *Summary) error {
 			c, err = r.s.rp.Contacts.Update(r.ctx, c.UUID, d.request(otherURNs(c), true))
 			r.calls.add(ScopeContacts, 1)
 		}
-		if err == nil {
-			sum.Created++
-		}
 	case opUpdate, opAdopt:
+		r.mu.Lock()
 		k := r.m.byUUID[w.uuid]
+		r.mu.Unlock()
 		var other []string
 		withURNs := true
 		if k != nil {
@@ -734,13 +752,6 @@ func (r *run) writeContact(w *worker, d desired, sum *Summary) error {
 		}
 		c, err = r.s.rp.Contacts.Update(r.ctx, w.uuid, d.request(other, withURNs))
 		r.calls.add(ScopeContacts, 1)
-		if err == nil {
-			if w.op == opAdopt {
-				sum.Adopted++
-			} else {
-				sum.Updated++
-			}
-		}
 	}
 	if isStatus(err, http.StatusBadRequest) {
 		w.skip = &Skip{WorkerID: w.id, Name: w.name, Reason: ReasonTaken, Detail: refusal(err)}
@@ -750,10 +761,59 @@ func (r *run) writeContact(w *worker, d desired, sum *Summary) error {
 		return fmt.Errorf("target: writing the contact of %s: %w", w.id, err)
 	}
 	k := knownFrom(c)
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.m.put(k)
 	r.written(k)
+	switch w.op {
+	case opCreate:
+		sum.Created++
+	case opAdopt:
+		sum.Adopted++
+	case opUpdate:
+		sum.Updated++
+	}
 	w.uuid = c.UUID
 	return nil
+}
+
+// contactWriters is how many contact writes a sync keeps in flight.
+const contactWriters = 4
+
+// parallel runs f(0..n-1) on up to workers goroutines, stopping at the
+// first error, which it returns.
+func parallel(ctx context.Context, workers, n int, f func(int) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := make(chan int)
+	var wg sync.WaitGroup
+	var once sync.Once
+	var first error
+	for range min(workers, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if err := f(i); err != nil {
+					once.Do(func() { first = err; cancel() })
+				}
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		select {
+		case next <- i:
+			continue
+		case <-ctx.Done():
+		}
+		break
+	}
+	close(next)
+	wg.Wait()
+	if first == nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return first
 }
 
 func refusal(err error) string {

@@ -130,10 +130,14 @@ func testSyncEndToEnd(t *testing.T, kind storeKind) {
 		t.Errorf("second sync: %d writes, summary %+v", n, sum2)
 	}
 	t.Logf("second sync: calls %v", sum2.Calls)
-	// And neither does a full reconcile.
-	before = e.writes()
-	if sum3, err := s.Sync(ctx, everyone, true); err != nil || e.writes() != before || !sum3.Full {
-		t.Errorf("full reconcile of an unchanged workspace: %d writes, %v", e.writes()-before, err)
+	// And neither does a full reconcile (reading everything again, which
+	// the race detector makes slow: the stopped contact below is synced
+	// in full instead).
+	if !raceEnabled {
+		before = e.writes()
+		if sum3, err := s.Sync(ctx, everyone, true); err != nil || e.writes() != before || !sum3.Full {
+			t.Errorf("full reconcile of an unchanged workspace: %d writes, %v", e.writes()-before, err)
+		}
 	}
 
 	// Ten changed workers: exactly ten updates. Five get a new name, five a

@@ -111,7 +111,11 @@ func WithClock(now func() time.Time) Option {
 
 // New returns a Syncer reading health workers through reg, writing
 // contacts through rp and keeping its state in sqldb, whose tables it
-// creates or upgrades (see [Migrate]).
+// creates or upgrades (see [Migrate]). sqldb is a SQLite database
+// (modernc.org/sqlite; open it with a busy timeout, for example
+// "file:mhero.db?_pragma=busy_timeout(10000)", as the sync writes from
+// more than one goroutine) or a PostgreSQL one (pgx's database/sql
+// driver).
 func New(ctx context.Context, reg *ihris.Registry, rp *rapidpro.Client, sqldb *sql.DB, opts ...Option) (*Syncer, error) {
 	if reg == nil || rp == nil || sqldb == nil {
 		return nil, errors.New("target: New needs an iHRIS registry, a RapidPro client and a database")
