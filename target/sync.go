@@ -64,7 +64,9 @@ func (s *Syncer) Preview(ctx context.Context, g Group) (*Preview, error) {
 		return nil, err
 	}
 	p, _, _, _, _, _ := r.counts()
-	r.compareSmart(&p)
+	if err := r.compareSmart(&p); err != nil {
+		return nil, err
+	}
 	return &p, nil
 }
 
@@ -103,36 +105,53 @@ func (r *run) selection() iter.Seq2[ihris.HealthWorker, error] {
 	}
 }
 
-func (r *run) compareSmart(p *Preview) {
+// compareSmart compares a smart group's members, read from RapidPro (a
+// smart group's members change without their contacts being modified, so
+// the mirror may not know them), with the workers the target selects.
+func (r *run) compareSmart(p *Preview) error {
 	if r.g.SmartGroup == "" || r.group == nil {
-		return
+		return nil
 	}
 	sc := &SmartComparison{Group: r.group.Name, Query: r.group.Query}
-	gu := r.group.UUID
+	in := map[string]bool{}
 	want := map[string]bool{}
 	for _, w := range r.order {
 		if w.member && w.skip == nil {
 			want[w.id] = true
-			if k := r.m.byIHRIS[w.id]; k == nil || !k.inGroup(gu) {
-				sc.Missing = append(sc.Missing, w.id)
-			}
 		}
 	}
-	for _, k := range r.m.byUUID {
-		if !k.inGroup(gu) {
-			continue
+	params := &rapidpro.ContactListParams{Group: r.group.UUID}
+	for {
+		page, err := r.s.rp.Contacts.ListPage(r.ctx, params)
+		r.calls.add(ScopeContacts, 1)
+		if err != nil {
+			return fmt.Errorf("target: reading the members of smart group %q: %w", r.group.Name, err)
 		}
-		sc.Members++
-		switch {
-		case k.ihrisID == "":
-			sc.Extra = append(sc.Extra, k.uuid)
-		case !want[k.ihrisID]:
-			sc.Extra = append(sc.Extra, k.ihrisID)
+		for _, c := range page.Results {
+			sc.Members++
+			id := c.Fields[FieldIHRISID].String()
+			in[id] = true
+			switch {
+			case id == "":
+				sc.Extra = append(sc.Extra, c.UUID)
+			case !want[id]:
+				sc.Extra = append(sc.Extra, id)
+			}
+		}
+		if page.Next == "" {
+			break
+		}
+		params = &rapidpro.ContactListParams{Cursor: page.Next}
+	}
+	for id := range want {
+		if !in[id] {
+			sc.Missing = append(sc.Missing, id)
 		}
 	}
 	slices.Sort(sc.Missing)
 	slices.Sort(sc.Extra)
 	p.Smart = sc
+	return nil
 }
 
 // Plan is what a sync will do and what it will cost, before it starts.
@@ -194,7 +213,11 @@ func (s *Syncer) Plan(ctx context.Context, g Group, full bool) (*Plan, error) {
 	if err := r.prepare(full, nil); err != nil {
 		return nil, err
 	}
-	return r.plan(), nil
+	p := r.plan()
+	if err := r.compareSmart(&p.Preview); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
@@ -202,7 +225,6 @@ func ceilDiv(a, b int) int { return (a + b - 1) / b }
 func (r *run) plan() *Plan {
 	p := &Plan{Full: r.full, Group: r.g.GroupName(), GroupUUID: r.groupUUID(), RatePerHour: r.s.cfg.ratePerHour}
 	p.Preview, p.Creates, p.Updates, p.Adopts, p.Unchanged, p.Adds = r.counts()
-	r.compareSmart(&p.Preview)
 	p.Removes = len(r.removals())
 	for _, f := range r.fields {
 		p.CreateFields = append(p.CreateFields, f.Name)
