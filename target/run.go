@@ -459,10 +459,20 @@ func (r *run) consider(hw ihris.HealthWorker) error {
 		r.order = append(r.order, w)
 	}
 	urns, why := reachability(hw, r.g)
-	if w.skip == nil {
-		w.skip = why
-	}
-	if why != nil {
+	leaving := !sel && !w.reported
+	switch {
+	case why != nil && leaving:
+		// A worker leaving the target (who left the service, say) keeps
+		// the numbers the contact has, and its fields are brought up to
+		// date: a smart group on them must see the change.
+		urns = k.urns
+		if len(urns) == 0 {
+			return nil
+		}
+	case why != nil:
+		if w.skip == nil {
+			w.skip = why
+		}
 		// Unreachable now: keep the contact's data as it is.
 		return nil
 	}
