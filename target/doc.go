@@ -67,8 +67,9 @@
 // number, never twice; the contacts about to join a group are recorded
 // before the request, so those added just before a kill are still known as
 // the module's; and the iHRIS checkpoint moves only after every write it
-// covers. The writes a sync plans are spooled in a journal, so memory
-// stays at a fingerprint's worth per worker.
+// covers. The writes a sync plans are spooled in a journal rather than
+// held: what a sync keeps per worker and per contact is ids, numbers and
+// fingerprints, a few hundred bytes each.
 //
 // Two syncs of one workspace cannot interleave: the second fails with a
 // [*LockedError] naming the first (holder, start time), or waits for it
