@@ -132,6 +132,8 @@ type Sim struct {
 	fields map[string]flow.Field // declared fields; nil (a bare flow) means any field is a text field
 	groups []flow.Group          // declared groups; nil (a bare flow) means any referenced group exists
 	random func() float64
+	// pcg is the default random source, kept so that Clone can copy it.
+	pcg *rand.PCG
 
 	contact  Contact
 	status   Status
@@ -238,7 +240,8 @@ func newSim(opts []Option) (*Sim, error) {
 	s := &Sim{opts: o, flows: map[string]*flow.Flow{}, status: StatusActive}
 	s.random = o.random
 	if s.random == nil {
-		s.random = rand.New(rand.NewPCG(1, 2)).Float64
+		s.pcg = rand.NewPCG(1, 2)
+		s.random = rand.New(s.pcg).Float64
 	}
 	s.contact = o.contact.clone()
 	return s, nil
