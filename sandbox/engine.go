@@ -337,6 +337,13 @@ func simContact(c rapidprotest.Contact, urn string) sim.Contact {
 	return sc
 }
 
+// queue schedules a reply for Settle to deliver at its time.
+func (e *Engine) queue(r reply) {
+	e.mu.Lock()
+	e.pending = append(e.pending, r)
+	e.mu.Unlock()
+}
+
 func (e *Engine) requeue(r reply) {
 	e.mu.Lock()
 	e.pending = append(e.pending, r)

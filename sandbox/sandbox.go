@@ -27,6 +27,10 @@
 // [ihristest.Server.Truth], are the ground truth an integration's
 // monitoring or analytics can be checked against.
 //
+// A simulated Director ([Sandbox.AddDirector]) answers the approval
+// requests sent to their phone, as the use-case lifecycle (package
+// usecase) asks a unit's Director to approve a workflow by SMS.
+//
 // Time is simulated: [Sandbox.Settle] delivers the replies and fires the
 // flows' timeouts in time order, so days of fieldwork take a fraction of a
 // second, and the same [Config.Seed] gives the same answers every run.
@@ -71,7 +75,8 @@ type Sandbox struct {
 	// Engine runs the flows and holds the personas.
 	Engine *Engine
 
-	clock *rapidprotest.ManualClock
+	clock     *rapidprotest.ManualClock
+	directors *directors
 }
 
 // New starts a sandbox. Close it when done.
@@ -90,8 +95,9 @@ func New(cfg Config) (*Sandbox, error) {
 	// The clock steps a millisecond per reading so records get distinct,
 	// ordered times, as on a real server.
 	clock := rapidprotest.NewManualClock(cfg.Start, time.Millisecond)
+	dirs := &directors{byURN: map[string]Director{}, engine: engine}
 	rpOpts := []rapidprotest.Option{rapidprotest.WithEngine(engine), rapidprotest.WithClock(clock),
-		rapidprotest.WithWorkspace(ws), rapidprotest.WithSeed(cfg.Seed)}
+		rapidprotest.WithWorkspace(ws), rapidprotest.WithSeed(cfg.Seed), rapidprotest.WithMessageHook(dirs.hook)}
 	// Both servers listen on loopback ports, so a program can also be
 	// pointed at their URLs.
 	rp := rapidprotest.NewServer(rpOpts...)
@@ -100,7 +106,7 @@ func New(cfg Config) (*Sandbox, error) {
 		rp.Close()
 		return nil, fmt.Errorf("sandbox: starting iHRIS: %w", err)
 	}
-	return &Sandbox{RapidPro: rp, IHRIS: ih, Engine: engine, clock: clock}, nil
+	return &Sandbox{RapidPro: rp, IHRIS: ih, Engine: engine, clock: clock, directors: dirs}, nil
 }
 
 // Close stops both servers.

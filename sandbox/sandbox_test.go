@@ -1,7 +1,9 @@
 package sandbox_test
 
 import (
+	"context"
 	"fmt"
+	"maps"
 	"testing"
 	"time"
 
@@ -159,5 +161,46 @@ func TestAssignIsRepeatableAndFollowsTheMix(t *testing.T) {
 		if got < share-0.02 || got > share+0.02 {
 			t.Errorf("%s: %.3f of workers, want about %.2f", k, got, share)
 		}
+	}
+}
+
+func TestDirectorAnswersApprovalRequests(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	sb, err := sandbox.New(sandbox.Config{Workforce: ihristest.Workforce{Workers: 20, Regions: 1, Districts: 1, Facilities: 2}, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	const approver, rejecter = "tel:+231886000001", "tel:+231886000002"
+	sb.AddDirector(sandbox.Director{URN: approver, Delay: 5 * time.Minute})
+	sb.AddDirector(sandbox.Director{URN: rejecter, Reject: "question 2 is unclear"})
+	rp, err := rapidpro.NewClient(sb.RapidPro.URL(), sb.RapidPro.Token(), rapidpro.WithoutPacing())
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := sb.Now()
+	for _, urn := range []string{approver, rejecter, "tel:+231770000009"} {
+		if _, err := rp.Broadcasts.Create(ctx, &rapidpro.BroadcastRequest{URNs: []string{urn},
+			Text: rapidpro.Translations{"": "mHero approval UC-0001 v1. Reply APPROVE 482113 or REJECT 482113 with a reason."}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := sb.Settle(ctx, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for m, err := range rp.Messages.List(ctx, &rapidpro.MessageListParams{Folder: "inbox"}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[m.URN] = m.Text
+		if m.URN == approver && m.CreatedOn.Sub(start) < 5*time.Minute {
+			t.Errorf("the Director answered at %v, before their 5-minute delay", m.CreatedOn)
+		}
+	}
+	want := map[string]string{approver: "APPROVE 482113", rejecter: "REJECT 482113 question 2 is unclear"}
+	if !maps.Equal(got, want) {
+		t.Errorf("replies = %v, want %v (and none from a phone that is no Director's)", got, want)
 	}
 }
