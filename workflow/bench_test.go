@@ -75,6 +75,7 @@ func BenchmarkCompile(b *testing.B) {
 }
 
 func TestFortyQuestionsCompile(t *testing.T) {
+	t.Parallel()
 	e, err := Compile(fortyQuestions(t))
 	if err != nil {
 		t.Fatal(err)

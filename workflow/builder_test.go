@@ -14,6 +14,7 @@ import (
 func fr3(eng, fra, swa string) Text { return T(eng).In("fra", fra).In("swa", swa) }
 
 func TestBuilderMatchesYAML(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		file  string
 		build *Builder
@@ -78,6 +79,7 @@ func TestBuilderMatchesYAML(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
+			t.Parallel()
 			parsed, err := ParseFile(tt.file)
 			if err != nil {
 				t.Fatal(err)
@@ -110,6 +112,7 @@ func TestBuilderMatchesYAML(t *testing.T) {
 }
 
 func TestBuilderValidatesLikeParse(t *testing.T) {
+	t.Parallel()
 	_, err := New("Stock", "stock").
 		Language("eng").
 		Keyword("two words").
@@ -137,6 +140,7 @@ func TestBuilderValidatesLikeParse(t *testing.T) {
 }
 
 func TestBuilderIsReusable(t *testing.T) {
+	t.Parallel()
 	b := New("Stock", "stock").Language("eng").Question(FreeText("a", T("Anything?")))
 	w1, err := b.Build()
 	if err != nil {

@@ -36,6 +36,7 @@ func compileFile(t testing.TB, path string, opts ...CompileOption) (*flow.Export
 }
 
 func TestCompileGolden(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob("testdata/*.yaml")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no workflows in testdata: %v", err)
@@ -43,6 +44,7 @@ func TestCompileGolden(t *testing.T) {
 	for _, file := range files {
 		name := strings.TrimSuffix(filepath.Base(file), ".yaml")
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			e, got := compileFile(t, file)
 			checkExport(t, e)
 			golden := filepath.Join("testdata", "golden", name+".json")
@@ -63,6 +65,7 @@ func TestCompileGolden(t *testing.T) {
 }
 
 func TestCompileTwiceGivesTheSameBytes(t *testing.T) {
+	t.Parallel()
 	_, first := compileFile(t, "testdata/clinic_survey.yaml")
 	_, second := compileFile(t, "testdata/clinic_survey.yaml")
 	if !bytes.Equal(first, second) {
@@ -71,6 +74,7 @@ func TestCompileTwiceGivesTheSameBytes(t *testing.T) {
 }
 
 func TestCompiledExportReadsBack(t *testing.T) {
+	t.Parallel()
 	_, data := compileFile(t, "testdata/clinic_survey.yaml")
 	e, err := flow.ParseExport(data)
 	if err != nil {
@@ -86,6 +90,7 @@ func TestCompiledExportReadsBack(t *testing.T) {
 }
 
 func TestCompileSpecVersion(t *testing.T) {
+	t.Parallel()
 	e, _ := compileFile(t, "testdata/malaria_stock.yaml")
 	if got := e.Flows[0].SpecVersion; got != "13.0.0" {
 		t.Errorf("default spec_version = %q, want 13.0.0", got)
@@ -104,6 +109,7 @@ func TestCompileSpecVersion(t *testing.T) {
 }
 
 func TestCompileRefusesAnInvalidWorkflow(t *testing.T) {
+	t.Parallel()
 	w := &Workflow{Name: "x", Key: "x", Language: "eng"}
 	_, err := Compile(w)
 	ds, ok := err.(Diagnostics)
@@ -113,6 +119,7 @@ func TestCompileRefusesAnInvalidWorkflow(t *testing.T) {
 }
 
 func TestUUIDsAreStableWhenQuestionsAreInserted(t *testing.T) {
+	t.Parallel()
 	base, err := ParseFile("testdata/malaria_stock.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -138,6 +145,7 @@ func TestUUIDsAreStableWhenQuestionsAreInserted(t *testing.T) {
 }
 
 func TestUUID(t *testing.T) {
+	t.Parallel()
 	a, b := UUID("malaria-stock", "flow"), UUID("malaria-stock", "flow")
 	if a != b || !uuid4.MatchString(a) {
 		t.Errorf("UUID = %q, %q; want equal v4 UUIDs", a, b)
@@ -268,6 +276,7 @@ func isCaseUUID(f flow.Flow, uuid string) bool {
 }
 
 func TestCompileFeatures(t *testing.T) {
+	t.Parallel()
 	e, _ := compileFile(t, "testdata/clinic_survey.yaml")
 	f := e.Flows[0]
 	if f.ExpireAfterMinutes != 2*24*60 {
@@ -322,6 +331,7 @@ func TestCompileFeatures(t *testing.T) {
 // field a message reads is declared in the export, wherever it stands in
 // an expression: RapidPro's import creates only the declared fields.
 func TestCompileDeclaresFieldsReadInExpressions(t *testing.T) {
+	t.Parallel()
 	w, err := New("Fields", "fields").Language("eng").
 		Intro(T("@(1+fields.age) years, @contact.fields.district, @(upper(fields[\"Facility\"]))").In("fra", "@(10*fields.cadre)")).
 		Translations("fra").
@@ -346,6 +356,7 @@ func TestCompileDeclaresFieldsReadInExpressions(t *testing.T) {
 }
 
 func TestYesNoWordsDoNotOverlap(t *testing.T) {
+	t.Parallel()
 	for lang, e := range yesNoWords {
 		if !isLanguage(lang) {
 			t.Errorf("%s is not a language code", lang)
@@ -369,6 +380,7 @@ func TestYesNoWordsDoNotOverlap(t *testing.T) {
 }
 
 func TestSMSParts(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		text  string
 		parts int
@@ -405,6 +417,7 @@ func firstRune(s string) string {
 }
 
 func TestIsLanguage(t *testing.T) {
+	t.Parallel()
 	for _, code := range []string{"eng", "fra", "swa", "swh", "kin", "lug", "por", "ara", "amh", "und"} {
 		if !isLanguage(code) {
 			t.Errorf("isLanguage(%q) = false", code)
@@ -425,12 +438,14 @@ func ExampleUUID() {
 // The example workflows of examples/workflows (real MOH use cases) must
 // stay free of problems and compile to well-formed exports.
 func TestExampleWorkflowsCompile(t *testing.T) {
+	t.Parallel()
 	files, _ := filepath.Glob("../examples/workflows/*.yaml")
 	if len(files) == 0 {
 		t.Skip("no example workflows")
 	}
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
+			t.Parallel()
 			w, err := ParseFile(file)
 			if err != nil {
 				t.Fatal(err)
@@ -451,6 +466,7 @@ func TestExampleWorkflowsCompile(t *testing.T) {
 // when it is a number answer; categories in the same in [...] are tested
 // first, on the result itself.
 func TestNumericWhenTestsOnlyNumberAnswers(t *testing.T) {
+	t.Parallel()
 	e, _ := compileFile(t, "testdata/cholera_count.yaml")
 	f := e.Flows[0]
 	const guard = `@(if(results.cases.category = "Has Number", results.cases.value, ""))`
@@ -479,6 +495,7 @@ func TestNumericWhenTestsOnlyNumberAnswers(t *testing.T) {
 // base language, never those of the other translations; a base language
 // with no words of its own uses English.
 func TestYesNoWordsPerLanguage(t *testing.T) {
+	t.Parallel()
 	argsOf := func(w *Workflow) map[string][2]string {
 		e, err := Compile(w)
 		if err != nil {
@@ -537,6 +554,7 @@ func TestYesNoWordsPerLanguage(t *testing.T) {
 // Replies that are no answer must not match a yes or no word of any
 // language.
 func TestYesNoWordsSkipAmbiguousReplies(t *testing.T) {
+	t.Parallel()
 	for _, reply := range []string{"not sure", "ok", "okay", "sure", "la", "vale"} {
 		for lang, e := range yesNoWords {
 			for _, wd := range words(reply) {
@@ -550,6 +568,7 @@ func TestYesNoWordsSkipAmbiguousReplies(t *testing.T) {
 
 // The package documentation lists every language's yes and no words.
 func TestDocListsYesNoWords(t *testing.T) {
+	t.Parallel()
 	doc, err := os.ReadFile("doc.go")
 	if err != nil {
 		t.Fatal(err)

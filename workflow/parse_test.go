@@ -17,6 +17,7 @@ var ignoreSource = cmp.Options{cmpopts.IgnoreUnexported(Workflow{}), cmpopts.Equ
 func ptr(f float64) *float64 { return &f }
 
 func TestParseIssueExample(t *testing.T) {
+	t.Parallel()
 	w, err := ParseFile("testdata/malaria_stock.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -55,6 +56,7 @@ const head = "workflow: T\nkey: t\nlanguage: eng\n"
 const okQuestion = "questions:\n  - {result: a, ask: hi, type: text}\n"
 
 func TestParseDiagnostics(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("word ", 40)
 	tests := []struct {
 		name  string
@@ -195,6 +197,7 @@ func TestParseDiagnostics(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			w, err := Parse("t.yaml", []byte(tt.yaml))
 			var ds Diagnostics
 			if err != nil {
@@ -219,6 +222,7 @@ func TestParseDiagnostics(t *testing.T) {
 }
 
 func TestParseReportsEveryProblemAtOnce(t *testing.T) {
+	t.Parallel()
 	src := `workflow: Stock
 key: stock check
 language: en
@@ -263,6 +267,7 @@ questions:
 }
 
 func TestParseDuration(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want time.Duration
@@ -294,6 +299,7 @@ func TestParseDuration(t *testing.T) {
 // TestParseDocumentMarkers checks that the markers YAML allows around one
 // document are accepted: a file may start with --- and end with --- or ...
 func TestParseDocumentMarkers(t *testing.T) {
+	t.Parallel()
 	for _, src := range []string{
 		"---\n" + head + okQuestion,
 		head + okQuestion + "---\n",

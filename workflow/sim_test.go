@@ -55,6 +55,7 @@ const (
 )
 
 func TestCompiledWorkflowsRunInTheSimulator(t *testing.T) {
+	t.Parallel()
 	tests := map[string][]conversation{
 		"testdata/malaria_stock.yaml": {
 			{name: "yes then a number", steps: []string{"yes", "12"},
@@ -161,6 +162,7 @@ func TestCompiledWorkflowsRunInTheSimulator(t *testing.T) {
 		}
 		for _, c := range convs {
 			t.Run(file+"/"+c.name, func(t *testing.T) {
+				t.Parallel()
 				s, err := sim.New(export,
 					sim.WithContact(sim.Contact{Name: "Ann", URN: "tel:+231770000001", Language: c.language,
 						Fields: map[string]string{"facility": "Redemption"}}),

@@ -25,6 +25,7 @@ func show(c cond) string {
 }
 
 func TestParseWhen(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"a == yes", "a == yes"},
 		{"a != 'No Response'", "a != No Response"},
@@ -55,6 +56,7 @@ func TestParseWhen(t *testing.T) {
 }
 
 func TestParseWhenErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in     string
 		offset int
@@ -96,6 +98,7 @@ func TestParseWhenErrors(t *testing.T) {
 }
 
 func TestCategoryKey(t *testing.T) {
+	t.Parallel()
 	for _, s := range []string{"No Response", "no_response", "NO RESPONSE", " no-response! "} {
 		if got := categoryKey(s); got != "no response" {
 			t.Errorf("categoryKey(%q) = %q", s, got)
@@ -107,6 +110,7 @@ func TestCategoryKey(t *testing.T) {
 // words need no quotes where commas, brackets, and/or delimit them, and
 // that where they cannot, the error says how to write them.
 func TestWhenCategoriesOfSeveralWords(t *testing.T) {
+	t.Parallel()
 	const questions = head + `questions:
   - result: reason
     ask: "Why? 1 Not delivered 2 Longer ago 3 Cough and fever"

@@ -25,8 +25,10 @@ func fixtureFiles(t *testing.T) []string {
 }
 
 func TestRoundTripFixtures(t *testing.T) {
+	t.Parallel()
 	for _, path := range fixtureFiles(t) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
+			t.Parallel()
 			data, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
@@ -65,6 +67,7 @@ func TestRoundTripFixtures(t *testing.T) {
 }
 
 func TestParseErrorsArePositioned(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, doc      string
 		line, col      int
@@ -79,6 +82,7 @@ func TestParseErrorsArePositioned(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := flow.ParseExport([]byte(tt.doc))
 			var fe *flow.Error
 			if !errors.As(err, &fe) {

@@ -12,6 +12,7 @@ import (
 )
 
 func TestSnakify(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"RDT Stock":       "rdt_stock",
 		"  Age (years) ":  "age_years_",
@@ -27,6 +28,7 @@ func TestSnakify(t *testing.T) {
 }
 
 func TestResultsFavorites(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile(filepath.Join(fixtures.Dir(t, "fixtures", "flows"), "favorites_v13.json"))
 	if err != nil {
 		t.Fatal(err)

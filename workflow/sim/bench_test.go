@@ -64,6 +64,7 @@ func kindCode(kind string) int {
 }
 
 func TestSurveyFlow(t *testing.T) {
+	t.Parallel()
 	s, err := sim.NewFlow(surveyFlow(3), sim.WithContact(sim.Contact{Name: "Musa Bah", Language: "fra"}), sim.WithClock(fixedClock))
 	if err != nil {
 		t.Fatal(err)

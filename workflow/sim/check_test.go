@@ -12,6 +12,7 @@ import (
 )
 
 func TestCheckFixtures(t *testing.T) {
+	t.Parallel()
 	dir := fixtures.Dir(t, "fixtures", "flows")
 	// what each fixture flow uses that the simulator can't run offline
 	want := map[string][]string{

@@ -43,6 +43,7 @@ type golden struct {
 func fixedClock() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
 
 func TestFixtureConversations(t *testing.T) {
+	t.Parallel()
 	dir := fixtures.Dir(t, "fixtures", "flows")
 	var convs []conversation
 	data, err := os.ReadFile(filepath.Join("testdata", "conversations.json"))
@@ -54,6 +55,7 @@ func TestFixtureConversations(t *testing.T) {
 	}
 	for _, c := range convs {
 		t.Run(c.Name, func(t *testing.T) {
+			t.Parallel()
 			data, err := os.ReadFile(filepath.Join(dir, c.File))
 			if err != nil {
 				t.Fatal(err)

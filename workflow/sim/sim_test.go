@@ -46,6 +46,7 @@ func subflowExport() *flow.Export {
 }
 
 func TestSubflow(t *testing.T) {
+	t.Parallel()
 	s, err := sim.New(subflowExport(), sim.WithClock(fixedClock))
 	if err != nil {
 		t.Fatal(err)
@@ -80,6 +81,7 @@ func TestSubflow(t *testing.T) {
 }
 
 func TestFailures(t *testing.T) {
+	t.Parallel()
 	loop := &flow.Flow{UUID: uuid(1), Name: "Loop", SpecVersion: "13.0.0", Language: "eng", Type: flow.TypeMessaging,
 		Nodes: []flow.Node{{UUID: uuid(2), Actions: []flow.Action{send(3, "again")}, Exits: []flow.Exit{{UUID: uuid(4), DestinationUUID: uuid(2)}}}}}
 	s, _ := sim.NewFlow(loop, sim.WithClock(fixedClock))
@@ -108,6 +110,7 @@ func TestFailures(t *testing.T) {
 }
 
 func TestUnsupportedNamesTheNode(t *testing.T) {
+	t.Parallel()
 	f := &flow.Flow{UUID: uuid(1), Name: "Classify", SpecVersion: "13.0.0", Language: "eng", Type: flow.TypeMessaging,
 		Nodes: []flow.Node{{UUID: uuid(2), Actions: []flow.Action{&flow.OtherAction{UUID: uuid(3), Type: "call_classifier"}}, Exits: []flow.Exit{{UUID: uuid(4)}}}},
 		UI:    &flow.UI{Nodes: map[string]flow.UINode{uuid(2): {Type: "split_by_intent"}}}}
@@ -129,6 +132,7 @@ func TestUnsupportedNamesTheNode(t *testing.T) {
 }
 
 func TestSessionEnds(t *testing.T) {
+	t.Parallel()
 	for _, end := range []struct {
 		name   string
 		call   func(*sim.Sim) error
@@ -157,6 +161,7 @@ func TestSessionEnds(t *testing.T) {
 }
 
 func TestOptionsAreChecked(t *testing.T) {
+	t.Parallel()
 	f := subflowExport()
 	for name, opt := range map[string]sim.Option{
 		"date format": sim.WithEnvironment(sim.Environment{DateFormat: "YY/MM/DD"}),
@@ -172,6 +177,7 @@ func TestOptionsAreChecked(t *testing.T) {
 }
 
 func TestParamsRandomAndFields(t *testing.T) {
+	t.Parallel()
 	f := flow.Flow{UUID: uuid(1), Name: "Mixed", SpecVersion: "13.0.0", Language: "eng", Type: flow.TypeMessaging,
 		Nodes: []flow.Node{
 			{UUID: uuid(2), Actions: []flow.Action{
@@ -211,6 +217,7 @@ func TestParamsRandomAndFields(t *testing.T) {
 }
 
 func TestMessageTrigger(t *testing.T) {
+	t.Parallel()
 	f := flow.Flow{UUID: uuid(1), Name: "Keyword", SpecVersion: "13.0.0", Language: "eng", Type: flow.TypeMessaging,
 		Nodes: []flow.Node{
 			{UUID: uuid(2), Router: &flow.Router{Type: flow.RouterSwitch, Operand: "@input.text", ResultName: "Stock", Wait: &flow.Wait{Type: flow.WaitMsg},
@@ -257,6 +264,7 @@ func routerFlow(operand string) *flow.Flow {
 // mixed template is logged once and tested as text. goflow keeps these in
 // the run's log only, so no error event is emitted.
 func TestRouterErrorsStayInTheRun(t *testing.T) {
+	t.Parallel()
 	const missing = "object has no property 'lookup'"
 	tests := []struct {
 		operand string

@@ -37,6 +37,7 @@ func orderStatusFlow(t *testing.T) *flow.Export {
 }
 
 func TestWebhook(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		answer    sim.WebhookResponse
@@ -53,6 +54,7 @@ func TestWebhook(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			var calls []sim.WebhookRequest
 			s, err := sim.New(orderStatusFlow(t), sim.WithFlow("Sample Flow - Order Status Checker"), sim.WithClock(fixedClock),
 				sim.WithContact(sim.Contact{Name: "Lin", URN: "tel:+12065551212"}),
@@ -93,6 +95,7 @@ func TestWebhook(t *testing.T) {
 // TestWebhookWithoutAnswer checks that a webhook stops the simulation with
 // a text for the flow's author and the Go option apart.
 func TestWebhookWithoutAnswer(t *testing.T) {
+	t.Parallel()
 	webhook := &flow.CallWebhook{UUID: uuid(3), Method: "GET", URL: "https://shop.example/x", ResultName: "Lookup"}
 	f := &flow.Flow{UUID: uuid(1), Name: "Hook", SpecVersion: "13.0.0", Language: "eng", Type: flow.TypeMessaging,
 		Nodes: []flow.Node{{UUID: uuid(2), Actions: []flow.Action{webhook}, Exits: []flow.Exit{{UUID: uuid(4)}}}}}
@@ -121,6 +124,7 @@ func TestWebhookWithoutAnswer(t *testing.T) {
 // it rejects only what doesn't parse; Go's HTTP client refuses the rest
 // before sending.
 func TestWebhookURLRefused(t *testing.T) {
+	t.Parallel()
 	tests := map[string]string{
 		"{{API_URL}}/status": `unsupported protocol scheme ""`,
 		"ftp://shop.example": `unsupported protocol scheme "ftp"`,
