@@ -163,7 +163,8 @@ func (qb *QuestionBuilder) SaveTo(fieldKey string) *QuestionBuilder {
 }
 
 // Respond sends t right after an answer in category (e.g. "No", "Other",
-// "No Response" or a choice's category), before the next question.
+// "No Response" or a choice's category; "No Match" for a reply that fits
+// no choice when a choice is named Other), before the next question.
 func (qb *QuestionBuilder) Respond(category string, t Text) *QuestionBuilder {
 	qb.q.Responses = append(qb.q.Responses, Response{Category: category, Text: t})
 	return qb

@@ -445,8 +445,8 @@ func (c *compiler) choiceRules(q *Question) []answerRule {
 	return rules
 }
 
-// wait adds the node waiting for the a-th reply to q. Its Other category
-// goes to retry when set, and otherwise follows the Other path.
+// wait adds the node waiting for the a-th reply to q. Its default category
+// (Other) goes to retry when set, and otherwise follows the Other path.
 func (c *compiler) wait(q *Question, a int, next, retry string) {
 	path := qpath(q, fmt.Sprintf("wait/%d", a))
 	node := flow.Node{UUID: c.uuid(path + "/node")}
@@ -464,12 +464,12 @@ func (c *compiler) wait(q *Question, a int, next, retry string) {
 		catUUID[name] = cu
 		r.Categories = append(r.Categories, flow.Category{UUID: cu, Name: name, ExitUUID: exit})
 		dest := c.afterUUID(q, name, next)
-		if name == CategoryOther && retry != "" {
+		if name == q.DefaultCategory() && retry != "" {
 			dest = retry
 		}
 		node.Exits = append(node.Exits, flow.Exit{UUID: exit, DestinationUUID: dest})
 	}
-	r.DefaultCategoryUUID = catUUID[CategoryOther]
+	r.DefaultCategoryUUID = catUUID[q.DefaultCategory()]
 	if q.Timeout > 0 {
 		r.Wait.Timeout = &flow.Timeout{Seconds: int(q.Timeout.Seconds()), CategoryUUID: catUUID[CategoryNoResponse]}
 	}
@@ -522,19 +522,13 @@ func (c *compiler) categoryName(q *Question, name, lang string) string {
 	return ""
 }
 
-// isAnswer reports whether category is an answer that fits the question
-// (not Other or No Response).
-func isAnswer(category string) bool {
-	return category != CategoryOther && category != CategoryNoResponse
-}
-
 // afterUUID returns where the run goes after q is answered in category: its
 // follow-up node, the shared node saving the answer, or next.
 func (c *compiler) afterUUID(q *Question, category, next string) string {
 	if c.hasAfterNode(q, category) {
 		return c.uuid(qpath(q, "after/"+categoryKey(category)+"/node"))
 	}
-	if q.SaveToField != "" && isAnswer(category) {
+	if q.SaveToField != "" && q.isAnswer(category) {
 		return c.uuid(qpath(q, "save/node"))
 	}
 	return next
@@ -587,13 +581,13 @@ func (c *compiler) after(q *Question, next string) {
 	shared := false
 	for _, cat := range q.Categories() {
 		if !c.hasAfterNode(q, cat) {
-			shared = shared || (q.SaveToField != "" && isAnswer(cat))
+			shared = shared || (q.SaveToField != "" && q.isAnswer(cat))
 			continue
 		}
 		path := qpath(q, "after/"+categoryKey(cat))
 		node := flow.Node{UUID: c.uuid(path + "/node")}
 		height := 40
-		if q.SaveToField != "" && isAnswer(cat) {
+		if q.SaveToField != "" && q.isAnswer(cat) {
 			node.Actions = append(node.Actions, c.saveField(q, path+"/save"))
 			height += 60
 		}
@@ -740,7 +734,7 @@ func numberOperand(target *Question) string {
 	key := strings.ToLower(target.Result)
 	var answered []string
 	for _, cat := range target.Categories() {
-		if isAnswer(cat) {
+		if target.isAnswer(cat) {
 			// goflow reads an Excellent string with strconv.Unquote.
 			answered = append(answered, fmt.Sprintf("results.%s.category = %q", key, cat))
 		}
@@ -754,7 +748,8 @@ func numberOperand(target *Question) string {
 
 // split adds a switch node on operand whose cases all lead to one category
 // (named label, or "Match" when that is too long) going to matchDest, and
-// whose Other goes to otherDest. Its UUIDs derive from path.
+// whose default (Other, or No Match when label is Other) goes to
+// otherDest. Its UUIDs derive from path.
 func (c *compiler) split(path, operand string, cases []flow.Case, label, matchDest, otherDest, uiType string, config json.RawMessage) {
 	matchCat, otherCat := c.uuid(path+"/category/match"), c.uuid(path+"/category/other")
 	matchExit, otherExit := c.uuid(path+"/exit/match"), c.uuid(path+"/exit/other")
@@ -765,6 +760,12 @@ func (c *compiler) split(path, operand string, cases []flow.Case, label, matchDe
 	if utf8.RuneCountInString(label) > 36 {
 		label = "Match"
 	}
+	// when: reason == Other tests a category named Other: the split's own
+	// default then takes the other name, as a question's does.
+	otherName := CategoryOther
+	if categoryKey(label) == categoryKey(CategoryOther) {
+		otherName = CategoryNoMatch
+	}
 	node := flow.Node{
 		UUID: c.uuid(path + "/node"),
 		Router: &flow.Router{
@@ -773,7 +774,7 @@ func (c *compiler) split(path, operand string, cases []flow.Case, label, matchDe
 			Cases:   cases,
 			Categories: []flow.Category{
 				{UUID: matchCat, Name: label, ExitUUID: matchExit},
-				{UUID: otherCat, Name: CategoryOther, ExitUUID: otherExit},
+				{UUID: otherCat, Name: otherName, ExitUUID: otherExit},
 			},
 			DefaultCategoryUUID: otherCat,
 		},

@@ -234,8 +234,22 @@ func checkExport(t *testing.T, e *flow.Export) {
 				t.Errorf("node %s: category %q is not paired with exit %d", n.UUID, c.Name, i)
 			}
 		}
-		if d := r.Category(r.DefaultCategoryUUID); d == nil || d.Name != CategoryOther {
-			t.Errorf("node %s has no default Other category", n.UUID)
+		names := map[string]bool{}
+		for _, c := range r.Categories {
+			if names[categoryKey(c.Name)] {
+				t.Errorf("node %s has two categories named %q", n.UUID, c.Name)
+			}
+			names[categoryKey(c.Name)] = true
+		}
+		// The default is Other, unless a category of its own has that name.
+		wantDefault := CategoryOther
+		if slices.ContainsFunc(r.Categories, func(c flow.Category) bool {
+			return c.UUID != r.DefaultCategoryUUID && categoryKey(c.Name) == categoryKey(CategoryOther)
+		}) {
+			wantDefault = CategoryNoMatch
+		}
+		if d := r.Category(r.DefaultCategoryUUID); d == nil || d.Name != wantDefault {
+			t.Errorf("node %s has no default %s category", n.UUID, wantDefault)
 		}
 		if r.Wait != nil && r.Wait.Timeout != nil {
 			if c := r.Category(r.Wait.Timeout.CategoryUUID); c == nil || c.Name != CategoryNoResponse {

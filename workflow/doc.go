@@ -61,6 +61,19 @@
 // "Other" (no test matched, after the retries) and "No Response" (timeout)
 // for all. Matching ignores case and punctuation.
 //
+// A choice may itself be named Other, as surveys often end their lists
+// ("3 Other", then a question asking which). It is an answer like the
+// others: it saves to the field, is never retried, and when and
+// responses name it Other. The default category of that question, the
+// reply that fits no choice after the retries, is then named "No Match"
+// ([Question.DefaultCategory]), in the export as in when, responses and
+// add_to_group: a router never has two categories of one name, and the
+// analyses still tell the health worker who chose Other from the one who
+// was not understood. A choice named "Other (specify)" keeps its name
+// beside the usual Other; in a when, its parentheses need quotes:
+//
+//	when: supplier == "Other (specify)"    # the question asking which
+//
 // A yes_no reply is Yes or No when it contains one of these words as a
 // word of its own (a reply with both is Yes). A contact matches the words of the
 // workflow's base language (English's when it has none here) and, when

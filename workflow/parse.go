@@ -151,6 +151,21 @@ func splitLines(data []byte) [][]rune {
 	return out
 }
 
+// isBad reports whether the field at path, or a field holding it, was
+// already reported as malformed: what validation would find wrong in it
+// follows from that.
+func (s *source) isBad(path string) bool {
+	if s == nil {
+		return false
+	}
+	for p := path; p != ""; p = parentPath(p) {
+		if s.bad[p] {
+			return true
+		}
+	}
+	return false
+}
+
 // parentPath strips the last element of a field path: "questions[2].ask"
 // gives "questions[2]", which gives "questions", which gives "".
 func parentPath(p string) string {

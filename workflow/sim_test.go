@@ -47,6 +47,10 @@ const (
 	swaStaff = "Wafanyakazi wangapi wapo?"
 	swaAny   = "Maoni yoyote?"
 
+	stockOutAsk      = "Did you run out of ACTs this month? YES or NO"
+	stockOutWhy      = "Why? 1 Not delivered 2 Expired 3 Other"
+	stockOutSupplier = "Who supplies you? 1 District store 2 NGO 3 Other (specify)"
+
 	choleraCases    = "Cholera: how many suspected cases this week? Reply with digits only"
 	choleraDeaths   = "How many of them died?"
 	choleraVillages = "Which villages were the deaths in?"
@@ -118,6 +122,24 @@ func TestCompiledWorkflowsRunInTheSimulator(t *testing.T) {
 			{name: "a negative staff count is no number for the when", steps: []string{"yes", "-5", "fine"},
 				messages: []string{clinicHello, clinicOpen, clinicStaff, clinicAny, clinicThanks},
 				results:  map[string]string{"open_today": "yes (Yes)", "staff_present": "-5 (Other)", "comments": "fine (Has Text)"}, status: sim.StatusCompleted},
+		},
+		"testdata/other_choice.yaml": {
+			{name: "Other then which, Other (specify) then which", steps: []string{"yes", "3", "stolen", "other", "a neighbour"},
+				messages: []string{stockOutAsk, stockOutWhy, "Which other reason?", stockOutSupplier, "Which supplier?", "Thank you."},
+				results: map[string]string{"stock_out": "yes (Yes)", "reason": "3 (Other)", "reason_other": "stolen (Has Text)",
+					"supplier": "other (Other (specify))", "supplier_other": "a neighbour (Has Text)"}, status: sim.StatusCompleted},
+			{name: "no match after the retry is not Other", steps: []string{"yes", "?", "??", "1"},
+				messages: []string{stockOutAsk, stockOutWhy, "Please reply 1, 2 or 3", "We could not read your reply. The district will call you.", stockOutSupplier, "Thank you."},
+				results:  map[string]string{"stock_out": "yes (Yes)", "reason": "?? (No Match)", "supplier": "1 (District store)"}, status: sim.StatusCompleted},
+			{name: "in French", language: "fra", steps: []string{"oui", "Autre", "volé", "autre", "un voisin"},
+				messages: []string{"Avez-vous manqué d'ACT ce mois-ci ? OUI ou NON", "Pourquoi ? 1 Non livré 2 Périmé 3 Autre", "Quelle autre raison ?",
+					"Qui vous approvisionne ? 1 Dépôt du district 2 ONG 3 Autre (préciser)", "Quel fournisseur ?", "Merci."},
+				results: map[string]string{"stock_out": "oui (Yes)", "reason": "Autre (Other)", "reason_other": "volé (Has Text)",
+					"supplier": "autre (Other (specify))", "supplier_other": "un voisin (Has Text)"}, status: sim.StatusCompleted},
+			{name: "an unknown supplier is asked which too", steps: []string{"no", "the church", "St Joseph mission"},
+				messages: []string{stockOutAsk, stockOutSupplier, "Which supplier?", "Thank you."},
+				results: map[string]string{"stock_out": "no (No)", "supplier": "the church (Other)",
+					"supplier_other": "St Joseph mission (Has Text)"}, status: sim.StatusCompleted},
 		},
 		"testdata/cholera_count.yaml": {
 			{name: "cases and deaths", steps: []string{"5", "2", "Kpelle"},

@@ -50,7 +50,7 @@ type validator struct {
 }
 
 func (v *validator) report(sev Severity, pos Pos, field, format string, args ...any) {
-	if v.src != nil && v.src.bad[field] {
+	if v.src.isBad(field) {
 		return // already reported as malformed while parsing
 	}
 	v.diags = append(v.diags, Diagnostic{Pos: pos, Field: field, Message: fmt.Sprintf(format, args...), Severity: sev})
@@ -164,7 +164,7 @@ func (v *validator) text(field string, t Text, required bool) {
 	if len(t.Translations) > 0 {
 		for _, lang := range v.w.Translations {
 			if _, ok := t.Translations[lang]; !ok {
-				v.errorf(field, "missing the %s translation", lang)
+				v.errorf(joinPath(field, lang), "missing the %s translation", lang)
 			}
 		}
 	}
@@ -307,8 +307,10 @@ func (v *validator) choices(path string, q *Question) {
 		switch key := categoryKey(c.Category.Base); {
 		case strings.TrimSpace(c.Category.Base) == "" && len(c.Category.Translations) == 0:
 			v.errorf(catField, "missing the category name")
-		case key == categoryKey(CategoryOther) || key == categoryKey(CategoryNoResponse):
-			v.errorf(catField, "%q is a category every question already has", c.Category.Base)
+		case key == categoryKey(CategoryNoResponse):
+			v.errorf(catField, "%q is the category of a question that times out; name the choice otherwise", c.Category.Base)
+		case key == categoryKey(CategoryNoMatch) && q.hasOtherChoice():
+			v.errorf(catField, "%q is the category of a reply that fits no choice when a choice is named %s; name this choice otherwise", c.Category.Base, CategoryOther)
 		case utf8.RuneCountInString(c.Category.Base) > 36:
 			v.errorf(catField, "category names are at most 36 characters")
 		default:
@@ -366,7 +368,7 @@ func (v *validator) categoryTranslations(field string, t Text) {
 		}
 		for _, lang := range v.w.Translations {
 			if _, ok := t.Translations[lang]; !ok {
-				v.errorf(field, "missing the %s translation", lang)
+				v.errorf(joinPath(field, lang), "missing the %s translation", lang)
 			}
 		}
 	}

@@ -26,6 +26,7 @@ var questionTypes = []QuestionType{TypeText, TypeNumber, TypeYesNo, TypeChoice, 
 // categories. `when` expressions and responses may refer to them.
 const (
 	CategoryOther      = "Other"       // a reply that fits no test, after the retries
+	CategoryNoMatch    = "No Match"    // the same, for a question with a choice named Other
 	CategoryNoResponse = "No Response" // no reply before the question's timeout
 	CategoryYes        = "Yes"         // a yes_no question's yes
 	CategoryNo         = "No"          // a yes_no question's no
@@ -128,8 +129,9 @@ type GroupAdd struct {
 }
 
 // Categories returns the categories a question's answer can take, in the
-// order the compiled router lists them: the answer categories, then Other,
-// then No Response when the question has a timeout.
+// order the compiled router lists them: the answer categories, then the
+// default category (see DefaultCategory), then No Response when the
+// question has a timeout.
 func (q *Question) Categories() []string {
 	var cats []string
 	switch q.Type {
@@ -150,11 +152,45 @@ func (q *Question) Categories() []string {
 	case TypePhone:
 		cats = []string{CategoryHasPhone}
 	}
-	cats = append(cats, CategoryOther)
+	cats = append(cats, q.DefaultCategory())
 	if q.Timeout > 0 {
 		cats = append(cats, CategoryNoResponse)
 	}
 	return cats
+}
+
+// DefaultCategory returns the category of a reply that fits no test after
+// the retries (the router's default category): Other, or No Match when
+// one of the question's choices is itself named Other. A choice named
+// Other is an answer like any other ("3 Other", often followed by a
+// question asking which), so it keeps its name, and the reply that was
+// not understood takes another: a router never has two categories of the
+// same name, and analyses can still tell the two apart.
+func (q *Question) DefaultCategory() string {
+	if q.hasOtherChoice() {
+		return CategoryNoMatch
+	}
+	return CategoryOther
+}
+
+// hasOtherChoice reports whether a choice of q is named Other (in any
+// case or spacing).
+func (q *Question) hasOtherChoice() bool {
+	if q.Type != TypeChoice {
+		return false
+	}
+	for _, c := range q.Choices {
+		if categoryKey(c.Category.Base) == categoryKey(CategoryOther) {
+			return true
+		}
+	}
+	return false
+}
+
+// isAnswer reports whether category is an answer that fits q: neither the
+// default category nor No Response.
+func (q *Question) isAnswer(category string) bool {
+	return category != q.DefaultCategory() && category != CategoryNoResponse
 }
 
 // Languages returns the base language followed by the translations.

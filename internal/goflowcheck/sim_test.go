@@ -150,7 +150,7 @@ func TestSimulatorAgreesWithGoflow(t *testing.T) {
 			return data
 		}
 		var data []byte
-		if strings.HasPrefix(file, "testdata/") && filepath.Ext(file) == ".yaml" {
+		if strings.Contains(file, "/") && filepath.Ext(file) == ".yaml" {
 			data = compileWorkflow(t, file)
 		} else if strings.HasPrefix(file, "testdata/") {
 			var err error
@@ -169,7 +169,7 @@ func TestSimulatorAgreesWithGoflow(t *testing.T) {
 		exports[file] = data
 		return data
 	}
-	all := slices.Concat(fixtureConversations, workflowConversations, behaviourConversations, webhookConversations, expressionConversations, countryConversations)
+	all := slices.Concat(fixtureConversations, workflowConversations, behaviourConversations, webhookConversations, expressionConversations, countryConversations, otherConversations)
 	agreed := 0
 	for _, c := range all {
 		t.Run(c.name, func(t *testing.T) {
