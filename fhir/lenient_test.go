@@ -30,6 +30,7 @@ func readDemo(t testing.TB, name string) *Page {
 }
 
 func TestDemoRegistryLoadsWithoutLoss(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		file, typ         string
 		resources, warned int

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -14,6 +15,7 @@ import (
 )
 
 func TestLenientRepairs(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, json string
 		warnings   []string // "path: problem"
@@ -143,6 +145,7 @@ func TestLenientRepairs(t *testing.T) {
 }
 
 func TestParseResourceRejectsNonResources(t *testing.T) {
+	t.Parallel()
 	for _, in := range []string{``, `[]`, `"Practitioner"`, `{}`, `{"resourceType":3}`, `{"resourceType":""}`,
 		`{"resourceType":"Practitioner"`, `{"resourceType":"Practitioner"} x`} {
 		if r, err := ParseResource([]byte(in)); err == nil {
@@ -159,6 +162,7 @@ func TestParseResourceRejectsNonResources(t *testing.T) {
 }
 
 func TestDecodeIntoCallerStruct(t *testing.T) {
+	t.Parallel()
 	r, _ := ParseResource([]byte(`{"resourceType":"CommunicationRequest","id":"CR1",
 		"payload":[{"contentReference":"Basic/flow-1"}]}`))
 	var mine struct {
@@ -203,6 +207,7 @@ const messyPractitioner = `{
 }`
 
 func TestMarshalUnchangedIsTheJSONAsReceived(t *testing.T) {
+	t.Parallel()
 	r, err := ParseResource([]byte(messyPractitioner))
 	if err != nil {
 		t.Fatal(err)
@@ -220,6 +225,7 @@ func TestMarshalUnchangedIsTheJSONAsReceived(t *testing.T) {
 }
 
 func TestMarshalAppliesOnlyTheChanges(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		change func(p *models.Practitioner)
@@ -264,6 +270,7 @@ func TestMarshalAppliesOnlyTheChanges(t *testing.T) {
 }
 
 func TestUpdateKeepsWhatTheModelsDoNotKnow(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	c := newTestClient(t, s)
 	s.put(messyPractitioner, s.tick())
@@ -288,6 +295,7 @@ func TestUpdateKeepsWhatTheModelsDoNotKnow(t *testing.T) {
 }
 
 func TestNewResourceLeavesOutEmptyElements(t *testing.T) {
+	t.Parallel()
 	cr := &models.CommunicationRequest{
 		Status:    models.RequestStatusActive,
 		Recipient: []models.Reference{{Reference: ptr("Practitioner/P1")}},
@@ -310,40 +318,52 @@ func TestNewResourceLeavesOutEmptyElements(t *testing.T) {
 }
 
 func TestDemoResourcesRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, file := range []string{"bundle-Practitioner.json", "bundle-Facility.json", "sample_facilty.json"} {
-		p := readDemo(t, file)
-		for _, e := range p.Entries {
-			r := e.Resource
-			if b, err := r.MarshalJSON(); err != nil || !bytes.Equal(b, r.Raw()) {
-				t.Fatalf("%s unchanged is not sent as received: %v", r.Reference(), err)
-			}
-			// Change one element: only it changes.
-			key, value := "active", any(false)
-			switch m := r.Model.(type) {
-			case *models.Practitioner:
-				m.Active = ptr(false)
-			case *models.Organization:
-				m.Active = ptr(false)
-			case *models.Location:
-				m.Status = ptr(models.LocationStatusInactive)
-				key, value = "status", "inactive"
-			default:
-				continue
-			}
-			b, err := r.MarshalJSON()
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := asMap(t, r.Raw())
-			want[key] = value
-			if diff := cmp.Diff(want, asMap(t, b)); diff != "" {
-				t.Fatalf("%s: more than %s changed (-want +got):\n%s", r.Reference(), key, diff)
-			}
+		t.Run(file, func(t *testing.T) {
+			t.Parallel()
+			roundTrip(t, readDemo(t, file))
+		})
+	}
+}
+
+// roundTrip checks that each resource of p is sent back as received, and
+// with one element changed, with only that element changed.
+func roundTrip(t *testing.T, p *Page) {
+	for _, e := range p.Entries {
+		r := e.Resource
+		if b, err := r.MarshalJSON(); err != nil || !bytes.Equal(b, r.Raw()) {
+			t.Fatalf("%s unchanged is not sent as received: %v", r.Reference(), err)
+		}
+		// Change one element: only it changes.
+		key, value := "active", any(false)
+		switch m := r.Model.(type) {
+		case *models.Practitioner:
+			m.Active = ptr(false)
+		case *models.Organization:
+			m.Active = ptr(false)
+		case *models.Location:
+			m.Status = ptr(models.LocationStatusInactive)
+			key, value = "status", "inactive"
+		default:
+			continue
+		}
+		b, err := r.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := asMap(t, r.Raw())
+		want[key] = value
+		// cmp.Diff only to explain a difference: it is slow on a
+		// thousand resources under -race.
+		if got := asMap(t, b); !reflect.DeepEqual(want, got) {
+			t.Fatalf("%s: more than %s changed (-want +got):\n%s", r.Reference(), key, cmp.Diff(want, got))
 		}
 	}
 }
 
 func TestEveryDemoBundleLoads(t *testing.T) {
+	t.Parallel()
 	dir := fixtures.Dir(t, "fixtures", "ihris", "demo")
 	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
 	if len(files) == 0 {
@@ -387,6 +407,7 @@ func TestEveryDemoBundleLoads(t *testing.T) {
 // keeps every element that fits and leaves out, with a warning, each
 // top-level element that does not.
 func TestDecodeLastResort(t *testing.T) {
+	t.Parallel()
 	r, _ := ParseResource([]byte(`{"resourceType":"Basic","id":"B1","pair":"not an array","name":"kept"}`))
 	var v struct {
 		Pair [2]int `json:"pair"`
@@ -403,6 +424,7 @@ func TestDecodeLastResort(t *testing.T) {
 // flow-run Basic resources) load; their complex extensions name their parts
 // with relative urls, as FHIR intends, which is not a problem.
 func TestMHeroExamplesLoad(t *testing.T) {
+	t.Parallel()
 	dir := fixtures.Dir(t, "fixtures", "ihris", "mhero")
 	files, _ := filepath.Glob(filepath.Join(dir, "[A-Z]*-*.json")) // not the Kibana export
 	if len(files) == 0 {

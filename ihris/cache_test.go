@@ -19,6 +19,7 @@ import (
 )
 
 func TestReferenceCacheTTLAndRefresh(t *testing.T) {
+	t.Parallel()
 	srv := generated(t, ihristest.Workforce{Workers: 30, Regions: 2, Districts: 4, Facilities: 8})
 	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	reg := newRegistry(t, srv, ihris.WithCacheTTL(time.Hour), ihris.WithClock(func() time.Time { return now }))
@@ -74,6 +75,7 @@ func TestReferenceCacheTTLAndRefresh(t *testing.T) {
 }
 
 func TestWorker(t *testing.T) {
+	t.Parallel()
 	srv := generated(t, ihristest.Workforce{Workers: 30, Regions: 2, Districts: 4, Facilities: 8})
 	reg := newRegistry(t, srv)
 	ctx := context.Background()

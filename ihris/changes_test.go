@@ -54,6 +54,7 @@ func collect(t *testing.T, feed *ihris.ChangeFeed) map[string]ihris.Change {
 }
 
 func TestChangesSinceCheckpoint(t *testing.T) {
+	t.Parallel()
 	clock := &testClock{now: time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)}
 	srv, err := ihristest.Start(ihristest.WithServerOptions(fhirtest.WithClock(clock.Now)),
 		ihristest.WithWorkforce(ihristest.Workforce{Seed: 7, Workers: 300, Regions: 3, Districts: 9, Facilities: 30}))
@@ -164,6 +165,7 @@ func TestChangesSinceCheckpoint(t *testing.T) {
 }
 
 func TestChangesCheckpointNotAdvancedWhenInterrupted(t *testing.T) {
+	t.Parallel()
 	reg := newRegistry(t, sharedDemo(t))
 	feed := reg.ChangesSince(ihris.Checkpoint{})
 	for _, err := range feed.All(t.Context()) {
@@ -183,6 +185,7 @@ func ptr[T any](v T) *T { return &v }
 // reads roles must come in the next feed, even though a role written
 // later moved the checkpoint past it.
 func TestChangesBetweenPassesAreNotLost(t *testing.T) {
+	t.Parallel()
 	clock := &testClock{now: time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)}
 	srv, err := ihristest.Start(ihristest.WithServerOptions(fhirtest.WithClock(clock.Now)),
 		ihristest.WithWorkforce(ihristest.Workforce{Seed: 7, Workers: 60, Regions: 1, Districts: 2, Facilities: 4}))
@@ -253,6 +256,7 @@ func touch(t *testing.T, client *fhir.Client, typ, id string) {
 // checkpoint stored as text and read by another Registry then reports
 // only the writes made later at that same instant.
 func TestCheckpointAtAnInstantSharedAcrossPages(t *testing.T) {
+	t.Parallel()
 	clock := &testClock{now: time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)}
 	srv, err := ihristest.Start(ihristest.WithServerOptions(fhirtest.WithClock(clock.Now)),
 		ihristest.WithWorkforce(ihristest.Workforce{Seed: 8, Workers: 60, Regions: 1, Districts: 2, Facilities: 4}))

@@ -6,6 +6,7 @@ import (
 )
 
 func TestCheckpointCoversAndAdvances(t *testing.T) {
+	t.Parallel()
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var cp Checkpoint
 	cp.advance("Practitioner/B", t0)

@@ -78,12 +78,14 @@ func TestAllUnderChurn(t *testing.T) { streamUnderChurn(t, all, false) }
 // after being streamed then comes a second time, in the new version, but
 // nobody is lost.
 func TestAllUnderChurnWithExpiringPageLinks(t *testing.T) {
+	t.Parallel()
 	streamUnderChurn(t, all, true, ihristest.WithServerOptions(fhirtest.WithPageExpiry(time.Nanosecond, 0)))
 }
 
 // TestFindUnderChurnWithExpiringPageLinks: Find, unlike All, never
 // repeats a worker.
 func TestFindUnderChurnWithExpiringPageLinks(t *testing.T) {
+	t.Parallel()
 	streamUnderChurn(t, func(reg *ihris.Registry) iter.Seq2[ihris.HealthWorker, error] {
 		return reg.Find(context.Background(), ihris.Criteria{Status: ihris.StatusAny})
 	}, false, ihristest.WithServerOptions(fhirtest.WithPageExpiry(time.Nanosecond, 0)))

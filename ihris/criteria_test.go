@@ -7,6 +7,7 @@ import (
 )
 
 func TestCriteriaMatch(t *testing.T) {
+	t.Parallel()
 	district := []Place{{ID: "F1", Level: "facility"}, {ID: "D1", Level: "district"}, {ID: "R1", Level: "region"}, {ID: "TF", Level: "country"}}
 	elsewhere := []Place{{ID: "F2", Level: "facility"}, {ID: "D2", Level: "district"}, {ID: "R1", Level: "region"}, {ID: "TF", Level: "country"}}
 	nurseInD1 := HealthWorker{ID: "n1", Active: true, Gender: "female", Roles: []Role{
@@ -49,6 +50,7 @@ func TestCriteriaMatch(t *testing.T) {
 }
 
 func TestCriteriaRoundTripAndCanonical(t *testing.T) {
+	t.Parallel()
 	c := Criteria{Places: []string{"TF.S", "TF.CC", "TF.S"}, Cadres: []string{"nurse"}}
 	data, err := json.Marshal(c.Canonical())
 	if err != nil {
@@ -71,6 +73,7 @@ func TestCriteriaRoundTripAndCanonical(t *testing.T) {
 }
 
 func TestCriteriaValidate(t *testing.T) {
+	t.Parallel()
 	if err := (Criteria{Places: []string{"TF"}}).Validate(); err != nil {
 		t.Errorf("valid criteria: %v", err)
 	}

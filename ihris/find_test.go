@@ -51,83 +51,127 @@ func count(t *testing.T, reg *ihris.Registry, c ihris.Criteria) (int, []ihris.He
 }
 
 func TestFindAgainstGroundTruth(t *testing.T) {
+	t.Parallel()
 	srv := generated(t, ihristest.Workforce{Seed: 3, Workers: 800, Regions: 3, Districts: 8, Facilities: 40})
 	truth := srv.Truth()
-	reg := newRegistry(t, srv, ihris.WithPageSize(200))
-	ctx := context.Background()
-	if _, err := reg.Places(ctx); err != nil { // load the caches up front
-		t.Fatal(err)
-	}
-
-	if n, _ := count(t, reg, ihris.Criteria{}); n != truth.ActiveWorkers {
-		t.Errorf("active workers = %d, want %d", n, truth.ActiveWorkers)
-	}
-	if n, _ := count(t, reg, ihris.Criteria{Status: ihris.StatusInactive}); n != truth.Workers-truth.ActiveWorkers {
-		t.Errorf("inactive workers = %d, want %d", n, truth.Workers-truth.ActiveWorkers)
-	}
-	for _, region := range slices.Sorted(maps.Keys(truth.ByRegion)) {
-		if n, _ := count(t, reg, ihris.Criteria{Places: []string{region}}); n != truth.ByRegion[region] {
-			t.Errorf("region %s: %d workers, want %d", region, n, truth.ByRegion[region])
-		}
-	}
-	districts := slices.Sorted(maps.Keys(truth.ByDistrict))
-	for _, d := range districts {
-		srv.ResetRequests()
-		n, _ := count(t, reg, ihris.Criteria{Places: []string{d}})
-		if n != truth.ByDistrict[d] {
-			t.Errorf("district %s: %d workers, want %d", d, n, truth.ByDistrict[d])
-		}
-		// One count of Locations written since the tree was cached, then
-		// each page of roles (at most two per worker here) and one request
-		// for that page's workers: requests follow pages, not workers.
-		if got, pages := srv.RequestCount(), (2*n)/200+1; got > 1+2*pages {
-			t.Errorf("district %s (%d workers) took %d requests, want at most %d", d, n, got, 1+2*pages)
-		}
-	}
-	for _, cadre := range slices.Sorted(maps.Keys(truth.ByCadre)) {
-		if n, _ := count(t, reg, ihris.Criteria{Cadres: []string{cadre}}); n != truth.ByCadre[cadre] {
-			t.Errorf("cadre %s: %d workers, want %d", cadre, n, truth.ByCadre[cadre])
-		}
-	}
-	for _, job := range slices.Sorted(maps.Keys(truth.ByJob))[:5] {
-		if n, _ := count(t, reg, ihris.Criteria{Jobs: []string{job}}); n != truth.ByJob[job] {
-			t.Errorf("job %s: %d workers, want %d", job, n, truth.ByJob[job])
-		}
-	}
-	for _, st := range slices.Sorted(maps.Keys(truth.ByEmploymentStatus)) {
-		if n, _ := count(t, reg, ihris.Criteria{EmploymentStatuses: []string{st}}); n != truth.ByEmploymentStatus[st] {
-			t.Errorf("employment status %s: %d workers, want %d", st, n, truth.ByEmploymentStatus[st])
-		}
-	}
-
-	// Workers picked by hand still meet the other conditions.
-	inactive := truth.Inactive[0]
-	_, picked := count(t, reg, ihris.Criteria{Workers: []string{"P000002", inactive, "P000001", "P000002"}})
-	if len(picked) != 2 || picked[0].ID != "P000001" || picked[1].ID != "P000002" {
-		t.Errorf("picked workers = %d, want P000001 and P000002 (%s is inactive)", len(picked), inactive)
-	}
-
-	// Nurses of one district: the server narrows, the full scan agrees.
-	c := ihris.Criteria{Places: []string{districts[0]}, Cadres: []string{"nurse"}}
-	n, _ := count(t, reg, c)
-	want := 0
-	for w, err := range reg.All(ctx) {
+	// Each part runs in parallel with its own registry, its requests told
+	// apart by their User-Agent.
+	registry := func(t *testing.T, agent string) *ihris.Registry {
+		t.Helper()
+		client, err := fhir.NewClient(srv.URL(), fhir.WithHTTPClient(srv.Client()), fhir.WithUserAgent(agent))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if w.Active && slices.ContainsFunc(w.CurrentRoles(), func(r ihris.Role) bool {
-			d, _ := r.At("district")
-			return r.Cadre.Code == "nurse" && d.ID == districts[0]
-		}) {
-			want++
+		reg, err := ihris.NewRegistry(client, ihris.WithPageSize(200))
+		if err != nil {
+			t.Fatal(err)
 		}
+		if _, err := reg.Places(t.Context()); err != nil { // load the caches up front
+			t.Fatal(err)
+		}
+		return reg
 	}
-	if n != want || n == 0 {
-		t.Errorf("nurses of %s = %d, full scan finds %d", districts[0], n, want)
+	requests := func(agent string) int {
+		n := 0
+		for _, r := range srv.Requests() {
+			if r.Header.Get("User-Agent") == agent {
+				n++
+			}
+		}
+		return n
 	}
+	districts := slices.Sorted(maps.Keys(truth.ByDistrict))
+	t.Run("status", func(t *testing.T) {
+		t.Parallel()
+		reg := registry(t, t.Name())
+		if n, _ := count(t, reg, ihris.Criteria{}); n != truth.ActiveWorkers {
+			t.Errorf("active workers = %d, want %d", n, truth.ActiveWorkers)
+		}
+		if n, _ := count(t, reg, ihris.Criteria{Status: ihris.StatusInactive}); n != truth.Workers-truth.ActiveWorkers {
+			t.Errorf("inactive workers = %d, want %d", n, truth.Workers-truth.ActiveWorkers)
+		}
+	})
+	t.Run("regions", func(t *testing.T) {
+		t.Parallel()
+		reg := registry(t, t.Name())
+		for _, region := range slices.Sorted(maps.Keys(truth.ByRegion)) {
+			if n, _ := count(t, reg, ihris.Criteria{Places: []string{region}}); n != truth.ByRegion[region] {
+				t.Errorf("region %s: %d workers, want %d", region, n, truth.ByRegion[region])
+			}
+		}
+	})
+	t.Run("districts", func(t *testing.T) {
+		t.Parallel()
+		reg := registry(t, t.Name())
+		for _, d := range districts {
+			before := requests(t.Name())
+			n, _ := count(t, reg, ihris.Criteria{Places: []string{d}})
+			if n != truth.ByDistrict[d] {
+				t.Errorf("district %s: %d workers, want %d", d, n, truth.ByDistrict[d])
+			}
+			// One count of Locations written since the tree was cached, then
+			// each page of roles (at most two per worker here) and one request
+			// for that page's workers: requests follow pages, not workers.
+			if got, pages := requests(t.Name())-before, (2*n)/200+1; got > 1+2*pages {
+				t.Errorf("district %s (%d workers) took %d requests, want at most %d", d, n, got, 1+2*pages)
+			}
+		}
+	})
+	t.Run("cadres and jobs", func(t *testing.T) {
+		t.Parallel()
+		reg := registry(t, t.Name())
+		for _, cadre := range slices.Sorted(maps.Keys(truth.ByCadre)) {
+			if n, _ := count(t, reg, ihris.Criteria{Cadres: []string{cadre}}); n != truth.ByCadre[cadre] {
+				t.Errorf("cadre %s: %d workers, want %d", cadre, n, truth.ByCadre[cadre])
+			}
+		}
+		for _, job := range slices.Sorted(maps.Keys(truth.ByJob))[:5] {
+			if n, _ := count(t, reg, ihris.Criteria{Jobs: []string{job}}); n != truth.ByJob[job] {
+				t.Errorf("job %s: %d workers, want %d", job, n, truth.ByJob[job])
+			}
+		}
+	})
+	t.Run("employment status and picked workers", func(t *testing.T) {
+		t.Parallel()
+		reg := registry(t, t.Name())
+		for _, st := range slices.Sorted(maps.Keys(truth.ByEmploymentStatus)) {
+			if n, _ := count(t, reg, ihris.Criteria{EmploymentStatuses: []string{st}}); n != truth.ByEmploymentStatus[st] {
+				t.Errorf("employment status %s: %d workers, want %d", st, n, truth.ByEmploymentStatus[st])
+			}
+		}
+		// Workers picked by hand still meet the other conditions.
+		inactive := truth.Inactive[0]
+		_, picked := count(t, reg, ihris.Criteria{Workers: []string{"P000002", inactive, "P000001", "P000002"}})
+		if len(picked) != 2 || picked[0].ID != "P000001" || picked[1].ID != "P000002" {
+			t.Errorf("picked workers = %d, want P000001 and P000002 (%s is inactive)", len(picked), inactive)
+		}
+	})
+	t.Run("nurses of a district", func(t *testing.T) {
+		t.Parallel()
+		// The server narrows, the full scan agrees.
+		reg := registry(t, t.Name())
+		c := ihris.Criteria{Places: []string{districts[0]}, Cadres: []string{"nurse"}}
+		n, _ := count(t, reg, c)
+		want := 0
+		for w, err := range reg.All(t.Context()) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w.Active && slices.ContainsFunc(w.CurrentRoles(), func(r ihris.Role) bool {
+				d, _ := r.At("district")
+				return r.Cadre.Code == "nurse" && d.ID == districts[0]
+			}) {
+				want++
+			}
+		}
+		if n != want || n == 0 {
+			t.Errorf("nurses of %s = %d, full scan finds %d", districts[0], n, want)
+		}
+	})
 }
 
 func TestFindRejectsUnknownCodes(t *testing.T) {
+	t.Parallel()
 	srv := generated(t, ihristest.Workforce{Workers: 50, Regions: 2, Districts: 4, Facilities: 8})
 	reg := newRegistry(t, srv)
 	for _, c := range []ihris.Criteria{
@@ -145,6 +189,7 @@ func TestFindRejectsUnknownCodes(t *testing.T) {
 }
 
 func TestStreamingRequestsGrowWithPagesNotWorkers(t *testing.T) {
+	t.Parallel()
 	srv := generated(t, ihristest.Workforce{Seed: 1, Workers: 1000, Regions: 3, Districts: 9, Facilities: 40})
 	reg := newRegistry(t, srv, ihris.WithPageSize(100))
 	ctx := context.Background()
@@ -207,6 +252,7 @@ func TestStreamingRequestsGrowWithPagesNotWorkers(t *testing.T) {
 }
 
 func TestFindInARegionWithManyFacilitiesPostsTheSearch(t *testing.T) {
+	t.Parallel()
 	srv := generated(t, ihristest.Workforce{Seed: 5, Workers: 300, Regions: 1, Districts: 3, Facilities: 250})
 	reg := newRegistry(t, srv)
 	region := slices.Collect(maps.Keys(srv.Truth().ByRegion))[0]
@@ -223,6 +269,7 @@ func TestFindInARegionWithManyFacilitiesPostsTheSearch(t *testing.T) {
 }
 
 func TestStreamingSurvivesExpiredPageLinks(t *testing.T) {
+	t.Parallel()
 	srv, err := ihristest.Start(ihristest.WithServerOptions(fhirtest.WithPageExpiry(time.Nanosecond, 0)),
 		ihristest.WithWorkforce(ihristest.Workforce{Seed: 2, Workers: 400, Regions: 2, Districts: 4, Facilities: 12}))
 	if err != nil {
@@ -252,6 +299,7 @@ func TestStreamingSurvivesExpiredPageLinks(t *testing.T) {
 // cadre pages through PractitionerRoles, and the location tree (more than
 // HAPI's 200 a page) through Locations; an expired link must end neither.
 func TestFindByRoleSurvivesExpiredPageLinks(t *testing.T) {
+	t.Parallel()
 	srv, err := ihristest.Start(ihristest.WithServerOptions(fhirtest.WithPageSize(20, 200)),
 		ihristest.WithWorkforce(ihristest.Workforce{Seed: 4, Workers: 300, Regions: 2, Districts: 4, Facilities: 250}))
 	if err != nil {
@@ -283,6 +331,7 @@ func TestFindByRoleSurvivesExpiredPageLinks(t *testing.T) {
 // roles do not all fit the server's include limit still gives every worker
 // all their roles, in All, Find and ChangesSince.
 func TestRolesBeyondTheIncludeLimitAreNotLost(t *testing.T) {
+	t.Parallel()
 	srv, err := ihristest.Start(ihristest.WithServerOptions(fhirtest.WithMaxIncludes(10)),
 		ihristest.WithWorkforce(ihristest.Workforce{Seed: 6, Workers: 200, Regions: 2, Districts: 4, Facilities: 12}))
 	if err != nil {
@@ -322,6 +371,7 @@ func TestRolesBeyondTheIncludeLimitAreNotLost(t *testing.T) {
 // sharing a phone and workers without a role are all streamed, with every
 // role, and the unknown facility is a warning.
 func TestAwkwardWorkersAreNotLost(t *testing.T) {
+	t.Parallel()
 	srv := generated(t, ihristest.Workforce{Seed: 12, Workers: 150, Regions: 1, Districts: 3, Facilities: 6})
 	reg := newRegistry(t, srv, ihris.WithPageSize(20))
 	client, err := fhir.NewClient(srv.URL(), fhir.WithHTTPClient(srv.Client()))
@@ -387,6 +437,7 @@ func TestAwkwardWorkersAreNotLost(t *testing.T) {
 // posted there, are found by a search of that district at once, not only
 // when the cache expires.
 func TestFindSeesAFacilityOpenedAfterTheTreeWasCached(t *testing.T) {
+	t.Parallel()
 	srv := generated(t, ihristest.Workforce{Seed: 13, Workers: 100, Regions: 1, Districts: 3, Facilities: 6})
 	reg := newRegistry(t, srv, ihris.WithPageSize(20), ihris.WithCacheTTL(time.Hour))
 	client, err := fhir.NewClient(srv.URL(), fhir.WithHTTPClient(srv.Client()))
@@ -430,6 +481,7 @@ func TestFindSeesAFacilityOpenedAfterTheTreeWasCached(t *testing.T) {
 // lacks the ihris-job system (hand-made or migrated data) still has its
 // cadre resolved, so Find must not leave it out on the server.
 func TestFindByCadreKeepsAJobCodedWithoutItsSystem(t *testing.T) {
+	t.Parallel()
 	srv := generated(t, ihristest.Workforce{Seed: 14, Workers: 60, Regions: 1, Districts: 2, Facilities: 4})
 	reg := newRegistry(t, srv, ihris.WithPageSize(20))
 	client, err := fhir.NewClient(srv.URL(), fhir.WithHTTPClient(srv.Client()))
@@ -478,6 +530,7 @@ func TestFindByCadreKeepsAJobCodedWithoutItsSystem(t *testing.T) {
 // ChangesSince give a role at a new facility its chain of places, not an
 // "unknown facility" warning, without waiting for the cache to expire.
 func TestStreamsPlaceARoleAtAFacilityOpenedAfterTheTreeWasCached(t *testing.T) {
+	t.Parallel()
 	srv := generated(t, ihristest.Workforce{Seed: 15, Workers: 40, Regions: 1, Districts: 2, Facilities: 4})
 	reg := newRegistry(t, srv, ihris.WithPageSize(20), ihris.WithCacheTTL(time.Hour))
 	client, err := fhir.NewClient(srv.URL(), fhir.WithHTTPClient(srv.Client()))

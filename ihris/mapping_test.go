@@ -47,6 +47,7 @@ func readTestBundle(t *testing.T) (models.Practitioner, []models.PractitionerRol
 }
 
 func TestMapperWorker(t *testing.T) {
+	t.Parallel()
 	p, roles := readTestBundle(t)
 	tree := NewPlaces(slices.Concat(demoLocations(t, "bundle-Country.json"), demoLocations(t, "bundle-Region.json"),
 		demoLocations(t, "bundle-District.json"), []models.Location{facility("TF.CC.CAP.2", "TF.CC.CAP")}))

@@ -34,6 +34,7 @@ func placeIDs(ps []Place) []string {
 }
 
 func TestPlacesDemoJurisdictions(t *testing.T) {
+	t.Parallel()
 	locs := slices.Concat(demoLocations(t, "bundle-Country.json"), demoLocations(t, "bundle-Region.json"), demoLocations(t, "bundle-District.json"))
 	tree := NewPlaces(locs)
 	if tree.Len() != 247+5+30 {
@@ -61,6 +62,7 @@ func TestPlacesDemoJurisdictions(t *testing.T) {
 }
 
 func TestPlacesEthiopiaSampleHasDeeperLevels(t *testing.T) {
+	t.Parallel()
 	tree := NewPlaces(demoLocations(t, "sample_facilty.json"))
 	chain := tree.Chain("ET.R8.Z14.W67-MFR-346")
 	var levels []string
@@ -85,6 +87,7 @@ func TestPlacesEthiopiaSampleHasDeeperLevels(t *testing.T) {
 }
 
 func TestPlacesWarnOnUnknownParentAndCycle(t *testing.T) {
+	t.Parallel()
 	loc := func(id, parent string) models.Location {
 		l := models.Location{Id: &id}
 		if parent != "" {
@@ -114,6 +117,7 @@ func TestPlacesWarnOnUnknownParentAndCycle(t *testing.T) {
 }
 
 func TestReferenceID(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ ref, typ, want string }{
 		{"Location/TF.CC", "Location", "TF.CC"},
 		{"http://hapi/fhir/Location/TF.CC/_history/3", "Location", "TF.CC"},

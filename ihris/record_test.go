@@ -34,6 +34,7 @@ func (t *losingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 func TestRecordsAreCreatedOnceEvenWhenRetried(t *testing.T) {
+	t.Parallel()
 	srv := generated(t, ihristest.Workforce{Workers: 20, Regions: 1, Districts: 2, Facilities: 4})
 	lossy := &losingTransport{next: srv.Client().Transport}
 	client, err := fhir.NewClient(srv.URL(), fhir.WithHTTPClient(&http.Client{Transport: lossy}),
@@ -122,6 +123,7 @@ func containsAll(s string, subs ...string) bool {
 // when it completes (or a message queued, then delivered) ends up as one
 // resource in its latest state.
 func TestRecordingAgainUpdatesTheRecord(t *testing.T) {
+	t.Parallel()
 	srv := generated(t, ihristest.Workforce{Workers: 10, Regions: 1, Districts: 1, Facilities: 2})
 	reg := newRegistry(t, srv)
 	client, err := fhir.NewClient(srv.URL(), fhir.WithHTTPClient(srv.Client()))
@@ -154,6 +156,7 @@ func TestRecordingAgainUpdatesTheRecord(t *testing.T) {
 // 503 (HAPI restarting, a proxy timing out); the retries store each record
 // once.
 func TestRecordsSurviveServerFaults(t *testing.T) {
+	t.Parallel()
 	srv := generated(t, ihristest.Workforce{Workers: 10, Regions: 1, Districts: 1, Facilities: 2})
 	client, err := fhir.NewClient(srv.URL(), fhir.WithHTTPClient(srv.Client()), fhir.WithRetry(3, time.Millisecond, 5*time.Millisecond))
 	if err != nil {

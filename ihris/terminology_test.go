@@ -6,6 +6,7 @@ import (
 )
 
 func TestTerminologyFromDemoCodeSystems(t *testing.T) {
+	t.Parallel()
 	terms := demoTerminology(t)
 	if got := len(terms.Jobs()); got != 51 {
 		t.Errorf("jobs = %d, want the 51 concepts of ihris-job", got)

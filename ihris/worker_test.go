@@ -6,6 +6,7 @@ import (
 )
 
 func TestSelectPhones(t *testing.T) {
+	t.Parallel()
 	w := HealthWorker{Phones: []Phone{
 		{Value: "111-111-1111", System: "phone", Use: "work", Rank: 1},
 		{Value: "333-333-3333", System: "phone", Use: "work", Rank: 2},
@@ -48,6 +49,7 @@ func TestSelectPhones(t *testing.T) {
 }
 
 func TestDisplayNameAndCurrentRoles(t *testing.T) {
+	t.Parallel()
 	w := HealthWorker{
 		Names: []Name{{Use: "nickname", Text: "Doc"}, {Use: "official", Given: []string{"Ama", "K."}, Family: "Mensah", Prefix: []string{"Dr"}}},
 		Roles: []Role{{ID: "a", Active: true}, {ID: "b", Active: true, End: "2020-01-01"}, {ID: "c"}},

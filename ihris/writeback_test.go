@@ -13,6 +13,7 @@ import (
 var sentAt = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 
 func TestFlowStartResource(t *testing.T) {
+	t.Parallel()
 	res, id, err := FlowStart{UUID: "f-start-1", FlowUUID: "flow-1", FlowName: "Stock check", Workers: []string{"P1", "P2"},
 		Status: "pending", CreatedOn: sentAt}.resource()
 	if err != nil {
@@ -39,6 +40,7 @@ func TestFlowStartResource(t *testing.T) {
 }
 
 func TestBroadcastMessageAndRunResources(t *testing.T) {
+	t.Parallel()
 	b, _, err := Broadcast{ID: "7540339", Text: "Hello", Workers: []string{"P1"}, CreatedOn: sentAt}.resource()
 	if err != nil {
 		t.Fatal(err)
@@ -84,6 +86,7 @@ func TestBroadcastMessageAndRunResources(t *testing.T) {
 }
 
 func TestInvalidRecords(t *testing.T) {
+	t.Parallel()
 	for name, err := range map[string]error{
 		"no recipients": func() error { _, _, err := (FlowStart{UUID: "a", FlowUUID: "b"}).resource(); return err }(),
 		"reference worker": func() error {

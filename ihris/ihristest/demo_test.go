@@ -12,6 +12,7 @@ import (
 )
 
 func TestDemoBundlesLoad(t *testing.T) {
+	t.Parallel()
 	dir := fixtures.Dir(t, "fixtures", "ihris", "demo")
 	s := ihristest.NewServer(ihristest.WithSeedDir(dir))
 	defer s.Close()
@@ -46,6 +47,7 @@ func TestDemoBundlesLoad(t *testing.T) {
 }
 
 func TestTerminologyProfilesAndMHeroLoad(t *testing.T) {
+	t.Parallel()
 	dir := fixtures.Dir(t, "fixtures", "ihris")
 	s := ihristest.NewServer(
 		ihristest.WithSeedDir(filepath.Join(dir, "terminology")),
@@ -75,6 +77,7 @@ func TestTerminologyProfilesAndMHeroLoad(t *testing.T) {
 // TestDemoBundlesPostedOverHTTP loads the demo transaction bundles the way
 // iHRIS's installer does: POSTed to the base of an empty server.
 func TestDemoBundlesPostedOverHTTP(t *testing.T) {
+	t.Parallel()
 	dir := fixtures.Dir(t, "fixtures", "ihris", "demo")
 	s := ihristest.NewServer()
 	defer s.Close()

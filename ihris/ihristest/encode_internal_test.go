@@ -8,6 +8,7 @@ import (
 // TestEncodersMatchEncodingJSON keeps the hand-written encoders identical
 // to what encoding/json makes of the same values.
 func TestEncodersMatchEncodingJSON(t *testing.T) {
+	t.Parallel()
 	n := 0
 	_, err := Workforce{Seed: 9, Workers: 400, Mix: &Mix{Quirks: 0.5, SecondPhone: 0.5, InvalidPhone: 0.2, TwoRoles: 0.3}}.Generate(func(r Resource) error {
 		var v any

@@ -30,6 +30,7 @@ func digest(t testing.TB, w ihristest.Workforce) (string, *ihristest.Truth, map[
 }
 
 func TestGeneratorIsDeterministic(t *testing.T) {
+	t.Parallel()
 	a, _, _ := digest(t, ihristest.Workforce{Seed: 1, Workers: 800})
 	b, _, _ := digest(t, ihristest.Workforce{Seed: 1, Workers: 800})
 	c, _, _ := digest(t, ihristest.Workforce{Seed: 2, Workers: 800})
@@ -42,6 +43,7 @@ func TestGeneratorIsDeterministic(t *testing.T) {
 }
 
 func TestDefaultWorkforceShape(t *testing.T) {
+	t.Parallel()
 	_, truth, types := digest(t, ihristest.Workforce{Seed: 1})
 	if truth.Workers != 5000 || types["Practitioner"] != 5000 {
 		t.Fatalf("workers %d / %d practitioners, want 5000", truth.Workers, types["Practitioner"])
@@ -98,6 +100,7 @@ func TestDefaultWorkforceShape(t *testing.T) {
 // libphonenumber: valid ones are Liberian mobiles, invalid ones are
 // rejected, shared ones belong to exactly the workers the truth names.
 func TestPhonesMatchTheTruth(t *testing.T) {
+	t.Parallel()
 	owners := map[string][]string{}
 	valid := 0
 	truth, err := ihristest.Workforce{Seed: 3, Workers: 1500, Mix: &ihristest.Mix{InvalidPhone: 0.1, SharedPhone: 0.1, SecondPhone: 0.2}}.Generate(func(r ihristest.Resource) error {
@@ -157,6 +160,7 @@ func TestPhonesMatchTheTruth(t *testing.T) {
 // TestServerCountsMatchTheTruth asks the server what a client would ask:
 // the active workers with a current role in one district, and in one cadre.
 func TestServerCountsMatchTheTruth(t *testing.T) {
+	t.Parallel()
 	s := small(t)
 	truth := s.Truth()
 	workers := func(u string) int {
@@ -220,6 +224,7 @@ func BenchmarkGenerate200k(b *testing.B) {
 // TestReverseChainPagesByWorker pages workers (not roles) of one region
 // with _has, as a client that wants one entry per worker would.
 func TestReverseChainPagesByWorker(t *testing.T) {
+	t.Parallel()
 	w := ihristest.Workforce{Seed: 11, Workers: 400, Regions: 3, Districts: 6, Facilities: 20,
 		Mix: &ihristest.Mix{Inactive: 0.1, NoRole: 0.05}} // one role at most: role and worker agree
 	s := ihristest.NewServer(ihristest.WithWorkforce(w))
@@ -244,6 +249,7 @@ func TestReverseChainPagesByWorker(t *testing.T) {
 // TestRelatedLocationFindsASubtree: with RelatedGroups, one iHRIS-style
 // search finds a region's workers.
 func TestRelatedLocationFindsASubtree(t *testing.T) {
+	t.Parallel()
 	w := ihristest.Workforce{Seed: 8, Workers: 300, Regions: 3, Districts: 6, Facilities: 20, RelatedGroups: true}
 	s := ihristest.NewServer(ihristest.WithWorkforce(w))
 	defer s.Close()
@@ -264,6 +270,7 @@ func TestRelatedLocationFindsASubtree(t *testing.T) {
 // posting ends after the newest update, and exactly the current roles are
 // open-ended, so PractitionerRole?date= finds them.
 func TestRolePeriodsAreConsistent(t *testing.T) {
+	t.Parallel()
 	w := ihristest.Workforce{Seed: 5, Workers: 2000, Mix: &ihristest.Mix{Inactive: 0.2, TwoRoles: 0.4}}
 	open := 0
 	truth, err := w.Generate(func(r ihristest.Resource) error {
