@@ -11,6 +11,9 @@
 // [WriteExport] writes that as JSON. Compiling is deterministic: every UUID
 // is derived from the workflow key and the part of the flow it names (see
 // [UUID]), so a recompiled export re-imports as an update of the same flow.
+// [MarshalYAML] (or [WriteYAML]) writes any workflow, built in Go or read
+// from another format, back as the YAML below, to be reviewed and kept in
+// git; it reads back as the same workflow.
 //
 // # The YAML format
 //

@@ -209,3 +209,51 @@ func ExampleWriteExport() {
 	//   "groups": []
 	// }
 }
+
+// MarshalYAML writes a workflow, built in Go or read from another format,
+// as the YAML a Data Manager reviews and keeps in git.
+func ExampleMarshalYAML() {
+	w, err := workflow.New("Stock-out reasons", "stockout-reasons").
+		Language("eng").
+		Question(
+			workflow.YesNo("stock_out", workflow.T("Did you run out of ACTs? YES or NO")),
+			workflow.OneOf("reason", workflow.T("Why?\n1 Not delivered\n2 Other"),
+				workflow.Option("Not delivered", "1", "not delivered"),
+				workflow.Option("Other", "2", "other"),
+			).When("stock_out == yes"),
+			workflow.FreeText("reason_other", workflow.T("Which other reason?")).When("reason == Other"),
+		).
+		Build()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := workflow.WriteYAML(os.Stdout, w); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// workflow: Stock-out reasons
+	// key: stockout-reasons
+	// language: eng
+	//
+	// questions:
+	//   - result: stock_out
+	//     ask: Did you run out of ACTs? YES or NO
+	//     type: yes_no
+	//
+	//   - result: reason
+	//     ask: |-
+	//       Why?
+	//       1 Not delivered
+	//       2 Other
+	//     type: choice
+	//     choices:
+	//       - {category: Not delivered, match: ["1", not delivered]}
+	//       - {category: Other, match: ["2", other]}
+	//     when: stock_out == yes
+	//
+	//   - result: reason_other
+	//     ask: Which other reason?
+	//     type: text
+	//     when: reason == Other
+}
