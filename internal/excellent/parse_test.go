@@ -2,6 +2,7 @@ package excellent
 
 import (
 	"errors"
+	"math/big"
 	"strings"
 	"testing"
 )
@@ -106,5 +107,33 @@ func TestScanKeepsTheSource(t *testing.T) {
 	}
 	if out, _ := testEnv("YYYY-MM-DD").EvaluateTemplate(tpl); out != `Hi Ryan Lewis, @home A)B ann@example.com @ end @(open` {
 		t.Errorf("rendered %q", out)
+	}
+}
+
+// TestNumberString checks the decimal form of numbers against the
+// slow definition: the fewest places that give the number back.
+func TestNumberString(t *testing.T) {
+	t.Parallel()
+	slow := func(n Number) string {
+		r := n.rat()
+		if r.IsInt() {
+			return r.Num().String()
+		}
+		for places := 1; ; places++ {
+			s := r.FloatString(places)
+			if back, _ := new(big.Rat).SetString(s); back.Cmp(r) == 0 {
+				return s
+			}
+		}
+	}
+	for a := int64(-50); a <= 50; a++ {
+		for _, b := range []int64{1, 2, 3, 4, 7, 8, 10, 16, 25, 40, 125, 1000, 1024, 3125} {
+			n := NumberFromInt(a).div(NumberFromInt(b))
+			for _, x := range []Number{n, n.mul(n), n.round(3), n.add(Number{big.NewRat(1, 1<<20)})} {
+				if got, want := x.String(), slow(x); got != want {
+					t.Fatalf("%s printed as %s, want %s", x.rat(), got, want)
+				}
+			}
+		}
 	}
 }

@@ -3,6 +3,7 @@ package excellent
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // This file scans templates: "Hi @contact.name", "@(upper(results.name))",
@@ -73,30 +74,55 @@ func isNameChar(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r)
 func Scan(template string, topLevels []string) []Token {
 	var tokens []Token
 	rs := []rune(template)
-	var body, source strings.Builder
-	bodyStart := 0
-	flush := func(next int) {
-		if source.Len() > 0 {
-			tokens = append(tokens, Token{Kind: TextToken, Text: body.String(), Source: source.String(), Offset: bodyStart})
-			body.Reset()
-			source.Reset()
-		}
-		bodyStart = next
+	// at[i] is the byte offset of rune i, so that sources are slices of
+	// the template rather than copies.
+	at := make([]int, len(rs)+1)
+	n := 0
+	for i, r := range rs {
+		at[i] = n
+		n += utf8.RuneLen(r)
 	}
-	literal := func(text string, from, to int) {
-		body.WriteString(text)
-		source.WriteString(string(rs[from:to]))
+	at[len(rs)] = len(template)
+	if !utf8.ValidString(template) {
+		at[len(rs)] = n // invalid bytes were read as U+FFFD
+		template = string(rs)
+	}
+	// body is the text of a text token holding "@@"; other text tokens are
+	// their source.
+	var body strings.Builder
+	escaped := false
+	bodyStart := 0
+	literal := func(text string) {
+		if escaped {
+			body.WriteString(text)
+		}
+	}
+	flush := func(next int) {
+		if bodyStart < next {
+			t := Token{Kind: TextToken, Text: template[at[bodyStart]:at[next]], Source: template[at[bodyStart]:at[next]], Offset: bodyStart}
+			if escaped {
+				t.Text = body.String()
+			}
+			tokens = append(tokens, t)
+		}
+		body.Reset()
+		escaped = false
+		bodyStart = next
 	}
 	for i := 0; i < len(rs); {
 		if rs[i] != '@' || i+1 >= len(rs) {
-			literal(string(rs[i]), i, i+1)
+			literal(template[at[i]:at[i+1]])
 			i++
 			continue
 		}
 		next := rs[i+1]
 		switch {
 		case next == '@':
-			literal("@", i, i+2)
+			if !escaped {
+				body.WriteString(template[at[bodyStart]:at[i]])
+				escaped = true
+			}
+			body.WriteByte('@')
 			i += 2
 		case next == '(':
 			expr, end, ok := scanExpression(rs, i+2)
@@ -105,23 +131,24 @@ func Scan(template string, topLevels []string) []Token {
 			if !ok {
 				kind = UnclosedToken
 			}
-			tokens = append(tokens, Token{Kind: kind, Text: expr, Source: string(rs[i:end]), Offset: i})
+			tokens = append(tokens, Token{Kind: kind, Text: expr, Source: template[at[i]:at[end]], Offset: i})
 			i = end
 			bodyStart = i
 		case isNameChar(next):
-			ident, end := scanIdentifier(rs, i+1)
+			end := scanIdentifier(rs, i+1)
+			ident := template[at[i+1]:at[end]]
 			top, _, _ := strings.Cut(ident, ".")
 			if !containsFold(topLevels, top) {
-				literal("@"+ident, i, end)
+				literal(template[at[i]:at[end]])
 				i = end
 				continue
 			}
 			flush(i)
-			tokens = append(tokens, Token{Kind: IdentifierToken, Text: ident, Source: string(rs[i:end]), Offset: i})
+			tokens = append(tokens, Token{Kind: IdentifierToken, Text: ident, Source: template[at[i]:at[end]], Offset: i})
 			i = end
 			bodyStart = i
 		default:
-			literal(string(rs[i:i+2]), i, i+2)
+			literal(template[at[i]:at[i+2]])
 			i += 2
 		}
 	}
@@ -172,9 +199,10 @@ func scanExpression(rs []rune, start int) (string, int, bool) {
 	return string(rs[start:i]), i, false
 }
 
-// scanIdentifier reads a dotted identifier from rs[start:]; a period is part
-// of it only when a name character follows.
-func scanIdentifier(rs []rune, start int) (string, int) {
+// scanIdentifier reads a dotted identifier from rs[start:] and returns
+// where it ends; a period is part of it only when a name character
+// follows.
+func scanIdentifier(rs []rune, start int) int {
 	i := start
 	for i < len(rs) {
 		if isNameChar(rs[i]) {
@@ -187,5 +215,5 @@ func scanIdentifier(rs []rune, start int) (string, int) {
 		}
 		break
 	}
-	return string(rs[start:i]), i
+	return i
 }

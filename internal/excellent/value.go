@@ -123,8 +123,11 @@ func (n Number) String() string {
 	if r.IsInt() {
 		return r.Num().String()
 	}
-	// count the places needed: the denominator divides 10^k for k ≤ 64 once
-	// rounded to 16 places by division; guard anyway.
+	if places, ok := decimalPlaces(r.Denom()); ok {
+		return r.FloatString(places)
+	}
+	// not a finite decimal (no number built here is): as many places as
+	// needed, up to 64
 	for places := 1; places <= 64; places++ {
 		s := r.FloatString(places)
 		back, _ := new(big.Rat).SetString(s)
@@ -133,6 +136,24 @@ func (n Number) String() string {
 		}
 	}
 	return strings.TrimRight(strings.TrimRight(r.FloatString(divisionPlaces), "0"), ".")
+}
+
+// decimalPlaces returns how many decimal places a fraction of denominator
+// d needs: k when d divides 10^k, that is d = 2^a·5^b and k = max(a, b).
+func decimalPlaces(d *big.Int) (int, bool) {
+	twos := int(d.TrailingZeroBits())
+	rest := new(big.Int).Rsh(d, uint(twos))
+	five, q, m := big.NewInt(5), new(big.Int), new(big.Int)
+	fives := 0
+	for rest.Cmp(big.NewInt(1)) > 0 {
+		q.QuoRem(rest, five, m)
+		if m.Sign() != 0 {
+			return 0, false
+		}
+		rest.Set(q)
+		fives++
+	}
+	return max(twos, fives), true
 }
 
 func abs(i int) int {

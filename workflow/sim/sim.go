@@ -136,6 +136,8 @@ type Sim struct {
 	pcg *rand.PCG
 
 	contact  Contact
+	country  string   // the session's country (see sessionCountry)
+	allowed  []string // the default allowed languages, once computed
 	status   Status
 	runs     []*run
 	waiting  *run
@@ -244,6 +246,7 @@ func newSim(opts []Option) (*Sim, error) {
 		s.random = rand.New(s.pcg).Float64
 	}
 	s.contact = o.contact.clone()
+	s.country = s.sessionCountry() // flows cannot change the contact's URN
 	return s, nil
 }
 
@@ -561,6 +564,16 @@ func (s *Sim) allowedLanguages(*flow.Flow) []string {
 	if s.opts.env.AllowedLanguages != nil {
 		return s.opts.env.AllowedLanguages
 	}
+	if s.allowed == nil { // the flows do not change during a session
+		s.allowed = s.defaultLanguages()
+	}
+	return s.allowed
+}
+
+// defaultLanguages are the allowed languages when the environment names
+// none: the main flow's language, then the others the flows are translated
+// to, sorted.
+func (s *Sim) defaultLanguages() []string {
 	base := flowLanguage(s.main)
 	var extra []string
 	for _, f := range s.flows {
@@ -608,7 +621,7 @@ func (s *Sim) newEnv(r *run, n *flow.Node) *excellent.Env {
 		DateFormat: s.opts.env.DateFormat,
 		TimeFormat: s.opts.env.TimeFormat,
 		Language:   s.languages(r.flow)[0],
-		Country:    s.country(),
+		Country:    s.country,
 	}
 	if tz := s.contact.Timezone; tz != "" {
 		if loc, err := time.LoadLocation(tz); err == nil {
@@ -619,11 +632,11 @@ func (s *Sim) newEnv(r *run, n *flow.Node) *excellent.Env {
 	return e
 }
 
-// country is the session's country, as goflow takes it: the country of
-// the contact's phone number, else the workspace's default country. It
-// reads local phone numbers (has_phone) and picks regional names of days
-// and months.
-func (s *Sim) country() string {
+// sessionCountry is the session's country, as goflow takes it: the
+// country of the contact's phone number, else the workspace's default
+// country. It reads local phone numbers (has_phone) and picks regional
+// names of days and months.
+func (s *Sim) sessionCountry() string {
 	if scheme, path, ok := strings.Cut(s.contact.URN, ":"); ok && scheme == "tel" {
 		path, _, _ = strings.Cut(path, "?")
 		if num, err := phonenumbers.Parse(path, ""); err == nil {
