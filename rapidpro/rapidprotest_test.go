@@ -119,8 +119,10 @@ func TestServerPacingAvoids429(t *testing.T) {
 }
 
 func TestServer429RetryAfterHonoured(t *testing.T) {
-	// Unpaced, the client runs into the limit and waits out Retry-After.
-	srv := testServer(t, rapidprotest.WithRateLimit(rapidprotest.ScopeRuns, 3, time.Second))
+	// Unpaced, the client runs into the limit and waits out Retry-After: 3
+	// requests in 5s, which 5 pages reach even when a loaded machine makes
+	// each request slow.
+	srv := testServer(t, rapidprotest.WithRateLimit(rapidprotest.ScopeRuns, 3, 5*time.Second))
 	if _, err := srv.SeedRuns(rapidprotest.RunSeed{Count: 5 * PageSize}); err != nil {
 		t.Fatal(err)
 	}
