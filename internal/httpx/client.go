@@ -173,10 +173,12 @@ type Request struct {
 	// connection was refused, the server answered 429, or it never left
 	// the pacer.
 	Idempotent bool
-	// Check, when set, inspects a 2xx body that was read without error: an
-	// error fails the attempt as a body cut short would. A body without a
-	// length ends where the server closes the connection, so a JSON client
-	// checks that the document is whole.
+	// Check, when set, inspects a 2xx body that the server ended by closing
+	// the connection (HTTP/1 with neither a Content-Length nor chunked
+	// encoding): cut short, such a body reads without an error, so a JSON
+	// client checks that the document is whole. An error fails the attempt
+	// as a body cut short would. Bodies with a length or in chunks are not
+	// checked: the transport sees their truncation.
 	Check func(body []byte) error
 }
 
@@ -240,7 +242,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	}
 	if r.Check != nil {
 		rreq.SetResponseHandler(func(resp *http.Response) error {
-			if resp.StatusCode/100 != 2 {
+			if resp.StatusCode/100 != 2 || !endedByClose(resp) {
 				return nil
 			}
 			if err := r.Check(bodyOf(resp)); err != nil {
@@ -487,6 +489,12 @@ func readBody(resp *http.Response, max int64) ([]byte, error) {
 	}
 	_, err := buf.ReadFrom(limitBody(resp.Body, max))
 	return buf.Bytes(), err
+}
+
+// endedByClose reports whether only the server closing the connection
+// marked the end of resp's body, so that a truncation reads as its end.
+func endedByClose(resp *http.Response) bool {
+	return resp.ProtoMajor < 2 && resp.ContentLength < 0 && len(resp.TransferEncoding) == 0 && !resp.Uncompressed
 }
 
 // bufferedBody is a body already read by the transport.

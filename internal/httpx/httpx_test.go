@@ -519,15 +519,28 @@ func TestCheckFailsTheAttempt(t *testing.T) {
 	// caller can tell that the JSON in it is cut short.
 	var n atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body := `{"results":[1,2,3]}`
 		if n.Add(1) == 1 {
-			io.WriteString(w, `{"results":[1,2`)
+			body = body[:len(body)/2]
+		}
+		if r.URL.Query().Has("framed") {
+			io.WriteString(w, body) // net/http gives it a length
 			return
 		}
-		io.WriteString(w, `{"results":[1,2,3]}`)
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		buf.WriteString("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + body)
+		buf.Flush()
 	}))
 	defer srv.Close()
 	req := NewRequest(http.MethodGet, mustParse(t, srv.URL), nil)
+	checked := 0
 	req.Check = func(b []byte) error {
+		checked++
 		if !json.Valid(b) {
 			return errors.New("not a whole JSON document")
 		}
@@ -543,5 +556,11 @@ func TestCheckFailsTheAttempt(t *testing.T) {
 	var be *BodyError
 	if !errors.As(err, &be) || n.Load() != 1 {
 		t.Fatalf("%d attempts, %v: want one, failing with a *BodyError", n.Load(), err)
+	}
+	// A body with a length is not checked: its truncation is an error.
+	checked = 0
+	req.URL = mustParse(t, srv.URL+"?framed")
+	if _, err := fastClient(Config{}).Do(t.Context(), req); err != nil || checked != 0 {
+		t.Fatalf("framed body: %v, checked %d times", err, checked)
 	}
 }
