@@ -14,6 +14,7 @@ import (
 // lookup, and checks that the server ends with at most one of each, and
 // with exactly one whenever the call reports success.
 func TestWritesNeverDoubledUnderFaults(t *testing.T) {
+	t.Parallel()
 	type write struct {
 		endpoint string
 		send     func(ctx context.Context, c *Client, flow string) error
@@ -61,6 +62,7 @@ func TestWritesNeverDoubledUnderFaults(t *testing.T) {
 	for name, tc := range cases {
 		for _, w := range writes {
 			t.Run(name+"/"+w.endpoint, func(t *testing.T) {
+				t.Parallel()
 				srv := testServer(t)
 				flow := startFixture(t, srv)
 				for _, f := range tc.faults(w.endpoint) {

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/mhero-go/mhero/internal/fixtures"
@@ -92,6 +93,13 @@ func (f *fakeAPI) client(t *testing.T, opts ...Option) *Client {
 	return c
 }
 
+// memClient is f.client reached with no network, for synctest bubbles: f's
+// handlers run in the caller's goroutine.
+func (f *fakeAPI) memClient(t *testing.T, opts ...Option) *Client {
+	t.Helper()
+	return f.client(t, append([]Option{WithHTTPClient(handlerClient(http.HandlerFunc(f.serve)))}, opts...)...)
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -99,6 +107,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func TestNewClientBaseURL(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"https://rp.example.org":              "https://rp.example.org/api/v2/",
 		"https://rp.example.org/":             "https://rp.example.org/api/v2/",
@@ -118,6 +127,7 @@ func TestNewClientBaseURL(t *testing.T) {
 }
 
 func TestNewClientRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	for name, tc := range map[string]struct {
 		base, token string
 		opts        []Option
@@ -146,6 +156,7 @@ func TestNewClientRejectsBadInput(t *testing.T) {
 }
 
 func TestRequestsCarryTokenJSONSuffixAndUserAgent(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	var got http.Header
 	var path string
@@ -170,6 +181,7 @@ func TestRequestsCarryTokenJSONSuffixAndUserAgent(t *testing.T) {
 }
 
 func TestBadTokenIsRecognisable(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	c, err := NewClient(f.srv.URL, "wrong-token-value-42", WithoutPacing())
 	if err != nil {
@@ -192,6 +204,7 @@ func TestBadTokenIsRecognisable(t *testing.T) {
 }
 
 func TestValidationErrorsFromFixtures(t *testing.T) {
+	t.Parallel()
 	dir := fixtures.Dir(t, "fixtures", "rapidpro")
 	want := map[string]map[string]string{ // file -> flattened field -> message
 		"error_400_field_required.json": {"flow": "This field is required."},
@@ -237,6 +250,7 @@ func TestValidationErrorsFromFixtures(t *testing.T) {
 }
 
 func TestServerErrorPlainText(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.handle("GET groups.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
@@ -258,6 +272,7 @@ func TestServerErrorPlainText(t *testing.T) {
 }
 
 func TestNotFound(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.handle("DELETE groups.json", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 404, map[string]string{"detail": "Not found."})
@@ -275,36 +290,43 @@ func TestNotFound(t *testing.T) {
 }
 
 func TestRetryAfterSecondsAndDate(t *testing.T) {
-	for name, header := range map[string]func() string{
-		"seconds": func() string { return "1" },
-		"date":    func() string { return time.Now().Add(2 * time.Second).UTC().Format(http.TimeFormat) },
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		header func() string
+		wait   time.Duration
+	}{
+		"seconds": {func() string { return "1" }, time.Second},
+		"date":    {func() string { return time.Now().Add(2 * time.Second).UTC().Format(http.TimeFormat) }, 2 * time.Second},
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			f := newFake(t)
-			var calls atomic.Int32
-			f.handle("GET runs.json", func(w http.ResponseWriter, r *http.Request) {
-				if calls.Add(1) == 1 {
-					w.Header().Set("Retry-After", header())
-					writeJSON(w, 429, map[string]string{"detail": "Request was throttled. Expected available in 1 second."})
-					return
+			synctest.Test(t, func(t *testing.T) {
+				var calls atomic.Int32
+				f.handle("GET runs.json", func(w http.ResponseWriter, r *http.Request) {
+					if calls.Add(1) == 1 {
+						w.Header().Set("Retry-After", tc.header())
+						writeJSON(w, 429, map[string]string{"detail": "Request was throttled. Expected available in 1 second."})
+						return
+					}
+					writeJSON(w, 200, map[string]any{"next": nil, "results": []any{}})
+				})
+				c := f.memClient(t)
+				start := time.Now() // on the bubble's clock, a whole second
+				if _, err := c.Runs.ListPage(t.Context(), nil); err != nil {
+					t.Fatal(err)
 				}
-				writeJSON(w, 200, map[string]any{"next": nil, "results": []any{}})
+				// The wait follows the header, not the backoff (milliseconds here).
+				if waited := time.Since(start); waited != tc.wait || calls.Load() != 2 {
+					t.Errorf("waited %s over %d calls; want %s and 2 calls", waited, calls.Load(), tc.wait)
+				}
 			})
-			c := f.client(t)
-			start := time.Now()
-			if _, err := c.Runs.ListPage(t.Context(), nil); err != nil {
-				t.Fatal(err)
-			}
-			// The wait must follow the header (a lower bound, not a timing
-			// measurement: the default backoff here is milliseconds).
-			if waited := time.Since(start); waited < 900*time.Millisecond || calls.Load() != 2 {
-				t.Errorf("waited %s over %d calls; want >= 1s and 2 calls", waited, calls.Load())
-			}
 		})
 	}
 }
 
 func TestRateLimitedErrorWhenRetryAfterTooLong(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.handle("GET broadcasts.json", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"next": nil, "results": []any{}})
@@ -325,6 +347,7 @@ func TestRateLimitedErrorWhenRetryAfterTooLong(t *testing.T) {
 }
 
 func TestContextCancelsRetryAfterWait(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.handle("GET contacts.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "300")
@@ -344,6 +367,7 @@ func TestContextCancelsRetryAfterWait(t *testing.T) {
 }
 
 func TestContextCancelsPacingWait(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.handle("GET labels.json", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"next": nil, "results": []any{}})
@@ -364,6 +388,7 @@ func TestContextCancelsPacingWait(t *testing.T) {
 }
 
 func TestTokenAndPhoneNeverLogged(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	var calls atomic.Int32
 	f.handle("GET contacts.json", func(w http.ResponseWriter, r *http.Request) {
@@ -427,6 +452,7 @@ func pagedRuns(f *fakeAPI, total int, mutate func(w http.ResponseWriter, r *http
 }
 
 func TestListFollowsEveryPage(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	const total = 5*PageSize + 5 // as in RapidPro's own pagination test
 	f.handle("GET runs.json", pagedRuns(f, total, nil))
@@ -447,6 +473,7 @@ func TestListFollowsEveryPage(t *testing.T) {
 }
 
 func TestListStopsLazily(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.handle("GET runs.json", pagedRuns(f, 3*PageSize, nil))
 	c := f.client(t)
@@ -465,6 +492,7 @@ func TestListStopsLazily(t *testing.T) {
 }
 
 func TestResumeFromSavedCursorInNewClient(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	const total = 3*PageSize + 10
 	f.handle("GET runs.json", pagedRuns(f, total, nil))
@@ -496,6 +524,7 @@ func TestResumeFromSavedCursorInNewClient(t *testing.T) {
 }
 
 func TestBareCursorValueResumes(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.handle("GET runs.json", pagedRuns(f, 2*PageSize, nil))
 	page, err := f.client(t).Runs.ListPage(t.Context(), &RunListParams{Cursor: "o-250", Flow: "x"})
@@ -511,6 +540,7 @@ func TestBareCursorValueResumes(t *testing.T) {
 }
 
 func TestNextURLOnAnotherHostKeepsTokenHome(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	var elsewhere atomic.Int32
 	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { elsewhere.Add(1) }))
@@ -536,6 +566,7 @@ func TestNextURLOnAnotherHostKeepsTokenHome(t *testing.T) {
 }
 
 func TestTruncatedPageIsRetriedWithoutDuplicates(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	const total = 4 * PageSize
 	var broken sync.Map
@@ -578,6 +609,7 @@ func TestTruncatedPageIsRetriedWithoutDuplicates(t *testing.T) {
 }
 
 func TestChangesDeduplicatesTheInclusiveBoundary(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	runs := []map[string]any{
 		{"uuid": "r1", "modified_on": "2026-01-01T10:00:00.000001Z"},
@@ -632,6 +664,7 @@ func TestChangesDeduplicatesTheInclusiveBoundary(t *testing.T) {
 }
 
 func TestIdempotentWritesRetryButCreatesDoNot(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	var updates, creates atomic.Int32
 	f.handle("POST contacts.json", func(w http.ResponseWriter, r *http.Request) {
@@ -659,6 +692,7 @@ func TestIdempotentWritesRetryButCreatesDoNot(t *testing.T) {
 }
 
 func TestEncodingOfRequests(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	var body map[string]any
 	f.handle("POST contacts.json", func(w http.ResponseWriter, r *http.Request) {
@@ -677,6 +711,7 @@ func TestEncodingOfRequests(t *testing.T) {
 }
 
 func TestPhoneErrorsMaskNumbersInAPIErrors(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.handle("POST contacts.json", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 400, map[string]any{"urns": map[string][]string{"0": {"Invalid URN: tel:+250788123456. Ensure phone numbers contain country codes."}}})
@@ -688,6 +723,7 @@ func TestPhoneErrorsMaskNumbersInAPIErrors(t *testing.T) {
 }
 
 func TestOddRecordDoesNotHideTheOthers(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.handle("GET contacts.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -727,6 +763,7 @@ func TestOddRecordDoesNotHideTheOthers(t *testing.T) {
 }
 
 func TestErrorTruncationKeepsNoPartOfTheToken(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	// A proxy page echoing the request headers, the token straddling the
 	// points where the detail (500 characters) and the kept body (64 KiB)
@@ -748,6 +785,7 @@ func TestErrorTruncationKeepsNoPartOfTheToken(t *testing.T) {
 }
 
 func TestBadBaseURLErrorHidesCredentials(t *testing.T) {
+	t.Parallel()
 	for _, raw := range []string{"http://user:s3cr3t-pass@h/%zz", "ftp://user:s3cr3t-pass@h/", "h/api?token=s3cr3t-pass"} {
 		_, err := NewClient(raw, testToken)
 		if err == nil || strings.Contains(err.Error(), "s3cr3t") {
@@ -757,6 +795,7 @@ func TestBadBaseURLErrorHidesCredentials(t *testing.T) {
 }
 
 func TestPostRedirectIsAnErrorNamingTheNewLocation(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.handle("POST flow_starts.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Location", "https://rapidpro.example.org/api/v2/flow_starts.json")

@@ -138,6 +138,7 @@ var droppedOnPurpose = map[string]string{
 // original is still there with the same value (timestamps compared as
 // instants, a null allowed to come back as a zero value or be left out).
 func TestFixturesConformance(t *testing.T) {
+	t.Parallel()
 	dir := fixtures.Dir(t, "fixtures", "rapidpro")
 	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil || len(files) == 0 {
@@ -146,6 +147,7 @@ func TestFixturesConformance(t *testing.T) {
 	for _, path := range files {
 		name := filepath.Base(path)
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			raw, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/mhero-go/mhero/rapidpro/rapidprotest"
@@ -35,6 +36,29 @@ func testClient(t *testing.T, srv *rapidprotest.Server, opts ...Option) *Client 
 	return c
 }
 
+// memServer starts an in-process RapidPro without throttling that is
+// reached with no network, through the client it returns, so that a test
+// can run in a synctest bubble.
+func memServer(t *testing.T, opts ...rapidprotest.Option) (*rapidprotest.Server, *http.Client) {
+	t.Helper()
+	srv, err := rapidprotest.New(append([]rapidprotest.Option{rapidprotest.WithRateLimits(0, 0), rapidprotest.WithSeed(1)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, handlerClient(srv)
+}
+
+// memClient returns a client of a memServer with quick retries.
+func memClient(t *testing.T, srv *rapidprotest.Server, hc *http.Client, opts ...Option) *Client {
+	t.Helper()
+	base := []Option{WithHTTPClient(hc), WithRetry(4, time.Millisecond, 20*time.Millisecond), WithReconcileWait(10 * time.Millisecond)}
+	c, err := NewClient("http://rapidpro.test", srv.Token(), append(base, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // readAll lists every run, failing on a duplicate.
 func readAllRuns(t *testing.T, c *Client, p *RunListParams) map[string]bool {
 	t.Helper()
@@ -52,6 +76,7 @@ func readAllRuns(t *testing.T, c *Client, p *RunListParams) map[string]bool {
 }
 
 func TestServerPagingOverManyPages(t *testing.T) {
+	t.Parallel()
 	srv := testServer(t)
 	const total = 5*PageSize + 5
 	flow, err := srv.SeedRuns(rapidprotest.RunSeed{Count: total})
@@ -68,6 +93,7 @@ func TestServerPagingOverManyPages(t *testing.T) {
 }
 
 func TestServerResumeFromCursorInNewClient(t *testing.T) {
+	t.Parallel()
 	srv := testServer(t)
 	const total = 3*PageSize + 17
 	if _, err := srv.SeedRuns(rapidprotest.RunSeed{Count: total}); err != nil {
@@ -98,50 +124,62 @@ func TestServerResumeFromCursorInNewClient(t *testing.T) {
 }
 
 func TestServerPacingAvoids429(t *testing.T) {
-	// The server allows 4 requests a second on the runs scope; the client
-	// paces at 3 a second, so it never meets a 429.
-	srv := testServer(t, rapidprotest.WithRateLimit(rapidprotest.ScopeRuns, 4, time.Second))
-	if _, err := srv.SeedRuns(rapidprotest.RunSeed{Count: 6 * PageSize}); err != nil {
-		t.Fatal(err)
-	}
-	// Naming the workspace up front makes the first request use the
-	// workspace's pacer too (otherwise it is paced by token until the
-	// X-Temba-Workspace header arrives, which allows one extra burst).
-	c := testClient(t, srv, WithRateLimit(3*3600, 1), WithWorkspace(srv.WorkspaceUUID()))
-	if got := readAllRuns(t, c, nil); len(got) != 6*PageSize {
-		t.Fatalf("listed %d runs", len(got))
-	}
-	for _, r := range srv.Requests() {
-		if r.Status == http.StatusTooManyRequests {
-			t.Errorf("the paced client was throttled: %+v", r)
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		// The server allows 4 requests a second on the runs scope; the
+		// client paces at 3 a second, so it never meets a 429.
+		srv, hc := memServer(t, rapidprotest.WithRateLimit(rapidprotest.ScopeRuns, 4, time.Second))
+		if _, err := srv.SeedRuns(rapidprotest.RunSeed{Count: 6 * PageSize}); err != nil {
+			t.Fatal(err)
 		}
-	}
+		// Naming the workspace up front makes the first request use the
+		// workspace's pacer too (otherwise it is paced by token until the
+		// X-Temba-Workspace header arrives, which allows one extra burst).
+		c := memClient(t, srv, hc, WithRateLimit(3*3600, 1), WithWorkspace(srv.WorkspaceUUID()))
+		start := time.Now()
+		if got := readAllRuns(t, c, nil); len(got) != 6*PageSize {
+			t.Fatalf("listed %d runs", len(got))
+		}
+		if n, d := srv.RequestCount("GET", "runs"), time.Since(start); n != 6 || (d-5*time.Second/3).Abs() > time.Millisecond {
+			t.Errorf("%d pages in %v, want 6 in 5 intervals of 1/3s", n, d)
+		}
+		for _, r := range srv.Requests() {
+			if r.Status == http.StatusTooManyRequests {
+				t.Errorf("the paced client was throttled: %+v", r)
+			}
+		}
+	})
 }
 
 func TestServer429RetryAfterHonoured(t *testing.T) {
-	// Unpaced, the client runs into the limit and waits out Retry-After: 3
-	// requests in 5s, which 5 pages reach even when a loaded machine makes
-	// each request slow.
-	srv := testServer(t, rapidprotest.WithRateLimit(rapidprotest.ScopeRuns, 3, 5*time.Second))
-	if _, err := srv.SeedRuns(rapidprotest.RunSeed{Count: 5 * PageSize}); err != nil {
-		t.Fatal(err)
-	}
-	c := testClient(t, srv)
-	if got := readAllRuns(t, c, nil); len(got) != 5*PageSize {
-		t.Fatalf("listed %d runs", len(got))
-	}
-	throttled := 0
-	for _, r := range srv.Requests() {
-		if r.Status == http.StatusTooManyRequests {
-			throttled++
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		// Unpaced, the client runs into the limit and waits out Retry-After.
+		srv, hc := memServer(t, rapidprotest.WithRateLimit(rapidprotest.ScopeRuns, 3, time.Second))
+		if _, err := srv.SeedRuns(rapidprotest.RunSeed{Count: 5 * PageSize}); err != nil {
+			t.Fatal(err)
 		}
-	}
-	if throttled == 0 {
-		t.Error("the test did not reach the server's limit")
-	}
+		c := memClient(t, srv, hc, WithoutPacing())
+		start := time.Now()
+		if got := readAllRuns(t, c, nil); len(got) != 5*PageSize {
+			t.Fatalf("listed %d runs", len(got))
+		}
+		var throttled []time.Duration
+		for _, r := range srv.Requests() {
+			if r.Status == http.StatusTooManyRequests {
+				throttled = append(throttled, r.Time.Sub(start))
+			}
+		}
+		// 5 pages, 3 a second: the 4th request is throttled, and sent
+		// again when the Retry-After of 1s says.
+		if len(throttled) != 1 || throttled[0] != 0 || time.Since(start) != time.Second {
+			t.Errorf("throttled at %v, done after %v; want once at 0, done after 1s", throttled, time.Since(start))
+		}
+	})
 }
 
 func TestServerFaultsWhilePagingLoseAndRepeatNothing(t *testing.T) {
+	t.Parallel()
 	srv := testServer(t)
 	const total = 8 * PageSize
 	if _, err := srv.SeedRuns(rapidprotest.RunSeed{Count: total}); err != nil {
@@ -189,6 +227,7 @@ func startFixture(t *testing.T, srv *rapidprotest.Server) (flow string) {
 }
 
 func TestServerExactlyOneFlowStartAfterCommitThenDrop(t *testing.T) {
+	t.Parallel()
 	srv := testServer(t)
 	flow := startFixture(t, srv)
 	before := srv.Counts().FlowStarts
@@ -210,6 +249,7 @@ func TestServerExactlyOneFlowStartAfterCommitThenDrop(t *testing.T) {
 }
 
 func TestServerFlowStartRetriedAfter500(t *testing.T) {
+	t.Parallel()
 	srv := testServer(t)
 	flow := startFixture(t, srv)
 	srv.InjectFault(rapidprotest.Fault{Kind: rapidprotest.FaultStatus, Status: 500, Method: "POST", Endpoint: "flow_starts", Times: 1})
@@ -226,6 +266,7 @@ func TestServerFlowStartRetriedAfter500(t *testing.T) {
 }
 
 func TestServerBroadcastCommittedThenDropped(t *testing.T) {
+	t.Parallel()
 	srv := testServer(t)
 	startFixture(t, srv)
 	srv.InjectFault(rapidprotest.Fault{Kind: rapidprotest.FaultDropAfterCommit, Method: "POST", Endpoint: "broadcasts", Times: 1})
@@ -240,6 +281,7 @@ func TestServerBroadcastCommittedThenDropped(t *testing.T) {
 }
 
 func TestServerBadTokenAndValidation(t *testing.T) {
+	t.Parallel()
 	srv := testServer(t)
 	bad, err := NewClient(srv.URL(), "not-the-token-at-all", WithoutPacing())
 	if err != nil {
@@ -263,6 +305,7 @@ func TestServerBadTokenAndValidation(t *testing.T) {
 }
 
 func TestServerContactsLifecycle(t *testing.T) {
+	t.Parallel()
 	srv := testServer(t)
 	if err := srv.AddField("district", "District", "text"); err != nil {
 		t.Fatal(err)
@@ -314,6 +357,7 @@ func TestServerContactsLifecycle(t *testing.T) {
 }
 
 func TestServerExactlyOneFlowStartWhenServerClockDiffers(t *testing.T) {
+	t.Parallel()
 	// The server stamps records with a clock months behind its Date
 	// header: the lookup must not rely on the two agreeing.
 	clock := rapidprotest.NewManualClock(time.Now().Add(-90*24*time.Hour), time.Millisecond)
@@ -345,6 +389,7 @@ func countAll[T any](t *testing.T, name string, seq func(yield func(T, error) bo
 // TestServerEveryEndpointDecodes reads every endpoint of the in-process
 // server, whose JSON is written independently of this package's types.
 func TestServerEveryEndpointDecodes(t *testing.T) {
+	t.Parallel()
 	srv := testServer(t)
 	ctx := t.Context()
 	if err := srv.AddField("district", "District", "text"); err != nil {
@@ -446,6 +491,7 @@ func TestServerEveryEndpointDecodes(t *testing.T) {
 // A contact reached by several batches (through a group and by UUID) is
 // started once.
 func TestServerStartManyStartsOverlappingRecipientsOnce(t *testing.T) {
+	t.Parallel()
 	srv := testServer(t)
 	flow := startFixture(t, srv)
 	c := testClient(t, srv)
@@ -493,6 +539,7 @@ func TestServerStartManyStartsOverlappingRecipientsOnce(t *testing.T) {
 }
 
 func TestServerFlowStartKeepsLegacyExtra(t *testing.T) {
+	t.Parallel()
 	srv := testServer(t)
 	flow := startFixture(t, srv)
 	c := testClient(t, srv)

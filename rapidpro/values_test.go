@@ -9,6 +9,7 @@ import (
 )
 
 func TestPhoneURN(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ number, country, want string }{
 		{"0788 123 456", "RW", "tel:+250788123456"},
 		{"+250 788-123-456", "", "tel:+250788123456"},
@@ -25,6 +26,7 @@ func TestPhoneURN(t *testing.T) {
 }
 
 func TestPhoneURNRefusesWithReasonAndMasks(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ number, country, reason string }{
 		{"0788 12", "RW", "too short"},
 		{"0788123456789012", "RW", "too long"},
@@ -56,6 +58,7 @@ func TestPhoneURNRefusesWithReasonAndMasks(t *testing.T) {
 }
 
 func TestParseURN(t *testing.T) {
+	t.Parallel()
 	u, err := ParseURN("whatsapp:250788123456?channel=abc#Amina%20K")
 	if err != nil {
 		t.Fatal(err)
@@ -96,6 +99,7 @@ func FuzzParseURN(f *testing.F) {
 }
 
 func TestTimeFormats(t *testing.T) {
+	t.Parallel()
 	want := time.Date(2015, 11, 11, 13, 5, 57, 457742000, time.UTC)
 	for _, s := range []string{"2015-11-11T13:05:57.457742Z", "2015-11-11T13:05:57.457742+00:00", "2015-11-11T15:05:57.457742+02:00", "2015-11-11T13:05:57.457742"} {
 		var v Time
@@ -139,6 +143,7 @@ func FuzzParseTime(f *testing.F) {
 }
 
 func TestFieldValues(t *testing.T) {
+	t.Parallel()
 	var fields map[string]FieldValue
 	if err := json.Unmarshal([]byte(`{"name":"Amina","age":34,"score":-1.5,"gone":null,"joined":"2020-01-02T00:00:00Z"}`), &fields); err != nil {
 		t.Fatal(err)
@@ -162,6 +167,7 @@ func TestFieldValues(t *testing.T) {
 }
 
 func TestTranslationsAcceptPlainString(t *testing.T) {
+	t.Parallel()
 	var tr Translations
 	if err := json.Unmarshal([]byte(`"Hello"`), &tr); err != nil || tr.Text("eng") != "Hello" {
 		t.Fatalf("%v %v", tr, err)

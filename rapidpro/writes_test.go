@@ -85,6 +85,7 @@ func (s *startStore) count() int {
 }
 
 func TestFlowStartCommittedThenDroppedIsNotSentAgain(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	store := &startStore{fail: func(n int) string {
 		if n == 1 {
@@ -107,8 +108,10 @@ func TestFlowStartCommittedThenDroppedIsNotSentAgain(t *testing.T) {
 }
 
 func TestFlowStartNotCommittedIsSentAgainOnce(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []string{"500", "drop"} {
 		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
 			f := newFake(t)
 			store := &startStore{fail: func(n int) string {
 				if n == 1 {
@@ -133,6 +136,7 @@ func TestFlowStartNotCommittedIsSentAgainOnce(t *testing.T) {
 }
 
 func TestFlowStartOutcomeUnknownWhenLookupFails(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	store := &startStore{fail: func(int) string { return "drop" }, listFails: true}
 	store.install(f)
@@ -150,6 +154,7 @@ func TestFlowStartOutcomeUnknownWhenLookupFails(t *testing.T) {
 }
 
 func TestStartManySplitsIntoBatches(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	store := &startStore{fail: func(n int) string {
 		if n == 3 {
@@ -182,6 +187,7 @@ func TestStartManySplitsIntoBatches(t *testing.T) {
 }
 
 func TestStartManyStopsAtFirstFailure(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	var posts atomic.Int32
 	f.handle("POST flow_starts.json", func(w http.ResponseWriter, r *http.Request) {
@@ -206,6 +212,7 @@ func TestStartManyStopsAtFirstFailure(t *testing.T) {
 }
 
 func TestBroadcastReconciledByTextAndRecipients(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	var mu sync.Mutex
 	broadcast := func(uuid, text string) map[string]any {
@@ -248,6 +255,7 @@ func TestBroadcastReconciledByTextAndRecipients(t *testing.T) {
 }
 
 func TestContactActionsBatches(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	var mu sync.Mutex
 	var sizes []int
@@ -290,6 +298,7 @@ func TestContactActionsBatches(t *testing.T) {
 }
 
 func TestMessageActionsFailures(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.handle("POST message_actions.json", func(w http.ResponseWriter, r *http.Request) {
 		var body MessageAction
@@ -307,6 +316,7 @@ func TestMessageActionsFailures(t *testing.T) {
 }
 
 func TestMediaUpload(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.handle("POST media.json", func(w http.ResponseWriter, r *http.Request) {
 		file, hdr, err := r.FormFile("file")
@@ -328,6 +338,7 @@ func TestMediaUpload(t *testing.T) {
 // only keeps a contact from being started twice once the earlier start
 // has created its runs.
 func TestStartManyWaitsForEachStartBeforeTheNext(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	var mu sync.Mutex
 	var starts []map[string]any
@@ -386,6 +397,7 @@ func TestStartManyWaitsForEachStartBeforeTheNext(t *testing.T) {
 // list of distinct contacts, which cannot overlap, does not skip the
 // contacts who took the flow before (last month's survey).
 func TestStartManyOfContactsOnlyKeepsTheServerDefault(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	var mu sync.Mutex
 	var restart []any
@@ -414,6 +426,7 @@ func TestStartManyOfContactsOnlyKeepsTheServerDefault(t *testing.T) {
 // sent: a member of the group listed among the contacts of a later batch
 // would get the message twice, as broadcasts have no restart_participants.
 func TestCreateManyRefusesSplitsThatCouldMessageTwice(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.handle("GET broadcasts.json", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"next": nil, "results": []any{}})

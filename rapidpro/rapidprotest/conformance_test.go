@@ -17,6 +17,7 @@ import (
 // TestFixtureRequestsAreAccepted posts the request bodies of the shared
 // fixtures to a workspace holding the objects they name.
 func TestFixtureRequestsAreAccepted(t *testing.T) {
+	t.Parallel()
 	dir := fixtures.Dir(t, "fixtures", "rapidpro")
 	srv := newServer(t)
 	_, err := srv.ImportFlows([]byte(`{"version": "13", "flows": [], "fields": [
@@ -77,6 +78,7 @@ func TestFixtureRequestsAreAccepted(t *testing.T) {
 // TestEveryEndpointLists checks that every GET endpoint answers with the
 // v2 envelope (or its object) and that writes on read-only endpoints get 405.
 func TestEveryEndpointLists(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	c, _ := srv.AddContact(rapidprotest.ContactSpec{Name: "Ama", URNs: []string{"tel:+231770000001"}})
 	if _, err := srv.AddTicket(c, "Stock-outs"); err != nil {
@@ -129,6 +131,7 @@ func TestEveryEndpointLists(t *testing.T) {
 }
 
 func TestTicketActionsAndMedia(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	c, _ := srv.AddContact(rapidprotest.ContactSpec{Name: "Ama"})
 	tk, _ := srv.AddTicket(c, "Stock-outs")

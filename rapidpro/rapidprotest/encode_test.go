@@ -106,6 +106,7 @@ func sampleRun(name, value, category string) *run {
 }
 
 func TestAppendRunMatchesReflection(t *testing.T) {
+	t.Parallel()
 	for _, r := range []*run{
 		sampleRun("Favorite Color", "blue", "Blue"),
 		sampleRun("quote \" backslash \\ tab \t nl \n <>&", "\x00\x1f é 😀 \u2028", ""),

@@ -73,6 +73,7 @@ func importColor(t *testing.T, srv *rapidprotest.Server) []string {
 }
 
 func TestFlowStartRunsEngineAndReceiveResumes(t *testing.T) {
+	t.Parallel()
 	clock := rapidprotest.NewManualClock(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC), time.Millisecond)
 	var mu sync.Mutex
 	var outbox []rapidprotest.Message
@@ -158,6 +159,7 @@ func TestFlowStartRunsEngineAndReceiveResumes(t *testing.T) {
 }
 
 func TestRestartParticipantsAndExcludeActive(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	importColor(t, srv)
 	c, _ := srv.AddContact(rapidprotest.ContactSpec{Name: "Ama", URNs: []string{"tel:+231770000001"}})
@@ -185,6 +187,7 @@ func TestRestartParticipantsAndExcludeActive(t *testing.T) {
 }
 
 func TestDefinitionsReturnImportedFlows(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	importColor(t, srv)
 	status, _, body := call(t, srv, "GET", "definitions.json?flow="+surveyUUID, nil)
@@ -203,6 +206,7 @@ func TestDefinitionsReturnImportedFlows(t *testing.T) {
 }
 
 func TestImportRealFlowFixtures(t *testing.T) {
+	t.Parallel()
 	dir := fixtures.Dir(t, "fixtures", "flows")
 	srv := newServer(t)
 	for _, name := range []string{"favorites_v13.json", "sample_flows.json", "cataclysm.json"} {
@@ -222,6 +226,7 @@ func TestImportRealFlowFixtures(t *testing.T) {
 }
 
 func TestFaults(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	importColor(t, srv)
 	c, _ := srv.AddContact(rapidprotest.ContactSpec{Name: "Ama", URNs: []string{"tel:+231770000001"}})
@@ -290,6 +295,7 @@ func TestFaults(t *testing.T) {
 }
 
 func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	importColor(t, srv)
 	var wg sync.WaitGroup
@@ -312,6 +318,7 @@ func TestConcurrentUse(t *testing.T) {
 }
 
 func TestSeededSurveyDescribesItsResults(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	flow, err := srv.SeedRuns(rapidprotest.RunSeed{Count: 3, Contacts: 2})
 	if err != nil {
@@ -352,6 +359,7 @@ func TestSeededSurveyDescribesItsResults(t *testing.T) {
 }
 
 func TestAnonymousWorkspaceMasksURNs(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t, rapidprotest.WithWorkspace(rapidprotest.Workspace{Anon: true}))
 	if _, err := srv.AddContact(rapidprotest.ContactSpec{Name: "Ama", URNs: []string{"tel:+231770000001"}}); err != nil {
 		t.Fatal(err)
@@ -366,6 +374,7 @@ func TestAnonymousWorkspaceMasksURNs(t *testing.T) {
 }
 
 func TestLateRepliesAndTimeoutsInTimeOrder(t *testing.T) {
+	t.Parallel()
 	t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 	srv := newServer(t, rapidprotest.WithClock(rapidprotest.NewManualClock(t0, 0)))
 	importColor(t, srv)
@@ -423,6 +432,7 @@ func (e coverageEngine) Start(ctx context.Context, in rapidprotest.StartInput) (
 }
 
 func TestPluggedEngine(t *testing.T) {
+	t.Parallel()
 	var logs strings.Builder
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
 	srv := newServer(t, rapidprotest.WithEngine(coverageEngine{}), rapidprotest.WithLogger(logger))
@@ -458,6 +468,7 @@ func TestPluggedEngine(t *testing.T) {
 }
 
 func TestLegacyExtraIsSanitised(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	importColor(t, srv)
 	c, _ := srv.AddContact(rapidprotest.ContactSpec{Name: "Ama"})
@@ -470,6 +481,7 @@ func TestLegacyExtraIsSanitised(t *testing.T) {
 }
 
 func TestAsyncStartsRunWhenProcessed(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t, rapidprotest.WithAsyncStarts())
 	importColor(t, srv)
 	c, _ := srv.AddContact(rapidprotest.ContactSpec{Name: "Ama", URNs: []string{"tel:+231770000001"}})

@@ -62,6 +62,7 @@ func FuzzNormalizeURN(f *testing.F) {
 }
 
 func TestParseQuery(t *testing.T) {
+	t.Parallel()
 	name := "Ama Kollie"
 	c := &contact{name: &name, status: "active", urns: []string{"tel:+231770000001"}, fields: map[string]string{"district": "Bong", "age": "34"}}
 	for q, want := range map[string]bool{
@@ -95,6 +96,7 @@ func TestParseQuery(t *testing.T) {
 }
 
 func TestPythonJSONLen(t *testing.T) {
+	t.Parallel()
 	// len(json.dumps({"a": "é", "b": [1, 2]})) in Python is 28.
 	if n := pythonJSONLen([]byte(`{"a":"é","b":[1,2]}`)); n != 28 {
 		t.Errorf("got %d, want 28", n)
@@ -105,6 +107,7 @@ func TestPythonJSONLen(t *testing.T) {
 }
 
 func TestUUIDsAreValidAndSeeded(t *testing.T) {
+	t.Parallel()
 	a, b := newIDs(7), newIDs(7)
 	seen := map[string]bool{}
 	for range 1000 {

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -116,6 +118,7 @@ func newServer(t *testing.T, opts ...rapidprotest.Option) *rapidprotest.Server {
 }
 
 func TestAuthentication(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	dir := fixtures.Dir(t, "fixtures", "rapidpro")
 
@@ -158,6 +161,7 @@ func assertJSONEqual(t *testing.T, body []byte, fixture string) {
 }
 
 func TestContactPagingHasNoLossOrDuplicate(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t, rapidprotest.WithClock(rapidprotest.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), 0)))
 	const n = 1100
 	for i := range n {
@@ -207,6 +211,7 @@ func TestContactPagingHasNoLossOrDuplicate(t *testing.T) {
 }
 
 func TestAfterBeforeInclusiveAndReverse(t *testing.T) {
+	t.Parallel()
 	start := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 	srv := newServer(t)
 	flow, err := srv.SeedRuns(rapidprotest.RunSeed{Count: 10, Start: start, Interval: time.Minute})
@@ -240,6 +245,7 @@ func TestAfterBeforeInclusiveAndReverse(t *testing.T) {
 }
 
 func TestRunsPagingOverManyPages(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	if _, err := srv.SeedRuns(rapidprotest.RunSeed{Count: 2600}); err != nil {
 		t.Fatal(err)
@@ -268,6 +274,7 @@ func TestRunsPagingOverManyPages(t *testing.T) {
 }
 
 func TestValidationBodiesMatchFixtures(t *testing.T) {
+	t.Parallel()
 	dir := fixtures.Dir(t, "fixtures", "rapidpro")
 	srv := newServer(t)
 	gid, _ := srv.AddGroup("Nurses", "")
@@ -311,6 +318,7 @@ func TestValidationBodiesMatchFixtures(t *testing.T) {
 }
 
 func TestSystemGroupIsReadOnly(t *testing.T) {
+	t.Parallel()
 	dir := fixtures.Dir(t, "fixtures", "rapidpro")
 	srv := newServer(t)
 	sys := srv.AddSystemGroup("Active")
@@ -322,6 +330,7 @@ func TestSystemGroupIsReadOnly(t *testing.T) {
 }
 
 func TestThrottling(t *testing.T) {
+	t.Parallel()
 	dir := fixtures.Dir(t, "fixtures", "rapidpro")
 	// A minute-long window keeps the test independent of machine speed.
 	srv := rapidprotest.NewServer(rapidprotest.WithRateLimit(rapidprotest.ScopeContacts, 5, time.Minute),
@@ -353,22 +362,42 @@ func TestThrottling(t *testing.T) {
 }
 
 func TestThrottleWindowSlides(t *testing.T) {
-	srv := rapidprotest.NewServer(rapidprotest.WithRateLimit(rapidprotest.ScopeRuns, 1, time.Second))
-	defer srv.Close()
-	if status, _, _ := call(t, srv, "GET", "runs.json", nil); status != 200 {
-		t.Fatalf("first request: %d", status)
-	}
-	status, hdr, body := call(t, srv, "GET", "runs.json", nil)
-	if status != 429 || hdr.Get("Retry-After") != "1" || body.(object)["detail"] != "Request was throttled. Expected available in 1 second." {
-		t.Fatalf("second request: %d %q %v", status, hdr.Get("Retry-After"), body)
-	}
-	time.Sleep(1100 * time.Millisecond)
-	if status, _, _ := call(t, srv, "GET", "runs.json", nil); status != 200 {
-		t.Errorf("after the window: status %d", status)
-	}
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		srv, err := rapidprotest.New(rapidprotest.WithRateLimit(rapidprotest.ScopeRuns, 1, time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Served in the bubble, with no network: its clock is the bubble's.
+		get := func() *httptest.ResponseRecorder {
+			req := httptest.NewRequest("GET", "/api/v2/runs.json", nil)
+			req.Header.Set("Authorization", "Token "+srv.Token())
+			rec := httptest.NewRecorder()
+			srv.ServeHTTP(rec, req)
+			return rec
+		}
+		if rec := get(); rec.Code != 200 {
+			t.Fatalf("first request: %d", rec.Code)
+		}
+		rec := get()
+		var body object
+		json.Unmarshal(rec.Body.Bytes(), &body)
+		if rec.Code != 429 || rec.Header().Get("Retry-After") != "1" || body["detail"] != "Request was throttled. Expected available in 1 second." {
+			t.Fatalf("second request: %d %q %v", rec.Code, rec.Header().Get("Retry-After"), body)
+		}
+		time.Sleep(time.Second - time.Millisecond)
+		if rec := get(); rec.Code != 429 {
+			t.Errorf("inside the window: status %d", rec.Code)
+		}
+		time.Sleep(time.Millisecond)
+		if rec := get(); rec.Code != 200 {
+			t.Errorf("after the window: status %d", rec.Code)
+		}
+	})
 }
 
 func TestContactUpsertAndGroups(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	if err := srv.AddField("district", "District", "text"); err != nil {
 		t.Fatal(err)
@@ -415,6 +444,7 @@ func TestContactUpsertAndGroups(t *testing.T) {
 }
 
 func TestStartOnLoopbackOnly(t *testing.T) {
+	t.Parallel()
 	srv, err := rapidprotest.New()
 	if err != nil {
 		t.Fatal(err)
@@ -436,6 +466,7 @@ func TestStartOnLoopbackOnly(t *testing.T) {
 }
 
 func TestDateFormsAccepted(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	if _, err := srv.SeedRuns(rapidprotest.RunSeed{Count: 3, Start: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC), Interval: time.Hour}); err != nil {
 		t.Fatal(err)

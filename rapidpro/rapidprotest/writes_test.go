@@ -10,6 +10,7 @@ import (
 )
 
 func TestContactFieldsMergeAndValidation(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	for _, f := range [][2]string{{"district", "text"}, {"age", "number"}} {
 		if err := srv.AddField(f[0], f[0], f[1]); err != nil {
@@ -43,6 +44,7 @@ func TestContactFieldsMergeAndValidation(t *testing.T) {
 }
 
 func TestMessagingEndpoints(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	ama, _ := srv.AddContact(rapidprotest.ContactSpec{Name: "Ama", URNs: []string{"tel:+231770000001"}})
 	if _, err := srv.AddGroup("Nurses", ""); err != nil {
@@ -99,6 +101,7 @@ func TestMessagingEndpoints(t *testing.T) {
 }
 
 func TestWorkspaceObjects(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	if err := srv.AddField("last_visit", "Last Visit", "datetime"); err != nil {
 		t.Fatal(err)
@@ -147,6 +150,7 @@ func TestWorkspaceObjects(t *testing.T) {
 // Updates and deletions name their object with ?uuid=; an unknown one is a
 // 404 and a known one changes in place.
 func TestUpdateAndDeleteByUUID(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	if err := srv.AddField("last_visit", "Last Visit", "datetime"); err != nil {
 		t.Fatal(err)
