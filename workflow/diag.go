@@ -7,27 +7,55 @@ import (
 	"strings"
 )
 
-// Pos is a position in a workflow file. Line and Column count from 1; a
-// zero Line means the position is unknown (a workflow built in Go).
+// Pos is a position in a workflow file: a line and column of a text file,
+// or a cell of a workbook's sheet (an XLSForm). Line and Column count from
+// 1; a zero Line means the position is unknown (a workflow built in Go).
 type Pos struct {
 	File   string
-	Line   int
-	Column int
+	Sheet  string // the worksheet, in a workbook; empty in a text file
+	Line   int    // the line, or the row in a worksheet
+	Column int    // the column (1 is A in a worksheet); 0 for a whole row
 }
 
-// IsValid reports whether p names a line.
+// IsValid reports whether p names a line (or a row).
 func (p Pos) IsValid() bool { return p.Line > 0 }
 
-// String formats p as file:line:column, leaving out what is unknown.
+// String formats p as file:line:column, leaving out what is unknown; a
+// cell of a workbook as file:sheet!C7 (row 7, column 3), the way Excel
+// names it and with its numbers, and a row as file:sheet!7:7 (row 7).
 func (p Pos) String() string {
+	file := p.File
+	if p.Sheet != "" {
+		cell := p.Sheet
+		switch {
+		case p.Line > 0 && p.Column > 0:
+			cell = fmt.Sprintf("%s!%s%d (row %d, column %d)", p.Sheet, ColumnName(p.Column), p.Line, p.Line, p.Column)
+		case p.Line > 0:
+			cell = fmt.Sprintf("%s!%d:%d (row %d)", p.Sheet, p.Line, p.Line, p.Line)
+		}
+		if file == "" {
+			return cell
+		}
+		return file + ":" + cell
+	}
 	switch {
-	case p.Line > 0 && p.File != "":
-		return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column)
+	case p.Line > 0 && file != "":
+		return fmt.Sprintf("%s:%d:%d", file, p.Line, p.Column)
 	case p.Line > 0:
 		return fmt.Sprintf("%d:%d", p.Line, p.Column)
 	default:
-		return p.File
+		return file
 	}
+}
+
+// ColumnName returns the letters naming column n (counting from 1) of a
+// worksheet: A, ..., Z, AA, AB, ...; "" for n < 1.
+func ColumnName(n int) string {
+	var b []byte
+	for ; n > 0; n = (n - 1) / 26 {
+		b = append([]byte{byte('A' + (n-1)%26)}, b...)
+	}
+	return string(b)
 }
 
 // Severity says whether a diagnostic stops a workflow from compiling.
@@ -117,10 +145,30 @@ func (ds Diagnostics) filter(s Severity) Diagnostics {
 	return out
 }
 
-// sort orders ds by position, keeping the order of equal positions, so
-// diagnostics read top to bottom whatever pass found them.
-func (ds Diagnostics) sort() {
+// Sort orders ds by position, keeping the order of equal positions, so
+// that diagnostics read top to bottom whatever pass found them: by line
+// and column, and in a workbook sheet by sheet, in the order an XLSForm
+// describes them (survey, choices, settings, then any other by name).
+func (ds Diagnostics) Sort() {
 	slices.SortStableFunc(ds, func(a, b Diagnostic) int {
-		return cmp.Or(cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Column, b.Pos.Column))
+		return cmp.Or(compareSheets(a.Pos.Sheet, b.Pos.Sheet),
+			cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Column, b.Pos.Column))
 	})
+}
+
+func compareSheets(a, b string) int {
+	rank := func(s string) int {
+		switch strings.ToLower(s) {
+		case "":
+			return 0
+		case "survey":
+			return 1
+		case "choices":
+			return 2
+		case "settings":
+			return 3
+		}
+		return 4
+	}
+	return cmp.Or(cmp.Compare(rank(a), rank(b)), cmp.Compare(a, b))
 }

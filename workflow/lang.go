@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -54,6 +55,19 @@ var yesNoWords = map[string]struct {
 	"ita": {[]string{"sì", "si"}, []string{"no"}, "Sì", "No"},
 	"nld": {[]string{"ja"}, []string{"nee"}, "Ja", "Nee"},
 	"hin": {[]string{"haan", "han", "हाँ"}, []string{"nahin", "nahi", "नहीं"}, "हाँ", "नहीं"},
+}
+
+// YesNoWords returns the words a yes_no question's reply is matched with,
+// as Yes and as No, in lang (an ISO 639-3 code; see the package doc), and
+// whether lang has words of its own: for another language, English's are
+// returned. Readers of other formats use them to recognise a yes/no
+// question.
+func YesNoWords(lang string) (yes, no []string, ok bool) {
+	e, ok := yesNoWords[lang]
+	if !ok {
+		e = yesNoWords["eng"]
+	}
+	return slices.Clone(e.yes), slices.Clone(e.no), ok
 }
 
 // closest returns the candidate nearest to s by edit distance (ignoring

@@ -68,3 +68,18 @@ func TestNoMatchOnlyBesideAChoiceNamedOther(t *testing.T) {
 		t.Errorf("got %v, want an unknown category", err)
 	}
 }
+
+func TestYesNoWords(t *testing.T) {
+	t.Parallel()
+	yes, no, ok := workflow.YesNoWords("por")
+	if !ok || !slices.Contains(yes, "sim") || !slices.Contains(no, "não") {
+		t.Errorf("por: %v %v %v", yes, no, ok)
+	}
+	yes[0] = "changed"
+	if again, _, _ := workflow.YesNoWords("por"); again[0] == "changed" {
+		t.Error("YesNoWords returns the package's own slice")
+	}
+	if yes, _, ok := workflow.YesNoWords("kri"); ok || !slices.Contains(yes, "yes") {
+		t.Errorf("a language without words gets English's, not ok: %v %v", yes, ok)
+	}
+}

@@ -20,6 +20,9 @@ import (
 // source remembers where each field of a parsed workflow came from, so that
 // validation can point at the line and column of every problem.
 type source struct {
+	// ext, when set, places fields in a document that is not YAML (see
+	// Source); the YAML fields below are then empty.
+	ext    Source
 	file   string
 	lines  [][]rune              // the file's lines, to place positions inside values
 	values map[string]*yaml.Node // field path → its value node
@@ -32,6 +35,9 @@ type source struct {
 func (s *source) pos(path string) Pos {
 	if s == nil {
 		return Pos{}
+	}
+	if s.ext != nil {
+		return s.locate(path)
 	}
 	for p := path; ; p = parentPath(p) {
 		if n, ok := s.values[p]; ok {
@@ -46,8 +52,8 @@ func (s *source) pos(path string) Pos {
 // keyPos returns the position of the key of the field at path, falling back
 // to pos.
 func (s *source) keyPos(path string) Pos {
-	if s == nil {
-		return Pos{}
+	if s == nil || s.ext != nil {
+		return s.pos(path)
 	}
 	if n, ok := s.keys[path]; ok {
 		return Pos{File: s.file, Line: n.Line, Column: n.Column}
@@ -151,6 +157,34 @@ func splitLines(data []byte) [][]rune {
 	return out
 }
 
+// locate asks the external source where the field at path was read
+// from, then the fields holding it, and returns the first position it
+// knows.
+func (s *source) locate(path string) Pos {
+	for p := path; ; p = parentPath(p) {
+		if pos, _, ok := s.ext.Locate(p); ok {
+			return pos
+		}
+		if p == "" {
+			return Pos{}
+		}
+	}
+}
+
+// fieldName is how a diagnostic names the field at path: the path itself,
+// or what an external source calls it.
+func (s *source) fieldName(path string) string {
+	if s == nil || s.ext == nil || path == "" {
+		return path
+	}
+	for p := path; p != ""; p = parentPath(p) {
+		if _, name, ok := s.ext.Locate(p); ok && name != "" {
+			return name
+		}
+	}
+	return path
+}
+
 // isBad reports whether the field at path, or a field holding it, was
 // already reported as malformed: what validation would find wrong in it
 // follows from that.
@@ -209,7 +243,7 @@ func Parse(name string, data []byte) (*Workflow, error) {
 		return nil, p.diags
 	}
 	diags := append(p.diags, w.Validate()...)
-	diags.sort()
+	diags.Sort()
 	if diags.HasErrors() {
 		return nil, diags
 	}

@@ -38,8 +38,11 @@ var (
 // A workflow with no error compiles.
 func (w *Workflow) Validate() Diagnostics {
 	v := &validator{w: w, src: w.src}
+	if w.src != nil && w.src.ext != nil {
+		v.diags = append(v.diags, w.src.ext.Diagnostics()...)
+	}
 	v.workflow()
-	v.diags.sort()
+	v.diags.Sort()
 	return v.diags
 }
 
@@ -53,7 +56,7 @@ func (v *validator) report(sev Severity, pos Pos, field, format string, args ...
 	if v.src.isBad(field) {
 		return // already reported as malformed while parsing
 	}
-	v.diags = append(v.diags, Diagnostic{Pos: pos, Field: field, Message: fmt.Sprintf(format, args...), Severity: sev})
+	v.diags = append(v.diags, Diagnostic{Pos: pos, Field: v.src.fieldName(field), Message: fmt.Sprintf(format, args...), Severity: sev})
 }
 
 func (v *validator) errorf(field, format string, args ...any) {

@@ -193,6 +193,33 @@ func (q *Question) isAnswer(category string) bool {
 	return category != q.DefaultCategory() && category != CategoryNoResponse
 }
 
+// A Source is where a workflow was read from when that is not this
+// package's YAML format: package xlsform, for one, reads workbooks. Set on
+// a workflow with SetSource, it lets Validate (and so Compile) place each
+// diagnostic where the Data Manager wrote the field, and report the
+// warnings found while reading with its own.
+type Source interface {
+	// Locate returns where the field at path (a path of the YAML format,
+	// such as "questions[2].ask.fra" or "questions[0].choices[1]") was
+	// read from, and the name the reader knows that field by (a column's
+	// header, say; "" keeps the path). When ok is false, Validate asks
+	// for the field holding it ("questions[2].ask", then "questions[2]").
+	Locate(path string) (pos Pos, name string, ok bool)
+	// Diagnostics returns the problems found while reading that are no
+	// error (an error stops the reading).
+	Diagnostics() Diagnostics
+}
+
+// SetSource records where w was read from, for Validate to place its
+// diagnostics there; see Source. It replaces the positions of a parsed
+// YAML file.
+func (w *Workflow) SetSource(s Source) {
+	w.src = nil
+	if s != nil {
+		w.src = &source{ext: s}
+	}
+}
+
 // Languages returns the base language followed by the translations.
 func (w *Workflow) Languages() []string {
 	return append([]string{w.Language}, w.Translations...)
