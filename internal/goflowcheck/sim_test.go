@@ -150,7 +150,7 @@ func TestSimulatorAgreesWithGoflow(t *testing.T) {
 			return data
 		}
 		var data []byte
-		if strings.Contains(file, "/") && filepath.Ext(file) == ".yaml" {
+		if ext := filepath.Ext(file); strings.Contains(file, "/") && (ext == ".yaml" || ext == ".xlsx") {
 			data = compileWorkflow(t, file)
 		} else if strings.HasPrefix(file, "testdata/") {
 			var err error
@@ -169,7 +169,7 @@ func TestSimulatorAgreesWithGoflow(t *testing.T) {
 		exports[file] = data
 		return data
 	}
-	all := slices.Concat(fixtureConversations, workflowConversations, behaviourConversations, webhookConversations, expressionConversations, countryConversations, otherConversations)
+	all := slices.Concat(fixtureConversations, workflowConversations, behaviourConversations, webhookConversations, expressionConversations, countryConversations, otherConversations, xlsformConversations)
 	agreed := 0
 	for _, c := range all {
 		t.Run(c.name, func(t *testing.T) {

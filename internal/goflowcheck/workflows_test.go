@@ -10,6 +10,7 @@ import (
 
 	"github.com/mhero-go/mhero/internal/goflowcheck"
 	"github.com/mhero-go/mhero/workflow"
+	"github.com/mhero-go/mhero/workflow/xlsform"
 )
 
 var (
@@ -75,7 +76,7 @@ func compileWorkflow(t *testing.T, path string, opts ...workflow.CompileOption) 
 }
 
 func compileFile(path string, opts ...workflow.CompileOption) ([]byte, error) {
-	w, err := workflow.ParseFile(path)
+	w, err := parseFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -90,17 +91,26 @@ func compileFile(path string, opts ...workflow.CompileOption) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// parseFile reads a workflow file: YAML, or an XLSForm workbook.
+func parseFile(path string) (*workflow.Workflow, error) {
+	if filepath.Ext(path) == ".xlsx" {
+		return xlsform.ParseFile(path)
+	}
+	return workflow.ParseFile(path)
+}
+
 // workflowFiles lists the example workflows, the compiler's own test
-// workflows and this package's.
+// workflows, this package's and the XLSForm reader's test workbooks
+// (but the one written with mistakes).
 func workflowFiles(t *testing.T) []string {
 	t.Helper()
 	var files []string
-	for _, pattern := range []string{"../../examples/workflows/*.yaml", "../../workflow/testdata/*.yaml", "testdata/*.yaml"} {
+	for _, pattern := range []string{"../../examples/workflows/*.yaml", "../../workflow/testdata/*.yaml", "testdata/*.yaml", xlsformTestdata + "/*.xlsx"} {
 		m, err := filepath.Glob(pattern)
 		if err != nil {
 			t.Fatal(err)
 		}
-		files = append(files, m...)
+		files = append(files, slices.DeleteFunc(m, func(f string) bool { return filepath.Base(f) == "mistakes.xlsx" })...)
 	}
 	if len(files) < 4 {
 		t.Fatalf("found only %d workflow files", len(files))
@@ -134,7 +144,7 @@ func TestCompiledWorkflowsInspect(t *testing.T) {
 				for _, is := range c.Issues {
 					t.Errorf("goflow issue: %s", is)
 				}
-				w, err := workflow.ParseFile(file)
+				w, err := parseFile(file)
 				if err != nil {
 					t.Fatal(err)
 				}
