@@ -42,13 +42,36 @@ func (r Rate) Interval() (lo, hi float64) {
 	return max(0, mid-half), min(1, mid+half)
 }
 
-// String formats the rate as reports show it: "65 of 90 (72%)", or "0 of 0"
-// when there is nothing to count.
+// String formats the rate as reports show it: "65 of 90 (72%)", "1,260 of
+// 1,800 (70%)", or "0 of 0" when there is nothing to count.
 func (r Rate) String() string {
 	if r.Of <= 0 {
-		return fmt.Sprintf("%d of %d", r.N, r.Of)
+		return r.counts()
 	}
-	return fmt.Sprintf("%d of %d (%s)", r.N, r.Of, percent(r.Value()))
+	return r.counts() + " (" + percent(r.Value()) + ")"
+}
+
+// counts formats the rate without its percentage: "1,260 of 1,800".
+func (r Rate) counts() string { return thousands(r.N) + " of " + thousands(r.Of) }
+
+// thousands formats n with comma thousands separators.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	neg := n < 0
+	if neg {
+		s = s[1:]
+	}
+	var b []byte
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b = append(b, ',')
+		}
+		b = append(b, s[i])
+	}
+	if neg {
+		return "-" + string(b)
+	}
+	return string(b)
 }
 
 // percent formats a proportion as a whole percent, or with one decimal

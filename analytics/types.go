@@ -458,6 +458,11 @@ type Analysis struct {
 	// NonResponders counts the non-responders by reason, in the order of
 	// Reasons; [Monitor.NonResponders] lists them.
 	NonResponders []ReasonCount `json:"nonResponders"`
+
+	// CrossTabs give each question's categories by district, then by
+	// cadre (the Analysis Report's cross-tabulations; [Monitor.CrossTabs]
+	// gives them by other dimensions).
+	CrossTabs []CrossTab `json:"crossTabs"`
 }
 
 // Breakdown returns the breakdown by d, and whether the analysis has it.

@@ -32,11 +32,12 @@ type Engine struct {
 	env  sim.Environment
 	seed uint64
 
-	mu       sync.Mutex
-	flows    map[string]*flow.Flow
-	personas map[string]Persona // by URN
-	fallback func(urn string) Persona
-	sessions map[string]*session
+	mu            sync.Mutex
+	flows         map[string]*flow.Flow
+	personas      map[string]Persona // by URN
+	fallback      func(urn string, fields map[string]string) Persona
+	misunderstood map[string]float64 // by result key
+	sessions      map[string]*session
 	nextID   int
 	pending  []reply
 }
@@ -50,7 +51,8 @@ type session struct {
 	now     time.Time
 	sent    int // messages already handed to the server
 	path    int // path steps already handed to the server
-	tries   map[string]int
+	tries   map[string]int // by node
+	asked   map[string]int // by result key
 	answers int
 	// deadline is when the current wait times out (zero: no timeout).
 	deadline time.Time
@@ -60,11 +62,52 @@ type session struct {
 // unless [Engine.SetPersona] names them; nil fallback means everyone is
 // Responsive.
 func NewEngine(env sim.Environment, seed uint64, fallback func(urn string) Persona) *Engine {
-	if fallback == nil {
-		fallback = func(string) Persona { return Persona{Kind: Responsive} }
+	e := &Engine{env: env, seed: seed, flows: map[string]*flow.Flow{}, personas: map[string]Persona{},
+		misunderstood: map[string]float64{}, sessions: map[string]*session{}}
+	if fallback != nil {
+		e.fallback = func(urn string, _ map[string]string) Persona { return fallback(urn) }
 	}
-	return &Engine{env: env, seed: seed, fallback: fallback, flows: map[string]*flow.Flow{},
-		personas: map[string]Persona{}, sessions: map[string]*session{}}
+	return e
+}
+
+// SetFallback sets how the contacts that SetPersona does not name behave,
+// from their URN and their fields as the first flow to reach them sees
+// them (district, cadre, … as a target sync writes them), so that a place
+// or cadre can behave differently from the rest. A contact keeps the
+// persona it is first given.
+func (e *Engine) SetFallback(fallback func(urn string, fields map[string]string) Persona) {
+	e.mu.Lock()
+	e.fallback = fallback
+	e.mu.Unlock()
+}
+
+// SetMisunderstood makes a question (by result key) misunderstood by a
+// share of the workers (0 to 1, picked repeatably from the contact and the
+// question): the first time they are asked it, they reply something that
+// fits none of its answers, whatever their persona; asked again, they
+// answer as their persona says. (A question that takes any text cannot be
+// misunderstood this way.)
+func (e *Engine) SetMisunderstood(resultKey string, share float64) {
+	e.mu.Lock()
+	e.misunderstood[resultKey] = share
+	e.mu.Unlock()
+}
+
+// Misunderstands reports whether the contact with this URN misunderstands
+// the question with this result key (see SetMisunderstood): ground truth
+// for tests.
+func (e *Engine) Misunderstands(urn, resultKey string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.misunderstandsLocked(urn, resultKey)
+}
+
+func (e *Engine) misunderstandsLocked(urn, key string) bool {
+	share := e.misunderstood[key]
+	if share <= 0 {
+		return false
+	}
+	return float64(hash(urn+"|misunderstands|"+key, e.seed)%1_000_000)/1_000_000 < share
 }
 
 var _ rapidprotest.Engine = (*Engine)(nil)
@@ -76,18 +119,23 @@ func (e *Engine) SetPersona(urn string, p Persona) {
 	e.mu.Unlock()
 }
 
-// Persona returns how the contact with this URN behaves.
+// Persona returns how the contact with this URN behaves. (A contact no
+// flow has reached yet, whose persona SetFallback would choose from its
+// fields, is given one from its URN alone.)
 func (e *Engine) Persona(urn string) Persona {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.personaLocked(urn)
+	return e.personaLocked(urn, nil)
 }
 
-func (e *Engine) personaLocked(urn string) Persona {
+func (e *Engine) personaLocked(urn string, fields map[string]string) Persona {
 	if p, ok := e.personas[urn]; ok {
 		return p
 	}
-	p := e.fallback(urn)
+	p := Persona{Kind: Responsive}
+	if e.fallback != nil {
+		p = e.fallback(urn, fields)
+	}
 	e.personas[urn] = p
 	return p
 }
@@ -112,7 +160,8 @@ func (e *Engine) Start(_ context.Context, in rapidprotest.StartInput) (rapidprot
 		}
 	}
 	e.nextID++
-	s := &session{id: strconv.Itoa(e.nextID), urn: urn, flow: f, persona: e.personaLocked(urn), now: in.Now, tries: map[string]int{}}
+	s := &session{id: strconv.Itoa(e.nextID), urn: urn, flow: f, persona: e.personaLocked(urn, in.Contact.Fields), now: in.Now,
+		tries: map[string]int{}, asked: map[string]int{}}
 	var params map[string]any
 	if len(in.Params) > 0 {
 		if err := json.Unmarshal(in.Params, &params); err != nil {
@@ -227,12 +276,16 @@ func (e *Engine) queueAnswer(s *session, node *flow.Node) {
 	}
 	key := flow.Snakify(node.Router.ResultName)
 	s.tries[node.UUID]++
+	s.asked[key]++
 	text, ok := p.Answers[key]
 	if !ok {
 		text = e.fittingAnswer(s.urn, node)
 	}
 	if p.Kind == Confused && s.tries[node.UUID] == 1 {
 		text = "sorry what do you mean"
+	}
+	if s.asked[key] == 1 && e.misunderstandsLocked(s.urn, key) {
+		text = "I do not understand the question"
 	}
 	at := s.now
 	if p.Kind == Late {

@@ -59,6 +59,14 @@ type Config struct {
 	Workforce ihristest.Workforce
 	// Mix is the share of each kind of health worker (default DefaultMix).
 	Mix Mix
+	// MixFor, when set, gives the mix of a contact from its fields as the
+	// first flow to reach it sees them (district, cadre, … as a target sync
+	// writes them), so that a place or cadre can behave differently, such as
+	// a district that answers far less. Contacts it returns nil for take Mix.
+	MixFor func(fields map[string]string) Mix
+	// Misunderstood makes questions (by result key) misunderstood by a
+	// share of the workers (see Engine.SetMisunderstood).
+	Misunderstood map[string]float64
 	// Seed makes personas and answers repeatable.
 	Seed uint64
 	// Start is the simulated time the sandbox starts at
@@ -91,7 +99,18 @@ func New(cfg Config) (*Sandbox, error) {
 		Languages: []string{"eng", "fra"}, Timezone: "Africa/Monrovia", DateStyle: "day_first"}
 	env := sim.Environment{Timezone: time.UTC, DateFormat: "DD-MM-YYYY", DefaultCountry: "LR",
 		AllowedLanguages: ws.Languages}
-	engine := NewEngine(env, cfg.Seed, func(urn string) Persona { return Assign(urn, cfg.Mix, cfg.Seed) })
+	engine := NewEngine(env, cfg.Seed, nil)
+	engine.SetFallback(func(urn string, fields map[string]string) Persona {
+		if cfg.MixFor != nil && fields != nil {
+			if mix := cfg.MixFor(fields); mix != nil {
+				return Assign(urn, mix, cfg.Seed)
+			}
+		}
+		return Assign(urn, cfg.Mix, cfg.Seed)
+	})
+	for key, share := range cfg.Misunderstood {
+		engine.SetMisunderstood(key, share)
+	}
 	// The clock steps a millisecond per reading so records get distinct,
 	// ordered times, as on a real server.
 	clock := rapidprotest.NewManualClock(cfg.Start, time.Millisecond)

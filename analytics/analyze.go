@@ -1,0 +1,945 @@
+package analytics
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math/bits"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mhero-go/mhero/internal/store"
+)
+
+// Analyze computes everything the analytics say about a tracked flow, or
+// the part of its runs f selects, from the store alone: counts and rates,
+// by every dimension, per question, the funnel, trends across sends, the
+// questions that seem misunderstood, the groups that answer far less, and
+// the non-responders by reason.
+//
+// It reads the runs once, in a read transaction (a consistent snapshot),
+// and keeps only per-group and per-question tallies: its memory does not
+// grow with the number of runs.
+func (m *Monitor) Analyze(ctx context.Context, flowUUID string, f Filter) (*Analysis, error) {
+	var a *Analysis
+	err := m.db.ReadTx(ctx, func(tx *store.Tx) error {
+		p, err := m.newPass(ctx, tx, flowUUID, f, []Dimension{ByDistrict, ByCadre})
+		if err != nil {
+			return err
+		}
+		if err := p.run(ctx, tx); err != nil {
+			return err
+		}
+		a = p.analysis()
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// CrossTabs returns, for every question, its distribution of final
+// categories by the groups of each of dims (Analyze gives them by district
+// and cadre).
+func (m *Monitor) CrossTabs(ctx context.Context, flowUUID string, f Filter, dims ...Dimension) ([]CrossTab, error) {
+	var out []CrossTab
+	err := m.db.ReadTx(ctx, func(tx *store.Tx) error {
+		p, err := m.newPass(ctx, tx, flowUUID, f, dims)
+		if err != nil {
+			return err
+		}
+		if err := p.run(ctx, tx); err != nil {
+			return err
+		}
+		out = p.crossTabs()
+		return nil
+	})
+	return out, err
+}
+
+// workerDims are the dimensions a run's worker decides.
+var workerDims = []Dimension{ByRegion, ByDistrict, ByFacility, ByCadre, ByGender}
+
+// acc tallies the runs of one group.
+type acc struct {
+	key, label string
+	start      time.Time
+	order      int64 // sort key for sends
+	Counts
+	// pending holds the runs whose reason waits for the misunderstood
+	// questions to be known: those with misfits on enough questions.
+	pending map[pendKey]int
+}
+
+type pendKey struct {
+	mask    uint64
+	stopped bool
+}
+
+// dimIndex interns the groups of one dimension.
+type dimIndex struct {
+	dim    Dimension
+	groups []*acc
+	byKey  map[string]int
+}
+
+func newDimIndex(d Dimension) *dimIndex { return &dimIndex{dim: d, byKey: map[string]int{}} }
+
+func (d *dimIndex) code(key, label string) int {
+	if i, ok := d.byKey[key]; ok {
+		return i
+	}
+	d.groups = append(d.groups, &acc{key: key, label: label})
+	d.byKey[key] = len(d.groups) - 1
+	return len(d.groups) - 1
+}
+
+// qacc tallies one question.
+type qacc struct {
+	asked, replied, answered, other, noResponse, waiting, reAsked, reAsks int
+	misfit                                                                int
+	stopped                                                               int
+	cats                                                                  []int
+	hist                                                                  waitHist
+}
+
+// pass is one reading of a flow's runs.
+type pass struct {
+	m     *Monitor
+	fs    *flowState
+	th    Thresholds
+	loc   *time.Location
+	f     Filter
+	asOf  time.Time
+	flow  Flow
+	total acc
+
+	sends   map[int64]*acc
+	weeks   map[int]*acc
+	dims    map[Dimension]*dimIndex
+	workers map[int64][]int32 // worker id → group code per workerDims
+	unknown []int32           // codes of the unknown group per workerDims
+
+	questions []qacc
+	cross     []Dimension
+	crossDim  []int       // index in workerDims of each of cross
+	crossTab  [][][][]int // dimension → question → group → category counts (+asked last)
+
+	wait []bool // question idx → waits for a reply
+}
+
+func (m *Monitor) newPass(ctx context.Context, tx *store.Tx, flowUUID string, f Filter, cross []Dimension) (*pass, error) {
+	fs, err := loadFlow(ctx, tx, m.workspace, flowUUID)
+	if err != nil {
+		return nil, err
+	}
+	p := &pass{m: m, fs: fs, th: m.cfg.thresholds, loc: m.cfg.loc, f: f, sends: map[int64]*acc{}, weeks: map[int]*acc{},
+		dims: map[Dimension]*dimIndex{}, workers: map[int64][]int32{}, cross: cross}
+	p.flow = Flow{UUID: fs.uuid, Name: fs.name, Questions: fs.describe()}
+	var refreshed nullTime
+	if err := tx.QueryRow(ctx, `SELECT tracked_on, refreshed_on FROM analytics_flow WHERE id = $1`, fs.id).Scan(&p.flow.TrackedOn, &refreshed); err != nil {
+		return nil, fmt.Errorf("analytics: reading flow %s: %w", flowUUID, err)
+	}
+	p.flow.RefreshedOn, p.asOf = refreshed.t, refreshed.t
+	p.questions = make([]qacc, len(fs.questions))
+	p.wait = make([]bool, len(fs.questions))
+	for i, qu := range fs.questions {
+		p.questions[i].cats = make([]int, len(qu.categories))
+		p.wait[i] = qu.wait
+	}
+	for _, d := range workerDims {
+		p.dims[d] = newDimIndex(d)
+	}
+	for _, d := range workerDims {
+		p.unknown = append(p.unknown, int32(p.dims[d].code("", "(unknown)")))
+	}
+	if err := p.loadSends(ctx, tx); err != nil {
+		return nil, err
+	}
+	if err := p.loadWorkers(ctx, tx); err != nil {
+		return nil, err
+	}
+	for _, d := range cross {
+		i := slices.Index(workerDims, d)
+		if i < 0 {
+			return nil, fmt.Errorf("analytics: cross-tabulation by %s: not a worker dimension", d)
+		}
+		p.crossDim = append(p.crossDim, i)
+	}
+	return p, nil
+}
+
+// loadSends reads the flow's sends, to label them and to filter by them.
+func (p *pass) loadSends(ctx context.Context, tx *store.Tx) error {
+	rows, err := tx.Query(ctx, `SELECT id, uuid, created_on FROM analytics_send WHERE workspace = $1 AND flow_uuid = $2`,
+		p.m.workspace, p.fs.uuid)
+	if err != nil {
+		return fmt.Errorf("analytics: reading sends: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var u string
+		var t time.Time
+		if err := rows.Scan(&id, &u, &t); err != nil {
+			return err
+		}
+		p.sends[id] = &acc{key: u, label: sendLabel(t, p.loc), start: t, order: t.UnixMicro()}
+	}
+	return rows.Err()
+}
+
+// sendLabel names a send after the time it was made.
+func sendLabel(t time.Time, loc *time.Location) string {
+	return "Send of " + t.In(loc).Format("2 Jan 2006 15:04")
+}
+
+const noSendLabel = "Not from a flow start (keyword trigger or another flow)"
+
+// loadWorkers reads the attributes of the workers, as group codes. (All
+// of them: finding those of the flow's runs would cost a reading of the
+// runs, and their number is bounded by the workforce.)
+func (p *pass) loadWorkers(ctx context.Context, tx *store.Tx) error {
+	rows, err := tx.Query(ctx, `SELECT id, gender, facility_id, facility, district_id, district, region_id, region, cadre, cadre_name
+		FROM analytics_worker`)
+	if err != nil {
+		return fmt.Errorf("analytics: reading workers: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var w Worker
+		if err := rows.Scan(&id, &w.Gender, &w.FacilityID, &w.Facility, &w.DistrictID, &w.District, &w.RegionID, &w.Region, &w.Cadre, &w.CadreName); err != nil {
+			return err
+		}
+		codes := make([]int32, len(workerDims))
+		for i, d := range workerDims {
+			key, label := dimValue(d, &w)
+			if key == "" {
+				codes[i] = p.unknown[i]
+				continue
+			}
+			codes[i] = int32(p.dims[d].code(key, label))
+		}
+		p.workers[id] = codes
+	}
+	return rows.Err()
+}
+
+// dimValue returns a worker's key and label in a dimension.
+func dimValue(d Dimension, w *Worker) (key, label string) {
+	switch d {
+	case ByRegion:
+		return w.RegionID, cmp.Or(w.Region, w.RegionID)
+	case ByDistrict:
+		return w.DistrictID, cmp.Or(w.District, w.DistrictID)
+	case ByFacility:
+		return w.FacilityID, cmp.Or(w.Facility, w.FacilityID)
+	case ByCadre:
+		return w.Cadre, cmp.Or(w.CadreName, w.Cadre)
+	case ByGender:
+		return w.Gender, genderLabel(w.Gender)
+	}
+	return "", ""
+}
+
+func genderLabel(g string) string {
+	switch g {
+	case "female":
+		return "Female"
+	case "male":
+		return "Male"
+	case "other":
+		return "Other"
+	case "unknown":
+		return "Unknown"
+	}
+	return g
+}
+
+// runQuery returns the statement reading columns of the runs f selects
+// (from the run table as r, joined with the detail table as d when
+// detail), and its arguments.
+func (p *pass) runQuery(columns string, detail bool) (string, []any) {
+	var b strings.Builder
+	args := []any{p.fs.id}
+	b.WriteString("SELECT " + columns + " FROM analytics_run r")
+	if detail {
+		b.WriteString(" JOIN analytics_run_detail d ON d.id = r.id")
+	}
+	b.WriteString(" WHERE r.flow_id = $1")
+	if len(p.f.Sends) > 0 {
+		var ids []string
+		for _, u := range p.f.Sends {
+			if u == "" {
+				args = append(args, int64(0))
+				ids = append(ids, fmt.Sprintf("$%d", len(args)))
+				continue
+			}
+			for id, s := range p.sends {
+				if s.key == u {
+					args = append(args, id)
+					ids = append(ids, fmt.Sprintf("$%d", len(args)))
+				}
+			}
+		}
+		if len(ids) == 0 {
+			ids = []string{"-1"}
+		}
+		b.WriteString(" AND r.send_id IN (" + strings.Join(ids, ", ") + ")")
+	}
+	if !p.f.Since.IsZero() {
+		args = append(args, p.f.Since)
+		fmt.Fprintf(&b, " AND r.created_on >= $%d", len(args))
+	}
+	if !p.f.Until.IsZero() {
+		args = append(args, p.f.Until)
+		fmt.Fprintf(&b, " AND r.created_on < $%d", len(args))
+	}
+	return b.String(), args
+}
+
+// runFacts is what one run contributes, as the pass reads it.
+type runFacts struct {
+	send      int64
+	worker    int64
+	created   time.Time
+	exit      string
+	responded bool
+	outMsgs   int
+	outFailed int
+	facts     []fact
+}
+
+// outcome is what the pass concludes of one run.
+type outcome struct {
+	delivered, failed bool
+	answered          int // questions answered with a fitting reply
+	misfits           uint64
+	stopAt            int // question idx the worker stopped at, -1 if none
+	answeredAll       bool
+}
+
+// judge reads a run's facts.
+func (p *pass) judge(r *runFacts) outcome {
+	o := outcome{stopAt: -1}
+	o.delivered = r.outMsgs > 0 && r.outFailed < r.outMsgs
+	o.failed = r.outMsgs > 0 && r.outFailed == r.outMsgs
+	lastReply := -1
+	waits := 0
+	allReplied := true
+	for i, f := range r.facts {
+		if f.q >= len(p.fs.questions) {
+			continue
+		}
+		qu := p.fs.questions[f.q]
+		reply := f.cat >= 0 && f.cat != qu.timeoutIdx
+		if reply && f.cat != qu.otherIdx {
+			o.answered++
+		}
+		if !p.wait[f.q] {
+			continue
+		}
+		waits++
+		if reply {
+			lastReply = i
+		} else {
+			allReplied = false
+		}
+		if (f.cat >= 0 && f.cat == qu.otherIdx) || f.asks > 1 {
+			if f.q < 64 {
+				o.misfits |= 1 << f.q
+			}
+		}
+	}
+	o.answeredAll = r.exit != "" && waits > 0 && allReplied
+	if lastReply >= 0 {
+		for _, f := range r.facts[lastReply+1:] {
+			if f.q < len(p.wait) && p.wait[f.q] {
+				o.stopAt = f.q
+				break
+			}
+		}
+	}
+	return o
+}
+
+// add counts a run in a group.
+func (a *acc) add(r *runFacts, o *outcome, th *Thresholds) {
+	c := &a.Counts
+	c.Contacted++
+	if o.delivered {
+		c.Delivered++
+	}
+	if o.failed {
+		c.Failed++
+	}
+	if r.responded {
+		c.Responded++
+	}
+	if o.answeredAll {
+		c.AnsweredAll++
+	}
+	switch r.exit {
+	case "":
+		c.Active++
+	case "completed":
+		c.Completed++
+	case "interrupted":
+		c.Interrupted++
+	case "expired":
+		c.Expired++
+	default:
+		c.Errored++
+	}
+	switch {
+	case o.failed:
+	case !r.responded:
+		c.NoAnswer++
+	case bits.OnesCount64(o.misfits) >= th.TrainingMisfits:
+		if a.pending == nil {
+			a.pending = map[pendKey]int{}
+		}
+		a.pending[pendKey{o.misfits, o.stopAt >= 0}]++
+	case o.stopAt >= 0:
+		c.Stopped++
+	}
+}
+
+// settle gives the pending runs their reason, once the misunderstood
+// questions (whose misfits do not count) are known.
+func (a *acc) settle(misunderstood uint64, th *Thresholds) {
+	for k, n := range a.pending {
+		switch {
+		case bits.OnesCount64(k.mask&^misunderstood) >= th.TrainingMisfits:
+			a.NeedsTraining += n
+		case k.stopped:
+			a.Stopped += n
+		}
+	}
+	a.pending = nil
+}
+
+// run reads the runs and tallies them.
+func (p *pass) run(ctx context.Context, tx *store.Tx) error {
+	q, args := p.runQuery("r.send_id, r.worker_id, r.created_on, r.exit_type, r.responded, r.out_msgs, r.out_failed, r.facts", false)
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("analytics: reading runs: %w", err)
+	}
+	defer rows.Close()
+	var r runFacts
+	var exit, facts []byte
+	for rows.Next() {
+		if err := rows.Scan(&r.send, &r.worker, &r.created, &exit, &r.responded, &r.outMsgs, &r.outFailed, &facts); err != nil {
+			return fmt.Errorf("analytics: reading runs: %w", err)
+		}
+		r.exit = internExit(exit)
+		r.facts, err = parseFacts(r.facts[:0], facts)
+		if err != nil {
+			return fmt.Errorf("analytics: a run of flow %s: %w", p.fs.uuid, err)
+		}
+		p.tally(&r)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("analytics: reading runs: %w", err)
+	}
+	p.finish()
+	return nil
+}
+
+// internExit returns the exit type as a constant string, so that reading
+// a million runs does not allocate a million strings.
+func internExit(b []byte) string {
+	switch string(b) {
+	case "":
+		return ""
+	case "completed":
+		return "completed"
+	case "interrupted":
+		return "interrupted"
+	case "expired":
+		return "expired"
+	case "failed":
+		return "failed"
+	}
+	return string(b)
+}
+
+func (p *pass) tally(r *runFacts) {
+	o := p.judge(r)
+	th := &p.th
+	p.total.add(r, &o, th)
+	s := p.sends[r.send]
+	if s == nil {
+		s = &acc{key: "", label: noSendLabel, start: r.created, order: r.created.UnixMicro()}
+		if r.send != 0 {
+			s.key = fmt.Sprintf("send-%d", r.send)
+		}
+		p.sends[r.send] = s
+	}
+	if r.send == 0 && r.created.Before(s.start) {
+		s.start, s.order = r.created, r.created.UnixMicro()
+	}
+	s.add(r, &o, th)
+	year, week := r.created.In(p.loc).ISOWeek()
+	wk := p.weeks[year*100+week]
+	if wk == nil {
+		wk = &acc{key: fmt.Sprintf("%d-W%02d", year, week), label: weekLabel(year, week, p.loc), start: weekStart(year, week, p.loc)}
+		wk.order = wk.start.UnixMicro()
+		p.weeks[year*100+week] = wk
+	}
+	wk.add(r, &o, th)
+	codes := p.workers[r.worker]
+	if codes == nil {
+		codes = p.unknown
+	}
+	for i, d := range workerDims {
+		p.dims[d].groups[codes[i]].add(r, &o, th)
+	}
+
+	for _, f := range r.facts {
+		if f.q >= len(p.questions) {
+			continue
+		}
+		qa := &p.questions[f.q]
+		qu := p.fs.questions[f.q]
+		qa.asked++
+		reply := f.cat >= 0 && f.cat != qu.timeoutIdx
+		if reply || f.asks > 1 {
+			qa.replied++
+		}
+		switch {
+		case f.cat < 0:
+			if r.exit == "" {
+				qa.waiting++
+			}
+		case f.cat == qu.timeoutIdx:
+			qa.noResponse++
+		case f.cat == qu.otherIdx:
+			qa.other++
+		default:
+			qa.answered++
+		}
+		if f.cat >= 0 && f.cat < len(qa.cats) {
+			qa.cats[f.cat]++
+		}
+		if f.asks > 1 {
+			qa.reAsked++
+			qa.reAsks += f.asks - 1
+		}
+		if (f.cat >= 0 && f.cat == qu.otherIdx) || f.asks > 1 {
+			qa.misfit++
+		}
+		if f.wait >= 0 && reply {
+			qa.hist.add(f.wait)
+		}
+		for di, i := range p.crossDim {
+			p.crossAdd(di, f.q, int(codes[i]), f.cat)
+		}
+	}
+	if o.stopAt >= 0 && r.responded {
+		p.questions[o.stopAt].stopped++
+	}
+}
+
+// crossAdd counts a run's final category of question q in a group.
+func (p *pass) crossAdd(di, q, code, cat int) {
+	if p.crossTab == nil {
+		p.crossTab = make([][][][]int, len(p.cross))
+	}
+	byQ := p.crossTab[di]
+	if len(byQ) < len(p.questions) {
+		byQ = append(byQ, make([][][]int, len(p.questions)-len(byQ))...)
+		p.crossTab[di] = byQ
+	}
+	groups := byQ[q]
+	for len(groups) <= code {
+		groups = append(groups, nil)
+	}
+	row := groups[code]
+	if row == nil {
+		row = make([]int, len(p.questions[q].cats)+1)
+		groups[code] = row
+	}
+	byQ[q] = groups
+	row[len(row)-1]++ // asked
+	if cat >= 0 && cat < len(row)-1 {
+		row[cat]++
+	}
+}
+
+// finish applies what is known only once every run is read: the
+// misunderstood questions, and so the reasons of pending runs.
+func (p *pass) finish() {
+	mask := uint64(0)
+	for _, q := range p.misunderstood() {
+		if q.idx < 64 {
+			mask |= 1 << q.idx
+		}
+	}
+	th := &p.th
+	p.total.settle(mask, th)
+	for _, s := range p.sends {
+		s.settle(mask, th)
+	}
+	for _, w := range p.weeks {
+		w.settle(mask, th)
+	}
+	for _, d := range p.dims {
+		for _, g := range d.groups {
+			g.settle(mask, th)
+		}
+	}
+}
+
+// flagged is a question found misunderstood.
+type flagged struct {
+	idx     int
+	finding Finding
+}
+
+// misunderstood returns the questions flagged as misunderstood.
+func (p *pass) misunderstood() []flagged {
+	var tested []int
+	total := Rate{}
+	for i, qa := range p.questions {
+		if !p.wait[i] {
+			continue
+		}
+		total.N += qa.misfit
+		total.Of += qa.replied
+		if qa.replied >= p.th.MinGroup {
+			tested = append(tested, i)
+		}
+	}
+	if len(tested) < 2 {
+		return nil
+	}
+	alpha := p.th.Alpha / float64(len(tested))
+	var out []flagged
+	for _, i := range tested {
+		qa := p.questions[i]
+		a := Rate{qa.misfit, qa.replied}
+		b := Rate{total.N - qa.misfit, total.Of - qa.replied}
+		t := TwoProportion(a, b, alpha)
+		if !t.Significant || t.Diff < p.th.MinGap || a.Value() < p.th.MinMisfit {
+			continue
+		}
+		qu := p.fs.questions[i]
+		stmt := fmt.Sprintf("Question %d (%s) seems misunderstood: %s of the workers who replied to it gave a reply that fit none of its answers (Other, or asked again), against %s on the other questions. "+
+			"A gap this large happens by chance %s (two-proportion z-test, z = %.1f, %s). Consider rewording it.",
+			qu.position, qu.key, percent(a.Value()), percent(b.Value()), chance(t.P), t.Z, pValue(t.P))
+		out = append(out, flagged{idx: i, finding: Finding{Test: t, Statement: stmt}})
+	}
+	return out
+}
+
+// analysis assembles the results.
+func (p *pass) analysis() *Analysis {
+	a := &Analysis{Flow: p.flow, Filter: p.f, AsOf: p.asOf, Counts: p.total.Counts,
+		Misunderstood: []Question{}, Low: []GroupFinding{}, Trends: []Change{}}
+	for _, d := range Dimensions {
+		a.Breakdowns = append(a.Breakdowns, p.breakdown(d))
+	}
+	flags := map[int]*Finding{}
+	for _, fl := range p.misunderstood() {
+		flags[fl.idx] = &fl.finding
+	}
+	for _, qu := range p.fs.ordered() {
+		q := p.question(qu, flags[qu.idx])
+		a.Questions = append(a.Questions, q)
+		if q.Misunderstood != nil {
+			a.Misunderstood = append(a.Misunderstood, q)
+		}
+		if qu.wait {
+			qa := p.questions[qu.idx]
+			a.Funnel = append(a.Funnel, FunnelStep{Key: qu.key, Name: qu.name, Position: qu.position,
+				Asked: qa.asked, Replied: qa.replied, Answered: qa.answered, StoppedHere: qa.stopped})
+		}
+	}
+	sends, _ := a.Breakdown(BySend)
+	a.Trends = append(a.Trends, p.trends(sends.Groups)...)
+	for _, d := range workerDims {
+		b, _ := a.Breakdown(d)
+		a.Low = append(a.Low, p.low(b)...)
+	}
+	a.NonResponders = reasonCounts(a.Counts)
+	a.CrossTabs = p.crossTabs()
+	return a
+}
+
+func reasonCounts(c Counts) []ReasonCount {
+	return []ReasonCount{{ReasonOutOfCoverage, c.Failed}, {ReasonNoAnswer, c.NoAnswer}, {ReasonNeedsTraining, c.NeedsTraining}, {ReasonStopped, c.Stopped}}
+}
+
+func (p *pass) question(qu *question, flag *Finding) Question {
+	qa := p.questions[qu.idx]
+	q := Question{Key: qu.key, Name: qu.name, Text: qu.text, Position: qu.position, Wait: qu.wait, Categories: qu.display(),
+		Asked: qa.asked, Replied: qa.replied, Answered: qa.answered, Other: qa.other, NoResponse: qa.noResponse,
+		Waiting: qa.waiting, ReAsked: qa.reAsked, ReAsks: qa.reAsks, Misfit: Rate{qa.misfit, qa.replied}, Misunderstood: flag}
+	if !qu.wait {
+		q.Misfit = Rate{}
+	}
+	for _, c := range q.Categories {
+		n := 0
+		if i, ok := qu.catIdx[c]; ok && i < len(qa.cats) {
+			n = qa.cats[i]
+		}
+		q.Distribution = append(q.Distribution, CategoryCount{Category: c, Count: n})
+	}
+	q.MedianAnswerTime, q.Timed = qa.hist.median()
+	return q
+}
+
+// breakdown returns the groups of a dimension, in its order, leaving out
+// groups without runs.
+func (p *pass) breakdown(d Dimension) Breakdown {
+	var groups []*acc
+	switch d {
+	case BySend:
+		for _, s := range p.sends {
+			groups = append(groups, s)
+		}
+		slices.SortFunc(groups, func(a, b *acc) int { return cmp.Or(cmp.Compare(a.order, b.order), cmp.Compare(a.key, b.key)) })
+	case ByWeek:
+		for _, w := range p.weeks {
+			groups = append(groups, w)
+		}
+		slices.SortFunc(groups, func(a, b *acc) int { return cmp.Compare(a.key, b.key) })
+	default:
+		groups = slices.Clone(p.dims[d].groups)
+		slices.SortFunc(groups, func(a, b *acc) int {
+			if (a.key == "") != (b.key == "") {
+				if a.key == "" {
+					return 1
+				}
+				return -1
+			}
+			return cmp.Or(cmp.Compare(strings.ToLower(a.label), strings.ToLower(b.label)), cmp.Compare(a.key, b.key))
+		})
+	}
+	b := Breakdown{Dimension: d, Groups: []Group{}}
+	for _, g := range groups {
+		if g.Contacted == 0 {
+			continue
+		}
+		b.Groups = append(b.Groups, Group{Key: g.key, Label: g.label, Start: g.start, Counts: g.Counts})
+	}
+	return b
+}
+
+// low returns the groups of a worker dimension whose response rate is far
+// below the rest's.
+func (p *pass) low(b Breakdown) []GroupFinding {
+	var tested []Group
+	for _, g := range b.Groups {
+		if g.Key != "" && g.Contacted >= p.th.MinGroup && p.total.Contacted-g.Contacted >= p.th.MinGroup {
+			tested = append(tested, g)
+		}
+	}
+	if len(tested) < 2 {
+		return nil
+	}
+	alpha := p.th.Alpha / float64(len(tested))
+	noun := dimNoun(b.Dimension)
+	var out []GroupFinding
+	for _, g := range tested {
+		a := g.ResponseRate()
+		rest := Rate{p.total.Responded - g.Responded, p.total.Contacted - g.Contacted}
+		t := TwoProportion(a, rest, alpha)
+		if !t.Significant || -t.Diff < p.th.MinGap {
+			continue
+		}
+		fa := g.FailureRate()
+		fr := Rate{p.total.Failed - g.Failed, p.total.Contacted - g.Contacted}
+		stmt := fmt.Sprintf("%s answers far less than the other %ss: %s of its health workers responded (%s), against %s (%s) elsewhere. "+
+			"A gap this large happens by chance %s (two-proportion z-test, z = %.1f, %s). Out of coverage: %s there, %s elsewhere.",
+			g.Label, noun, percent(a.Value()), a.counts(), percent(rest.Value()), rest.counts(), chance(t.P), t.Z, pValue(t.P), percent(fa.Value()), percent(fr.Value()))
+		out = append(out, GroupFinding{Dimension: b.Dimension, Key: g.Key, Label: g.Label, Finding: Finding{Test: t, Statement: stmt}})
+	}
+	return out
+}
+
+func dimNoun(d Dimension) string {
+	switch d {
+	case ByGender:
+		return "gender"
+	}
+	return string(d)
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// trends compares each send with the one before it.
+func (p *pass) trends(sends []Group) []Change {
+	var out []Change
+	metrics := []struct {
+		m    Metric
+		rate func(Counts) Rate
+	}{{MetricResponse, Counts.ResponseRate}, {MetricDelivery, Counts.DeliveryRate}, {MetricCompletion, Counts.CompletionRate}}
+	for i := 1; i < len(sends); i++ {
+		from, to := sends[i-1], sends[i]
+		for _, mt := range metrics {
+			before, after := mt.rate(from.Counts), mt.rate(to.Counts)
+			t := TwoProportion(after, before, p.th.Alpha)
+			out = append(out, Change{Metric: mt.m, From: from, To: to, Before: before, After: after, Test: t,
+				Statement: changeStatement(mt.m, from, to, before, after, t)})
+		}
+	}
+	return out
+}
+
+func changeStatement(m Metric, from, to Group, before, after Rate, t ZTest) string {
+	name := capitalize(string(m))
+	if before.Of == 0 || after.Of == 0 {
+		return fmt.Sprintf("%s cannot be compared between %s and %s: one of them reached nobody.", name, lowerFirst(from.Label), lowerFirst(to.Label))
+	}
+	move := "stayed at"
+	switch {
+	case t.Diff > 0:
+		move = "rose from"
+	case t.Diff < 0:
+		move = "fell from"
+	}
+	head := fmt.Sprintf("%s %s %s (%s) in the %s to %s (%s) in the %s",
+		name, move, percent(before.Value()), before, lowerFirst(from.Label), percent(after.Value()), after, lowerFirst(to.Label))
+	if t.Diff == 0 {
+		return head + "."
+	}
+	if t.Significant {
+		return fmt.Sprintf("%s. A change this large happens by chance %s (two-proportion z-test, z = %.1f, %s): it is a real change.", head, chance(t.P), t.Z, pValue(t.P))
+	}
+	return fmt.Sprintf("%s. A change this size happens by chance %s (two-proportion z-test, z = %.1f, %s): it is not a significant change.", head, chance(t.P), t.Z, pValue(t.P))
+}
+
+func lowerFirst(s string) string {
+	if s == "" || strings.HasPrefix(s, "(") {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
+
+// crossTabs assembles the cross-tabulations.
+func (p *pass) crossTabs() []CrossTab {
+	out := []CrossTab{}
+	for di, d := range p.cross {
+		groups := p.dims[d].groups
+		order := make([]int, len(groups))
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortFunc(order, func(a, b int) int {
+			ga, gb := groups[a], groups[b]
+			if (ga.key == "") != (gb.key == "") {
+				if ga.key == "" {
+					return 1
+				}
+				return -1
+			}
+			return cmp.Or(cmp.Compare(strings.ToLower(ga.label), strings.ToLower(gb.label)), cmp.Compare(ga.key, gb.key))
+		})
+		for _, qu := range p.fs.ordered() {
+			ct := CrossTab{Question: qu.key, Dimension: d, Categories: qu.display(), Rows: []CrossTabRow{}}
+			var byGroup [][]int
+			if p.crossTab != nil && len(p.crossTab[di]) > qu.idx {
+				byGroup = p.crossTab[di][qu.idx]
+			}
+			for _, code := range order {
+				if code >= len(byGroup) || byGroup[code] == nil {
+					continue
+				}
+				row := byGroup[code]
+				r := CrossTabRow{Key: groups[code].key, Label: groups[code].label, Asked: row[len(row)-1], Counts: make([]int, len(ct.Categories))}
+				for j, c := range ct.Categories {
+					if i, ok := qu.catIdx[c]; ok && i < len(row)-1 {
+						r.Counts[j] = row[i]
+					}
+				}
+				ct.Rows = append(ct.Rows, r)
+			}
+			out = append(out, ct)
+		}
+	}
+	return out
+}
+
+// weekLabel names an ISO week: "Week 10 of 2026 (from 2 Mar)".
+func weekLabel(year, week int, loc *time.Location) string {
+	return fmt.Sprintf("Week %d of %d (from %s)", week, year, weekStart(year, week, loc).Format("2 Jan"))
+}
+
+// weekStart returns the Monday that starts an ISO week.
+func weekStart(year, week int, loc *time.Location) time.Time {
+	// 4 January is always in week 1.
+	jan4 := time.Date(year, 1, 4, 0, 0, 0, 0, loc)
+	monday := jan4.AddDate(0, 0, -((int(jan4.Weekday()) + 6) % 7))
+	return monday.AddDate(0, 0, 7*(week-1))
+}
+
+// waitHist counts answer times: to the second under an hour, to the
+// minute under a week, to the hour beyond (up to 90 days), so that the
+// median is exact to that resolution in constant memory.
+type waitHist struct {
+	secs  []int32 // [0, 3600)
+	mins  []int32 // [60, 10080) minutes
+	hours []int32 // [168, 2160) hours
+	over  int
+	n     int
+}
+
+func (h *waitHist) add(s int64) {
+	h.n++
+	switch {
+	case s < 3600:
+		if h.secs == nil {
+			h.secs = make([]int32, 3600)
+		}
+		h.secs[s]++
+	case s < 7*24*3600:
+		if h.mins == nil {
+			h.mins = make([]int32, 7*24*60)
+		}
+		h.mins[s/60]++
+	case s < 90*24*3600:
+		if h.hours == nil {
+			h.hours = make([]int32, 90*24)
+		}
+		h.hours[s/3600]++
+	default:
+		h.over++
+	}
+}
+
+// median returns the median (the lower middle value for an even count)
+// and the number of values.
+func (h *waitHist) median() (time.Duration, int) {
+	if h.n == 0 {
+		return 0, 0
+	}
+	target := (h.n + 1) / 2
+	seen := 0
+	for s, c := range h.secs {
+		if seen += int(c); seen >= target {
+			return time.Duration(s) * time.Second, h.n
+		}
+	}
+	for m, c := range h.mins {
+		if seen += int(c); seen >= target {
+			return time.Duration(m) * time.Minute, h.n
+		}
+	}
+	for hr, c := range h.hours {
+		if seen += int(c); seen >= target {
+			return time.Duration(hr) * time.Hour, h.n
+		}
+	}
+	return 90 * 24 * time.Hour, h.n
+}
