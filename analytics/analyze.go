@@ -3,7 +3,9 @@ package analytics
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
+	"maps"
 	"math/bits"
 	"slices"
 	"strings"
@@ -24,7 +26,7 @@ import (
 func (m *Monitor) Analyze(ctx context.Context, flowUUID string, f Filter) (*Analysis, error) {
 	var a *Analysis
 	err := m.db.ReadTx(ctx, func(tx *store.Tx) error {
-		p, err := m.newPass(ctx, tx, flowUUID, f, []Dimension{ByDistrict, ByCadre})
+		p, err := m.newPass(ctx, tx, flowUUID, f, []Dimension{ByDistrict, ByCadre}, false)
 		if err != nil {
 			return err
 		}
@@ -46,7 +48,7 @@ func (m *Monitor) Analyze(ctx context.Context, flowUUID string, f Filter) (*Anal
 func (m *Monitor) CrossTabs(ctx context.Context, flowUUID string, f Filter, dims ...Dimension) ([]CrossTab, error) {
 	var out []CrossTab
 	err := m.db.ReadTx(ctx, func(tx *store.Tx) error {
-		p, err := m.newPass(ctx, tx, flowUUID, f, dims)
+		p, err := m.newPass(ctx, tx, flowUUID, f, dims, false)
 		if err != nil {
 			return err
 		}
@@ -60,7 +62,9 @@ func (m *Monitor) CrossTabs(ctx context.Context, flowUUID string, f Filter, dims
 }
 
 // workerDims are the dimensions a run's worker decides.
-var workerDims = []Dimension{ByRegion, ByDistrict, ByFacility, ByCadre, ByGender}
+var workerDims = [nWorkerDims]Dimension{ByRegion, ByDistrict, ByFacility, ByCadre, ByGender}
+
+const nWorkerDims = 5
 
 // acc tallies the runs of one group.
 type acc struct {
@@ -78,22 +82,21 @@ type pendKey struct {
 	stopped bool
 }
 
-// dimIndex interns the groups of one dimension.
+// dimIndex holds the groups of one worker dimension, by code (see
+// workerIndex).
 type dimIndex struct {
 	dim    Dimension
 	groups []*acc
-	byKey  map[string]int
 }
 
-func newDimIndex(d Dimension) *dimIndex { return &dimIndex{dim: d, byKey: map[string]int{}} }
-
-func (d *dimIndex) code(key, label string) int {
-	if i, ok := d.byKey[key]; ok {
-		return i
+// group returns the group of a code, made on first use.
+func (d *dimIndex) group(code int32, wi *workerIndex, i int) *acc {
+	g := d.groups[code]
+	if g == nil {
+		g = &acc{key: wi.keys[i][code], label: wi.labels[i][code]}
+		d.groups[code] = g
 	}
-	d.groups = append(d.groups, &acc{key: key, label: label})
-	d.byKey[key] = len(d.groups) - 1
-	return len(d.groups) - 1
+	return g
 }
 
 // qacc tallies one question.
@@ -119,8 +122,10 @@ type pass struct {
 	sends   map[int64]*acc
 	weeks   map[int]*acc
 	dims    map[Dimension]*dimIndex
-	workers map[int64][]int32 // worker id → group code per workerDims
-	unknown []int32           // codes of the unknown group per workerDims
+	wi      *workerIndex     // the workers' group codes
+	full    map[int64]Worker // worker id → attributes, for listings
+	listing bool
+	scanAll bool // read the flow's runs by scanning the table, not the index
 
 	questions []qacc
 	cross     []Dimension
@@ -130,17 +135,28 @@ type pass struct {
 	wait []bool // question idx → waits for a reply
 }
 
-func (m *Monitor) newPass(ctx context.Context, tx *store.Tx, flowUUID string, f Filter, cross []Dimension) (*pass, error) {
+func (m *Monitor) newPass(ctx context.Context, tx *store.Tx, flowUUID string, f Filter, cross []Dimension, listing bool) (*pass, error) {
 	fs, err := loadFlow(ctx, tx, m.workspace, flowUUID)
 	if err != nil {
 		return nil, err
 	}
 	p := &pass{m: m, fs: fs, th: m.cfg.thresholds, loc: m.cfg.loc, f: f, sends: map[int64]*acc{}, weeks: map[int]*acc{},
-		dims: map[Dimension]*dimIndex{}, workers: map[int64][]int32{}, cross: cross}
+		dims: map[Dimension]*dimIndex{}, full: map[int64]Worker{}, cross: cross, listing: listing}
 	p.flow = Flow{UUID: fs.uuid, Name: fs.name, Questions: fs.describe()}
 	var refreshed nullTime
 	if err := tx.QueryRow(ctx, `SELECT tracked_on, refreshed_on FROM analytics_flow WHERE id = $1`, fs.id).Scan(&p.flow.TrackedOn, &refreshed); err != nil {
 		return nil, fmt.Errorf("analytics: reading flow %s: %w", flowUUID, err)
+	}
+	if tx.Dialect() == store.SQLite {
+		// SQLite reads the flow's runs faster by scanning the whole table
+		// than through the index when they are most of it. (Counting them
+		// reads only the index; the run ids are dense, so the largest is
+		// about the number of runs.)
+		var n, top int64
+		if err := tx.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM analytics_run WHERE flow_id = $1), (SELECT COALESCE(MAX(id), 0) FROM analytics_run)`, fs.id).Scan(&n, &top); err != nil {
+			return nil, fmt.Errorf("analytics: reading runs: %w", err)
+		}
+		p.scanAll = n*2 >= top
 	}
 	p.flow.RefreshedOn, p.asOf = refreshed.t, refreshed.t
 	p.questions = make([]qacc, len(fs.questions))
@@ -149,12 +165,6 @@ func (m *Monitor) newPass(ctx context.Context, tx *store.Tx, flowUUID string, f 
 		p.questions[i].cats = make([]int, len(qu.categories))
 		p.wait[i] = qu.wait
 	}
-	for _, d := range workerDims {
-		p.dims[d] = newDimIndex(d)
-	}
-	for _, d := range workerDims {
-		p.unknown = append(p.unknown, int32(p.dims[d].code("", "(unknown)")))
-	}
 	if err := p.loadSends(ctx, tx); err != nil {
 		return nil, err
 	}
@@ -162,7 +172,7 @@ func (m *Monitor) newPass(ctx context.Context, tx *store.Tx, flowUUID string, f 
 		return nil, err
 	}
 	for _, d := range cross {
-		i := slices.Index(workerDims, d)
+		i := slices.Index(workerDims[:], d)
 		if i < 0 {
 			return nil, fmt.Errorf("analytics: cross-tabulation by %s: not a worker dimension", d)
 		}
@@ -198,34 +208,94 @@ func sendLabel(t time.Time, loc *time.Location) string {
 
 const noSendLabel = "Not from a flow start (keyword trigger or another flow)"
 
-// loadWorkers reads the attributes of the workers, as group codes. (All
-// of them: finding those of the flow's runs would cost a reading of the
-// runs, and their number is bounded by the workforce.)
+// loadWorkers reads the workers' group codes and, for listings, their
+// attributes.
 func (p *pass) loadWorkers(ctx context.Context, tx *store.Tx) error {
-	rows, err := tx.Query(ctx, `SELECT id, gender, facility_id, facility, district_id, district, region_id, region, cadre, cadre_name
-		FROM analytics_worker`)
+	wi, err := p.m.workers(ctx, tx)
 	if err != nil {
-		return fmt.Errorf("analytics: reading workers: %w", err)
+		return err
+	}
+	p.wi = wi
+	for i, d := range workerDims {
+		p.dims[d] = &dimIndex{dim: d, groups: make([]*acc, len(wi.keys[i]))}
+	}
+	if p.listing {
+		p.full = wi.workers
+	}
+	return nil
+}
+
+// workerIndex is what the analyses know of the stored workers: their
+// attributes by id, and a code for their group in each of workerDims (0:
+// unknown). A workerIndex is never changed once made (passes read it
+// without a lock); newer workers make a new one.
+type workerIndex struct {
+	workers map[int64]Worker
+	codes   map[int64][nWorkerDims]int32
+	keys    [nWorkerDims][]string
+	labels  [nWorkerDims][]string
+	byKey   [nWorkerDims]map[string]int32
+	max     int64 // the largest worker id read
+}
+
+// workers returns the index of every stored worker. (All of them: finding
+// those of a flow's runs would cost a reading of the runs, and their
+// number is bounded by the workforce.) Worker rows are never changed once
+// committed, so the Monitor keeps the index and reads only newer rows.
+func (m *Monitor) workers(ctx context.Context, q store.Querier) (*workerIndex, error) {
+	m.wmu.Lock()
+	defer m.wmu.Unlock()
+	wi := m.windex
+	if wi == nil {
+		wi = &workerIndex{workers: map[int64]Worker{}, codes: map[int64][nWorkerDims]int32{}}
+		for i := range workerDims {
+			wi.keys[i], wi.labels[i] = []string{""}, []string{"(unknown)"}
+			wi.byKey[i] = map[string]int32{"": 0}
+		}
+	}
+	rows, err := q.Query(ctx, `SELECT id, ihris_id, name, gender, facility_id, facility, district_id, district, region_id, region, cadre, cadre_name
+		FROM analytics_worker WHERE id > $1 ORDER BY id`, wi.max)
+	if err != nil {
+		return nil, fmt.Errorf("analytics: reading workers: %w", err)
 	}
 	defer rows.Close()
+	var next *workerIndex // copied on first write
 	for rows.Next() {
 		var id int64
 		var w Worker
-		if err := rows.Scan(&id, &w.Gender, &w.FacilityID, &w.Facility, &w.DistrictID, &w.District, &w.RegionID, &w.Region, &w.Cadre, &w.CadreName); err != nil {
-			return err
+		if err := rows.Scan(&id, &w.ID, &w.Name, &w.Gender, &w.FacilityID, &w.Facility, &w.DistrictID, &w.District, &w.RegionID, &w.Region, &w.Cadre, &w.CadreName); err != nil {
+			return nil, err
 		}
-		codes := make([]int32, len(workerDims))
+		if next == nil {
+			next = &workerIndex{workers: maps.Clone(wi.workers), codes: maps.Clone(wi.codes), max: wi.max}
+			for i := range workerDims {
+				next.keys[i], next.labels[i] = slices.Clip(wi.keys[i]), slices.Clip(wi.labels[i])
+				next.byKey[i] = maps.Clone(wi.byKey[i])
+			}
+		}
+		var codes [nWorkerDims]int32
 		for i, d := range workerDims {
 			key, label := dimValue(d, &w)
-			if key == "" {
-				codes[i] = p.unknown[i]
-				continue
+			c, ok := next.byKey[i][key]
+			if !ok {
+				c = int32(len(next.keys[i]))
+				next.keys[i] = append(next.keys[i], key)
+				next.labels[i] = append(next.labels[i], label)
+				next.byKey[i][key] = c
 			}
-			codes[i] = int32(p.dims[d].code(key, label))
+			codes[i] = c
 		}
-		p.workers[id] = codes
+		next.workers[id], next.codes[id] = w, codes
+		next.max = id
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if next != nil {
+		wi = next
+	}
+	m.windex = wi
+	return wi, nil
 }
 
 // dimValue returns a worker's key and label in a dimension.
@@ -269,7 +339,11 @@ func (p *pass) runQuery(columns string, detail bool) (string, []any) {
 	if detail {
 		b.WriteString(" JOIN analytics_run_detail d ON d.id = r.id")
 	}
-	b.WriteString(" WHERE r.flow_id = $1")
+	if p.scanAll {
+		b.WriteString(" WHERE +r.flow_id = $1") // + keeps SQLite off the index
+	} else {
+		b.WriteString(" WHERE r.flow_id = $1")
+	}
 	if len(p.f.Sends) > 0 {
 		var ids []string
 		for _, u := range p.f.Sends {
@@ -303,43 +377,49 @@ func (p *pass) runQuery(columns string, detail bool) (string, []any) {
 
 // runFacts is what one run contributes, as the pass reads it.
 type runFacts struct {
-	send      int64
-	worker    int64
-	created   time.Time
-	exit      string
-	responded bool
-	outMsgs   int
-	outFailed int
-	facts     []fact
+	send                  int64
+	worker                int64
+	created               time.Time
+	exit                  string
+	responded             bool
+	isDelivered, isFailed bool
+	outMsgs, outFailed    int // read by listings only
+	outcome
+	facts []fact
 }
 
-// outcome is what the pass concludes of one run.
+// maxMasked bounds the questions whose replies and misfits a run's masks
+// (BIGINT columns) hold: questions numbered from 63 on are never found
+// misunderstood, and their misfits do not mark a worker as needing
+// training.
+const maxMasked = 63
+
+// outcome is what a run's facts say of the worker, computed when the run
+// is written and kept in analytics_run's columns of the same names.
 type outcome struct {
-	delivered, failed bool
-	answered          int // questions answered with a fitting reply
-	misfits           uint64
-	stopAt            int // question idx the worker stopped at, -1 if none
-	answeredAll       bool
+	answered    int    // questions answered with a fitting reply
+	misfits     uint64 // questions whose replies fit no category at least once
+	replied     uint64 // questions replied to at least once
+	stopAt      int    // question idx the worker stopped at, -1 if none
+	answeredAll bool   // exited, having replied to every question asked
 }
 
-// judge reads a run's facts.
-func (p *pass) judge(r *runFacts) outcome {
+// judge reads a run's facts against the flow's questions.
+func judge(fs *flowState, exit string, facts []fact) outcome {
 	o := outcome{stopAt: -1}
-	o.delivered = r.outMsgs > 0 && r.outFailed < r.outMsgs
-	o.failed = r.outMsgs > 0 && r.outFailed == r.outMsgs
 	lastReply := -1
 	waits := 0
 	allReplied := true
-	for i, f := range r.facts {
-		if f.q >= len(p.fs.questions) {
+	for i, f := range facts {
+		if f.q >= len(fs.questions) {
 			continue
 		}
-		qu := p.fs.questions[f.q]
+		qu := fs.questions[f.q]
 		reply := f.cat >= 0 && f.cat != qu.timeoutIdx
 		if reply && f.cat != qu.otherIdx {
 			o.answered++
 		}
-		if !p.wait[f.q] {
+		if !qu.wait {
 			continue
 		}
 		waits++
@@ -348,16 +428,19 @@ func (p *pass) judge(r *runFacts) outcome {
 		} else {
 			allReplied = false
 		}
-		if (f.cat >= 0 && f.cat == qu.otherIdx) || f.asks > 1 {
-			if f.q < 64 {
+		if f.q < maxMasked {
+			if reply || f.asks > 1 {
+				o.replied |= 1 << f.q
+			}
+			if (f.cat >= 0 && f.cat == qu.otherIdx) || f.asks > 1 {
 				o.misfits |= 1 << f.q
 			}
 		}
 	}
-	o.answeredAll = r.exit != "" && waits > 0 && allReplied
+	o.answeredAll = exit != "" && waits > 0 && allReplied
 	if lastReply >= 0 {
-		for _, f := range r.facts[lastReply+1:] {
-			if f.q < len(p.wait) && p.wait[f.q] {
+		for _, f := range facts[lastReply+1:] {
+			if f.q < len(fs.questions) && fs.questions[f.q].wait {
 				o.stopAt = f.q
 				break
 			}
@@ -366,14 +449,18 @@ func (p *pass) judge(r *runFacts) outcome {
 	return o
 }
 
+func (r *runFacts) delivered() bool { return r.isDelivered }
+func (r *runFacts) failed() bool    { return r.isFailed }
+
 // add counts a run in a group.
-func (a *acc) add(r *runFacts, o *outcome, th *Thresholds) {
+func (a *acc) add(r *runFacts, th *Thresholds) {
 	c := &a.Counts
+	o := &r.outcome
 	c.Contacted++
-	if o.delivered {
+	if r.delivered() {
 		c.Delivered++
 	}
-	if o.failed {
+	if r.failed() {
 		c.Failed++
 	}
 	if r.responded {
@@ -395,7 +482,7 @@ func (a *acc) add(r *runFacts, o *outcome, th *Thresholds) {
 		c.Errored++
 	}
 	switch {
-	case o.failed:
+	case r.failed():
 	case !r.responded:
 		c.NoAnswer++
 	case bits.OnesCount64(o.misfits) >= th.TrainingMisfits:
@@ -424,19 +511,18 @@ func (a *acc) settle(misunderstood uint64, th *Thresholds) {
 
 // run reads the runs and tallies them.
 func (p *pass) run(ctx context.Context, tx *store.Tx) error {
-	q, args := p.runQuery("r.send_id, r.worker_id, r.created_on, r.exit_type, r.responded, r.out_msgs, r.out_failed, r.facts", false)
+	q, args := p.runQuery(runColumns+", r.facts", false)
 	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("analytics: reading runs: %w", err)
 	}
 	defer rows.Close()
 	var r runFacts
-	var exit, facts []byte
+	var facts sql.RawBytes // valid until the next row: parsed at once, never kept
 	for rows.Next() {
-		if err := rows.Scan(&r.send, &r.worker, &r.created, &exit, &r.responded, &r.outMsgs, &r.outFailed, &facts); err != nil {
+		if err := r.scan(rows, &facts); err != nil {
 			return fmt.Errorf("analytics: reading runs: %w", err)
 		}
-		r.exit = internExit(exit)
 		r.facts, err = parseFacts(r.facts[:0], facts)
 		if err != nil {
 			return fmt.Errorf("analytics: a run of flow %s: %w", p.fs.uuid, err)
@@ -450,28 +536,43 @@ func (p *pass) run(ctx context.Context, tx *store.Tx) error {
 	return nil
 }
 
-// internExit returns the exit type as a constant string, so that reading
-// a million runs does not allocate a million strings.
-func internExit(b []byte) string {
-	switch string(b) {
-	case "":
-		return ""
-	case "completed":
-		return "completed"
-	case "interrupted":
-		return "interrupted"
-	case "expired":
-		return "expired"
-	case "failed":
-		return "failed"
+// runColumns are the columns runFacts.scan reads before the extra ones.
+// The run's state comes packed in one integer: every column handed to Go
+// costs about as much as SQLite's reading of the row, and a million runs
+// are read in seconds only with few of them.
+const runColumns = "r.send_id, r.worker_id, r.created_on, r.misfits, " + stateExpr
+
+// stateExpr packs a run's exit type (3 bits), responded (bit 3), answered
+// all (bit 4), delivered or failed (bits 5 and 6), the question it stopped
+// at plus one (bits 7 to 19) and the number of questions answered (from
+// bit 20).
+const stateExpr = `(CASE r.exit_type WHEN '' THEN 0 WHEN 'completed' THEN 1 WHEN 'interrupted' THEN 2 WHEN 'expired' THEN 3 ELSE 4 END
+	+ CASE WHEN r.responded THEN 8 ELSE 0 END + CASE WHEN r.answered_all THEN 16 ELSE 0 END
+	+ CASE WHEN r.out_msgs = 0 THEN 0 WHEN r.out_failed = r.out_msgs THEN 64 ELSE 32 END
+	+ CAST(r.stop_q + 1 AS BIGINT) * 128 + CAST(r.answered AS BIGINT) * 1048576)`
+
+var exitTypes = [...]string{"", "completed", "interrupted", "expired", "failed"}
+
+// scan reads runColumns and dst's columns.
+func (r *runFacts) scan(rows *sql.Rows, dst ...any) error {
+	var misfits, state int64
+	args := append([]any{&r.send, &r.worker, &r.created, &misfits, &state}, dst...)
+	if err := rows.Scan(args...); err != nil {
+		return err
 	}
-	return string(b)
+	r.misfits = uint64(misfits)
+	r.exit = exitTypes[min(state&7, 4)]
+	r.responded = state&8 != 0
+	r.answeredAll = state&16 != 0
+	r.isDelivered, r.isFailed = state&32 != 0, state&64 != 0
+	r.stopAt = int(state>>7&(1<<13-1)) - 1
+	r.answered = int(state >> 20)
+	return nil
 }
 
 func (p *pass) tally(r *runFacts) {
-	o := p.judge(r)
 	th := &p.th
-	p.total.add(r, &o, th)
+	p.total.add(r, th)
 	s := p.sends[r.send]
 	if s == nil {
 		s = &acc{key: "", label: noSendLabel, start: r.created, order: r.created.UnixMicro()}
@@ -483,7 +584,7 @@ func (p *pass) tally(r *runFacts) {
 	if r.send == 0 && r.created.Before(s.start) {
 		s.start, s.order = r.created, r.created.UnixMicro()
 	}
-	s.add(r, &o, th)
+	s.add(r, th)
 	year, week := r.created.In(p.loc).ISOWeek()
 	wk := p.weeks[year*100+week]
 	if wk == nil {
@@ -491,13 +592,10 @@ func (p *pass) tally(r *runFacts) {
 		wk.order = wk.start.UnixMicro()
 		p.weeks[year*100+week] = wk
 	}
-	wk.add(r, &o, th)
-	codes := p.workers[r.worker]
-	if codes == nil {
-		codes = p.unknown
-	}
+	wk.add(r, th)
+	codes := p.wi.codes[r.worker] // all 0, unknown, for worker 0
 	for i, d := range workerDims {
-		p.dims[d].groups[codes[i]].add(r, &o, th)
+		p.dims[d].group(codes[i], p.wi, i).add(r, th)
 	}
 
 	for _, f := range r.facts {
@@ -540,8 +638,8 @@ func (p *pass) tally(r *runFacts) {
 			p.crossAdd(di, f.q, int(codes[i]), f.cat)
 		}
 	}
-	if o.stopAt >= 0 && r.responded {
-		p.questions[o.stopAt].stopped++
+	if r.stopAt >= 0 && r.stopAt < len(p.questions) && r.responded {
+		p.questions[r.stopAt].stopped++
 	}
 }
 
@@ -576,9 +674,7 @@ func (p *pass) crossAdd(di, q, code, cat int) {
 func (p *pass) finish() {
 	mask := uint64(0)
 	for _, q := range p.misunderstood() {
-		if q.idx < 64 {
-			mask |= 1 << q.idx
-		}
+		mask |= 1 << q.idx
 	}
 	th := &p.th
 	p.total.settle(mask, th)
@@ -590,7 +686,9 @@ func (p *pass) finish() {
 	}
 	for _, d := range p.dims {
 		for _, g := range d.groups {
-			g.settle(mask, th)
+			if g != nil {
+				g.settle(mask, th)
+			}
 		}
 	}
 }
@@ -606,7 +704,7 @@ func (p *pass) misunderstood() []flagged {
 	var tested []int
 	total := Rate{}
 	for i, qa := range p.questions {
-		if !p.wait[i] {
+		if !p.wait[i] || i >= maxMasked {
 			continue
 		}
 		total.N += qa.misfit
@@ -710,7 +808,11 @@ func (p *pass) breakdown(d Dimension) Breakdown {
 		}
 		slices.SortFunc(groups, func(a, b *acc) int { return cmp.Compare(a.key, b.key) })
 	default:
-		groups = slices.Clone(p.dims[d].groups)
+		for _, g := range p.dims[d].groups {
+			if g != nil {
+				groups = append(groups, g)
+			}
+		}
 		slices.SortFunc(groups, func(a, b *acc) int {
 			if (a.key == "") != (b.key == "") {
 				if a.key == "" {
@@ -802,18 +904,16 @@ func changeStatement(m Metric, from, to Group, before, after Rate, t ZTest) stri
 	if before.Of == 0 || after.Of == 0 {
 		return fmt.Sprintf("%s cannot be compared between %s and %s: one of them reached nobody.", name, lowerFirst(from.Label), lowerFirst(to.Label))
 	}
-	move := "stayed at"
-	switch {
-	case t.Diff > 0:
-		move = "rose from"
-	case t.Diff < 0:
-		move = "fell from"
-	}
-	head := fmt.Sprintf("%s %s %s (%s) in the %s to %s (%s) in the %s",
-		name, move, percent(before.Value()), before, lowerFirst(from.Label), percent(after.Value()), after, lowerFirst(to.Label))
 	if t.Diff == 0 {
-		return head + "."
+		return fmt.Sprintf("%s was %s in both the %s (%s) and the %s (%s).",
+			name, percent(after.Value()), lowerFirst(from.Label), before.counts(), lowerFirst(to.Label), after.counts())
 	}
+	move := "rose"
+	if t.Diff < 0 {
+		move = "fell"
+	}
+	head := fmt.Sprintf("%s %s from %s (%s) in the %s to %s (%s) in the %s",
+		name, move, percent(before.Value()), before.counts(), lowerFirst(from.Label), percent(after.Value()), after.counts(), lowerFirst(to.Label))
 	if t.Significant {
 		return fmt.Sprintf("%s. A change this large happens by chance %s (two-proportion z-test, z = %.1f, %s): it is a real change.", head, chance(t.P), t.Z, pValue(t.P))
 	}
@@ -831,7 +931,10 @@ func lowerFirst(s string) string {
 func (p *pass) crossTabs() []CrossTab {
 	out := []CrossTab{}
 	for di, d := range p.cross {
-		groups := p.dims[d].groups
+		groups := make([]*acc, len(p.dims[d].groups))
+		for code := range groups {
+			groups[code] = &acc{key: p.wi.keys[p.crossDim[di]][code], label: p.wi.labels[p.crossDim[di]][code]}
+		}
 		order := make([]int, len(groups))
 		for i := range order {
 			order[i] = i

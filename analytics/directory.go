@@ -22,8 +22,10 @@ import (
 type Directory interface {
 	// WorkerAt returns the worker behind the contact at the given time,
 	// or an error matching ErrUnknownContact when the directory has none.
-	// When the Worker's ValidFrom is set, the Monitor reuses the answer
-	// for other times in [ValidFrom, ValidTo).
+	// When the Worker's ValidFrom or ValidTo is set, the Monitor reuses the
+	// answer for the contact's other runs in [ValidFrom, ValidTo) (a zero
+	// bound is open); when neither is, for all of the contact's runs
+	// fetched by the same refresh.
 	WorkerAt(ctx context.Context, contactUUID string, at time.Time) (Worker, error)
 }
 
@@ -69,47 +71,57 @@ func (w Worker) fingerprint() string {
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
+// known is a worker the directory answered with, and the fingerprint of
+// its attributes.
+type known struct {
+	Worker
+	fp string
+}
+
 // workerCache remembers a refresh's directory answers, so that a worker
-// reached by several sends is looked up once per period of validity.
+// reached by several sends is looked up once per period of validity, and
+// the analytics_worker ids of the attribute sets already stored.
 type workerCache struct {
 	dir     Directory
-	byID    map[string][]Worker // contact → answers with validity
-	once    map[string]Worker   // contact → an answer without validity
+	byID    map[string][]*known // contact → answers with validity
+	once    map[string]*known   // contact → an answer without validity
 	unknown map[string]bool
+	ids     map[string]int64 // fingerprint → analytics_worker id, once committed
 	lookups int
 }
 
 func newWorkerCache(dir Directory) *workerCache {
-	return &workerCache{dir: dir, byID: map[string][]Worker{}, once: map[string]Worker{}, unknown: map[string]bool{}}
+	return &workerCache{dir: dir, byID: map[string][]*known{}, once: map[string]*known{}, unknown: map[string]bool{}, ids: map[string]int64{}}
 }
 
-// at returns the worker behind a contact at a time; ok is false when the
+// at returns the worker behind a contact at a time, or nil when the
 // directory does not know the contact.
-func (c *workerCache) at(ctx context.Context, contact string, t time.Time) (w Worker, ok bool, err error) {
+func (c *workerCache) at(ctx context.Context, contact string, t time.Time) (*known, error) {
 	if c.dir == nil || contact == "" || c.unknown[contact] {
-		return Worker{}, false, nil
+		return nil, nil
 	}
-	for _, w := range c.byID[contact] {
-		if !t.Before(w.ValidFrom) && (w.ValidTo.IsZero() || t.Before(w.ValidTo)) {
-			return w, true, nil
+	for _, k := range c.byID[contact] {
+		if !t.Before(k.ValidFrom) && (k.ValidTo.IsZero() || t.Before(k.ValidTo)) {
+			return k, nil
 		}
 	}
-	if w, ok := c.once[contact]; ok {
-		return w, true, nil
+	if k, ok := c.once[contact]; ok {
+		return k, nil
 	}
 	c.lookups++
-	w, err = c.dir.WorkerAt(ctx, contact, t)
+	w, err := c.dir.WorkerAt(ctx, contact, t)
 	if errors.Is(err, ErrUnknownContact) {
 		c.unknown[contact] = true
-		return Worker{}, false, nil
+		return nil, nil
 	}
 	if err != nil {
-		return Worker{}, false, fmt.Errorf("analytics: looking up the worker of contact %s: %w", contact, err)
+		return nil, fmt.Errorf("analytics: looking up the worker of contact %s: %w", contact, err)
 	}
-	if w.ValidFrom.IsZero() {
-		c.once[contact] = w
+	k := &known{Worker: w, fp: w.fingerprint()}
+	if w.ValidFrom.IsZero() && w.ValidTo.IsZero() {
+		c.once[contact] = k
 	} else {
-		c.byID[contact] = append(c.byID[contact], w)
+		c.byID[contact] = append(c.byID[contact], k)
 	}
-	return w, true, nil
+	return k, nil
 }

@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +16,19 @@ import (
 // maxIn bounds the values of one IN list (PostgreSQL and SQLite take far
 // more; this keeps statements small).
 const maxIn = 500
+
+// anonymous rewrites a statement's numbered parameters ($1, $2, …) as
+// SQLite's anonymous ones (?) when q is SQLite: SQLite finds a numbered
+// parameter by a linear search, which makes a statement with hundreds of
+// them (an IN list) slow to prepare. Each $n must appear once, in order.
+func anonymous(q store.Querier, stmt string) string {
+	if q.Dialect() != store.SQLite {
+		return stmt
+	}
+	return numbered.ReplaceAllString(stmt, "?")
+}
+
+var numbered = regexp.MustCompile(`\$[0-9]+`)
 
 // placeholders returns "$from, $from+1, …" for n parameters.
 func placeholders(from, n int) string {
@@ -45,6 +59,7 @@ func chunks[T any](list []T) [][]T {
 // batchResult says what a batch of runs changed.
 type batchResult struct {
 	runs, newRuns int
+	addedWorkers  map[string]int64
 }
 
 // ingester turns RapidPro runs into rows. Its buffers are reused from run
@@ -156,31 +171,32 @@ func (in *ingester) digest(r *rapidpro.Run) (facts, results, path string) {
 
 // writeRuns writes a batch of runs of one flow in tx: new runs are added,
 // runs seen before are brought up to date (keeping the worker recorded when
-// they began). workers[i] is runs[i]'s worker, nil when unknown.
-func (m *Monitor) writeRuns(ctx context.Context, tx *store.Tx, flowUUID string, runs []rapidpro.Run, workers []*Worker) (batchResult, error) {
+// they began). workers[i] is runs[i]'s worker, nil when unknown; ids and
+// the result's addedWorkers are as for internWorkers.
+func (m *Monitor) writeRuns(ctx context.Context, tx *store.Tx, flowUUID string, runs []rapidpro.Run, workers []*known, ids map[string]int64) (batchResult, error) {
 	var res batchResult
 	fs, err := loadFlow(ctx, tx, m.workspace, flowUUID)
 	if err != nil {
 		return res, err
 	}
 	// The runs seen before, with their worker.
-	type known struct {
+	type prior struct {
 		id, worker int64
 	}
-	existing := make(map[string]known, len(runs))
+	existing := make(map[string]prior, len(runs))
 	uuids := make([]any, 0, len(runs))
 	for i := range runs {
 		uuids = append(uuids, runs[i].UUID)
 	}
 	for _, part := range chunks(uuids) {
-		rows, err := tx.Query(ctx, `SELECT d.uuid, d.id, r.worker_id FROM analytics_run_detail d JOIN analytics_run r ON r.id = d.id
-			WHERE d.uuid IN (`+placeholders(1, len(part))+`)`, part...)
+		rows, err := tx.Query(ctx, anonymous(tx, `SELECT d.uuid, d.id, r.worker_id FROM analytics_run_detail d JOIN analytics_run r ON r.id = d.id
+			WHERE d.uuid IN (`+placeholders(1, len(part))+`)`), part...)
 		if err != nil {
 			return res, fmt.Errorf("analytics: reading runs: %w", err)
 		}
 		for rows.Next() {
 			var u string
-			var k known
+			var k prior
 			if err := rows.Scan(&u, &k.id, &k.worker); err != nil {
 				rows.Close()
 				return res, err
@@ -196,10 +212,11 @@ func (m *Monitor) writeRuns(ctx context.Context, tx *store.Tx, flowUUID string, 
 	if err != nil {
 		return res, err
 	}
-	workerIDs, err := internWorkers(ctx, tx, workers)
+	workerIDs, added, err := internWorkers(ctx, tx, workers, ids)
 	if err != nil {
 		return res, err
 	}
+	res.addedWorkers = added
 
 	var nextID int64
 	if len(existing) < len(runs) {
@@ -208,10 +225,11 @@ func (m *Monitor) writeRuns(ctx context.Context, tx *store.Tx, flowUUID string, 
 		}
 	}
 	runBatch, err := tx.Batch(store.Insert{
-		Table:    "analytics_run",
-		Columns:  []string{"id", "flow_id", "send_id", "worker_id", "created_on", "exit_type", "responded", "facts"},
+		Table: "analytics_run",
+		Columns: []string{"id", "flow_id", "send_id", "worker_id", "created_on", "exit_type", "responded",
+			"answered", "misfits", "replied", "stop_q", "answered_all", "facts"},
 		Conflict: []string{"id"},
-		Update:   []string{"worker_id", "exit_type", "responded", "facts"},
+		Update:   []string{"worker_id", "exit_type", "responded", "answered", "misfits", "replied", "stop_q", "answered_all", "facts"},
 	})
 	if err != nil {
 		return res, err
@@ -235,10 +253,10 @@ func (m *Monitor) writeRuns(ctx context.Context, tx *store.Tx, flowUUID string, 
 			// A run twice in one batch (modified while the pages were
 			// read) takes the id given to it the first time.
 			if id, dup := seen[r.UUID]; dup {
-				k = known{id: id}
+				k = prior{id: id}
 			} else {
 				nextID++
-				k = known{id: nextID}
+				k = prior{id: nextID}
 				res.newRuns++
 				fresh = append(fresh, r.Contact.UUID)
 			}
@@ -253,7 +271,9 @@ func (m *Monitor) writeRuns(ctx context.Context, tx *store.Tx, flowUUID string, 
 		if !r.ExitedOn.IsZero() {
 			exited = r.ExitedOn.Time
 		}
-		if err := runBatch.Add(ctx, k.id, fs.id, sends[i], worker, r.CreatedOn.Time, r.ExitType, r.Responded, facts); err != nil {
+		o := judge(fs, r.ExitType, in.facts)
+		if err := runBatch.Add(ctx, k.id, fs.id, sends[i], worker, r.CreatedOn.Time, r.ExitType, r.Responded,
+			o.answered, int64(o.misfits), int64(o.replied), o.stopAt, o.answeredAll, facts); err != nil {
 			return res, err
 		}
 		urn := r.Contact.URN
@@ -308,7 +328,7 @@ func (m *Monitor) internSends(ctx context.Context, tx *store.Tx, flowUUID string
 	ids := map[string]int64{}
 	created := map[string]time.Time{}
 	for _, part := range chunks(list) {
-		rows, err := tx.Query(ctx, `SELECT uuid, id, created_on FROM analytics_send WHERE workspace = $1 AND uuid IN (`+placeholders(2, len(part))+`)`,
+		rows, err := tx.Query(ctx, anonymous(tx, `SELECT uuid, id, created_on FROM analytics_send WHERE workspace = $1 AND uuid IN (`+placeholders(2, len(part))+`)`),
 			append([]any{m.workspace}, part...)...)
 		if err != nil {
 			return nil, fmt.Errorf("analytics: reading sends: %w", err)
@@ -354,68 +374,84 @@ func (m *Monitor) internSends(ctx context.Context, tx *store.Tx, flowUUID string
 	return out, nil
 }
 
-// internWorkers returns the analytics_worker id of each worker, adding
-// the attribute sets not stored yet; 0 for unknown workers.
-func internWorkers(ctx context.Context, tx *store.Tx, workers []*Worker) ([]int64, error) {
-	out := make([]int64, len(workers))
-	byFP := map[string]*Worker{}
-	fps := make([]string, len(workers))
+// internWorkers returns the analytics_worker id of each worker (0 for
+// unknown ones), adding the attribute sets not stored yet. ids holds the
+// ids known to be committed; the ids given in this transaction are
+// returned in added, to be remembered once it commits.
+func internWorkers(ctx context.Context, tx *store.Tx, workers []*known, ids map[string]int64) (out []int64, added map[string]int64, err error) {
+	out = make([]int64, len(workers))
+	added = map[string]int64{}
 	var list []any
-	for i, w := range workers {
+	want := map[string]*known{}
+	for _, w := range workers {
 		if w == nil {
 			continue
 		}
-		fp := w.fingerprint()
-		fps[i] = fp
-		if _, ok := byFP[fp]; !ok {
-			byFP[fp] = w
-			list = append(list, fp)
+		if _, ok := ids[w.fp]; ok {
+			continue
+		}
+		if _, ok := want[w.fp]; !ok {
+			want[w.fp] = w
+			list = append(list, w.fp)
 		}
 	}
-	if len(list) == 0 {
-		return out, nil
-	}
-	ids := map[string]int64{}
 	for _, part := range chunks(list) {
-		rows, err := tx.Query(ctx, `SELECT fingerprint, id FROM analytics_worker WHERE fingerprint IN (`+placeholders(1, len(part))+`)`, part...)
+		rows, err := tx.Query(ctx, anonymous(tx, `SELECT fingerprint, id FROM analytics_worker WHERE fingerprint IN (`+placeholders(1, len(part))+`)`), part...)
 		if err != nil {
-			return nil, fmt.Errorf("analytics: reading workers: %w", err)
+			return nil, nil, fmt.Errorf("analytics: reading workers: %w", err)
 		}
 		for rows.Next() {
 			var fp string
 			var id int64
 			if err := rows.Scan(&fp, &id); err != nil {
 				rows.Close()
-				return nil, err
+				return nil, nil, err
 			}
-			ids[fp] = id
+			added[fp] = id
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	for _, v := range list {
-		fp := v.(string)
-		if _, ok := ids[fp]; ok {
+	if len(added) < len(list) {
+		var next int64
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM analytics_worker`).Scan(&next); err != nil {
+			return nil, nil, fmt.Errorf("analytics: allocating worker ids: %w", err)
+		}
+		b, err := tx.Batch(store.Insert{Table: "analytics_worker", Columns: []string{"id", "fingerprint", "ihris_id", "name", "gender",
+			"facility_id", "facility", "district_id", "district", "region_id", "region", "cadre", "cadre_name"}})
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, v := range list {
+			fp := v.(string)
+			if _, ok := added[fp]; ok {
+				continue
+			}
+			w := want[fp]
+			next++
+			if err := b.Add(ctx, next, fp, w.ID, w.Name, w.Gender, w.FacilityID, w.Facility, w.DistrictID, w.District,
+				w.RegionID, w.Region, w.Cadre, w.CadreName); err != nil {
+				return nil, nil, fmt.Errorf("analytics: recording a worker: %w", err)
+			}
+			added[fp] = next
+		}
+		if err := b.Flush(ctx); err != nil {
+			return nil, nil, fmt.Errorf("analytics: recording workers: %w", err)
+		}
+	}
+	for i, w := range workers {
+		if w == nil {
 			continue
 		}
-		w := byFP[fp]
-		var id int64
-		err := tx.QueryRow(ctx, `INSERT INTO analytics_worker (fingerprint, ihris_id, name, gender, facility_id, facility, district_id, district, region_id, region, cadre, cadre_name)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-			fp, w.ID, w.Name, w.Gender, w.FacilityID, w.Facility, w.DistrictID, w.District, w.RegionID, w.Region, w.Cadre, w.CadreName).Scan(&id)
-		if err != nil {
-			return nil, fmt.Errorf("analytics: recording a worker: %w", err)
-		}
-		ids[fp] = id
-	}
-	for i := range workers {
-		if fps[i] != "" {
-			out[i] = ids[fps[i]]
+		if id, ok := ids[w.fp]; ok {
+			out[i] = id
+		} else {
+			out[i] = added[w.fp]
 		}
 	}
-	return out, nil
+	return out, added, nil
 }
 
 // linkMessages gives the messages of the contacts (of one flow) to their
@@ -429,7 +465,7 @@ func linkMessages(ctx context.Context, tx *store.Tx, flowID int64, contacts []an
 		args := append([]any{flowID}, part...)
 		if onlyIfAny {
 			var one int
-			err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM analytics_message WHERE flow_id = $1 AND contact_uuid IN (`+in+`) LIMIT 1) x`, args...).Scan(&one)
+			err := tx.QueryRow(ctx, anonymous(tx, `SELECT COUNT(*) FROM (SELECT 1 FROM analytics_message WHERE flow_id = $1 AND contact_uuid IN (`+in+`) LIMIT 1) x`), args...).Scan(&one)
 			if err != nil {
 				return fmt.Errorf("analytics: linking messages: %w", err)
 			}
@@ -437,21 +473,21 @@ func linkMessages(ctx context.Context, tx *store.Tx, flowID int64, contacts []an
 				continue
 			}
 		}
-		if _, err := tx.Exec(ctx, `
+		if _, err := tx.Exec(ctx, anonymous(tx, `
 UPDATE analytics_message SET run_id = (
 	SELECT d.id FROM analytics_run_detail d
 	WHERE d.flow_id = analytics_message.flow_id AND d.contact_uuid = analytics_message.contact_uuid
 		AND d.created_on <= analytics_message.created_on
 	ORDER BY d.created_on DESC, d.id DESC LIMIT 1)
-WHERE flow_id = $1 AND contact_uuid IN (`+in+`)`, args...); err != nil {
+WHERE flow_id = $1 AND contact_uuid IN (`+in+`)`), args...); err != nil {
 			return fmt.Errorf("analytics: linking messages to runs: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `
+		if _, err := tx.Exec(ctx, anonymous(tx, `
 UPDATE analytics_run SET
 	out_msgs = (SELECT COUNT(*) FROM analytics_message m WHERE m.run_id = analytics_run.id AND m.direction = 'out'),
 	out_failed = (SELECT COUNT(*) FROM analytics_message m WHERE m.run_id = analytics_run.id AND m.direction = 'out'
 		AND m.status IN ('failed', 'errored'))
-WHERE id IN (SELECT id FROM analytics_run_detail WHERE flow_id = $1 AND contact_uuid IN (`+in+`))`, args...); err != nil {
+WHERE id IN (SELECT id FROM analytics_run_detail WHERE flow_id = $1 AND contact_uuid IN (`+in+`))`), args...); err != nil {
 			return fmt.Errorf("analytics: counting the messages of runs: %w", err)
 		}
 	}

@@ -2,10 +2,12 @@ package analytics
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"iter"
 	"math/bits"
+	"strings"
 	"time"
 
 	"github.com/mhero-go/mhero/internal/store"
@@ -17,58 +19,47 @@ import (
 // listed too, with an empty ExitType: their reason may yet change.
 //
 // The list is read lazily, run by run, in a read transaction held while
-// the loop runs; first it reads the runs once to find the misunderstood
+// the loop runs. Before it, one aggregate query finds the misunderstood
 // questions, whose misfits do not mark a worker as needing training.
 func (m *Monitor) NonResponders(ctx context.Context, flowUUID string, f Filter) iter.Seq2[NonResponder, error] {
 	return func(yield func(NonResponder, error) bool) {
 		stopped := false
 		err := m.db.ReadTx(ctx, func(tx *store.Tx) error {
 			stopped = false
-			p, err := m.newPass(ctx, tx, flowUUID, f, nil)
+			p, err := m.newPass(ctx, tx, flowUUID, f, nil, true)
 			if err != nil {
 				return err
 			}
-			if err := p.run(ctx, tx); err != nil {
+			mask, err := p.misunderstoodMask(ctx, tx)
+			if err != nil {
 				return err
 			}
-			mask := uint64(0)
-			for _, fl := range p.misunderstood() {
-				if fl.idx < 64 {
-					mask |= 1 << fl.idx
-				}
-			}
-			workers := newWorkerReader(m.db)
-			q, args := p.runQuery(`r.send_id, r.worker_id, r.created_on, r.exit_type, r.responded, r.out_msgs, r.out_failed, r.facts,
-				d.uuid, d.contact_uuid, d.urn, d.name`, true)
-			rows, err := tx.Query(ctx, q+" ORDER BY r.created_on, r.id", args...)
+			// Only the runs that may be listed: failed, silent, with
+			// misfits, or stopped.
+			q, args := p.runQuery(runColumns+", r.out_msgs, r.out_failed, d.uuid, d.contact_uuid, d.urn, d.name", true)
+			q += " AND ((r.out_msgs > 0 AND r.out_failed = r.out_msgs) OR r.responded = FALSE OR r.misfits <> 0 OR r.stop_q >= 0) ORDER BY r.created_on, r.id"
+			rows, err := tx.Query(ctx, q, args...)
 			if err != nil {
 				return fmt.Errorf("analytics: reading runs: %w", err)
 			}
 			defer rows.Close()
 			var r runFacts
-			var exit, facts []byte
 			for rows.Next() {
 				var n NonResponder
-				if err := rows.Scan(&r.send, &r.worker, &r.created, &exit, &r.responded, &r.outMsgs, &r.outFailed, &facts,
-					&n.Run, &n.Contact, &n.URN, &n.Name); err != nil {
+				if err := r.scan(rows, &r.outMsgs, &r.outFailed, &n.Run, &n.Contact, &n.URN, &n.Name); err != nil {
 					return fmt.Errorf("analytics: reading runs: %w", err)
 				}
-				r.exit = internExit(exit)
-				if r.facts, err = parseFacts(r.facts[:0], facts); err != nil {
-					return fmt.Errorf("analytics: run %s: %w", n.Run, err)
-				}
-				o := p.judge(&r)
 				switch {
-				case o.failed:
+				case r.failed():
 					n.Reason = ReasonOutOfCoverage
 				case !r.responded:
 					n.Reason = ReasonNoAnswer
-				case bits.OnesCount64(o.misfits&^mask) >= p.th.TrainingMisfits:
+				case bits.OnesCount64(r.misfits&^mask) >= p.th.TrainingMisfits:
 					n.Reason = ReasonNeedsTraining
-					n.Misfits = bits.OnesCount64(o.misfits &^ mask)
-				case o.stopAt >= 0:
+					n.Misfits = bits.OnesCount64(r.misfits &^ mask)
+				case r.stopAt >= 0 && r.stopAt < len(p.fs.questions):
 					n.Reason = ReasonStopped
-					qu := p.fs.questions[o.stopAt]
+					qu := p.fs.questions[r.stopAt]
 					n.StoppedAt, n.StoppedAtPosition, n.StoppedAtText = qu.key, qu.position, qu.text
 				default:
 					continue
@@ -76,10 +67,8 @@ func (m *Monitor) NonResponders(ctx context.Context, flowUUID string, f Filter) 
 				if s := p.sends[r.send]; s != nil && r.send != 0 {
 					n.Send = s.key
 				}
-				if n.Worker, err = workers.get(ctx, r.worker); err != nil {
-					return err
-				}
-				n.Answered = o.answered
+				n.Worker = p.full[r.worker]
+				n.Answered = r.answered
 				n.Messages, n.FailedMessages = r.outMsgs, r.outFailed
 				n.StartedOn, n.ExitType = r.created, r.exit
 				if !yield(n, nil) {
@@ -95,34 +84,41 @@ func (m *Monitor) NonResponders(ctx context.Context, flowUUID string, f Filter) 
 	}
 }
 
-// workerReader reads workers by id, remembering them: their number is
-// bounded by the workforce, not by the runs. It reads outside the
-// listing's transaction, whose connection is busy streaming the runs (on
-// PostgreSQL a connection runs one statement at a time); worker rows are
-// never changed once written, so any snapshot that holds a run holds its
-// worker.
-type workerReader struct {
-	q     store.Querier
-	cache map[int64]Worker
-}
-
-func newWorkerReader(q store.Querier) *workerReader {
-	return &workerReader{q: q, cache: map[int64]Worker{0: {}}}
-}
-
-func (w *workerReader) get(ctx context.Context, id int64) (Worker, error) {
-	if x, ok := w.cache[id]; ok {
-		return x, nil
+// misunderstoodMask finds the misunderstood questions from the runs'
+// reply and misfit masks, counted by the database, and returns them as a
+// mask.
+func (p *pass) misunderstoodMask(ctx context.Context, tx *store.Tx) (uint64, error) {
+	var cols []string
+	var qs []int
+	for i, qu := range p.fs.questions {
+		if qu.wait && i < maxMasked {
+			bit := int64(1) << i
+			cols = append(cols, fmt.Sprintf("CAST(SUM(CASE WHEN (r.replied & %d) <> 0 THEN 1 ELSE 0 END) AS BIGINT)", bit),
+				fmt.Sprintf("CAST(SUM(CASE WHEN (r.misfits & %d) <> 0 THEN 1 ELSE 0 END) AS BIGINT)", bit))
+			qs = append(qs, i)
+		}
 	}
-	var x Worker
-	err := w.q.QueryRow(ctx, `SELECT ihris_id, name, gender, facility_id, facility, district_id, district, region_id, region, cadre, cadre_name
-		FROM analytics_worker WHERE id = $1`, id).Scan(&x.ID, &x.Name, &x.Gender, &x.FacilityID, &x.Facility, &x.DistrictID, &x.District,
-		&x.RegionID, &x.Region, &x.Cadre, &x.CadreName)
-	if err != nil {
-		return Worker{}, fmt.Errorf("analytics: reading worker %d: %w", id, err)
+	if len(qs) == 0 {
+		return 0, nil
 	}
-	w.cache[id] = x
-	return x, nil
+	q, args := p.runQuery(strings.Join(cols, ", "), false)
+	vals := make([]sql.NullInt64, 2*len(qs))
+	dst := make([]any, len(vals))
+	for i := range vals {
+		dst[i] = &vals[i]
+	}
+	if err := tx.QueryRow(ctx, q, args...).Scan(dst...); err != nil {
+		return 0, fmt.Errorf("analytics: counting misfits: %w", err)
+	}
+	for j, i := range qs {
+		p.questions[i].replied = int(vals[2*j].Int64)
+		p.questions[i].misfit = int(vals[2*j+1].Int64)
+	}
+	mask := uint64(0)
+	for _, fl := range p.misunderstood() {
+		mask |= 1 << fl.idx
+	}
+	return mask, nil
 }
 
 // Runs lists the runs of a flow that f selects, with their answers in
@@ -133,11 +129,10 @@ func (m *Monitor) Runs(ctx context.Context, flowUUID string, f Filter) iter.Seq2
 		stopped := false
 		err := m.db.ReadTx(ctx, func(tx *store.Tx) error {
 			stopped = false
-			p, err := m.newPass(ctx, tx, flowUUID, f, nil)
+			p, err := m.newPass(ctx, tx, flowUUID, f, nil, true)
 			if err != nil {
 				return err
 			}
-			workers := newWorkerReader(m.db)
 			q, args := p.runQuery(`r.send_id, r.worker_id, r.exit_type, r.responded, r.out_msgs, r.out_failed, r.facts,
 				d.uuid, d.contact_uuid, d.urn, d.name, d.created_on, d.modified_on, d.exited_on, d.results`, true)
 			rows, err := tx.Query(ctx, q+" ORDER BY r.created_on, r.id", args...)
@@ -160,9 +155,7 @@ func (m *Monitor) Runs(ctx context.Context, flowUUID string, f Filter) iter.Seq2
 				if s := p.sends[send]; s != nil && send != 0 {
 					run.Send = s.key
 				}
-				if run.Worker, err = workers.get(ctx, worker); err != nil {
-					return err
-				}
+				run.Worker = p.full[worker]
 				if factBuf, err = parseFacts(factBuf[:0], facts); err != nil {
 					return fmt.Errorf("analytics: run %s: %w", run.UUID, err)
 				}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/mhero-go/mhero/internal/store"
@@ -24,6 +25,9 @@ type Monitor struct {
 	db        *store.DB
 	workspace string
 	cfg       config
+
+	wmu    sync.Mutex
+	windex *workerIndex // the stored workers read so far
 }
 
 type config struct {

@@ -257,7 +257,7 @@ func (r *refresh) runs(ctx context.Context, flowUUID string) (total, fresh int, 
 				return err
 			}
 			var err error
-			if res, err = r.m.writeRuns(ctx, tx, flowUUID, buf, workers); err != nil {
+			if res, err = r.m.writeRuns(ctx, tx, flowUUID, buf, workers, r.cache.ids); err != nil {
 				return err
 			}
 			return saveCursor(ctx, tx, name, pending)
@@ -265,6 +265,7 @@ func (r *refresh) runs(ctx context.Context, flowUUID string) (total, fresh int, 
 		if err != nil {
 			return err
 		}
+		maps.Copy(r.cache.ids, res.addedWorkers)
 		cp = pending
 		total += res.runs
 		fresh += res.newRuns
@@ -304,19 +305,19 @@ func (r *refresh) runs(ctx context.Context, flowUUID string) (total, fresh int, 
 }
 
 // workersOf looks up the worker of each run not stored with one yet.
-func (r *refresh) workersOf(ctx context.Context, runs []rapidpro.Run) ([]*Worker, error) {
-	out := make([]*Worker, len(runs))
+func (r *refresh) workersOf(ctx context.Context, runs []rapidpro.Run) ([]*known, error) {
+	out := make([]*known, len(runs))
 	if r.m.cfg.dir == nil {
 		return out, nil
 	}
-	known := map[string]bool{}
+	stored := map[string]bool{}
 	uuids := make([]any, len(runs))
 	for i := range runs {
 		uuids[i] = runs[i].UUID
 	}
 	for _, part := range chunks(uuids) {
-		rows, err := r.m.db.Query(ctx, `SELECT d.uuid FROM analytics_run_detail d JOIN analytics_run x ON x.id = d.id
-			WHERE x.worker_id <> 0 AND d.uuid IN (`+placeholders(1, len(part))+`)`, part...)
+		rows, err := r.m.db.Query(ctx, anonymous(r.m.db, `SELECT d.uuid FROM analytics_run_detail d JOIN analytics_run x ON x.id = d.id
+			WHERE x.worker_id <> 0 AND d.uuid IN (`+placeholders(1, len(part))+`)`), part...)
 		if err != nil {
 			return nil, fmt.Errorf("analytics: reading runs: %w", err)
 		}
@@ -326,7 +327,7 @@ func (r *refresh) workersOf(ctx context.Context, runs []rapidpro.Run) ([]*Worker
 				rows.Close()
 				return nil, err
 			}
-			known[u] = true
+			stored[u] = true
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -334,15 +335,12 @@ func (r *refresh) workersOf(ctx context.Context, runs []rapidpro.Run) ([]*Worker
 		}
 	}
 	for i := range runs {
-		if known[runs[i].UUID] {
+		if stored[runs[i].UUID] {
 			continue
 		}
-		w, ok, err := r.cache.at(ctx, runs[i].Contact.UUID, runs[i].CreatedOn.Time)
-		if err != nil {
+		var err error
+		if out[i], err = r.cache.at(ctx, runs[i].Contact.UUID, runs[i].CreatedOn.Time); err != nil {
 			return nil, err
-		}
-		if ok {
-			out[i] = &w
 		}
 	}
 	return out, nil
@@ -362,7 +360,7 @@ func (r *refresh) resolveWorkers(ctx context.Context, flowUUID string) error {
 	}
 	type found struct {
 		id int64
-		w  Worker
+		w  *known
 	}
 	var todo []found
 	for rows.Next() {
@@ -373,12 +371,12 @@ func (r *refresh) resolveWorkers(ctx context.Context, flowUUID string) error {
 			rows.Close()
 			return err
 		}
-		w, ok, err := r.cache.at(ctx, contact, at)
+		w, err := r.cache.at(ctx, contact, at)
 		if err != nil {
 			rows.Close()
 			return err
 		}
-		if ok {
+		if w != nil {
 			todo = append(todo, found{id, w})
 		}
 		if len(todo) >= r.m.cfg.batch {
@@ -392,16 +390,18 @@ func (r *refresh) resolveWorkers(ctx context.Context, flowUUID string) error {
 	if len(todo) == 0 {
 		return nil
 	}
-	return r.m.db.InTx(ctx, func(tx *store.Tx) error {
+	var added map[string]int64
+	err = r.m.db.InTx(ctx, func(tx *store.Tx) error {
 		if err := r.lease.Check(ctx, tx); err != nil {
 			return err
 		}
-		ws := make([]*Worker, len(todo))
+		ws := make([]*known, len(todo))
 		for i := range todo {
-			ws[i] = &todo[i].w
+			ws[i] = todo[i].w
 		}
-		ids, err := internWorkers(ctx, tx, ws)
-		if err != nil {
+		var ids []int64
+		var err error
+		if ids, added, err = internWorkers(ctx, tx, ws, r.cache.ids); err != nil {
 			return err
 		}
 		for i, f := range todo {
@@ -411,6 +411,10 @@ func (r *refresh) resolveWorkers(ctx context.Context, flowUUID string) error {
 		}
 		return nil
 	})
+	if err == nil {
+		maps.Copy(r.cache.ids, added)
+	}
+	return err
 }
 
 // messageCursor is the state of the sweeps over the workspace's messages,

@@ -331,4 +331,3 @@ type outputBuffer struct {
 
 func (l *outputBuffer) Write(p []byte) (int, error) { l.b = append(l.b, p...); return len(p), nil }
 func (l *outputBuffer) String() string              { return string(l.b) }
-

@@ -90,6 +90,11 @@ CREATE TABLE analytics_run (
 	responded  BOOLEAN NOT NULL,
 	out_msgs   INTEGER NOT NULL DEFAULT 0,
 	out_failed INTEGER NOT NULL DEFAULT 0,
+	answered   INTEGER NOT NULL,
+	misfits    BIGINT NOT NULL,
+	replied    BIGINT NOT NULL,
+	stop_q     INTEGER NOT NULL,
+	answered_all BOOLEAN NOT NULL,
 	facts      TEXT NOT NULL
 );
 CREATE INDEX analytics_run_flow ON analytics_run (flow_id);
