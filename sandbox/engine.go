@@ -38,8 +38,8 @@ type Engine struct {
 	fallback      func(urn string, fields map[string]string) Persona
 	misunderstood map[string]float64 // by result key
 	sessions      map[string]*session
-	nextID   int
-	pending  []reply
+	nextID        int
+	pending       []reply
 }
 
 type session struct {
@@ -49,8 +49,8 @@ type session struct {
 	flow    *flow.Flow
 	persona Persona
 	now     time.Time
-	sent    int // messages already handed to the server
-	path    int // path steps already handed to the server
+	sent    int            // messages already handed to the server
+	path    int            // path steps already handed to the server
 	tries   map[string]int // by node
 	asked   map[string]int // by result key
 	answers int
