@@ -125,3 +125,12 @@ func (c *workerCache) at(ctx context.Context, contact string, t time.Time) (*kno
 	}
 	return k, nil
 }
+
+// DirectoryFunc adapts a function to a Directory, for integrations that
+// keep their own record of who each contact is.
+type DirectoryFunc func(ctx context.Context, contactUUID string, at time.Time) (Worker, error)
+
+// WorkerAt calls f.
+func (f DirectoryFunc) WorkerAt(ctx context.Context, contactUUID string, at time.Time) (Worker, error) {
+	return f(ctx, contactUUID, at)
+}

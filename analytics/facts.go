@@ -60,7 +60,7 @@ func parseFacts(dst []fact, s []byte) ([]fact, error) {
 		for i := range fields {
 			var ok bool
 			fields[i], entry, ok = bytes.Cut(entry, []byte{':'})
-			if !ok && i < 3 {
+			if ok != (i < 3) { // three colons, no more
 				return dst, errBadFacts
 			}
 		}
@@ -70,17 +70,17 @@ func parseFacts(dst []fact, s []byte) ([]fact, error) {
 		}
 		f.cat = -1
 		if len(fields[1]) > 0 {
-			if f.cat, err = atoi(fields[1]); err != nil {
+			if f.cat, err = atoi(fields[1]); err != nil || f.cat < 0 {
 				return dst, errBadFacts
 			}
 		}
-		if f.asks, err = atoi(fields[2]); err != nil {
+		if f.asks, err = atoi(fields[2]); err != nil || f.asks < 0 {
 			return dst, errBadFacts
 		}
 		f.wait = -1
 		if len(fields[3]) > 0 {
 			w, err := atoi(fields[3])
-			if err != nil {
+			if err != nil || w < 0 {
 				return dst, errBadFacts
 			}
 			f.wait = int64(w)

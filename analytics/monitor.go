@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -147,12 +148,15 @@ func (m *Monitor) Workspace() string { return m.workspace }
 // Track starts watching the flow f (from a compiled workflow, an export or
 // RapidPro's definitions endpoint), or updates what the Monitor knows of it
 // after a new revision: its questions, their categories and the nodes that
-// ask them. The next Refresh fetches its runs from the beginning.
+// ask them (the runs already stored are judged again when that changes
+// what their answers mean). The next Refresh fetches a newly tracked
+// flow's runs from the beginning.
 func (m *Monitor) Track(ctx context.Context, f *flow.Flow) error {
 	if f == nil || f.UUID == "" {
 		return errors.New("analytics: Track needs a flow with a UUID")
 	}
-	return m.db.InTx(ctx, func(tx *store.Tx) error {
+	changed := false
+	err := m.db.InTx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Exec(ctx, `
 INSERT INTO analytics_flow (workspace, uuid, name, tracked_on) VALUES ($1, $2, $3, $4)
 ON CONFLICT (workspace, uuid) DO UPDATE SET name = excluded.name`, m.workspace, f.UUID, f.Name, m.cfg.now()); err != nil {
@@ -162,9 +166,84 @@ ON CONFLICT (workspace, uuid) DO UPDATE SET name = excluded.name`, m.workspace, 
 		if err != nil {
 			return err
 		}
+		before := fs.judging()
 		fs.define(f)
+		changed = fs.judging() != before
 		return fs.save(ctx, tx)
 	})
+	if err != nil || !changed {
+		return err
+	}
+	// The runs' outcomes were judged by other questions: judge them again.
+	return m.rejudge(ctx, f.UUID)
+}
+
+// judging describes what judging a run's facts depends on.
+func (fs *flowState) judging() string {
+	var b strings.Builder
+	for _, qu := range fs.questions {
+		fmt.Fprintf(&b, "%d:%v:%d:%d;", qu.idx, qu.wait, qu.otherIdx, qu.timeoutIdx)
+	}
+	return b.String()
+}
+
+// rejudge computes again the outcomes of a flow's runs from their facts,
+// a thousand runs a transaction.
+func (m *Monitor) rejudge(ctx context.Context, flowUUID string) error {
+	last := int64(0)
+	for {
+		next := last
+		err := m.db.InTx(ctx, func(tx *store.Tx) error {
+			next = last // the function may run again: it starts afresh
+			fs, err := loadFlow(ctx, tx, m.workspace, flowUUID)
+			if err != nil {
+				return err
+			}
+			rows, err := tx.Query(ctx, `SELECT id, exit_type, facts FROM analytics_run WHERE flow_id = $1 AND id > $2 ORDER BY id LIMIT 1000`, fs.id, last)
+			if err != nil {
+				return fmt.Errorf("analytics: reading runs: %w", err)
+			}
+			type judged struct {
+				id int64
+				o  outcome
+			}
+			var list []judged
+			var facts []fact
+			for rows.Next() {
+				var j judged
+				var exit string
+				var text []byte
+				if err := rows.Scan(&j.id, &exit, &text); err != nil {
+					rows.Close()
+					return err
+				}
+				if facts, err = parseFacts(facts[:0], text); err != nil {
+					rows.Close()
+					return fmt.Errorf("analytics: run %d: %w", j.id, err)
+				}
+				j.o = judge(fs, exit, facts)
+				list = append(list, j)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			for _, j := range list {
+				if _, err := tx.Exec(ctx, `UPDATE analytics_run SET answered = $1, misfits = $2, replied = $3, stop_q = $4, answered_all = $5 WHERE id = $6`,
+					j.o.answered, int64(j.o.misfits), int64(j.o.replied), j.o.stopAt, j.o.answeredAll, j.id); err != nil {
+					return fmt.Errorf("analytics: judging run %d: %w", j.id, err)
+				}
+			}
+			if len(list) > 0 {
+				next = list[len(list)-1].id
+			}
+			return nil
+		})
+		if err != nil || next == last {
+			return err
+		}
+		last = next
+	}
 }
 
 // TrackRapidPro tracks a flow of the workspace by its UUID, reading its

@@ -1,6 +1,7 @@
 package analytics
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -42,8 +43,8 @@ func (m *Monitor) Refresh(ctx context.Context, rp *rapidpro.Client, flows ...str
 		}
 		flows = all
 	}
-	r := &refresh{m: m, rp: rp, lease: lease, calls: map[string]int{}, cache: newWorkerCache(m.cfg.dir)}
-	out := &Refreshed{Calls: r.calls}
+	out := &Refreshed{Calls: map[string]int{}}
+	r := &refresh{m: m, rp: rp, lease: lease, calls: out.Calls, cache: newWorkerCache(m.cfg.dir), out: out}
 	for _, u := range flows {
 		fr := FlowRefresh{}
 		f, err := m.Flow(ctx, u)
@@ -135,6 +136,14 @@ type refresh struct {
 	lease *store.Lease
 	calls map[string]int
 	cache *workerCache
+	out   *Refreshed
+}
+
+// invalid records the records of a page that did not decode.
+func (r *refresh) invalid(what string, errs []*rapidpro.DecodeError) {
+	for _, e := range errs {
+		r.out.Warnings = append(r.out.Warnings, fmt.Sprintf("%s %s left out: %v", what, cmp.Or(e.ID, "(no id)"), e))
+	}
 }
 
 func (r *refresh) progress(stage Stage, flow string, done int) {
@@ -179,6 +188,7 @@ func (r *refresh) starts(ctx context.Context) (int, error) {
 		if err != nil {
 			return n, fmt.Errorf("analytics: reading flow starts: %w", err)
 		}
+		r.invalid("flow start", page.Invalid)
 		var fresh []rapidpro.FlowStart
 		next := cp
 		for _, s := range page.Results {
@@ -281,6 +291,7 @@ func (r *refresh) runs(ctx context.Context, flowUUID string) (total, fresh int, 
 			// What was read and not written is read again next time.
 			return total, fresh, fmt.Errorf("analytics: reading the runs of flow %s: %w", flowUUID, err)
 		}
+		r.invalid("run", page.Invalid)
 		if len(buf) == 0 {
 			since = time.Now()
 		}
@@ -504,6 +515,7 @@ func (r *refresh) messages(ctx context.Context) (int, error) {
 		if err != nil {
 			return n, fmt.Errorf("analytics: reading messages: %w", err)
 		}
+		r.invalid("message", page.Invalid)
 		next := mc
 		var keep []rapidpro.Message
 		for _, msg := range page.Results {

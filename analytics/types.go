@@ -609,6 +609,10 @@ type Refreshed struct {
 	Calls map[string]int `json:"calls"`
 	// Took is how long the refresh took.
 	Took time.Duration `json:"took"`
+	// Warnings name the records RapidPro sent that could not be read (a
+	// run whose JSON does not fit the API's shape, say): they are left
+	// out, and the refresh goes on.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // FlowRefresh is one workflow's part of a refresh.

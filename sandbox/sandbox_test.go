@@ -204,3 +204,81 @@ func TestDirectorAnswersApprovalRequests(t *testing.T) {
 		t.Errorf("replies = %v, want %v (and none from a phone that is no Director's)", got, want)
 	}
 }
+
+// Config.MixFor gives contacts of one district their own mix, and
+// Config.Misunderstood makes a share of the workers misread a question
+// the first time it is asked.
+func TestMixForAndMisunderstood(t *testing.T) {
+	t.Parallel()
+	sb, err := sandbox.New(sandbox.Config{Workforce: ihristest.Workforce{Workers: 10, Regions: 1, Districts: 1, Facilities: 1}, Seed: 4,
+		Mix: sandbox.Mix{sandbox.Responsive: 1},
+		MixFor: func(fields map[string]string) sandbox.Mix {
+			if fields["district"] == "Quiet" {
+				return sandbox.Mix{sandbox.Silent: 1}
+			}
+			return nil
+		},
+		Misunderstood: map[string]float64{"act_in_stock": 0.5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	ctx := t.Context()
+	flowUUID := importWorkflow(t, sb, "malaria-stock")
+	if err := sb.RapidPro.AddField("district", "District", "text"); err != nil {
+		t.Fatal(err)
+	}
+	group, _ := sb.RapidPro.AddGroup("In-charges", "")
+	quiet := map[string]bool{}
+	for i := range 200 {
+		urn := fmt.Sprintf("tel:+23177001%04d", i)
+		district := "Busy"
+		if i%4 == 0 {
+			district, quiet[urn] = "Quiet", true
+		}
+		if _, err := sb.RapidPro.AddContact(rapidprotest.ContactSpec{Name: fmt.Sprintf("Worker %d", i), URNs: []string{urn},
+			Groups: []string{group}, Fields: map[string]string{"district": district}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := rapidpro.NewClient(sb.RapidPro.URL(), sb.RapidPro.Token(), rapidpro.WithoutPacing())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.FlowStarts.Create(ctx, &rapidpro.FlowStartRequest{Flow: flowUUID, Groups: []string{group}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sb.Settle(ctx, 4*24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	misread := 0
+	answeredAt := map[bool]map[string]bool{false: {}, true: {}}
+	for r, err := range c.Runs.List(ctx, &rapidpro.RunListParams{Flow: flowUUID}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		urn := r.Contact.URN
+		if got := sb.Engine.Persona(urn).Kind; (got == sandbox.Silent) != quiet[urn] {
+			t.Errorf("%s in district quiet=%v is %s", urn, quiet[urn], got)
+		}
+		if quiet[urn] {
+			continue
+		}
+		// Asked again after a reply that fit nothing, a misreader answers
+		// at the retry's wait node; the others at the first one.
+		misreads := sb.Engine.Misunderstands(urn, "act_in_stock")
+		if misreads {
+			misread++
+		}
+		answeredAt[misreads][r.Values["act_in_stock"].Node] = true
+		if v := r.Values["act_in_stock"]; v.Category == "Other" || v.Category == "No Response" || v.Category == "" {
+			t.Errorf("%s (misreads %v): act_in_stock %+v, want an answer after the retry", urn, misreads, v)
+		}
+	}
+	if n := 150; misread < n/2-4*6 || misread > n/2+4*6 { // 4 standard errors of 150 × ½
+		t.Errorf("%d of %d workers misread the question, want about half", misread, n)
+	}
+	if len(answeredAt[true]) != 1 || len(answeredAt[false]) != 1 || maps.Equal(answeredAt[true], answeredAt[false]) {
+		t.Errorf("misreaders answered at nodes %v, the others at %v: want one each, not the same", answeredAt[true], answeredAt[false])
+	}
+}
