@@ -610,10 +610,10 @@ func (p *pass) tally(r *runFacts) {
 			qa.replied++
 		}
 		switch {
-		case f.cat < 0:
-			if r.exit == "" {
-				qa.waiting++
-			}
+		case f.cat < 0 && r.exit == "":
+			qa.waiting++
+		case f.cat < 0: // the run ended while waiting (expired, interrupted)
+			qa.noResponse++
 		case f.cat == qu.timeoutIdx:
 			qa.noResponse++
 		case f.cat == qu.otherIdx:

@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
 
@@ -10,24 +11,134 @@ import (
 	"github.com/mhero-go/mhero/sandbox"
 )
 
-func TestRefreshAndAnalyze(t *testing.T) {
+// The numbers of an analysis agree with one another: every breakdown adds
+// up to the totals, exit types and reasons partition the runs, the
+// questions' counts add up, and the analysis survives JSON.
+func TestAnalysisAddsUp(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		wd := newWorld(t, worldConfig{districts: 3, perDistrict: 20, mix: sandbox.Mix{sandbox.Responsive: 0.6, sandbox.OutOfCoverage: 0.2, sandbox.Silent: 0.1, sandbox.DropsOut: 0.05, sandbox.Confused: 0.05}})
+		wd := newWorld(t, worldConfig{districts: 3, perDistrict: 40, seed: 2,
+			mix: sandbox.Mix{sandbox.Responsive: 0.5, sandbox.OutOfCoverage: 0.2, sandbox.Silent: 0.1, sandbox.DropsOut: 0.1, sandbox.Confused: 0.1}})
 		wd.send(t, 4*24*time.Hour)
+		second := wd.sb.Now()
+		wd.send(t, 6*time.Hour) // a second send, still under way
 		m := wd.monitor(t, db)
-		res, err := m.Refresh(ctx, wd.rp)
-		if err != nil {
+		if _, err := m.Refresh(ctx, wd.rp); err != nil {
 			t.Fatal(err)
 		}
-		b, _ := json.MarshalIndent(res, "", "  ")
-		t.Logf("%s", b)
 		a, err := m.Analyze(ctx, wd.flow.UUID, Filter{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _ = json.MarshalIndent(a, "", "  ")
-		t.Logf("%s", b)
+		c := a.Counts
+		if c.Contacted != 240 {
+			t.Fatalf("contacted %d, want 240", c.Contacted)
+		}
+		if c.Completed+c.Interrupted+c.Expired+c.Errored+c.Active != c.Contacted {
+			t.Errorf("exit types do not add up: %+v", c)
+		}
+		if c.Active == 0 || c.Interrupted != 0 {
+			t.Errorf("the second send should be under way, nothing interrupted: %+v", c)
+		}
+		if c.Delivered+c.Failed > c.Contacted || c.Failed == 0 {
+			t.Errorf("delivery: %+v", c)
+		}
+		if c.Responded+c.Failed+c.NoAnswer != c.Contacted {
+			t.Errorf("responded %d + failed %d + no answer %d != %d", c.Responded, c.Failed, c.NoAnswer, c.Contacted)
+		}
+		for _, b := range a.Breakdowns {
+			var sum Counts
+			for _, g := range b.Groups {
+				sum = addCounts(sum, g.Counts)
+			}
+			if sum != c {
+				t.Errorf("%s breakdown adds up to %+v, not %+v", b.Dimension, sum, c)
+			}
+		}
+		if b, _ := a.Breakdown(BySend); len(b.Groups) != 2 {
+			t.Errorf("%d sends", len(b.Groups))
+		}
+		for _, q := range a.Questions {
+			n := 0
+			for _, d := range q.Distribution {
+				n += d.Count
+			}
+			if q.Answered+q.Other+q.NoResponse+q.Waiting != q.Asked || n > q.Asked {
+				t.Errorf("question %s: distribution %d, waiting %d, asked %d, answered %d, other %d, no response %d",
+					q.Key, n, q.Waiting, q.Asked, q.Answered, q.Other, q.NoResponse)
+			}
+			if q.Replied > q.Asked || q.Answered > q.Replied || q.Misfit.Of != q.Replied {
+				t.Errorf("question %s: asked %d, replied %d, answered %d, misfit %v", q.Key, q.Asked, q.Replied, q.Answered, q.Misfit)
+			}
+		}
+		for _, ct := range a.CrossTabs {
+			q, _ := a.Question(ct.Question)
+			asked := 0
+			for _, row := range ct.Rows {
+				asked += row.Asked
+				n := 0
+				for _, v := range row.Counts {
+					n += v
+				}
+				if n > row.Asked {
+					t.Errorf("cross-tab %s by %s, %s: %d answers of %d asked", ct.Question, ct.Dimension, row.Label, n, row.Asked)
+				}
+			}
+			if asked != q.Asked {
+				t.Errorf("cross-tab %s by %s: %d asked, the question %d", ct.Question, ct.Dimension, asked, q.Asked)
+			}
+		}
+		byRegion, err := m.CrossTabs(ctx, wd.flow.UUID, Filter{}, ByRegion)
+		if err != nil || len(byRegion) != len(a.Questions) || len(byRegion[0].Rows) != 2 {
+			t.Errorf("cross-tabs by region: %d, %v", len(byRegion), err)
+		}
+		// Filters: the second send alone, by time or by send.
+		sends, _ := a.Breakdown(BySend)
+		for _, f := range []Filter{{Since: second}, {Sends: []string{sends.Groups[1].Key}}} {
+			b, err := m.Analyze(ctx, wd.flow.UUID, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.Counts != sends.Groups[1].Counts {
+				t.Errorf("filter %+v: %+v, want the second send's %+v", f, b.Counts, sends.Groups[1].Counts)
+			}
+		}
+		if b, _ := m.Analyze(ctx, wd.flow.UUID, Filter{Until: second}); b.Counts != sends.Groups[0].Counts {
+			t.Errorf("runs until the second send: %+v, want the first send's %+v", b.Counts, sends.Groups[0].Counts)
+		}
+		listed := map[Reason]int{}
+		for nr, err := range m.NonResponders(ctx, wd.flow.UUID, Filter{}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			listed[nr.Reason]++
+		}
+		for _, rc := range a.NonResponders {
+			if listed[rc.Reason] != rc.Count {
+				t.Errorf("%s: %d listed, %d counted", rc.Reason, listed[rc.Reason], rc.Count)
+			}
+		}
+		runs := 0
+		for _, err := range m.Runs(ctx, wd.flow.UUID, Filter{}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			runs++
+		}
+		if runs != c.Contacted {
+			t.Errorf("%d runs listed, %d counted", runs, c.Contacted)
+		}
+		data, err := json.Marshal(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Analysis
+		if err := json.Unmarshal(data, &back); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(back.Counts, a.Counts) || len(back.Breakdowns) != len(a.Breakdowns) || len(back.CrossTabs) != len(a.CrossTabs) {
+			t.Error("the analysis does not survive JSON")
+		}
 	})
 }

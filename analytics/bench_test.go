@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -271,14 +272,23 @@ func BenchmarkAnalyze(b *testing.B) {
 		for _, n := range benchSizes() {
 			b.Run(fmt.Sprintf("%s/runs=%d", d, n), func(b *testing.B) {
 				dsn := storetest.DSN(b, d)
-				m := g.monitor(b, dsn)
-				g.ingest(b, m, 0, n, false)
-				// Delivery as linking the messages would record it: three
-				// messages a run, all failed for one run in five.
-				if _, err := m.db.Exec(context.Background(), `UPDATE analytics_run SET out_msgs = 3, out_failed = CASE WHEN id % 5 = 0 THEN 3 ELSE 0 END`); err != nil {
-					b.Fatal(err)
+				// MHERO_BENCH_KEEP=dir keeps the SQLite databases in dir and
+				// reuses them, to measure the analysis again without the
+				// ingest.
+				keep := os.Getenv("MHERO_BENCH_KEEP")
+				if keep != "" && d == store.SQLite {
+					dsn = filepath.Join(keep, fmt.Sprintf("analyze-%d.db", n))
 				}
-				m.db.Close()
+				if _, err := os.Stat(dsn); keep == "" || d != store.SQLite || err != nil {
+					m := g.monitor(b, dsn)
+					g.ingest(b, m, 0, n, false)
+					// Delivery as linking the messages would record it: three
+					// messages a run, all failed for one run in five.
+					if _, err := m.db.Exec(context.Background(), `UPDATE analytics_run SET out_msgs = 3, out_failed = CASE WHEN id % 5 = 0 THEN 3 ELSE 0 END`); err != nil {
+						b.Fatal(err)
+					}
+					m.db.Close()
+				}
 				b.Logf("load average before: %s", loadAvg())
 				var res analyzeResult
 				var cpu, took time.Duration

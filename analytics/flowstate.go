@@ -93,7 +93,7 @@ type flowState struct {
 	nodeQ     [][]int // node idx → the questions it saves
 }
 
-// errNotTracked reports a flow the Monitor does not track.
+// notTrackedError reports a flow the Monitor does not track.
 type notTrackedError struct{ flow string }
 
 func (e *notTrackedError) Error() string {

@@ -15,7 +15,8 @@ import (
 
 // NonResponders lists the health workers of a flow's runs (those f
 // selects) who did not take part as asked, each with the likely reason
-// (see [Reason]), in the order the runs began. Runs still active are
+// (see [Reason]), in the order the runs were first stored (about the order
+// they began; sorting a million would cost memory). Runs still active are
 // listed too, with an empty ExitType: their reason may yet change.
 //
 // The list is read lazily, run by run, in a read transaction held while
@@ -37,7 +38,7 @@ func (m *Monitor) NonResponders(ctx context.Context, flowUUID string, f Filter) 
 			// Only the runs that may be listed: failed, silent, with
 			// misfits, or stopped.
 			q, args := p.runQuery(runColumns+", r.out_msgs, r.out_failed, d.uuid, d.contact_uuid, d.urn, d.name", true)
-			q += " AND ((r.out_msgs > 0 AND r.out_failed = r.out_msgs) OR r.responded = FALSE OR r.misfits <> 0 OR r.stop_q >= 0) ORDER BY r.created_on, r.id"
+			q += " AND ((r.out_msgs > 0 AND r.out_failed = r.out_msgs) OR r.responded = FALSE OR r.misfits <> 0 OR r.stop_q >= 0) ORDER BY r.id"
 			rows, err := tx.Query(ctx, q, args...)
 			if err != nil {
 				return fmt.Errorf("analytics: reading runs: %w", err)
@@ -122,8 +123,8 @@ func (p *pass) misunderstoodMask(ctx context.Context, tx *store.Tx) (uint64, err
 }
 
 // Runs lists the runs of a flow that f selects, with their answers in
-// question order, in the order they began: what the CSV and FLOIP writers
-// export. It reads lazily, in a read transaction held while the loop runs.
+// question order, in the order they were first stored (about the order
+// they began): what the CSV and FLOIP writers export. It reads lazily, in a read transaction held while the loop runs.
 func (m *Monitor) Runs(ctx context.Context, flowUUID string, f Filter) iter.Seq2[Run, error] {
 	return func(yield func(Run, error) bool) {
 		stopped := false
@@ -135,7 +136,7 @@ func (m *Monitor) Runs(ctx context.Context, flowUUID string, f Filter) iter.Seq2
 			}
 			q, args := p.runQuery(`r.send_id, r.worker_id, r.exit_type, r.responded, r.out_msgs, r.out_failed, r.facts,
 				d.uuid, d.contact_uuid, d.urn, d.name, d.created_on, d.modified_on, d.exited_on, d.results`, true)
-			rows, err := tx.Query(ctx, q+" ORDER BY r.created_on, r.id", args...)
+			rows, err := tx.Query(ctx, q+" ORDER BY r.id", args...)
 			if err != nil {
 				return fmt.Errorf("analytics: reading runs: %w", err)
 			}

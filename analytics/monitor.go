@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -358,12 +359,8 @@ func (fs *flowState) describe() []Question {
 
 // ordered returns the questions by position.
 func (fs *flowState) ordered() []*question {
-	out := append([]*question(nil), fs.questions...)
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].position < out[j-1].position; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	out := slices.Clone(fs.questions)
+	slices.SortStableFunc(out, func(a, b *question) int { return a.position - b.position })
 	return out
 }
 
@@ -372,20 +369,11 @@ func (fs *flowState) ordered() []*question {
 func (q *question) display() []string {
 	out := append([]string{}, q.shown...)
 	for _, c := range q.categories {
-		if !contains(out, c) {
+		if !slices.Contains(out, c) {
 			out = append(out, c)
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // nullTime scans a nullable time.

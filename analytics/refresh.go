@@ -152,7 +152,8 @@ func (r *refresh) progress(stage Stage, flow string, done int) {
 	}
 }
 
-// loadCheckpoint reads a JSON cursor.
+// loadCursor reads a cursor holding JSON into v (left as it is when the
+// cursor was never set).
 func loadCursor(ctx context.Context, db *store.DB, name string, v any) error {
 	s, ok, err := store.Cursor(ctx, db, name)
 	if err != nil || !ok {
@@ -164,6 +165,8 @@ func loadCursor(ctx context.Context, db *store.DB, name string, v any) error {
 	return nil
 }
 
+// saveCursor sets a cursor to v as JSON, in the transaction of the work it
+// covers.
 func saveCursor(ctx context.Context, tx *store.Tx, name string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {

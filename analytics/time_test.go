@@ -116,3 +116,34 @@ func TestTrends(t *testing.T) {
 		}
 	})
 }
+
+// The monthly report holds each workflow's sends made that month.
+func TestMonth(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		wd := newWorld(t, worldConfig{districts: 2, perDistrict: 15, mix: sandbox.Mix{sandbox.Responsive: 0.7, sandbox.Silent: 0.3}})
+		wd.send(t, 30*24*time.Hour) // 2 March, then a month passes
+		april := wd.send(t, 2*24*time.Hour)
+		m := wd.monitor(t, db)
+		if _, err := m.Refresh(ctx, wd.rp); err != nil {
+			t.Fatal(err)
+		}
+		for month, want := range map[time.Month]int{time.February: 0, time.March: 1, time.April: 1} {
+			mo, err := m.Month(ctx, 2026, month)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sends := 0
+			for _, w := range mo.Workflows {
+				sends += len(w.Sends)
+				if month == time.April && w.Sends[0].Key != april {
+					t.Errorf("April's send is %s, want %s", w.Sends[0].Key, april)
+				}
+			}
+			if sends != want || want > 0 && mo.Totals.Contacted != 30 {
+				t.Errorf("%s: %d sends, %d contacted; want %d sends of 30", month, sends, mo.Totals.Contacted, want)
+			}
+		}
+	})
+}

@@ -151,7 +151,9 @@ type Question struct {
 	Answered int `json:"answered"`
 	// Other counts the runs whose last reply fit no category.
 	Other int `json:"other"`
-	// NoResponse counts the runs where the question timed out unanswered.
+	// NoResponse counts the runs where the question went unanswered: its
+	// wait timed out, or the run ended (expired, interrupted) while
+	// waiting. Asked = Answered + Other + NoResponse + Waiting.
 	NoResponse int `json:"noResponse"`
 	// Waiting counts the active runs still waiting for a reply to it.
 	Waiting int `json:"waiting"`
