@@ -144,16 +144,26 @@ func (m *Monitor) newPass(ctx context.Context, tx *store.Tx, flowUUID string, f 
 		dims: map[Dimension]*dimIndex{}, full: map[int64]Worker{}, cross: cross, listing: listing}
 	p.flow = Flow{UUID: fs.uuid, Name: fs.name, Questions: fs.describe()}
 	var refreshed nullTime
-	if err := tx.QueryRow(ctx, `SELECT tracked_on, refreshed_on FROM analytics_flow WHERE id = $1`, fs.id).Scan(&p.flow.TrackedOn, &refreshed); err != nil {
+	var last Counts
+	if err := tx.QueryRow(ctx, `SELECT tracked_on, refreshed_on, counts FROM analytics_flow WHERE id = $1`, fs.id).Scan(&p.flow.TrackedOn, &refreshed, jsonScanner{&last}); err != nil {
 		return nil, fmt.Errorf("analytics: reading flow %s: %w", flowUUID, err)
 	}
 	if tx.Dialect() == store.SQLite {
 		// SQLite reads the flow's runs faster by scanning the whole table
-		// than through the index when they are most of it. (Counting them
-		// reads only the index; the run ids are dense, so the largest is
-		// about the number of runs.)
-		var n, top int64
-		if err := tx.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM analytics_run WHERE flow_id = $1), (SELECT COALESCE(MAX(id), 0) FROM analytics_run)`, fs.id).Scan(&n, &top); err != nil {
+		// than through the index when they are most of it. Their number
+		// is the last refresh's count, or else counted (in the index);
+		// the run ids are dense, so the largest is about the number of
+		// runs.
+		n, top := int64(last.Contacted), int64(0)
+		q := `SELECT $1, COALESCE(MAX(id), 0) FROM analytics_run`
+		if n == 0 {
+			q = `SELECT (SELECT COUNT(*) FROM analytics_run WHERE flow_id = $1), (SELECT COALESCE(MAX(id), 0) FROM analytics_run)`
+		}
+		arg := any(fs.id)
+		if n > 0 {
+			arg = n
+		}
+		if err := tx.QueryRow(ctx, q, arg).Scan(&n, &top); err != nil {
 			return nil, fmt.Errorf("analytics: reading runs: %w", err)
 		}
 		p.scanAll = n*2 >= top
@@ -542,14 +552,29 @@ func (p *pass) run(ctx context.Context, tx *store.Tx) error {
 // are read in seconds only with few of them.
 const runColumns = "r.send_id, r.worker_id, r.created_on, r.misfits, " + stateExpr
 
-// stateExpr packs a run's exit type (3 bits), responded (bit 3), answered
-// all (bit 4), delivered or failed (bits 5 and 6), the question it stopped
-// at plus one (bits 7 to 19) and the number of questions answered (from
-// bit 20).
-const stateExpr = `(CASE r.exit_type WHEN '' THEN 0 WHEN 'completed' THEN 1 WHEN 'interrupted' THEN 2 WHEN 'expired' THEN 3 ELSE 4 END
-	+ CASE WHEN r.responded THEN 8 ELSE 0 END + CASE WHEN r.answered_all THEN 16 ELSE 0 END
-	+ CASE WHEN r.out_msgs = 0 THEN 0 WHEN r.out_failed = r.out_msgs THEN 64 ELSE 32 END
-	+ CAST(r.stop_q + 1 AS BIGINT) * 128 + CAST(r.answered AS BIGINT) * 1048576)`
+// stateExpr is a run's packed state (see packState) with its delivery:
+// delivered (bit 5) or failed (bit 6), which messages linked later decide.
+const stateExpr = `r.state + CASE WHEN r.out_msgs = 0 THEN 0 WHEN r.out_failed = r.out_msgs THEN 64 ELSE 32 END`
+
+// packState packs what a run's row says of it in analytics_run.state: its
+// exit type (3 bits), responded (bit 3), answered all (bit 4), the
+// question it stopped at plus one (bits 7 to 19) and the number of
+// questions answered (from bit 20).
+func packState(exit string, responded bool, o outcome) int64 {
+	s := int64(slices.Index(exitTypes[:], exit))
+	if s < 0 {
+		s = 4 // any other exit: the engine failed
+	}
+	if responded {
+		s |= 8
+	}
+	if o.answeredAll {
+		s |= 16
+	}
+	s |= int64(min(o.stopAt+1, 1<<13-1)) << 7
+	s |= int64(o.answered) << 20
+	return s
+}
 
 var exitTypes = [...]string{"", "completed", "interrupted", "expired", "failed"}
 

@@ -3,12 +3,14 @@ package analytics
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/mhero-go/mhero/internal/store"
 	"github.com/mhero-go/mhero/sandbox"
+	"github.com/mhero-go/mhero/workflow/flow"
 )
 
 // The numbers of an analysis agree with one another: every breakdown adds
@@ -139,6 +141,67 @@ func TestAnalysisAddsUp(t *testing.T) {
 		}
 		if !reflect.DeepEqual(back.Counts, a.Counts) || len(back.Breakdowns) != len(a.Breakdowns) || len(back.CrossTabs) != len(a.CrossTabs) {
 			t.Error("the analysis does not survive JSON")
+		}
+	})
+}
+
+// A new revision of the flow that changes what an answer means (here the
+// timeout categories renamed, so that the stored "No Response" values are
+// no longer timeouts) has the stored runs judged again, so that the stored
+// outcomes agree with the analysis.
+func TestTrackAgainJudgesAgain(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		wd := newWorld(t, worldConfig{districts: 2, perDistrict: 30, seed: 6,
+			mix: sandbox.Mix{sandbox.Responsive: 0.4, sandbox.DropsOut: 0.6}})
+		wd.send(t, 4*24*time.Hour)
+		m := wd.monitor(t, db)
+		if _, err := m.Refresh(ctx, wd.rp); err != nil {
+			t.Fatal(err)
+		}
+		reasons := func() (counted, listed map[Reason]int) {
+			a, err := m.Analyze(ctx, wd.flow.UUID, Filter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			counted, listed = map[Reason]int{}, map[Reason]int{}
+			for _, rc := range a.NonResponders {
+				if rc.Count > 0 {
+					counted[rc.Reason] = rc.Count
+				}
+			}
+			for nr, err := range m.NonResponders(ctx, wd.flow.UUID, Filter{}) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				listed[nr.Reason]++
+			}
+			return counted, listed
+		}
+		before, _ := reasons()
+		data, err := flow.MarshalFlow(wd.flow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		revised, err := flow.ParseFlow(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range revised.Nodes {
+			if r := revised.Nodes[i].Router; r != nil && r.Wait != nil && r.Wait.Timeout != nil {
+				r.Category(r.Wait.Timeout.CategoryUUID).Name = "Silence"
+			}
+		}
+		if err := m.Track(ctx, revised); err != nil {
+			t.Fatal(err)
+		}
+		counted, listed := reasons()
+		if !maps.Equal(counted, listed) {
+			t.Errorf("after the revision, counted %v but listed %v", counted, listed)
+		}
+		if maps.Equal(before, counted) {
+			t.Errorf("the revision changed nothing: %v", counted)
 		}
 	})
 }

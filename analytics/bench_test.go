@@ -287,6 +287,21 @@ func BenchmarkAnalyze(b *testing.B) {
 					if _, err := m.db.Exec(context.Background(), `UPDATE analytics_run SET out_msgs = 3, out_failed = CASE WHEN id % 5 = 0 THEN 3 ELSE 0 END`); err != nil {
 						b.Fatal(err)
 					}
+					// As a refresh ends.
+					if _, err := m.recordCounts(context.Background(), g.f.UUID, time.Now()); err != nil {
+						b.Fatal(err)
+					}
+					m.db.Close()
+				} else {
+					// A kept database from before the counts were recorded.
+					m := g.monitor(b, dsn)
+					var counts string
+					m.db.QueryRow(context.Background(), `SELECT counts FROM analytics_flow`).Scan(&counts)
+					if counts == "{}" {
+						if _, err := m.recordCounts(context.Background(), g.f.UUID, time.Now()); err != nil {
+							b.Fatal(err)
+						}
+					}
 					m.db.Close()
 				}
 				b.Logf("load average before: %s", loadAvg())

@@ -98,14 +98,15 @@
 //     fingerprint.
 //   - analytics_run (id, flow_id, send_id, worker_id, created_on,
 //     exit_type, responded, out_msgs, out_failed, answered, misfits,
-//     replied, stop_q, answered_all, facts): one row per run, what the
-//     analyses read. send_id and worker_id are 0 when none or unknown;
+//     replied, stop_q, answered_all, state, facts): one row per run, what
+//     the analyses read. send_id and worker_id are 0 when none or unknown;
 //     out_msgs and out_failed count the run's outgoing messages and those
 //     failed or errored; answered, misfits and replied (bit masks of
 //     question idx), stop_q and answered_all are computed from the facts
-//     when the run is written; facts is the run's answers in short text
-//     (question idx, category index, times asked, seconds to reply: see
-//     facts.go).
+//     when the run is written, and state packs them with the exit type
+//     into one integer for the analyses to read; facts is the run's
+//     answers in short text (question idx, category index, times asked,
+//     seconds to reply: see facts.go).
 //   - analytics_run_detail (id, uuid, flow_id, contact_uuid, urn, name,
 //     created_on, modified_on, exited_on, results, path): the rest of each
 //     run, same id; unique uuid; indexed by (flow_id, contact_uuid,

@@ -227,9 +227,9 @@ func (m *Monitor) writeRuns(ctx context.Context, tx *store.Tx, flowUUID string, 
 	runBatch, err := tx.Batch(store.Insert{
 		Table: "analytics_run",
 		Columns: []string{"id", "flow_id", "send_id", "worker_id", "created_on", "exit_type", "responded",
-			"answered", "misfits", "replied", "stop_q", "answered_all", "facts"},
+			"answered", "misfits", "replied", "stop_q", "answered_all", "state", "facts"},
 		Conflict: []string{"id"},
-		Update:   []string{"worker_id", "exit_type", "responded", "answered", "misfits", "replied", "stop_q", "answered_all", "facts"},
+		Update:   []string{"worker_id", "exit_type", "responded", "answered", "misfits", "replied", "stop_q", "answered_all", "state", "facts"},
 	})
 	if err != nil {
 		return res, err
@@ -273,7 +273,7 @@ func (m *Monitor) writeRuns(ctx context.Context, tx *store.Tx, flowUUID string, 
 		}
 		o := judge(fs, r.ExitType, in.facts)
 		if err := runBatch.Add(ctx, k.id, fs.id, sends[i], worker, r.CreatedOn.Time, r.ExitType, r.Responded,
-			o.answered, int64(o.misfits), int64(o.replied), o.stopAt, o.answeredAll, facts); err != nil {
+			o.answered, int64(o.misfits), int64(o.replied), o.stopAt, o.answeredAll, packState(r.ExitType, r.Responded, o), facts); err != nil {
 			return res, err
 		}
 		urn := r.Contact.URN

@@ -200,21 +200,23 @@ func (m *Monitor) rejudge(ctx context.Context, flowUUID string) error {
 			if err != nil {
 				return err
 			}
-			rows, err := tx.Query(ctx, `SELECT id, exit_type, facts FROM analytics_run WHERE flow_id = $1 AND id > $2 ORDER BY id LIMIT 1000`, fs.id, last)
+			rows, err := tx.Query(ctx, `SELECT id, exit_type, responded, facts FROM analytics_run WHERE flow_id = $1 AND id > $2 ORDER BY id LIMIT 1000`, fs.id, last)
 			if err != nil {
 				return fmt.Errorf("analytics: reading runs: %w", err)
 			}
 			type judged struct {
-				id int64
-				o  outcome
+				id    int64
+				o     outcome
+				state int64
 			}
 			var list []judged
 			var facts []fact
 			for rows.Next() {
 				var j judged
 				var exit string
+				var responded bool
 				var text []byte
-				if err := rows.Scan(&j.id, &exit, &text); err != nil {
+				if err := rows.Scan(&j.id, &exit, &responded, &text); err != nil {
 					rows.Close()
 					return err
 				}
@@ -223,6 +225,7 @@ func (m *Monitor) rejudge(ctx context.Context, flowUUID string) error {
 					return fmt.Errorf("analytics: run %d: %w", j.id, err)
 				}
 				j.o = judge(fs, exit, facts)
+				j.state = packState(exit, responded, j.o)
 				list = append(list, j)
 			}
 			rows.Close()
@@ -230,8 +233,8 @@ func (m *Monitor) rejudge(ctx context.Context, flowUUID string) error {
 				return err
 			}
 			for _, j := range list {
-				if _, err := tx.Exec(ctx, `UPDATE analytics_run SET answered = $1, misfits = $2, replied = $3, stop_q = $4, answered_all = $5 WHERE id = $6`,
-					j.o.answered, int64(j.o.misfits), int64(j.o.replied), j.o.stopAt, j.o.answeredAll, j.id); err != nil {
+				if _, err := tx.Exec(ctx, `UPDATE analytics_run SET answered = $1, misfits = $2, replied = $3, stop_q = $4, answered_all = $5, state = $6 WHERE id = $7`,
+					j.o.answered, int64(j.o.misfits), int64(j.o.replied), j.o.stopAt, j.o.answeredAll, j.state, j.id); err != nil {
 					return fmt.Errorf("analytics: judging run %d: %w", j.id, err)
 				}
 			}

@@ -79,22 +79,30 @@ func (m *Monitor) Refresh(ctx context.Context, rp *rapidpro.Client, flows ...str
 	}
 	for i := range out.Flows {
 		fr := &out.Flows[i]
-		a, err := m.Analyze(ctx, fr.Flow.UUID, Filter{})
-		if err != nil {
-			return out, err
-		}
-		fr.After = a.Counts
-		counts, _ := json.Marshal(a.Counts)
 		now := m.cfg.now()
-		if _, err := m.db.Exec(ctx, `UPDATE analytics_flow SET refreshed_on = $1, counts = $2 WHERE workspace = $3 AND uuid = $4`,
-			now, string(counts), m.workspace, fr.Flow.UUID); err != nil {
-			return out, fmt.Errorf("analytics: recording the refresh of flow %s: %w", fr.Flow.UUID, err)
+		if fr.After, err = m.recordCounts(ctx, fr.Flow.UUID, now); err != nil {
+			return out, err
 		}
 		fr.Flow.RefreshedOn = now
 	}
 	r.progress(StageDone, "", 0)
 	out.Took = time.Since(began)
 	return out, nil
+}
+
+// recordCounts analyses a flow after a refresh and records its counts,
+// which the next refresh compares with, and when it was refreshed.
+func (m *Monitor) recordCounts(ctx context.Context, flowUUID string, now time.Time) (Counts, error) {
+	a, err := m.Analyze(ctx, flowUUID, Filter{})
+	if err != nil {
+		return Counts{}, err
+	}
+	counts, _ := json.Marshal(a.Counts)
+	if _, err := m.db.Exec(ctx, `UPDATE analytics_flow SET refreshed_on = $1, counts = $2 WHERE workspace = $3 AND uuid = $4`,
+		now, string(counts), m.workspace, flowUUID); err != nil {
+		return Counts{}, fmt.Errorf("analytics: recording the refresh of flow %s: %w", flowUUID, err)
+	}
+	return a.Counts, nil
 }
 
 func (m *Monitor) trackedUUIDs(ctx context.Context) ([]string, error) {

@@ -95,6 +95,7 @@ CREATE TABLE analytics_run (
 	replied    BIGINT NOT NULL,
 	stop_q     INTEGER NOT NULL,
 	answered_all BOOLEAN NOT NULL,
+	state      BIGINT NOT NULL,
 	facts      TEXT NOT NULL
 );
 CREATE INDEX analytics_run_flow ON analytics_run (flow_id);
