@@ -18,13 +18,13 @@ import (
 // questions' counts add up, and the analysis survives JSON.
 func TestAnalysisAddsUp(t *testing.T) {
 	t.Parallel()
+	wd := newWorld(t, worldConfig{districts: 3, perDistrict: 40, seed: 2,
+		mix: sandbox.Mix{sandbox.Responsive: 0.5, sandbox.OutOfCoverage: 0.2, sandbox.Silent: 0.1, sandbox.DropsOut: 0.1, sandbox.Confused: 0.1}})
+	wd.send(t, 4*24*time.Hour)
+	second := wd.sb.Now()
+	wd.send(t, 6*time.Hour) // a second send, still under way
 	eachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		wd := newWorld(t, worldConfig{districts: 3, perDistrict: 40, seed: 2,
-			mix: sandbox.Mix{sandbox.Responsive: 0.5, sandbox.OutOfCoverage: 0.2, sandbox.Silent: 0.1, sandbox.DropsOut: 0.1, sandbox.Confused: 0.1}})
-		wd.send(t, 4*24*time.Hour)
-		second := wd.sb.Now()
-		wd.send(t, 6*time.Hour) // a second send, still under way
 		m := wd.monitor(t, db)
 		if _, err := m.Refresh(ctx, wd.rp); err != nil {
 			t.Fatal(err)

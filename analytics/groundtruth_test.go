@@ -71,7 +71,7 @@ func truthReason(p sandbox.Persona, misunderstands bool) (Reason, int) {
 
 func TestGroundTruth(t *testing.T) {
 	t.Parallel()
-	const districts, perDistrict = 5, 400
+	const districts, perDistrict = 5, 240
 	wd := truthWorld(t, districts, perDistrict)
 	wd.send(t, 4*24*time.Hour)
 	eachDB(t, func(t *testing.T, db *store.DB) {

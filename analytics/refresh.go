@@ -263,35 +263,41 @@ func (r *refresh) runs(ctx context.Context, flowUUID string) (total, fresh int, 
 	}
 	var buf []rapidpro.Run
 	var since time.Time
-	pending := cp
+	// flush writes the runs read, a batch a transaction, each with the
+	// checkpoint just after its last run.
 	flush := func() error {
-		if len(buf) == 0 {
-			return nil
-		}
-		workers, err := r.workersOf(ctx, buf)
-		if err != nil {
-			return err
-		}
-		var res batchResult
-		err = r.m.db.InTx(ctx, func(tx *store.Tx) error {
-			if err := r.lease.Check(ctx, tx); err != nil {
+		for len(buf) > 0 {
+			chunk := buf[:min(len(buf), r.m.cfg.batch)]
+			next := cp
+			for _, run := range chunk {
+				next.Observe(run.ModifiedOn.Time, run.UUID)
+			}
+			workers, err := r.workersOf(ctx, chunk)
+			if err != nil {
 				return err
 			}
-			var err error
-			if res, err = r.m.writeRuns(ctx, tx, flowUUID, buf, workers, r.cache.ids); err != nil {
+			var res batchResult
+			err = r.m.db.InTx(ctx, func(tx *store.Tx) error {
+				if err := r.lease.Check(ctx, tx); err != nil {
+					return err
+				}
+				var err error
+				if res, err = r.m.writeRuns(ctx, tx, flowUUID, chunk, workers, r.cache.ids); err != nil {
+					return err
+				}
+				return saveCursor(ctx, tx, name, next)
+			})
+			if err != nil {
 				return err
 			}
-			return saveCursor(ctx, tx, name, pending)
-		})
-		if err != nil {
-			return err
+			maps.Copy(r.cache.ids, res.addedWorkers)
+			cp = next
+			total += res.runs
+			fresh += res.newRuns
+			buf = buf[len(chunk):]
+			r.progress(StageRuns, flowUUID, total)
 		}
-		maps.Copy(r.cache.ids, res.addedWorkers)
-		cp = pending
-		total += res.runs
-		fresh += res.newRuns
-		buf = buf[:0]
-		r.progress(StageRuns, flowUUID, total)
+		buf = nil
 		return nil
 	}
 	cursor := ""
@@ -307,11 +313,12 @@ func (r *refresh) runs(ctx context.Context, flowUUID string) (total, fresh int, 
 			since = time.Now()
 		}
 		for _, run := range page.Results {
-			if seenBy(pending, run.ModifiedOn.Time, run.UUID) {
+			// (A run modified while the pages are read may come twice; the
+			// later one wins when they are written.)
+			if seenBy(cp, run.ModifiedOn.Time, run.UUID) {
 				continue
 			}
 			buf = append(buf, run)
-			pending.Observe(run.ModifiedOn.Time, run.UUID)
 		}
 		last := page.Next == "" || page.Next == cursor
 		if last || len(buf) >= r.m.cfg.batch || time.Since(since) > time.Second {

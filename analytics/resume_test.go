@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"sync"
 	"testing"
 	"time"
 
@@ -65,12 +66,44 @@ func reference(t *testing.T, wd *world) string {
 // smallBatches makes a Monitor commit every few runs, so that an
 // interruption can fall between many commits.
 func smallBatches(c *config) error {
-	c.batch = 37
+	c.batch = 13
 	return nil
 }
 
+// sharedWorld is resumeWorld made once for the tests that only read it.
+var sharedWorld struct {
+	once sync.Once
+	wd   *world
+	want string
+	reqs int // the GET requests of an uninterrupted refresh
+}
+
+// sharedResumeWorld returns the shared world, the digest of a refresh of
+// it, and the requests that refresh made.
+func sharedResumeWorld(t *testing.T) (*world, string, int) {
+	sharedWorld.once.Do(func() {
+		// The world outlives the test that makes it: TestMain closes it.
+		wd := newWorld(nopCleanup{t}, worldConfig{districts: 3, perDistrict: 40, seed: 3,
+			mix: sandbox.Mix{sandbox.Responsive: 0.5, sandbox.OutOfCoverage: 0.2, sandbox.Silent: 0.1, sandbox.DropsOut: 0.1, sandbox.Confused: 0.1}})
+		wd.send(t, 4*24*time.Hour)
+		before := wd.sb.RapidPro.RequestCount("GET", "")
+		sharedWorld.want = reference(t, wd)
+		sharedWorld.reqs = wd.sb.RapidPro.RequestCount("GET", "") - before
+		sharedWorld.wd = wd
+	})
+	if sharedWorld.wd == nil {
+		t.Fatal("the shared world could not be made")
+	}
+	return sharedWorld.wd, sharedWorld.want, sharedWorld.reqs
+}
+
+// nopCleanup is a testing.TB whose cleanups are left to TestMain.
+type nopCleanup struct{ *testing.T }
+
+func (nopCleanup) Cleanup(func()) {}
+
 func resumeWorld(t *testing.T) *world {
-	wd := newWorld(t, worldConfig{districts: 3, perDistrict: 100, seed: 3,
+	wd := newWorld(t, worldConfig{districts: 3, perDistrict: 40, seed: 3,
 		mix: sandbox.Mix{sandbox.Responsive: 0.5, sandbox.OutOfCoverage: 0.2, sandbox.Silent: 0.1, sandbox.DropsOut: 0.1, sandbox.Confused: 0.1}})
 	wd.send(t, 4*24*time.Hour)
 	return wd
@@ -78,8 +111,7 @@ func resumeWorld(t *testing.T) *world {
 
 func TestRefreshCancelledResumes(t *testing.T) {
 	t.Parallel()
-	wd := resumeWorld(t)
-	want := reference(t, wd)
+	wd, want, _ := sharedResumeWorld(t)
 	eachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		// Cancel after each of the first stages' batches in turn: every
@@ -131,10 +163,10 @@ func TestRefreshSurvivesFaults(t *testing.T) {
 		// the refresh fails; each time, the next refresh goes on from
 		// where it stopped.
 		faults := []rapidprotest.Fault{
-			{Kind: rapidprotest.FaultStatus, Endpoint: "runs", Skip: 1, Status: 500},
+			{Kind: rapidprotest.FaultStatus, Endpoint: "runs", Status: 500},
 			{Kind: rapidprotest.FaultTruncate, Endpoint: "runs"},
-			{Kind: rapidprotest.FaultStatus, Endpoint: "messages", Skip: 2, Status: 503},
-			{Kind: rapidprotest.FaultTruncate, Endpoint: "messages", Skip: 1},
+			{Kind: rapidprotest.FaultStatus, Endpoint: "messages", Skip: 1, Status: 503},
+			{Kind: rapidprotest.FaultTruncate, Endpoint: "messages"},
 			{Kind: rapidprotest.FaultStatus, Endpoint: "flow_starts", Status: 502},
 		}
 		failed := 0
@@ -196,12 +228,7 @@ func TestRefreshKilled(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills child processes: not in -short")
 	}
-	wd := resumeWorld(t)
-	want := reference(t, wd)
-	// The requests an uninterrupted refresh makes.
-	before := wd.sb.RapidPro.RequestCount("GET", "")
-	reference(t, wd)
-	total := wd.sb.RapidPro.RequestCount("GET", "") - before
+	wd, want, total := sharedResumeWorld(t)
 
 	storetest.EachDSN(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
@@ -211,7 +238,7 @@ func TestRefreshKilled(t *testing.T) {
 			"Workspace": wd.sb.RapidPro.WorkspaceUUID(), "DSN": dsn, "Directory": wd.dir.workers})
 		rng := rand.New(rand.NewPCG(uint64(len(dsn)), 9))
 		kills := 0
-		for range 8 {
+		for range 6 {
 			// Kill the child once the server has answered a random number
 			// of its requests.
 			at := 1 + rng.IntN(total)
@@ -258,7 +285,7 @@ func TestRefreshKilled(t *testing.T) {
 		if got := digest(t, m, wd.flow.UUID); got != want {
 			t.Fatalf("after %d killed refreshes: %s, want %s", kills, got, want)
 		}
-		t.Logf("%d children killed of 8", kills)
+		t.Logf("%d children killed of 6", kills)
 	})
 }
 
@@ -272,7 +299,7 @@ func TestRefreshCostsOnlyWhatChanged(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if first.Flows[0].Runs != 300 || first.Flows[0].NewRuns != 300 {
+		if first.Flows[0].Runs != 120 || first.Flows[0].NewRuns != 120 {
 			t.Fatalf("first refresh: %+v", first.Flows[0])
 		}
 		// Nothing changed: one request per endpoint, nothing fetched.
@@ -313,8 +340,8 @@ func TestRefreshCostsOnlyWhatChanged(t *testing.T) {
 		if third.Calls["runs"] != 1 {
 			t.Errorf("%d runs requests for 10 runs", third.Calls["runs"])
 		}
-		if got := third.Flows[0].After.Contacted; got != 310 {
-			t.Errorf("contacted %d after the second send, want 310", got)
+		if got := third.Flows[0].After.Contacted; got != 130 {
+			t.Errorf("contacted %d after the second send, want 130", got)
 		}
 		sends, _ := m.Analyze(ctx, wd.flow.UUID, Filter{})
 		if b, _ := sends.Breakdown(BySend); len(b.Groups) != 2 || b.Groups[1].Contacted != 10 {

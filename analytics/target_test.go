@@ -27,7 +27,7 @@ import (
 func TestTargetDirectory(t *testing.T) {
 	t.Parallel()
 	low := "" // the district name set to answer less, once known
-	sb, err := sandbox.New(sandbox.Config{Workforce: ihristest.Workforce{Workers: 600, Regions: 2, Districts: 4, Facilities: 12, Seed: 5},
+	sb, err := sandbox.New(sandbox.Config{Workforce: ihristest.Workforce{Workers: 300, Regions: 2, Districts: 4, Facilities: 12, Seed: 5},
 		Mix: sandbox.Mix{sandbox.Responsive: 0.8, sandbox.OutOfCoverage: 0.2}, Seed: 5,
 		MixFor: func(fields map[string]string) sandbox.Mix {
 			if fields["district"] == low {

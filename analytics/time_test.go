@@ -73,19 +73,18 @@ func ptr[T any](v T) *T { return &v }
 // Trends compare consecutive sends and say when a change is real.
 func TestTrends(t *testing.T) {
 	t.Parallel()
+	wd := newWorld(t, worldConfig{districts: 2, perDistrict: 60, mix: sandbox.Mix{sandbox.Responsive: 0.8, sandbox.OutOfCoverage: 0.2}, seed: 11})
+	wd.send(t, 2*24*time.Hour)
+	// Before the second send, half of those who answered stop answering.
+	for i, hw := range wd.workers {
+		if wd.sb.Engine.Persona(hw.urn).Kind == sandbox.Responsive && i%2 == 0 {
+			wd.sb.Engine.SetPersona(hw.urn, sandbox.Persona{Kind: sandbox.Silent})
+		}
+	}
+	wd.send(t, 2*24*time.Hour)
+	wd.send(t, 2*24*time.Hour)
 	eachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		wd := newWorld(t, worldConfig{districts: 2, perDistrict: 150, mix: sandbox.Mix{sandbox.Responsive: 0.8, sandbox.OutOfCoverage: 0.2}, seed: 11})
-		wd.send(t, 2*24*time.Hour)
-		// Before the second send, half of those who answered stop
-		// answering.
-		for i, hw := range wd.workers {
-			if wd.sb.Engine.Persona(hw.urn).Kind == sandbox.Responsive && i%2 == 0 {
-				wd.sb.Engine.SetPersona(hw.urn, sandbox.Persona{Kind: sandbox.Silent})
-			}
-		}
-		wd.send(t, 2*24*time.Hour)
-		wd.send(t, 2*24*time.Hour)
 		m := wd.monitor(t, db)
 		if _, err := m.Refresh(ctx, wd.rp); err != nil {
 			t.Fatal(err)
