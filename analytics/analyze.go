@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mhero-go/mhero/internal/store"
+	"github.com/mhero-go/mhero/store"
 )
 
 // Analyze computes everything the analytics say about a tracked flow, or

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mhero-go/mhero/internal/store"
 	"github.com/mhero-go/mhero/sandbox"
+	"github.com/mhero-go/mhero/store"
 	"github.com/mhero-go/mhero/workflow/flow"
 )
 

@@ -15,7 +15,7 @@
 //
 // # Refreshing
 //
-// A [Monitor] keeps, in the module's state database (internal/store:
+// A [Monitor] keeps, in the module's state database (package store:
 // SQLite by default, PostgreSQL when shared), each tracked workflow's runs,
 // the workspace's flow starts, and the status of the messages sent for the
 // tracked workflows. [Monitor.Refresh] fetches them from RapidPro
@@ -70,7 +70,7 @@
 //
 // # The store
 //
-// The package's tables, all named analytics_… (see internal/store for the
+// The package's tables, all named analytics_… (see package store for the
 // dialect rules), and its cursors and lock:
 //
 //   - analytics_flow (id, workspace, uuid, name, tracked_on, refreshed_on,

@@ -10,10 +10,10 @@ import (
 
 	"github.com/mhero-go/mhero/analytics"
 	"github.com/mhero-go/mhero/ihris/ihristest"
-	"github.com/mhero-go/mhero/internal/store"
 	"github.com/mhero-go/mhero/rapidpro"
 	"github.com/mhero-go/mhero/rapidpro/rapidprotest"
 	"github.com/mhero-go/mhero/sandbox"
+	"github.com/mhero-go/mhero/store"
 	"github.com/mhero-go/mhero/workflow"
 	"github.com/mhero-go/mhero/workflow/flow"
 )

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mhero-go/mhero/internal/store"
 	"github.com/mhero-go/mhero/sandbox"
+	"github.com/mhero-go/mhero/store"
 )
 
 // The behaviour the ground-truth tests set: 20% of the health workers out

@@ -8,11 +8,11 @@ import (
 	"time"
 
 	"github.com/mhero-go/mhero/ihris/ihristest"
-	"github.com/mhero-go/mhero/internal/store"
-	"github.com/mhero-go/mhero/internal/store/storetest"
 	"github.com/mhero-go/mhero/rapidpro"
 	"github.com/mhero-go/mhero/rapidpro/rapidprotest"
 	"github.com/mhero-go/mhero/sandbox"
+	"github.com/mhero-go/mhero/store"
+	"github.com/mhero-go/mhero/store/storetest"
 	"github.com/mhero-go/mhero/workflow"
 	"github.com/mhero-go/mhero/workflow/flow"
 )

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mhero-go/mhero/internal/store"
 	"github.com/mhero-go/mhero/rapidpro"
+	"github.com/mhero-go/mhero/store"
 )
 
 // maxIn bounds the values of one IN list (PostgreSQL and SQLite take far

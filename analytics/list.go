@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mhero-go/mhero/internal/store"
+	"github.com/mhero-go/mhero/store"
 )
 
 // NonResponders lists the health workers of a flow's runs (those f

@@ -10,8 +10,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mhero-go/mhero/internal/store"
 	"github.com/mhero-go/mhero/rapidpro"
+	"github.com/mhero-go/mhero/store"
 	"github.com/mhero-go/mhero/workflow/flow"
 )
 

@@ -9,8 +9,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/mhero-go/mhero/internal/store"
 	"github.com/mhero-go/mhero/rapidpro"
+	"github.com/mhero-go/mhero/store"
 )
 
 // Refresh fetches from RapidPro what changed since the last refresh — the

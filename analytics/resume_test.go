@@ -14,11 +14,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mhero-go/mhero/internal/store"
-	"github.com/mhero-go/mhero/internal/store/storetest"
 	"github.com/mhero-go/mhero/rapidpro"
 	"github.com/mhero-go/mhero/rapidpro/rapidprotest"
 	"github.com/mhero-go/mhero/sandbox"
+	"github.com/mhero-go/mhero/store"
+	"github.com/mhero-go/mhero/store/storetest"
 )
 
 // digest sums up everything the store holds for a flow, as the analyses

@@ -1,6 +1,6 @@
 package analytics
 
-import "github.com/mhero-go/mhero/internal/store"
+import "github.com/mhero-go/mhero/store"
 
 // owner is the package's name in the store: it prefixes its tables, and
 // its cursors and locks are named "analytics/…".
