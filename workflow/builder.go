@@ -118,8 +118,13 @@ func Date(result string, ask Text) *QuestionBuilder { return newQuestion(result,
 // Phone asks for a phone number (type phone).
 func Phone(result string, ask Text) *QuestionBuilder { return newQuestion(result, ask, TypePhone) }
 
+// AnyReply takes every reply, even one without text (type any, category
+// All Responses).
+func AnyReply(result string, ask Text) *QuestionBuilder { return newQuestion(result, ask, TypeAny) }
+
 // Retry sets the message sent after a reply that does not fit, and how many
-// times it is sent before the answer takes the Other path.
+// times it is sent before the answer takes the Other path (UnlimitedRetries
+// for every time).
 func (qb *QuestionBuilder) Retry(t Text, maxRetries int) *QuestionBuilder {
 	qb.q.Retry, qb.q.MaxRetries = t, maxRetries
 	return qb

@@ -296,24 +296,32 @@ func (c *compiler) question(i int) {
 		c.cond(q, cnd, 0, askUUID, next)
 	}
 
+	// Each retry waits anew, on a wait of its own, so that the last one's
+	// Other can leave; unlimited retries loop back to the one wait.
+	unlimited := q.MaxRetries == UnlimitedRetries && !q.Retry.IsZero()
 	attempts := 1
-	if !q.Retry.IsZero() {
+	if !q.Retry.IsZero() && !unlimited {
 		attempts += max(q.MaxRetries, 1)
 	}
 	c.sendNode(qpath(q, "ask"), c.uuid(qpath(q, "wait/0/node")), q.Ask)
 	c.startRow()
 	for a := range attempts {
+		retry := a+1 < attempts || unlimited
 		other := ""
-		if a+1 < attempts {
+		if retry {
 			other = c.uuid(qpath(q, fmt.Sprintf("retry/%d/node", a+1)))
 		}
 		c.wait(q, a, next, other)
-		if a+1 < attempts {
+		if retry {
 			path := qpath(q, fmt.Sprintf("retry/%d", a+1))
+			again := c.uuid(qpath(q, fmt.Sprintf("wait/%d/node", a+1)))
+			if unlimited {
+				again = c.uuid(qpath(q, "wait/0/node"))
+			}
 			node := flow.Node{
 				UUID:    c.uuid(path + "/node"),
 				Actions: []flow.Action{c.sendMsg(path+"/msg/0", q.Retry)},
-				Exits:   []flow.Exit{{UUID: c.uuid(path + "/exit"), DestinationUUID: c.uuid(qpath(q, fmt.Sprintf("wait/%d/node", a+1)))}},
+				Exits:   []flow.Exit{{UUID: c.uuid(path + "/exit"), DestinationUUID: again}},
 			}
 			c.nodes = append(c.nodes, node)
 			c.place(node.UUID, "execute_actions", nil, 40+textHeight(q.Retry.Base), true)
@@ -473,7 +481,11 @@ func (c *compiler) wait(q *Question, a int, next, retry string) {
 	if q.Timeout > 0 {
 		r.Wait.Timeout = &flow.Timeout{Seconds: int(q.Timeout.Seconds()), CategoryUUID: catUUID[CategoryNoResponse]}
 	}
-	for k, rule := range c.rules(q) {
+	rules := c.rules(q)
+	if len(rules) == 0 {
+		r.Cases = []flow.Case{} // an any question: RapidPro's editor expects the list
+	}
+	for k, rule := range rules {
 		cu := c.uuid(fmt.Sprintf("%s/case/%d", path, k))
 		args := rule.args
 		if args == nil {

@@ -241,9 +241,12 @@ func checkExport(t *testing.T, e *flow.Export) {
 			}
 			names[categoryKey(c.Name)] = true
 		}
-		// The default is Other, unless a category of its own has that name.
+		// The default is Other, unless a category of its own has that name,
+		// or All Responses for a wait without cases (an any question).
 		wantDefault := CategoryOther
-		if slices.ContainsFunc(r.Categories, func(c flow.Category) bool {
+		if len(r.Cases) == 0 && r.Wait != nil {
+			wantDefault = CategoryAllResponses
+		} else if slices.ContainsFunc(r.Categories, func(c flow.Category) bool {
 			return c.UUID != r.DefaultCategoryUUID && categoryKey(c.Name) == categoryKey(CategoryOther)
 		}) {
 			wantDefault = CategoryNoMatch

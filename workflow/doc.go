@@ -27,9 +27,9 @@
 //	questions:
 //	  - result: act_in_stock          # result name (letters, digits, _)
 //	    ask: "Do you have ACTs in stock? Reply YES or NO"
-//	    type: yes_no                  # text | number | yes_no | choice | date | phone
+//	    type: yes_no                  # text | number | yes_no | choice | date | phone | any
 //	    retry: "Please reply YES or NO"
-//	    max_retries: 2                # then the Other path (1 when only retry is set)
+//	    max_retries: 2                # then the Other path (1 when only retry is set; or unlimited)
 //	    timeout: 12h                  # no reply: the No Response path
 //	    responses:                    # follow-up message per category
 //	      No: "The district pharmacist will contact you."
@@ -63,6 +63,15 @@
 // "Has Text", "Has Number", "Has Date" or "Has Phone" for the others, and
 // "Other" (no test matched, after the retries) and "No Response" (timeout)
 // for all. Matching ignores case and punctuation.
+//
+// Two shapes come from flows drawn in RapidPro's editor, and read back
+// from its exports. A question with max_retries: unlimited sends its
+// retry after every reply that does not fit, until one does (or it times
+// out, or the run expires): its answer is never Other. A question of type
+// any takes every reply, even one with no text, as a wait without rules
+// does in the editor: its one category is "All Responses", it has no
+// Other and nothing to retry. type: text is the better choice for a new
+// workflow, as an empty reply is then asked again.
 //
 // A choice may itself be named Other, as surveys often end their lists
 // ("3 Other", then a question asking which). It is an answer like the

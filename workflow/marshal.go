@@ -86,7 +86,11 @@ func (w *Workflow) question(q *Question) *yaml.Node {
 	if !q.Retry.IsZero() {
 		add("retry", w.text(q.Retry))
 	}
-	if q.MaxRetries != 0 {
+	switch q.MaxRetries {
+	case 0:
+	case UnlimitedRetries:
+		add("max_retries", str("unlimited"))
+	default:
 		add("max_retries", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(q.MaxRetries)})
 	}
 	if q.Timeout != 0 {

@@ -472,7 +472,7 @@ func (p *parser) question(n *yaml.Node, path, base string) Question {
 		case "retry":
 			q.Retry = p.text(v, fp, base)
 		case "max_retries":
-			q.MaxRetries = p.integer(v, fp)
+			q.MaxRetries = p.retries(v, fp)
 		case "timeout":
 			q.Timeout = p.duration(v, fp)
 		case "min":
@@ -656,13 +656,17 @@ func (p *parser) text(n *yaml.Node, path, base string) Text {
 	return t
 }
 
-func (p *parser) integer(n *yaml.Node, path string) int {
+// retries reads max_retries: a whole number, or unlimited.
+func (p *parser) retries(n *yaml.Node, path string) int {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" && n.Value == "unlimited" {
+		return UnlimitedRetries
+	}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!int" {
 		if i, err := strconv.ParseInt(n.Value, 0, 32); err == nil {
 			return int(i)
 		}
 	}
-	p.wrongType(n, path, "a whole number")
+	p.wrongType(n, path, "a whole number or unlimited")
 	return 0
 }
 

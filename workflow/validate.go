@@ -205,13 +205,13 @@ func (v *validator) question(i int) {
 
 	switch {
 	case q.Type == "":
-		v.errorf(f("type"), "missing the question type (text, number, yes_no, choice, date or phone)")
+		v.errorf(f("type"), "missing the question type (text, number, yes_no, choice, date, phone or any)")
 	case !slices.Contains(questionTypes, q.Type):
 		names := make([]string, len(questionTypes))
 		for i, t := range questionTypes {
 			names[i] = string(t)
 		}
-		msg := fmt.Sprintf("unknown type %q (use text, number, yes_no, choice, date or phone)", q.Type)
+		msg := fmt.Sprintf("unknown type %q (use text, number, yes_no, choice, date, phone or any)", q.Type)
 		if s := closest(string(q.Type), names); s != "" {
 			msg = fmt.Sprintf("unknown type %q (did you mean %q?)", q.Type, s)
 		}
@@ -220,9 +220,13 @@ func (v *validator) question(i int) {
 
 	v.text(f("retry"), q.Retry, false)
 	switch {
-	case q.MaxRetries < 0:
-		v.errorf(f("max_retries"), "max_retries cannot be negative")
-	case q.MaxRetries > 0 && q.Retry.IsZero():
+	case q.Type == TypeAny && !q.Retry.IsZero():
+		v.errorf(f("retry"), "an any question takes every reply: there is nothing to retry")
+	case q.Type == TypeAny && q.MaxRetries != 0:
+		v.errorf(f("max_retries"), "an any question takes every reply: there is nothing to retry")
+	case q.MaxRetries < 0 && q.MaxRetries != UnlimitedRetries:
+		v.errorf(f("max_retries"), "max_retries cannot be negative (write unlimited to retry until the reply fits)")
+	case q.MaxRetries != 0 && q.Retry.IsZero():
 		v.errorf(f("max_retries"), "max_retries needs a retry message")
 	case q.MaxRetries > 10:
 		v.warnf(f("max_retries"), "%d retries is a lot of SMS for one question", q.MaxRetries)
@@ -281,6 +285,8 @@ func (v *validator) groups(path string, q *Question) {
 		gf := fmt.Sprintf("%s.add_to_group[%d]", path, i)
 		if _, ok := findCategory(cats, g.Category); !ok && q.Type != "" {
 			v.errorf(gf, "%s", unknownCategory(q, g.Category, cats))
+		} else if never := neverCategory(q, g.Category); never != "" {
+			v.warnf(gf, "%s: no contact is added", never)
 		}
 		switch name := g.Group; {
 		case strings.TrimSpace(name) == "":
@@ -383,6 +389,8 @@ func (v *validator) responses(path string, q *Question) {
 		rf := fmt.Sprintf("%s.responses[%d]", path, i)
 		if _, ok := findCategory(cats, r.Category); !ok && q.Type != "" {
 			v.errorf(rf, "%s", unknownCategory(q, r.Category, cats))
+		} else if never := neverCategory(q, r.Category); never != "" {
+			v.warnf(rf, "%s: this response is never sent", never)
 		}
 		for j := range i {
 			if categoryKey(q.Responses[j].Category) == categoryKey(r.Category) {
@@ -392,6 +400,15 @@ func (v *validator) responses(path string, q *Question) {
 		}
 		v.text(rf+".text", r.Text, true)
 	}
+}
+
+// neverCategory says why an answer to q is never in category (the default
+// category of a question retried without limit), or returns "".
+func neverCategory(q *Question, category string) string {
+	if q.MaxRetries != UnlimitedRetries || q.Type == TypeAny || categoryKey(category) != categoryKey(q.DefaultCategory()) {
+		return ""
+	}
+	return fmt.Sprintf("%s retries without limit, so its answer is never %s", q.Result, q.DefaultCategory())
 }
 
 func unknownCategory(q *Question, name string, cats []string) string {
@@ -440,6 +457,9 @@ func (v *validator) when(i int, field string) {
 		for _, val := range cmp.values {
 			pos := v.src.posAt(field, val.col)
 			if _, isCat := findCategory(cats, val.text); isCat && !numeric {
+				if never := neverCategory(target, val.text); never != "" {
+					v.report(SeverityWarning, pos, field, "%s", never)
+				}
 				continue
 			}
 			switch {

@@ -18,9 +18,20 @@ const (
 	TypeChoice QuestionType = "choice" // one category per Choice
 	TypeDate   QuestionType = "date"   // a date
 	TypePhone  QuestionType = "phone"  // a phone number
+	// TypeAny takes every reply, even one without text, as RapidPro's
+	// editor does for a wait without rules: its one category is All
+	// Responses, and it is never retried.
+	TypeAny QuestionType = "any"
 )
 
-var questionTypes = []QuestionType{TypeText, TypeNumber, TypeYesNo, TypeChoice, TypeDate, TypePhone}
+var questionTypes = []QuestionType{TypeText, TypeNumber, TypeYesNo, TypeChoice, TypeDate, TypePhone, TypeAny}
+
+// UnlimitedRetries as a question's MaxRetries sends the retry message
+// after every reply that does not fit, until one does (or the question
+// times out, or the run expires): the loop RapidPro's editor draws from
+// a wait's Other category back to itself. Such a question's answer is
+// never Other.
+const UnlimitedRetries = -1
 
 // Category names produced by the compiler besides a question's own answer
 // categories. `when` expressions and responses may refer to them.
@@ -34,6 +45,8 @@ const (
 	CategoryHasNumber  = "Has Number"  // a number question's answer (within bounds)
 	CategoryHasDate    = "Has Date"    // a date question's answer
 	CategoryHasPhone   = "Has Phone"   // a phone question's answer
+	// CategoryAllResponses is an any question's category, for every reply.
+	CategoryAllResponses = "All Responses"
 )
 
 // Text is a message in the workflow's base language with optional
@@ -94,7 +107,7 @@ type Question struct {
 	Ask         Text          // the question sent
 	Type        QuestionType  // what answer is expected
 	Retry       Text          // sent after a reply that does not fit; empty for none
-	MaxRetries  int           // how many times Retry is sent before the Other path
+	MaxRetries  int           // how many times Retry is sent before the Other path, or UnlimitedRetries
 	Timeout     time.Duration // no reply after this takes the No Response path; 0 waits forever
 	Min, Max    *float64      // bounds of a number answer, inclusive
 	Choices     []Choice      // categories of a choice question, tested in order
@@ -152,6 +165,7 @@ func (q *Question) Categories() []string {
 	case TypePhone:
 		cats = []string{CategoryHasPhone}
 	}
+	// An any question's default category is its answer.
 	cats = append(cats, q.DefaultCategory())
 	if q.Timeout > 0 {
 		cats = append(cats, CategoryNoResponse)
@@ -161,12 +175,16 @@ func (q *Question) Categories() []string {
 
 // DefaultCategory returns the category of a reply that fits no test after
 // the retries (the router's default category): Other, or No Match when
-// one of the question's choices is itself named Other. A choice named
+// one of the question's choices is itself named Other, or All Responses
+// for an any question, which every reply fits. A choice named
 // Other is an answer like any other ("3 Other", often followed by a
 // question asking which), so it keeps its name, and the reply that was
 // not understood takes another: a router never has two categories of the
 // same name, and analyses can still tell the two apart.
 func (q *Question) DefaultCategory() string {
+	if q.Type == TypeAny {
+		return CategoryAllResponses
+	}
 	if q.hasOtherChoice() {
 		return CategoryNoMatch
 	}
@@ -188,8 +206,12 @@ func (q *Question) hasOtherChoice() bool {
 }
 
 // isAnswer reports whether category is an answer that fits q: neither the
-// default category nor No Response.
+// default category (but for an any question, whose every reply fits) nor
+// No Response.
 func (q *Question) isAnswer(category string) bool {
+	if q.Type == TypeAny {
+		return category != CategoryNoResponse
+	}
 	return category != q.DefaultCategory() && category != CategoryNoResponse
 }
 

@@ -169,7 +169,7 @@ func TestSimulatorAgreesWithGoflow(t *testing.T) {
 		exports[file] = data
 		return data
 	}
-	all := slices.Concat(fixtureConversations, workflowConversations, behaviourConversations, webhookConversations, expressionConversations, countryConversations, otherConversations, xlsformConversations)
+	all := slices.Concat(fixtureConversations, workflowConversations, behaviourConversations, webhookConversations, expressionConversations, countryConversations, otherConversations, xlsformConversations, shapeConversations)
 	agreed := 0
 	for _, c := range all {
 		t.Run(c.name, func(t *testing.T) {
