@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mhero-go/mhero/fhir/fhirtest"
+	"github.com/mhero-go/mhero/internal/fhirraw"
 )
 
 // fakeClock is a settable clock for lastUpdated and page expiry.
@@ -54,7 +55,7 @@ func TestCreateReadUpdateDeleteAndHistory(t *testing.T) {
 	defer s.Close()
 
 	var created map[string]any
-	if st := do(t, s, "POST", "Practitioner", practitioner("", "Kollie", "0770 000 001"), &created); st != http.StatusCreated {
+	if st := fhirraw.Do(t, s, "POST", "Practitioner", practitioner("", "Kollie", "0770 000 001"), &created); st != http.StatusCreated {
 		t.Fatalf("create: %d", st)
 	}
 	id := created["id"].(string)
@@ -69,32 +70,32 @@ func TestCreateReadUpdateDeleteAndHistory(t *testing.T) {
 	clock.Advance(time.Minute)
 	upd := practitioner(id, "Flomo", "0770 000 002")
 	var updated map[string]any
-	if st := do(t, s, "PUT", "Practitioner/"+id, upd, &updated, "If-Match", `W/"1"`); st != http.StatusOK {
+	if st := fhirraw.Do(t, s, "PUT", "Practitioner/"+id, upd, &updated, "If-Match", `W/"1"`); st != http.StatusOK {
 		t.Fatalf("update: %d", st)
 	}
 	if v := updated["meta"].(map[string]any)["versionId"]; v != "2" {
 		t.Fatalf("version after update: %v", v)
 	}
-	if st := do(t, s, "PUT", "Practitioner/"+id, upd, nil, "If-Match", `W/"1"`); st != http.StatusPreconditionFailed {
+	if st := fhirraw.Do(t, s, "PUT", "Practitioner/"+id, upd, nil, "If-Match", `W/"1"`); st != http.StatusPreconditionFailed {
 		t.Fatalf("stale If-Match: %d, want 412", st)
 	}
 	var v1 map[string]any
-	if st := do(t, s, "GET", "Practitioner/"+id+"/_history/1", nil, &v1); st != http.StatusOK || v1["name"].([]any)[0].(map[string]any)["family"] != "Kollie" {
+	if st := fhirraw.Do(t, s, "GET", "Practitioner/"+id+"/_history/1", nil, &v1); st != http.StatusOK || v1["name"].([]any)[0].(map[string]any)["family"] != "Kollie" {
 		t.Fatalf("vread 1: %d %v", st, v1["name"])
 	}
 
 	clock.Advance(time.Minute)
-	if st := do(t, s, "DELETE", "Practitioner/"+id, nil, nil); st != http.StatusOK {
+	if st := fhirraw.Do(t, s, "DELETE", "Practitioner/"+id, nil, nil); st != http.StatusOK {
 		t.Fatalf("delete: %d", st)
 	}
-	if st := do(t, s, "GET", "Practitioner/"+id, nil, nil); st != http.StatusGone {
+	if st := fhirraw.Do(t, s, "GET", "Practitioner/"+id, nil, nil); st != http.StatusGone {
 		t.Fatalf("read deleted: %d, want 410", st)
 	}
-	if st := do(t, s, "GET", "Practitioner/nope", nil, nil); st != http.StatusNotFound {
+	if st := fhirraw.Do(t, s, "GET", "Practitioner/nope", nil, nil); st != http.StatusNotFound {
 		t.Fatalf("read unknown: %d, want 404", st)
 	}
 
-	h := search(t, s, "Practitioner/"+id+"/_history")
+	h := fhirraw.Search(t, s, "Practitioner/"+id+"/_history")
 	var methods []string
 	for _, e := range h.Entry {
 		methods = append(methods, e.Request.Method)
@@ -103,7 +104,7 @@ func TestCreateReadUpdateDeleteAndHistory(t *testing.T) {
 		t.Fatalf("instance history %s %v, want newest first DELETE, PUT, POST", h.Type, methods)
 	}
 	since := url.QueryEscape("2026-03-01T09:00:30Z")
-	h = search(t, s, "Practitioner/_history?_since="+since)
+	h = fhirraw.Search(t, s, "Practitioner/_history?_since="+since)
 	if len(h.Entry) != 2 || h.Entry[0].Request.Method != "DELETE" || h.Entry[0].Resource != nil {
 		t.Fatalf("type history since: %+v", h.Entry)
 	}
@@ -116,10 +117,10 @@ func TestConditionalCreate(t *testing.T) {
 	p := practitioner("", "Kollie", "0770 000 001")
 	p["identifier"] = []any{map[string]any{"system": "urn:x", "value": "42"}}
 	var first, second map[string]any
-	if st := do(t, s, "POST", "Practitioner", p, &first, "If-None-Exist", "identifier=urn:x|42"); st != http.StatusCreated {
+	if st := fhirraw.Do(t, s, "POST", "Practitioner", p, &first, "If-None-Exist", "identifier=urn:x|42"); st != http.StatusCreated {
 		t.Fatalf("first conditional create: %d", st)
 	}
-	if st := do(t, s, "POST", "Practitioner", p, &second, "If-None-Exist", "identifier=urn:x|42"); st != http.StatusOK {
+	if st := fhirraw.Do(t, s, "POST", "Practitioner", p, &second, "If-None-Exist", "identifier=urn:x|42"); st != http.StatusOK {
 		t.Fatalf("second conditional create: %d, want 200", st)
 	}
 	if first["id"] != second["id"] {
@@ -148,14 +149,14 @@ func TestTransactionResolvesTemporaryIDsAndIsAtomic(t *testing.T) {
 			},
 		},
 	}
-	var resp bundle
-	if st := do(t, s, "POST", "", tx, &resp); st != http.StatusOK || resp.Type != "transaction-response" {
+	var resp fhirraw.Bundle
+	if st := fhirraw.Do(t, s, "POST", "", tx, &resp); st != http.StatusOK || resp.Type != "transaction-response" {
 		t.Fatalf("transaction: %d %s", st, resp.Type)
 	}
 	loc := resp.Entry[0].Response.Location
 	pid := strings.Split(loc, "/")[1]
 	var role map[string]any
-	do(t, s, "GET", "PractitionerRole/R1", nil, &role)
+	fhirraw.Do(t, s, "GET", "PractitionerRole/R1", nil, &role)
 	if got := role["practitioner"].(map[string]any)["reference"]; got != "Practitioner/"+pid {
 		t.Fatalf("role points at %v, want Practitioner/%s", got, pid)
 	}
@@ -168,16 +169,16 @@ func TestTransactionResolvesTemporaryIDsAndIsAtomic(t *testing.T) {
 			map[string]any{"resource": role, "request": map[string]any{"method": "PUT", "url": "PractitionerRole/R1", "ifMatch": `W/"9"`}},
 		},
 	}
-	if st := do(t, s, "POST", "", bad, nil); st != http.StatusPreconditionFailed {
+	if st := fhirraw.Do(t, s, "POST", "", bad, nil); st != http.StatusPreconditionFailed {
 		t.Fatalf("failing transaction: %d, want 412", st)
 	}
-	if st := do(t, s, "GET", "Practitioner/NEW", nil, nil); st != http.StatusNotFound {
+	if st := fhirraw.Do(t, s, "GET", "Practitioner/NEW", nil, nil); st != http.StatusNotFound {
 		t.Fatalf("entry of a failed transaction was applied: %d", st)
 	}
 
 	// A batch applies what it can and reports each entry.
 	bad["type"] = "batch"
-	if st := do(t, s, "POST", "", bad, &resp); st != http.StatusOK {
+	if st := fhirraw.Do(t, s, "POST", "", bad, &resp); st != http.StatusOK {
 		t.Fatalf("batch: %d", st)
 	}
 	if resp.Entry[0].Response.Status != "201 Created" || !strings.HasPrefix(resp.Entry[1].Response.Status, "412") {
@@ -191,14 +192,14 @@ func TestLastUpdatedIncrementalSync(t *testing.T) {
 	s, truth := small(t, fhirtest.WithClock(clock.Now))
 
 	// Everything generated is at or before Truth.Newest.
-	b := search(t, s, "Practitioner?_lastUpdated=gt"+truth.Newest.Format(time.RFC3339Nano)+"&_total=accurate")
+	b := fhirraw.Search(t, s, "Practitioner?_lastUpdated=gt"+truth.Newest.Format(time.RFC3339Nano)+"&_total=accurate")
 	if *b.Total != 0 {
 		t.Fatalf("%d practitioners after the newest generated time", *b.Total)
 	}
 	// Sorted by _lastUpdated, pages are in time order with no repeats.
 	var last string
 	n := 0
-	for _, p := range all(t, s, "Practitioner?_sort=_lastUpdated&_count=50") {
+	for _, p := range fhirraw.All(t, s, "Practitioner?_sort=_lastUpdated&_count=50") {
 		for _, e := range p.Entry {
 			lu := e.Resource["meta"].(map[string]any)["lastUpdated"].(string)
 			if lu < last {
@@ -218,19 +219,19 @@ func TestLastUpdatedIncrementalSync(t *testing.T) {
 	clock.Advance(time.Second)
 	for _, id := range []string{"P0011", "P0021"} {
 		var p map[string]any
-		do(t, s, "GET", "Practitioner/"+id, nil, &p)
+		fhirraw.Do(t, s, "GET", "Practitioner/"+id, nil, &p)
 		p["active"] = false
-		if st := do(t, s, "PUT", "Practitioner/"+id, p, nil); st != http.StatusOK {
+		if st := fhirraw.Do(t, s, "PUT", "Practitioner/"+id, p, nil); st != http.StatusOK {
 			t.Fatalf("update %s: %d", id, st)
 		}
 	}
-	do(t, s, "DELETE", "Practitioner/P0031", nil, nil)
+	fhirraw.Do(t, s, "DELETE", "Practitioner/P0031", nil, nil)
 	ge := url.QueryEscape("ge" + checkpoint.Format(time.RFC3339))
-	b = search(t, s, "Practitioner?_lastUpdated="+ge+"&_sort=_lastUpdated")
-	if got := b.ids("match"); !slices.Equal(got, []string{"Practitioner/P0011", "Practitioner/P0021"}) {
+	b = fhirraw.Search(t, s, "Practitioner?_lastUpdated="+ge+"&_sort=_lastUpdated")
+	if got := b.IDs("match"); !slices.Equal(got, []string{"Practitioner/P0011", "Practitioner/P0021"}) {
 		t.Fatalf("changed since checkpoint: %v", got)
 	}
-	h := search(t, s, "Practitioner/_history?_since="+url.QueryEscape(checkpoint.Format(time.RFC3339)))
+	h := fhirraw.Search(t, s, "Practitioner/_history?_since="+url.QueryEscape(checkpoint.Format(time.RFC3339)))
 	var deleted []string
 	for _, e := range h.Entry {
 		if e.Request.Method == "DELETE" {
@@ -263,7 +264,7 @@ func TestAuthModes(t *testing.T) {
 			s := fhirtest.NewServer(c.opts...)
 			defer s.Close()
 			var body map[string]any
-			if st := do(t, s, "GET", "metadata", nil, &body, c.header...); st != c.want {
+			if st := fhirraw.Do(t, s, "GET", "metadata", nil, &body, c.header...); st != c.want {
 				t.Fatalf("status %d, want %d", st, c.want)
 			}
 			if c.want == http.StatusUnauthorized && body["resourceType"] != "OperationOutcome" {
@@ -307,11 +308,11 @@ func TestFaultsAndRequestLog(t *testing.T) {
 	s.InjectFault(fhirtest.Fault{Status: http.StatusTooManyRequests, RetryAfter: 2 * time.Second, Times: 2})
 	s.InjectFault(fhirtest.Fault{Status: http.StatusServiceUnavailable, Match: func(r *http.Request) bool { return r.Method == http.MethodPost }})
 	for i, want := range []int{429, 429, 200} {
-		if st := do(t, s, "GET", "Practitioner", nil, nil); st != want {
+		if st := fhirraw.Do(t, s, "GET", "Practitioner", nil, nil); st != want {
 			t.Fatalf("request %d: %d, want %d", i, st, want)
 		}
 	}
-	if st := do(t, s, "POST", "Practitioner", practitioner("", "Doe", "0770 000 003"), nil); st != http.StatusServiceUnavailable {
+	if st := fhirraw.Do(t, s, "POST", "Practitioner", practitioner("", "Doe", "0770 000 003"), nil); st != http.StatusServiceUnavailable {
 		t.Fatalf("POST: %d, want 503", st)
 	}
 	reqs := s.Requests()
@@ -325,29 +326,29 @@ func TestWriteBackResourcesAreSearchable(t *testing.T) {
 	s := fhirtest.NewServer()
 	defer s.Close()
 	var cr map[string]any
-	do(t, s, "POST", "CommunicationRequest", map[string]any{
+	fhirraw.Do(t, s, "POST", "CommunicationRequest", map[string]any{
 		"resourceType": "CommunicationRequest", "status": "active",
 		"recipient": []any{map[string]any{"reference": "Practitioner/P1"}, map[string]any{"reference": "Practitioner/P2"}},
 	}, &cr)
 	crRef := "CommunicationRequest/" + cr["id"].(string)
-	do(t, s, "POST", "CommunicationRequest", map[string]any{
+	fhirraw.Do(t, s, "POST", "CommunicationRequest", map[string]any{
 		"resourceType": "CommunicationRequest", "status": "active",
 		"extension": []any{map[string]any{
 			"url":       "http://mhero.org/fhir/StructureDefinition/mhero-comm-req-flow-starts",
 			"extension": []any{map[string]any{"url": "flow_starts_uuid", "valueString": "5b7c0e3e-0000-4000-8000-00000000f10a"}},
 		}},
 	}, nil)
-	do(t, s, "POST", "Communication", map[string]any{
+	fhirraw.Do(t, s, "POST", "Communication", map[string]any{
 		"resourceType": "Communication", "status": "completed",
 		"basedOn":   []any{map[string]any{"reference": crRef}},
 		"recipient": []any{map[string]any{"reference": "Practitioner/P2"}},
 		"sent":      "2026-03-01T10:00:00+01:00",
 	}, nil)
-	do(t, s, "POST", "QuestionnaireResponse", map[string]any{
+	fhirraw.Do(t, s, "POST", "QuestionnaireResponse", map[string]any{
 		"resourceType": "QuestionnaireResponse", "status": "completed",
 		"subject": map[string]any{"reference": "Practitioner/P2"}, "basedOn": []any{map[string]any{"reference": crRef}},
 	}, nil)
-	do(t, s, "POST", "Basic", map[string]any{
+	fhirraw.Do(t, s, "POST", "Basic", map[string]any{
 		"resourceType": "Basic", "code": map[string]any{"coding": []any{map[string]any{"code": "mHeroWorkflows"}}},
 		"subject": map[string]any{"reference": "Practitioner/P2"},
 	}, nil)
@@ -360,7 +361,7 @@ func TestWriteBackResourcesAreSearchable(t *testing.T) {
 		"Basic?subject=Practitioner/P2&code=mHeroWorkflows": 1,
 		"Communication?recipient=Practitioner/P1":           0,
 	} {
-		if got := len(search(t, s, u).Entry); got != want {
+		if got := len(fhirraw.Search(t, s, u).Entry); got != want {
 			t.Errorf("%s: %d, want %d", u, got, want)
 		}
 	}
@@ -370,16 +371,16 @@ func TestBearerTokenRotation(t *testing.T) {
 	t.Parallel()
 	s := fhirtest.NewServer(fhirtest.WithBearerToken("first"))
 	defer s.Close()
-	if st := do(t, s, "GET", "metadata", nil, nil, "Authorization", "Bearer first"); st != http.StatusOK {
+	if st := fhirraw.Do(t, s, "GET", "metadata", nil, nil, "Authorization", "Bearer first"); st != http.StatusOK {
 		t.Fatalf("first token: %d", st)
 	}
 	if err := s.SetBearerToken("second"); err != nil {
 		t.Fatal(err)
 	}
-	if st := do(t, s, "GET", "metadata", nil, nil, "Authorization", "Bearer first"); st != http.StatusUnauthorized {
+	if st := fhirraw.Do(t, s, "GET", "metadata", nil, nil, "Authorization", "Bearer first"); st != http.StatusUnauthorized {
 		t.Fatalf("old token after rotation: %d, want 401", st)
 	}
-	if st := do(t, s, "GET", "metadata", nil, nil, "Authorization", "Bearer second"); st != http.StatusOK {
+	if st := fhirraw.Do(t, s, "GET", "metadata", nil, nil, "Authorization", "Bearer second"); st != http.StatusOK {
 		t.Fatalf("new token: %d", st)
 	}
 	plain := fhirtest.NewServer()
@@ -401,18 +402,18 @@ func TestConcurrentReadersAndWriters(t *testing.T) {
 			defer wg.Done()
 			seen := map[string]bool{}
 			for u := s.URL() + "/Practitioner?_count=40&_revinclude=PractitionerRole:practitioner"; u != ""; {
-				var b bundle
-				if st := do(t, s, "GET", u, nil, &b); st != http.StatusOK {
+				var b fhirraw.Bundle
+				if st := fhirraw.Do(t, s, "GET", u, nil, &b); st != http.StatusOK {
 					errs <- fmt.Sprintf("page status %d", st)
 					return
 				}
-				for _, id := range b.ids("match") {
+				for _, id := range b.IDs("match") {
 					if seen[id] {
 						errs <- id + " paged twice"
 					}
 					seen[id] = true
 				}
-				u = b.next()
+				u = b.Next()
 			}
 			// The pages are a snapshot taken at the first request: every
 			// generated worker, plus the writes that came before it.
@@ -424,7 +425,7 @@ func TestConcurrentReadersAndWriters(t *testing.T) {
 			defer wg.Done()
 			for j := range 10 {
 				p := practitioner(fmt.Sprintf("W%d-%d", i, j), "Doe", "0770 000 000")
-				if st := do(t, s, "PUT", fmt.Sprintf("Practitioner/W%d-%d", i, j), p, nil); st != http.StatusCreated {
+				if st := fhirraw.Do(t, s, "PUT", fmt.Sprintf("Practitioner/W%d-%d", i, j), p, nil); st != http.StatusCreated {
 					errs <- fmt.Sprintf("PUT status %d", st)
 				}
 			}
@@ -442,16 +443,16 @@ func TestUnknownResourceTypes(t *testing.T) {
 	s := fhirtest.NewServer()
 	defer s.Close()
 	var oo map[string]any
-	if st := do(t, s, "GET", "Practitioners?name=x", nil, &oo); st != http.StatusNotFound || oo["resourceType"] != "OperationOutcome" {
+	if st := fhirraw.Do(t, s, "GET", "Practitioners?name=x", nil, &oo); st != http.StatusNotFound || oo["resourceType"] != "OperationOutcome" {
 		t.Fatalf("unknown type: %d %v", st, oo)
 	}
-	if st := do(t, s, "POST", "Basic", map[string]any{"resourceType": "Basics"}, nil); st != http.StatusBadRequest {
+	if st := fhirraw.Do(t, s, "POST", "Basic", map[string]any{"resourceType": "Basics"}, nil); st != http.StatusBadRequest {
 		t.Fatalf("body of an unknown type: %d", st)
 	}
-	if st := do(t, s, "GET", "QuestionnaireResponse?subject:Practitioners=P1", nil, nil); st != http.StatusBadRequest {
+	if st := fhirraw.Do(t, s, "GET", "QuestionnaireResponse?subject:Practitioners=P1", nil, nil); st != http.StatusBadRequest {
 		t.Fatalf("unknown type modifier: %d", st)
 	}
-	if st := do(t, s, "GET", "QuestionnaireResponse?subject:Practitioner=P1", nil, nil); st != http.StatusOK {
+	if st := fhirraw.Do(t, s, "GET", "QuestionnaireResponse?subject:Practitioner=P1", nil, nil); st != http.StatusOK {
 		t.Fatalf("type modifier: %d", st)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mhero-go/mhero/fhir/fhirtest"
+	"github.com/mhero-go/mhero/internal/fhirraw"
 )
 
 var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
@@ -26,14 +27,14 @@ func TestUUIDVersionIDs(t *testing.T) {
 	s := fhirtest.NewServer(fhirtest.WithVersionIDs(fhirtest.UUIDVersionID))
 	defer s.Close()
 	var v1, v2 map[string]any
-	if st := do(t, s, "PUT", "Practitioner/P1", practitioner("P1", "Kollie", "0770 000 001"), &v1); st != http.StatusCreated {
+	if st := fhirraw.Do(t, s, "PUT", "Practitioner/P1", practitioner("P1", "Kollie", "0770 000 001"), &v1); st != http.StatusCreated {
 		t.Fatalf("create: %d", st)
 	}
 	id1 := v1["meta"].(map[string]any)["versionId"].(string)
 	if !uuidRE.MatchString(id1) {
 		t.Fatalf("versionId %q is not a UUID", id1)
 	}
-	if st := do(t, s, "PUT", "Practitioner/P1", practitioner("P1", "Flomo", "0770 000 001"), &v2, "If-Match", `W/"1"`); st != http.StatusPreconditionFailed {
+	if st := fhirraw.Do(t, s, "PUT", "Practitioner/P1", practitioner("P1", "Flomo", "0770 000 001"), &v2, "If-Match", `W/"1"`); st != http.StatusPreconditionFailed {
 		t.Errorf("If-Match with a number: %d, want 412", st)
 	}
 	req, _ := http.NewRequest("PUT", s.URL()+"/Practitioner/P1", strings.NewReader(`{"resourceType":"Practitioner","id":"P1","active":false}`))
@@ -52,13 +53,13 @@ func TestUUIDVersionIDs(t *testing.T) {
 		t.Errorf("ETag %q, Location %q; want version %s", etag, loc, id2)
 	}
 	var old map[string]any
-	if st := do(t, s, "GET", "Practitioner/P1/_history/"+id1, nil, &old); st != http.StatusOK || old["name"] == nil {
+	if st := fhirraw.Do(t, s, "GET", "Practitioner/P1/_history/"+id1, nil, &old); st != http.StatusOK || old["name"] == nil {
 		t.Errorf("vread %s: %d %v", id1, st, old)
 	}
-	if st := do(t, s, "GET", "Practitioner/P1/_history/1", nil, nil); st != http.StatusNotFound {
+	if st := fhirraw.Do(t, s, "GET", "Practitioner/P1/_history/1", nil, nil); st != http.StatusNotFound {
 		t.Errorf("vread 1: %d, want 404", st)
 	}
-	h := search(t, s, "Practitioner/P1/_history")
+	h := fhirraw.Search(t, s, "Practitioner/P1/_history")
 	var versions []string
 	for _, e := range h.Entry {
 		versions = append(versions, e.Resource["meta"].(map[string]any)["versionId"].(string))
@@ -69,7 +70,7 @@ func TestUUIDVersionIDs(t *testing.T) {
 	if err := s.Delete("Practitioner", "P1"); err != nil {
 		t.Fatal(err)
 	}
-	h = search(t, s, "Practitioner/_history")
+	h = fhirraw.Search(t, s, "Practitioner/_history")
 	if len(h.Entry) != 3 || h.Entry[0].Request.Method != "DELETE" {
 		t.Errorf("type history after delete: %+v", h.Entry)
 	}
@@ -88,7 +89,7 @@ func TestUnstableSortShufflesOnlyTies(t *testing.T) {
 		order := func() []string {
 			var ids []string
 			last := ""
-			for _, p := range all(t, s, "Practitioner?_sort=_lastUpdated&_count=100") {
+			for _, p := range fhirraw.All(t, s, "Practitioner?_sort=_lastUpdated&_count=100") {
 				for _, e := range p.Entry {
 					lu := e.Resource["meta"].(map[string]any)["lastUpdated"].(string)
 					if lu < last {
@@ -119,11 +120,11 @@ func TestExpiredPages(t *testing.T) {
 	t.Parallel()
 	for _, status := range []int{http.StatusGone, http.StatusNotFound, http.StatusBadRequest} {
 		s, _ := small(t, fhirtest.WithExpiredPageStatus(status))
-		first := search(t, s, "Practitioner?_count=10")
-		search(t, s, first.next())
+		first := fhirraw.Search(t, s, "Practitioner?_count=10")
+		fhirraw.Search(t, s, first.Next())
 		s.ExpirePages()
 		var oo map[string]any
-		if st := do(t, s, "GET", first.next(), nil, &oo); st != status || oo["resourceType"] != "OperationOutcome" {
+		if st := fhirraw.Do(t, s, "GET", first.Next(), nil, &oo); st != status || oo["resourceType"] != "OperationOutcome" {
 			t.Errorf("expired link: %d %v, want %d and an OperationOutcome", st, oo, status)
 		}
 	}
@@ -208,21 +209,21 @@ func TestCustomSearchParams(t *testing.T) {
 		"Practitioner?phone=" + url.QueryEscape("0770-000-012"):      1,
 		"Practitioner?phone:missing=true&_count=500":                 300 / 7,
 		"Practitioner?phone:not=0770000012&_count=500":               299,
-		"PractitionerRole?facility=Location/C.R1.D1.F1&_count=500":   len(search(t, s, "PractitionerRole?location=Location/C.R1.D1.F1&_count=500").Entry),
+		"PractitionerRole?facility=Location/C.R1.D1.F1&_count=500":   len(fhirraw.Search(t, s, "PractitionerRole?location=Location/C.R1.D1.F1&_count=500").Entry),
 		"PractitionerRole?facility.partof=Location/C.R1.D1&_count=1": 1,
-		"Practitioner?born=ge1999&_count=500":                        len(search(t, s, "Practitioner?birthdate=ge1999&_count=500").Entry),
-		"Practitioner?surname=kol&_count=500":                        len(search(t, s, "Practitioner?name=kol&_count=500").Entry),
+		"Practitioner?born=ge1999&_count=500":                        len(fhirraw.Search(t, s, "Practitioner?birthdate=ge1999&_count=500").Entry),
+		"Practitioner?surname=kol&_count=500":                        len(fhirraw.Search(t, s, "Practitioner?name=kol&_count=500").Entry),
 	} {
-		if got := len(search(t, s, u).Entry); got != want || want == 0 {
+		if got := len(fhirraw.Search(t, s, u).Entry); got != want || want == 0 {
 			t.Errorf("%s: %d, want %d (not 0)", u, got, want)
 		}
 	}
-	b := search(t, s, "PractitionerRole?_count=5&_include=PractitionerRole:facility")
-	if inc := b.ids("include"); len(inc) == 0 || !strings.HasPrefix(inc[0], "Location/") {
+	b := fhirraw.Search(t, s, "PractitionerRole?_count=5&_include=PractitionerRole:facility")
+	if inc := b.IDs("include"); len(inc) == 0 || !strings.HasPrefix(inc[0], "Location/") {
 		t.Errorf("_include through a custom parameter: %v", inc)
 	}
 	for _, u := range []string{"Practitioner?phone:exact=1", "PractitionerRole?facility.nope=1", "Practitioner?born=yesterday"} {
-		if st := do(t, s, "GET", u, nil, nil); st != http.StatusBadRequest {
+		if st := fhirraw.Do(t, s, "GET", u, nil, nil); st != http.StatusBadRequest {
 			t.Errorf("%s: %d, want 400", u, st)
 		}
 	}
@@ -255,7 +256,7 @@ func TestSeedAndTheGoAPI(t *testing.T) {
 	if err := s.Seed([]byte(given)); err != nil {
 		t.Fatal(err)
 	}
-	if h := search(t, s, "Practitioner/A/_history"); len(h.Entry) != 2 {
+	if h := fhirraw.Search(t, s, "Practitioner/A/_history"); len(h.Entry) != 2 {
 		t.Errorf("%d versions after seeding twice, want 2", len(h.Entry))
 	}
 	for _, bad := range []string{`[]`, `{"resourceType":"Nope","id":"x"}`, `{"resourceType":"Practitioner"}`,
@@ -276,7 +277,7 @@ func TestSeedAndTheGoAPI(t *testing.T) {
 	if _, ok := s.Resource("Practitioner", "A"); ok {
 		t.Error("deleted resource still read")
 	}
-	if st := do(t, s, "GET", "Practitioner/A", nil, nil); st != http.StatusGone {
+	if st := fhirraw.Do(t, s, "GET", "Practitioner/A", nil, nil); st != http.StatusGone {
 		t.Errorf("read deleted over HTTP: %d", st)
 	}
 	if err := s.Delete("Practitioner", "never"); err == nil {

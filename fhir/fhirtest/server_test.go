@@ -1,9 +1,6 @@
 package fhirtest_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -13,117 +10,8 @@ import (
 	"time"
 
 	"github.com/mhero-go/mhero/fhir/fhirtest"
+	"github.com/mhero-go/mhero/internal/fhirraw"
 )
-
-// bundle is the part of a FHIR Bundle the tests read.
-type bundle struct {
-	ResourceType string `json:"resourceType"`
-	Type         string `json:"type"`
-	Total        *int   `json:"total"`
-	Link         []struct {
-		Relation string `json:"relation"`
-		URL      string `json:"url"`
-	} `json:"link"`
-	Entry []struct {
-		FullURL  string         `json:"fullUrl"`
-		Resource map[string]any `json:"resource"`
-		Search   struct {
-			Mode string `json:"mode"`
-		} `json:"search"`
-		Request struct {
-			Method string `json:"method"`
-			URL    string `json:"url"`
-		} `json:"request"`
-		Response struct {
-			Status   string `json:"status"`
-			Location string `json:"location"`
-		} `json:"response"`
-	} `json:"entry"`
-}
-
-func (b *bundle) next() string {
-	for _, l := range b.Link {
-		if l.Relation == "next" {
-			return l.URL
-		}
-	}
-	return ""
-}
-
-// ids returns "Type/id" of the entries with the given search mode ("" for all).
-func (b *bundle) ids(mode string) []string {
-	var out []string
-	for _, e := range b.Entry {
-		if mode == "" || e.Search.Mode == mode {
-			out = append(out, e.Resource["resourceType"].(string)+"/"+e.Resource["id"].(string))
-		}
-	}
-	return out
-}
-
-// do sends a request and decodes a JSON answer into out (when not nil).
-func do(t *testing.T, s *fhirtest.Server, method, u string, body any, out any, header ...string) int {
-	t.Helper()
-	if !strings.HasPrefix(u, "http") {
-		u = s.URL() + "/" + strings.TrimPrefix(u, "/")
-	}
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	default:
-		j, err := json.Marshal(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(j)
-	}
-	req, err := http.NewRequest(method, u, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/fhir+json")
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := s.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out != nil && len(b) > 0 {
-		if err := json.Unmarshal(b, out); err != nil {
-			t.Fatalf("%s %s: decoding %q: %v", method, u, b, err)
-		}
-	}
-	return resp.StatusCode
-}
-
-func search(t *testing.T, s *fhirtest.Server, u string) *bundle {
-	t.Helper()
-	var b bundle
-	if st := do(t, s, "GET", u, nil, &b); st != http.StatusOK {
-		t.Fatalf("GET %s: status %d", u, st)
-	}
-	return &b
-}
-
-// all follows next links and returns every page.
-func all(t *testing.T, s *fhirtest.Server, u string) []*bundle {
-	t.Helper()
-	var pages []*bundle
-	for u != "" {
-		b := search(t, s, u)
-		pages = append(pages, b)
-		u = b.next()
-	}
-	return pages
-}
 
 // small starts a server with the sample registry of 300 workers.
 func small(t *testing.T, opts ...fhirtest.Option) (*fhirtest.Server, *fhirtest.Sample) {
@@ -137,10 +25,10 @@ func TestPagingReturnsEveryResourceOnce(t *testing.T) {
 	t.Parallel()
 	s, truth := small(t)
 	s.ResetRequests()
-	pages := all(t, s, "Practitioner?_count=37")
+	pages := fhirraw.All(t, s, "Practitioner?_count=37")
 	seen := map[string]bool{}
 	for _, p := range pages {
-		for _, id := range p.ids("match") {
+		for _, id := range p.IDs("match") {
 			if seen[id] {
 				t.Fatalf("%s returned twice", id)
 			}
@@ -154,17 +42,17 @@ func TestPagingReturnsEveryResourceOnce(t *testing.T) {
 	if len(pages) != want || s.RequestCount() != want {
 		t.Fatalf("%d pages in %d requests, want %d", len(pages), s.RequestCount(), want)
 	}
-	if !strings.Contains(pages[0].next(), "_getpages=") || !strings.HasPrefix(pages[0].next(), s.URL()+"?") {
-		t.Fatalf("next link %q is not a HAPI _getpages link on the base", pages[0].next())
+	if !strings.Contains(pages[0].Next(), "_getpages=") || !strings.HasPrefix(pages[0].Next(), s.URL()+"?") {
+		t.Fatalf("next link %q is not a HAPI _getpages link on the base", pages[0].Next())
 	}
 	// A link stripped of _count and _getpagesoffset serves the first page
 	// at the search's own page size.
-	u, _ := url.Parse(pages[0].next())
+	u, _ := url.Parse(pages[0].Next())
 	q := u.Query()
 	q.Del("_count")
 	q.Del("_getpagesoffset")
 	u.RawQuery = q.Encode()
-	if b := search(t, s, u.String()); len(b.Entry) != 37 || b.Entry[0].FullURL != pages[0].Entry[0].FullURL {
+	if b := fhirraw.Search(t, s, u.String()); len(b.Entry) != 37 || b.Entry[0].FullURL != pages[0].Entry[0].FullURL {
 		t.Fatalf("bare _getpages link: %d entries", len(b.Entry))
 	}
 }
@@ -172,14 +60,14 @@ func TestPagingReturnsEveryResourceOnce(t *testing.T) {
 func TestTotalOnlyWhenAsked(t *testing.T) {
 	t.Parallel()
 	s, truth := small(t)
-	if b := search(t, s, "Practitioner?_count=5"); b.Total != nil {
+	if b := fhirraw.Search(t, s, "Practitioner?_count=5"); b.Total != nil {
 		t.Fatalf("total %d sent without _total", *b.Total)
 	}
-	b := search(t, s, "Practitioner?_count=5&_total=accurate")
+	b := fhirraw.Search(t, s, "Practitioner?_count=5&_total=accurate")
 	if b.Total == nil || *b.Total != truth.Workers {
 		t.Fatalf("total = %v, want %d", b.Total, truth.Workers)
 	}
-	b = search(t, s, "PractitionerRole?_summary=count")
+	b = fhirraw.Search(t, s, "PractitionerRole?_summary=count")
 	if b.Total == nil || *b.Total != truth.Roles || len(b.Entry) != 0 {
 		t.Fatalf("_summary=count: total %v with %d entries, want %d and none", b.Total, len(b.Entry), truth.Roles)
 	}
@@ -195,21 +83,21 @@ func TestExpiredPageLinkIsGone(t *testing.T) {
 		return now
 	}
 	s, _ := small(t, fhirtest.WithClock(clock), fhirtest.WithPageExpiry(time.Minute, 2))
-	first := search(t, s, "Practitioner?_count=10")
-	second := search(t, s, first.next())
-	third := search(t, s, second.next())
+	first := fhirraw.Search(t, s, "Practitioner?_count=10")
+	second := fhirraw.Search(t, s, first.Next())
+	third := fhirraw.Search(t, s, second.Next())
 	var oo map[string]any
-	if st := do(t, s, "GET", third.next(), nil, &oo); st != http.StatusGone {
+	if st := fhirraw.Do(t, s, "GET", third.Next(), nil, &oo); st != http.StatusGone {
 		t.Fatalf("third use of a link: status %d, want 410", st)
 	}
 	if oo["resourceType"] != "OperationOutcome" {
 		t.Fatalf("410 body is %v, want an OperationOutcome", oo)
 	}
-	fresh := search(t, s, "Practitioner?_count=10")
+	fresh := fhirraw.Search(t, s, "Practitioner?_count=10")
 	mu.Lock()
 	now = now.Add(2 * time.Minute)
 	mu.Unlock()
-	if st := do(t, s, "GET", fresh.next(), nil, nil); st != http.StatusGone {
+	if st := fhirraw.Do(t, s, "GET", fresh.Next(), nil, nil); st != http.StatusGone {
 		t.Fatalf("link older than its TTL: status %d, want 410", st)
 	}
 }
@@ -217,8 +105,8 @@ func TestExpiredPageLinkIsGone(t *testing.T) {
 func TestIncludesAndRevincludes(t *testing.T) {
 	t.Parallel()
 	s, _ := small(t)
-	b := search(t, s, "PractitionerRole?_count=20&_include=PractitionerRole:practitioner&_include=PractitionerRole:location&_include:iterate=Location:partof")
-	inc := b.ids("include")
+	b := fhirraw.Search(t, s, "PractitionerRole?_count=20&_include=PractitionerRole:practitioner&_include=PractitionerRole:location&_include:iterate=Location:partof")
+	inc := b.IDs("include")
 	var prac, loc int
 	for _, id := range inc {
 		switch {
@@ -242,16 +130,16 @@ func TestIncludesAndRevincludes(t *testing.T) {
 		}
 	}
 	// _revinclude: every role of the page's practitioners.
-	b = search(t, s, "Practitioner?_count=50&_revinclude=PractitionerRole:practitioner")
+	b = fhirraw.Search(t, s, "Practitioner?_count=50&_revinclude=PractitionerRole:practitioner")
 	roles := 0
-	for _, id := range b.ids("include") {
+	for _, id := range b.IDs("include") {
 		if strings.HasPrefix(id, "PractitionerRole/") {
 			roles++
 		}
 	}
 	want := 0
-	for _, id := range b.ids("match") {
-		rb := search(t, s, "PractitionerRole?practitioner="+url.QueryEscape(id))
+	for _, id := range b.IDs("match") {
+		rb := fhirraw.Search(t, s, "PractitionerRole?practitioner="+url.QueryEscape(id))
 		want += len(rb.Entry)
 	}
 	if roles != want || want == 0 {
@@ -264,8 +152,8 @@ func TestSearchParameters(t *testing.T) {
 	s, truth := small(t)
 	count := func(u string) int {
 		n := 0
-		for _, p := range all(t, s, u) {
-			n += len(p.ids("match"))
+		for _, p := range fhirraw.All(t, s, u) {
+			n += len(p.IDs("match"))
 		}
 		return n
 	}
@@ -276,7 +164,7 @@ func TestSearchParameters(t *testing.T) {
 		t.Errorf("current roles: %d, want %d", got, truth.CurrentRoles)
 	}
 	nurses := map[string]bool{}
-	for _, p := range all(t, s, "PractitionerRole?role=http://example.org/fhir/CodeSystem/job|nurse&active=true&practitioner.active=true&_count=100") {
+	for _, p := range fhirraw.All(t, s, "PractitionerRole?role=http://example.org/fhir/CodeSystem/job|nurse&active=true&practitioner.active=true&_count=100") {
 		for _, e := range p.Entry {
 			nurses[e.Resource["practitioner"].(map[string]any)["reference"].(string)] = true
 		}
@@ -294,35 +182,35 @@ func TestSearchParameters(t *testing.T) {
 	if got := count("Location?partof:below=Location/C&_count=100"); got != below {
 		t.Errorf("partof:below the country: %d, want %d", got, below)
 	}
-	if got := search(t, s, "Practitioner?phone="+url.QueryEscape("0770 000 012")).ids("match"); !slices.Equal(got, []string{"Practitioner/P0012"}) {
+	if got := fhirraw.Search(t, s, "Practitioner?phone="+url.QueryEscape("0770 000 012")).IDs("match"); !slices.Equal(got, []string{"Practitioner/P0012"}) {
 		t.Errorf("phone: %v, want P0012", got)
 	}
-	if got := search(t, s, "Practitioner?phone=0770000012").ids("match"); len(got) != 0 {
+	if got := fhirraw.Search(t, s, "Practitioner?phone=0770000012").IDs("match"); len(got) != 0 {
 		t.Errorf("phone in other spelling: %v, want none (a token matches exactly)", got)
 	}
-	b := search(t, s, "Practitioner?name=kol&_count=1000")
+	b := fhirraw.Search(t, s, "Practitioner?name=kol&_count=1000")
 	for _, e := range b.Entry {
 		if !strings.Contains(strings.ToLower(e.Resource["name"].([]any)[0].(map[string]any)["text"].(string)), "kol") {
 			t.Errorf("name=kol matched %v", e.Resource["name"])
 		}
 	}
-	b = search(t, s, "Practitioner?identifier=http://example.org/fhir/employee-number|EMP-0042")
-	if got := b.ids("match"); !slices.Equal(got, []string{"Practitioner/P0042"}) {
+	b = fhirraw.Search(t, s, "Practitioner?identifier=http://example.org/fhir/employee-number|EMP-0042")
+	if got := b.IDs("match"); !slices.Equal(got, []string{"Practitioner/P0042"}) {
 		t.Errorf("identifier search: %v", got)
 	}
 	if err := s.Load([]byte(`{"resourceType":"CodeSystem","id":"job","url":"http://example.org/fhir/CodeSystem/job","status":"active"}`)); err != nil {
 		t.Fatal(err)
 	}
-	b = search(t, s, "CodeSystem?url=http://example.org/fhir/CodeSystem/job")
+	b = fhirraw.Search(t, s, "CodeSystem?url=http://example.org/fhir/CodeSystem/job")
 	if len(b.Entry) != 1 {
 		t.Errorf("CodeSystem?url: %d entries", len(b.Entry))
 	}
 	var oo map[string]any
-	if st := do(t, s, "GET", "Practitioner?shoe-size=12", nil, &oo); st != http.StatusBadRequest || oo["resourceType"] != "OperationOutcome" {
+	if st := fhirraw.Do(t, s, "GET", "Practitioner?shoe-size=12", nil, &oo); st != http.StatusBadRequest || oo["resourceType"] != "OperationOutcome" {
 		t.Errorf("unknown parameter: status %d %v, want 400 OperationOutcome", st, oo)
 	}
-	var lenient bundle
-	if st := do(t, s, "GET", "Practitioner?shoe-size=12&active=false&_count=500", nil, &lenient, "Prefer", "handling=lenient"); st != http.StatusOK || len(lenient.Entry) != truth.Inactive {
+	var lenient fhirraw.Bundle
+	if st := fhirraw.Do(t, s, "GET", "Practitioner?shoe-size=12&active=false&_count=500", nil, &lenient, "Prefer", "handling=lenient"); st != http.StatusOK || len(lenient.Entry) != truth.Inactive {
 		t.Errorf("lenient handling: status %d, %d entries, want 200 and %d", st, len(lenient.Entry), truth.Inactive)
 	}
 }
@@ -330,7 +218,7 @@ func TestSearchParameters(t *testing.T) {
 func TestElements(t *testing.T) {
 	t.Parallel()
 	s, _ := small(t)
-	b := search(t, s, "Practitioner?_count=3&_elements=name")
+	b := fhirraw.Search(t, s, "Practitioner?_count=3&_elements=name")
 	for _, e := range b.Entry {
 		if _, ok := e.Resource["telecom"]; ok {
 			t.Fatalf("_elements=name kept telecom: %v", e.Resource)
@@ -364,16 +252,16 @@ func TestListensOnALoopbackAddress(t *testing.T) {
 func TestPostSearchAndRevincludeIterate(t *testing.T) {
 	t.Parallel()
 	s, truth := small(t)
-	var b bundle
-	if st := do(t, s, "POST", "Location/_search", "partof=Location/C&_revinclude:iterate=Location:partof&_count=100", &b,
+	var b fhirraw.Bundle
+	if st := fhirraw.Do(t, s, "POST", "Location/_search", "partof=Location/C&_revinclude:iterate=Location:partof&_count=100", &b,
 		"Content-Type", "application/x-www-form-urlencoded"); st != http.StatusOK {
 		t.Fatalf("POST _search: %d", st)
 	}
-	if len(b.ids("match")) != truth.Places["region"] {
-		t.Fatalf("matched %d regions, want %d", len(b.ids("match")), truth.Places["region"])
+	if len(b.IDs("match")) != truth.Places["region"] {
+		t.Fatalf("matched %d regions, want %d", len(b.IDs("match")), truth.Places["region"])
 	}
 	// Iterating down partOf reaches every district and facility.
-	if got, want := len(b.ids("include")), truth.Places["district"]+truth.Places["facility"]; got != want {
+	if got, want := len(b.IDs("include")), truth.Places["district"]+truth.Places["facility"]; got != want {
 		t.Fatalf("included %d places below the regions, want %d", got, want)
 	}
 }
@@ -393,7 +281,7 @@ func TestCapabilityStatementListsSearchParameters(t *testing.T) {
 			}
 		}
 	}
-	do(t, s, "GET", "metadata", nil, &cs)
+	fhirraw.Do(t, s, "GET", "metadata", nil, &cs)
 	if cs.ResourceType != "CapabilityStatement" || cs.FHIRVersion != "4.0.1" {
 		t.Fatalf("metadata: %s %s", cs.ResourceType, cs.FHIRVersion)
 	}
@@ -420,11 +308,11 @@ func TestLastUpdatedPrefixesPartitionTheRegistry(t *testing.T) {
 	s, truth := small(t)
 	total := truth.Workers
 	count := func(q string) int {
-		b := search(t, s, "Practitioner?_summary=count&_lastUpdated="+url.QueryEscape(q))
+		b := fhirraw.Search(t, s, "Practitioner?_summary=count&_lastUpdated="+url.QueryEscape(q))
 		return *b.Total
 	}
 	// The meta.lastUpdated of the 100th worker in time order.
-	b := search(t, s, "Practitioner?_sort=_lastUpdated&_count=100&_elements=id")
+	b := fhirraw.Search(t, s, "Practitioner?_sort=_lastUpdated&_count=100&_elements=id")
 	mid := b.Entry[99].Resource["meta"].(map[string]any)["lastUpdated"].(string)
 	lt, ge := count("lt"+mid), count("ge"+mid)
 	le, gt := count("le"+mid), count("gt"+mid)
@@ -442,13 +330,13 @@ func TestLastUpdatedPrefixesPartitionTheRegistry(t *testing.T) {
 		t.Fatalf("day %s: eq %d", day, d)
 	}
 	// Newest first.
-	b = search(t, s, "Practitioner?_sort=-_lastUpdated&_count=2")
+	b = fhirraw.Search(t, s, "Practitioner?_sort=-_lastUpdated&_count=2")
 	first := b.Entry[0].Resource["meta"].(map[string]any)["lastUpdated"].(string)
 	if want := truth.NewestWorker.Format(fhirtest.TimeFormat); first != want {
 		t.Fatalf("newest first: %s, want %s", first, want)
 	}
 	var oo map[string]any
-	if st := do(t, s, "GET", "Practitioner?_lastUpdated=xx2026", nil, &oo); st != http.StatusBadRequest {
+	if st := fhirraw.Do(t, s, "GET", "Practitioner?_lastUpdated=xx2026", nil, &oo); st != http.StatusBadRequest {
 		t.Fatalf("bad prefix: %d", st)
 	}
 }
@@ -459,22 +347,22 @@ func TestLastUpdatedPrefixesPartitionTheRegistry(t *testing.T) {
 func TestPagesServeTheCurrentVersion(t *testing.T) {
 	t.Parallel()
 	s, _ := small(t)
-	first := search(t, s, "Practitioner?_count=10&_sort=_lastUpdated")
-	rest := search(t, s, first.next()) // served once: the page is the snapshot's
-	edited, deleted := strings.TrimPrefix(rest.ids("match")[0], "Practitioner/"), strings.TrimPrefix(rest.ids("match")[1], "Practitioner/")
+	first := fhirraw.Search(t, s, "Practitioner?_count=10&_sort=_lastUpdated")
+	rest := fhirraw.Search(t, s, first.Next()) // served once: the page is the snapshot's
+	edited, deleted := strings.TrimPrefix(rest.IDs("match")[0], "Practitioner/"), strings.TrimPrefix(rest.IDs("match")[1], "Practitioner/")
 	var p map[string]any
-	if st := do(t, s, "GET", "Practitioner/"+edited, nil, &p); st != http.StatusOK {
+	if st := fhirraw.Do(t, s, "GET", "Practitioner/"+edited, nil, &p); st != http.StatusOK {
 		t.Fatalf("read: %d", st)
 	}
 	p["active"] = false
-	if st := do(t, s, "PUT", "Practitioner/"+edited, p, nil); st != http.StatusOK {
+	if st := fhirraw.Do(t, s, "PUT", "Practitioner/"+edited, p, nil); st != http.StatusOK {
 		t.Fatalf("update: %d", st)
 	}
-	if st := do(t, s, "DELETE", "Practitioner/"+deleted, nil, nil); st != http.StatusOK && st != http.StatusNoContent {
+	if st := fhirraw.Do(t, s, "DELETE", "Practitioner/"+deleted, nil, nil); st != http.StatusOK && st != http.StatusNoContent {
 		t.Fatalf("delete: %d", st)
 	}
-	again := search(t, s, first.next())
-	ids := again.ids("match")
+	again := fhirraw.Search(t, s, first.Next())
+	ids := again.IDs("match")
 	if slices.Contains(ids, "Practitioner/"+deleted) {
 		t.Errorf("a page still serves %s, deleted since the search", deleted)
 	}
@@ -491,11 +379,11 @@ func TestPagesServeTheCurrentVersion(t *testing.T) {
 func TestIncludesStopAtTheLimit(t *testing.T) {
 	t.Parallel()
 	s, _ := small(t, fhirtest.WithMaxIncludes(7))
-	b := search(t, s, "Practitioner?_count=50&_revinclude=PractitionerRole:practitioner")
-	if got := len(b.ids("include")); got != 7 {
+	b := fhirraw.Search(t, s, "Practitioner?_count=50&_revinclude=PractitionerRole:practitioner")
+	if got := len(b.IDs("include")); got != 7 {
 		t.Errorf("%d included resources, want the limit 7", got)
 	}
-	if got := len(b.ids("match")); got != 50 {
+	if got := len(b.IDs("match")); got != 50 {
 		t.Errorf("%d matches, want 50: the limit is on includes only", got)
 	}
 }

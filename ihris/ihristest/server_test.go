@@ -1,9 +1,6 @@
 package ihristest_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -14,117 +11,8 @@ import (
 
 	"github.com/mhero-go/mhero/fhir/fhirtest"
 	"github.com/mhero-go/mhero/ihris/ihristest"
+	"github.com/mhero-go/mhero/internal/fhirraw"
 )
-
-// bundle is the part of a FHIR Bundle the tests read.
-type bundle struct {
-	ResourceType string `json:"resourceType"`
-	Type         string `json:"type"`
-	Total        *int   `json:"total"`
-	Link         []struct {
-		Relation string `json:"relation"`
-		URL      string `json:"url"`
-	} `json:"link"`
-	Entry []struct {
-		FullURL  string         `json:"fullUrl"`
-		Resource map[string]any `json:"resource"`
-		Search   struct {
-			Mode string `json:"mode"`
-		} `json:"search"`
-		Request struct {
-			Method string `json:"method"`
-			URL    string `json:"url"`
-		} `json:"request"`
-		Response struct {
-			Status   string `json:"status"`
-			Location string `json:"location"`
-		} `json:"response"`
-	} `json:"entry"`
-}
-
-func (b *bundle) next() string {
-	for _, l := range b.Link {
-		if l.Relation == "next" {
-			return l.URL
-		}
-	}
-	return ""
-}
-
-// ids returns "Type/id" of the entries with the given search mode ("" for all).
-func (b *bundle) ids(mode string) []string {
-	var out []string
-	for _, e := range b.Entry {
-		if mode == "" || e.Search.Mode == mode {
-			out = append(out, e.Resource["resourceType"].(string)+"/"+e.Resource["id"].(string))
-		}
-	}
-	return out
-}
-
-// do sends a request and decodes a JSON answer into out (when not nil).
-func do(t *testing.T, s *ihristest.Server, method, u string, body any, out any, header ...string) int {
-	t.Helper()
-	if !strings.HasPrefix(u, "http") {
-		u = s.URL() + "/" + strings.TrimPrefix(u, "/")
-	}
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	default:
-		j, err := json.Marshal(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(j)
-	}
-	req, err := http.NewRequest(method, u, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/fhir+json")
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := s.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out != nil && len(b) > 0 {
-		if err := json.Unmarshal(b, out); err != nil {
-			t.Fatalf("%s %s: decoding %q: %v", method, u, b, err)
-		}
-	}
-	return resp.StatusCode
-}
-
-func search(t *testing.T, s *ihristest.Server, u string) *bundle {
-	t.Helper()
-	var b bundle
-	if st := do(t, s, "GET", u, nil, &b); st != http.StatusOK {
-		t.Fatalf("GET %s: status %d", u, st)
-	}
-	return &b
-}
-
-// all follows next links and returns every page.
-func all(t *testing.T, s *ihristest.Server, u string) []*bundle {
-	t.Helper()
-	var pages []*bundle
-	for u != "" {
-		b := search(t, s, u)
-		pages = append(pages, b)
-		u = b.next()
-	}
-	return pages
-}
 
 func small(t *testing.T, opts ...ihristest.Option) *ihristest.Server {
 	t.Helper()
@@ -160,8 +48,8 @@ func TestIHRISSearchParameters(t *testing.T) {
 	truth := s.Truth()
 	count := func(u string) int {
 		n := 0
-		for _, p := range all(t, s, u) {
-			n += len(p.ids("match"))
+		for _, p := range fhirraw.All(t, s, u) {
+			n += len(p.IDs("match"))
 		}
 		return n
 	}
@@ -172,7 +60,7 @@ func TestIHRISSearchParameters(t *testing.T) {
 		t.Errorf("employmentstatus %d, employment-status %d", a, b)
 	}
 	nurses := map[string]bool{}
-	for _, p := range all(t, s, "PractitionerRole?job=http://ihris.org/fhir/CodeSystem/ihris-job|2230-1B&active=true&practitioner.active=true&_count=100") {
+	for _, p := range fhirraw.All(t, s, "PractitionerRole?job=http://ihris.org/fhir/CodeSystem/ihris-job|2230-1B&active=true&practitioner.active=true&_count=100") {
 		for _, e := range p.Entry {
 			nurses[e.Resource["practitioner"].(map[string]any)["reference"].(string)] = true
 		}
@@ -186,20 +74,20 @@ func TestIHRISSearchParameters(t *testing.T) {
 	for shared, ids := range truth.SharedPhones {
 		local := "0" + strings.TrimPrefix(shared, "+231")
 		for _, q := range []string{"phone=" + url.QueryEscape(local), "phonenumber=" + url.QueryEscape(local), "telecom=" + local} {
-			if got := search(t, s, "Practitioner?"+q).ids("match"); len(got) != 2 {
+			if got := fhirraw.Search(t, s, "Practitioner?"+q).IDs("match"); len(got) != 2 {
 				t.Errorf("%s: %v, want %v (digits match digits)", q, got, ids)
 			}
 		}
 		break
 	}
-	b := search(t, s, "Practitioner?identifier=http://moh.gov.lr/fhir/employee-number|MOH-000042")
-	if got := b.ids("match"); !slices.Equal(got, []string{"Practitioner/P000042"}) {
+	b := fhirraw.Search(t, s, "Practitioner?identifier=http://moh.gov.lr/fhir/employee-number|MOH-000042")
+	if got := b.IDs("match"); !slices.Equal(got, []string{"Practitioner/P000042"}) {
 		t.Errorf("identifier search: %v", got)
 	}
-	if got := search(t, s, "Practitioner?employeeNumber=MOH-000042").ids("match"); !slices.Equal(got, []string{"Practitioner/P000042"}) {
+	if got := fhirraw.Search(t, s, "Practitioner?employeeNumber=MOH-000042").IDs("match"); !slices.Equal(got, []string{"Practitioner/P000042"}) {
 		t.Errorf("employeeNumber: %v", got)
 	}
-	if b := search(t, s, "CodeSystem?url=http://ihris.org/fhir/CodeSystem/ihris-job"); len(b.Entry) != 1 {
+	if b := fhirraw.Search(t, s, "CodeSystem?url=http://ihris.org/fhir/CodeSystem/ihris-job"); len(b.Entry) != 1 {
 		t.Errorf("CodeSystem?url: %d entries", len(b.Entry))
 	}
 	var cs struct {
@@ -211,7 +99,7 @@ func TestIHRISSearchParameters(t *testing.T) {
 			}
 		}
 	}
-	do(t, s, "GET", "metadata", nil, &cs)
+	fhirraw.Do(t, s, "GET", "metadata", nil, &cs)
 	var names []string
 	for _, r := range cs.Rest[0].Resource {
 		for _, p := range r.SearchParam {
@@ -234,21 +122,21 @@ func TestMHeroParameters(t *testing.T) {
 	t.Parallel()
 	s := ihristest.NewServer()
 	defer s.Close()
-	do(t, s, "POST", "CommunicationRequest", map[string]any{
+	fhirraw.Do(t, s, "POST", "CommunicationRequest", map[string]any{
 		"resourceType": "CommunicationRequest", "status": "active",
 		"extension": []any{map[string]any{
 			"url":       "http://mhero.org/fhir/StructureDefinition/mhero-comm-req-flow-starts",
 			"extension": []any{map[string]any{"url": "flow_starts_uuid", "valueString": "5b7c0e3e-0000-4000-8000-00000000f10a"}},
 		}},
 	}, nil)
-	do(t, s, "POST", "CommunicationRequest", map[string]any{"resourceType": "CommunicationRequest", "status": "active"}, nil)
+	fhirraw.Do(t, s, "POST", "CommunicationRequest", map[string]any{"resourceType": "CommunicationRequest", "status": "active"}, nil)
 	for u, want := range map[string]int{
 		"CommunicationRequest?rpflowstarts=5b7c0e3e-0000-4000-8000-00000000f10a": 1,
 		"CommunicationRequest?isflowstart=true":                                  1,
 		"CommunicationRequest?isflowstart=false":                                 1,
 		"CommunicationRequest?isbroadcast=true":                                  0,
 	} {
-		if got := len(search(t, s, u).Entry); got != want {
+		if got := len(fhirraw.Search(t, s, u).Entry); got != want {
 			t.Errorf("%s: %d, want %d", u, got, want)
 		}
 	}
@@ -268,18 +156,18 @@ func TestChurnIsSeenAsChangesAndDeletions(t *testing.T) {
 		t.Fatalf("report %+v", rep)
 	}
 	since := url.QueryEscape("gt" + checkpoint.Format(time.RFC3339))
-	b := search(t, s, "Practitioner?_lastUpdated="+since+"&_count=100")
+	b := fhirraw.Search(t, s, "Practitioner?_lastUpdated="+since+"&_count=100")
 	var want []string
 	for _, id := range slices.Concat(rep.NewPhone, rep.Deactivated, rep.Hired) {
 		want = append(want, "Practitioner/"+id)
 	}
 	slices.Sort(want)
-	got := b.ids("match")
+	got := b.IDs("match")
 	slices.Sort(got)
 	if !slices.Equal(got, want) {
 		t.Fatalf("changed since the checkpoint: %v, want %v", got, want)
 	}
-	h := search(t, s, "Practitioner/_history?_since="+url.QueryEscape(checkpoint.Format(time.RFC3339)))
+	h := fhirraw.Search(t, s, "Practitioner/_history?_since="+url.QueryEscape(checkpoint.Format(time.RFC3339)))
 	deleted := 0
 	for _, e := range h.Entry {
 		if e.Request.Method == "DELETE" {
@@ -290,22 +178,22 @@ func TestChurnIsSeenAsChangesAndDeletions(t *testing.T) {
 		t.Fatalf("%d deletions in history, want 2", deleted)
 	}
 	for _, id := range rep.Deactivated {
-		for _, e := range search(t, s, "PractitionerRole?practitioner=Practitioner/"+id).Entry {
+		for _, e := range fhirraw.Search(t, s, "PractitionerRole?practitioner=Practitioner/"+id).Entry {
 			if e.Resource["active"] != false || e.Resource["period"].(map[string]any)["end"] == nil {
 				t.Errorf("role of deactivated %s: %v", id, e.Resource)
 			}
 		}
 	}
 	for _, id := range rep.Deleted {
-		if st := do(t, s, "GET", "Practitioner/"+id, nil, nil); st != http.StatusGone {
+		if st := fhirraw.Do(t, s, "GET", "Practitioner/"+id, nil, nil); st != http.StatusGone {
 			t.Errorf("deleted %s: %d", id, st)
 		}
-		if b := search(t, s, "PractitionerRole?practitioner=Practitioner/"+id); len(b.Entry) != 0 {
+		if b := fhirraw.Search(t, s, "PractitionerRole?practitioner=Practitioner/"+id); len(b.Entry) != 0 {
 			t.Errorf("deleted %s still has roles", id)
 		}
 	}
 	for _, id := range rep.Hired {
-		if b := search(t, s, "PractitionerRole?active=true&practitioner=Practitioner/"+id); len(b.Entry) != 1 {
+		if b := fhirraw.Search(t, s, "PractitionerRole?active=true&practitioner=Practitioner/"+id); len(b.Entry) != 1 {
 			t.Errorf("hired %s: %d current roles", id, len(b.Entry))
 		}
 	}

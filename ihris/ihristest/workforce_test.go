@@ -11,6 +11,7 @@ import (
 	"github.com/nyaruka/phonenumbers"
 
 	"github.com/mhero-go/mhero/ihris/ihristest"
+	"github.com/mhero-go/mhero/internal/fhirraw"
 )
 
 // digest generates w and hashes every resource.
@@ -165,7 +166,7 @@ func TestServerCountsMatchTheTruth(t *testing.T) {
 	truth := s.Truth()
 	workers := func(u string) int {
 		ids := map[string]bool{}
-		for _, p := range all(t, s, u) {
+		for _, p := range fhirraw.All(t, s, u) {
 			for _, e := range p.Entry {
 				ids[e.Resource["practitioner"].(map[string]any)["reference"].(string)] = true
 			}
@@ -190,7 +191,7 @@ func TestServerCountsMatchTheTruth(t *testing.T) {
 			continue
 		}
 		var jobs []string
-		cs := search(t, s, "CodeSystem?url=http://ihris.org/fhir/CodeSystem/ihris-job")
+		cs := fhirraw.Search(t, s, "CodeSystem?url=http://ihris.org/fhir/CodeSystem/ihris-job")
 		for _, c := range cs.Entry[0].Resource["concept"].([]any) {
 			for _, p := range c.(map[string]any)["property"].([]any) {
 				pm := p.(map[string]any)
@@ -232,16 +233,16 @@ func TestReverseChainPagesByWorker(t *testing.T) {
 	truth := s.Truth()
 	for region, want := range truth.ByRegion {
 		n := 0
-		for _, p := range all(t, s, "Practitioner?active=true&_count=25&_has:PractitionerRole:practitioner:active=true"+
+		for _, p := range fhirraw.All(t, s, "Practitioner?active=true&_count=25&_has:PractitionerRole:practitioner:active=true"+
 			"&_has:PractitionerRole:practitioner:location.partof:below=Location/"+region) {
-			n += len(p.ids("match"))
+			n += len(p.IDs("match"))
 		}
 		if n != want {
 			t.Errorf("region %s: %d workers, truth says %d", region, n, want)
 		}
 	}
 	var oo map[string]any
-	if st := do(t, s, "GET", "Practitioner?_has:PractitionerRole:nope:active=true", nil, &oo); st != 400 {
+	if st := fhirraw.Do(t, s, "GET", "Practitioner?_has:PractitionerRole:nope:active=true", nil, &oo); st != 400 {
 		t.Errorf("bad _has: %d", st)
 	}
 }
@@ -255,7 +256,7 @@ func TestRelatedLocationFindsASubtree(t *testing.T) {
 	defer s.Close()
 	for region, want := range s.Truth().ByRegion {
 		ids := map[string]bool{}
-		for _, p := range all(t, s, "PractitionerRole?related-location=Location/"+region+"&active=true&practitioner.active=true&_count=100") {
+		for _, p := range fhirraw.All(t, s, "PractitionerRole?related-location=Location/"+region+"&active=true&practitioner.active=true&_count=100") {
 			for _, e := range p.Entry {
 				ids[e.Resource["practitioner"].(map[string]any)["reference"].(string)] = true
 			}
@@ -304,11 +305,11 @@ func TestRolePeriodsAreConsistent(t *testing.T) {
 	}
 	s := ihristest.NewServer(ihristest.WithWorkforce(w))
 	defer s.Close()
-	b := search(t, s, "PractitionerRole?date=gt2026-01-02&_summary=count")
+	b := fhirraw.Search(t, s, "PractitionerRole?date=gt2026-01-02&_summary=count")
 	if *b.Total != truth.CurrentRoles {
 		t.Fatalf("roles running after the newest update: %d, want %d", *b.Total, truth.CurrentRoles)
 	}
-	if st := do(t, s, "GET", "PractitionerRole?date=soon", nil, nil); st != 400 {
+	if st := fhirraw.Do(t, s, "GET", "PractitionerRole?date=soon", nil, nil); st != 400 {
 		t.Fatalf("bad date: %d", st)
 	}
 }
