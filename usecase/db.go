@@ -106,6 +106,9 @@ CREATE TABLE usecase_audit (
 );
 CREATE INDEX usecase_audit_case_idx ON usecase_audit (case_id, seq);
 `,
+}, {
+	Name: "the Overview Report's delivery to the Requestor",
+	SQL:  `ALTER TABLE usecase_case ADD COLUMN delivery TEXT NOT NULL DEFAULT '';`,
 }}
 
 // Migrate creates the package's tables in db, or brings them up to date;
@@ -116,8 +119,9 @@ CREATE INDEX usecase_audit_case_idx ON usecase_audit (case_id, seq);
 //	                  the Data Manager, whether the request came late, the
 //	                  flow start made on activation (and the mark that
 //	                  makes it exactly once), the latest cost estimate and
-//	                  monitoring headline, the report files, and the hash of
-//	                  its last audit entry.
+//	                  monitoring headline, the report files and their
+//	                  delivery to the Requestor, and the hash of its last
+//	                  audit entry.
 //	usecase_version   every version of a use case's content (key: case,
 //	                  version): the workflow source and its compiled
 //	                  export, the target, the send plan and window, the
@@ -154,17 +158,17 @@ type querier interface {
 
 const caseColumns = `id, number, title, unit, state, version, form, data_manager, late, accepted, flow_uuid,
 	start_mark, start_uuid, group_uuid, started_at, recipients, cost, monitoring, reports, reason,
-	created_at, updated_at, audit_head`
+	created_at, updated_at, audit_head, delivery`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
 func scanCase(r rowScanner) (*Record, error) {
 	var rec Record
-	var form, dm, cost, mon, reports string
+	var form, dm, cost, mon, reports, delivery string
 	var started sql.NullTime
 	err := r.Scan(&rec.ID, &rec.Number, &rec.Title, &rec.Unit, &rec.State, &rec.Version, &form, &dm, &rec.Late,
 		&rec.AcceptedVersion, &rec.FlowUUID, &rec.startMark, &rec.StartUUID, &rec.GroupUUID, &started, &rec.Recipients,
-		&cost, &mon, &reports, &rec.Reason, &rec.CreatedAt, &rec.UpdatedAt, &rec.auditHead)
+		&cost, &mon, &reports, &rec.Reason, &rec.CreatedAt, &rec.UpdatedAt, &rec.auditHead, &delivery)
 	if err != nil {
 		return nil, err
 	}
@@ -195,6 +199,12 @@ func scanCase(r rowScanner) (*Record, error) {
 	if reports != "" {
 		if err := json.Unmarshal([]byte(reports), &rec.Reports); err != nil {
 			return nil, fmt.Errorf("usecase %s: reading its reports: %w", rec.ID, err)
+		}
+	}
+	if delivery != "" {
+		rec.Delivery = &Delivery{}
+		if err := json.Unmarshal([]byte(delivery), rec.Delivery); err != nil {
+			return nil, fmt.Errorf("usecase %s: reading its report delivery: %w", rec.ID, err)
 		}
 	}
 	return &rec, nil

@@ -53,6 +53,21 @@
 // the start carries a mark recorded before it is sent, so an activation
 // killed midway and run again finds it rather than sending it twice.
 //
+// # Monitoring and reporting
+//
+// [Manager.Monitor] refreshes package analytics for the use case's flow
+// and records the headline numbers ([Headline]: reached, responded,
+// delivered, failed) of the activation's send — never of the test sends —
+// in the record and the audit log; it may run as often as wanted.
+// [Manager.Report] writes the Use Case Overview Report, the Analysis
+// Report and the Monitoring Tool (package analytics/report) into a
+// directory and records each file's SHA-256. [Manager.SendReport] sends
+// the Overview Report to the Requestor, which closes the use case: it
+// checks the files are still the ones recorded, sends the Requestor one
+// SMS saying the report is ready and where it is, and records that
+// delivery. An SMS cannot carry a file: the files themselves go by the
+// channel the Data Manager names (e-mail, a shared folder).
+//
 // # The audit log
 //
 // Every step is recorded with who, when and why in an append-only log

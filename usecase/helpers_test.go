@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mhero-go/mhero/analytics"
 	"github.com/mhero-go/mhero/examples/workflows"
 	"github.com/mhero-go/mhero/fhir"
 	"github.com/mhero-go/mhero/ihris"
@@ -48,8 +49,16 @@ type env struct {
 
 func newEnv(t *testing.T, dsn string, opts ...usecase.Option) *env {
 	t.Helper()
+	return newEnvWith(t, dsn, sandbox.Config{Workforce: ihristest.Workforce{Workers: 600, Seed: 7}, Seed: 7}, opts...)
+}
+
+// newEnvWith is newEnv on a sandbox configured as cfg, with the analytics
+// of the workspace given the target syncs' directory, so that reports
+// break answers down by district and cadre.
+func newEnvWith(t *testing.T, dsn string, cfg sandbox.Config, opts ...usecase.Option) *env {
+	t.Helper()
 	ctx := context.Background()
-	sb, err := sandbox.New(sandbox.Config{Workforce: ihristest.Workforce{Workers: 600, Seed: 7}, Seed: 7})
+	sb, err := sandbox.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,8 +90,21 @@ func newEnv(t *testing.T, dsn string, opts ...usecase.Option) *env {
 		t.Fatal(err)
 	}
 	e.district = largest(sb.IHRIS.Truth().ByDistrict)
+	ws, err := e.rp.Workspace.Get(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	attrs, err := target.NewAttributeStore(ctx, tdb, ws.UUID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	an, err := analytics.New(ctx, e.db, ws.UUID, analytics.WithDirectory(analytics.TargetDirectory(attrs)), analytics.WithClock(sb.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
 	rnd := rand.New(rand.NewPCG(1, 2))
 	base := []usecase.Option{usecase.WithRapidPro(e.rp), usecase.WithRegistry(e.reg), usecase.WithSyncer(e.syncer),
+		usecase.WithAnalytics(an),
 		usecase.WithClock(sb.Now), usecase.WithRandom(readerFunc(func(p []byte) (int, error) {
 			for i := range p {
 				p[i] = byte(rnd.Uint32())

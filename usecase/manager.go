@@ -11,8 +11,10 @@ import (
 	"iter"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/mhero-go/mhero/analytics"
 	"github.com/mhero-go/mhero/ihris"
 	"github.com/mhero-go/mhero/rapidpro"
 	"github.com/mhero-go/mhero/store"
@@ -26,16 +28,18 @@ import (
 // every step is one serial transaction that checks the use case is still
 // where the step found it.
 type Manager struct {
-	db       *store.DB
-	rp       *rapidpro.Client
-	reg      *ihris.Registry
-	syncer   *target.Syncer
-	now      func() time.Time
-	sleep    func(ctx context.Context, d time.Duration) error
-	importer func(ctx context.Context, export []byte) error
-	random   io.Reader
-	codeTTL  time.Duration
-	progress func(Progress)
+	db        *store.DB
+	mu        sync.Mutex // guards analytics
+	analytics *analytics.Monitor
+	rp        *rapidpro.Client
+	reg       *ihris.Registry
+	syncer    *target.Syncer
+	now       func() time.Time
+	sleep     func(ctx context.Context, d time.Duration) error
+	importer  func(ctx context.Context, export []byte) error
+	random    io.Reader
+	codeTTL   time.Duration
+	progress  func(Progress)
 }
 
 // Option configures a Manager.

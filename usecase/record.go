@@ -44,6 +44,9 @@ type Record struct {
 	Cost       *CostSummary `json:"cost,omitempty"`
 	Monitoring *Headline    `json:"monitoring,omitempty"`
 	Reports    []Report     `json:"reports,omitempty"`
+	// Delivery is how the Overview Report went to the Requestor, which
+	// closed the use case.
+	Delivery *Delivery `json:"delivery,omitempty"`
 	// Reason is why the use case was cancelled.
 	Reason    string    `json:"reason,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`
@@ -64,12 +67,17 @@ type CostSummary struct {
 
 // Headline is what the last monitoring of a use case found.
 type Headline struct {
-	AsOf   time.Time        `json:"asOf"`
+	// AsOf is when the data were fetched from RapidPro.
+	AsOf time.Time `json:"asOf"`
+	// Send is the flow start counted: the activation's (the test sends
+	// are not).
+	Send   string           `json:"send,omitempty"`
 	Counts analytics.Counts `json:"counts"`
 }
 
-// Report is a report file given to the Requestor, with its SHA-256.
+// Report is a report file written for the use case, with its SHA-256.
 type Report struct {
+	// Kind is ReportOverview, ReportAnalysis or ReportMonitoring.
 	Kind   string `json:"kind"`
 	Path   string `json:"path"`
 	SHA256 string `json:"sha256"`
