@@ -871,7 +871,7 @@ func (p *pass) low(b Breakdown) []GroupFinding {
 		return nil
 	}
 	alpha := p.th.Alpha / float64(len(tested))
-	noun := dimNoun(b.Dimension)
+	noun := pluralOf(dimNoun(b.Dimension))
 	var out []GroupFinding
 	for _, g := range tested {
 		a := g.ResponseRate()
@@ -882,7 +882,7 @@ func (p *pass) low(b Breakdown) []GroupFinding {
 		}
 		fa := g.FailureRate()
 		fr := Rate{p.total.Failed - g.Failed, p.total.Contacted - g.Contacted}
-		stmt := fmt.Sprintf("%s answers far less than the other %ss: %s of its health workers responded (%s), against %s (%s) elsewhere. "+
+		stmt := fmt.Sprintf("%s answers far less than the other %s: %s of its health workers responded (%s), against %s (%s) elsewhere. "+
 			"A gap this large happens by chance %s (two-proportion z-test, z = %.1f, %s). Out of coverage: %s there, %s elsewhere.",
 			g.Label, noun, percent(a.Value()), a.counts(), percent(rest.Value()), rest.counts(), chance(t.P), t.Z, pValue(t.P), percent(fa.Value()), percent(fr.Value()))
 		out = append(out, GroupFinding{Dimension: b.Dimension, Key: g.Key, Label: g.Label, Finding: Finding{Test: t, Statement: stmt}})

@@ -118,3 +118,41 @@ func TestThresholdDefaults(t *testing.T) {
 		t.Errorf("custom thresholds changed: %+v", got)
 	}
 }
+
+func TestPluralOf(t *testing.T) {
+	t.Parallel()
+	for noun, want := range map[string]string{
+		"facility": "facilities", "county": "counties", "district": "districts", "region": "regions",
+		"cadre": "cadres", "gender": "genders", "day": "days", "parish": "parishes", "box": "boxes",
+		"question": "questions", "message": "messages", "": "",
+	} {
+		if got := pluralOf(noun); got != want {
+			t.Errorf("pluralOf(%q) = %q, want %q", noun, got, want)
+		}
+	}
+	if got := plural(3, "facility"); got != "3 facilities" {
+		t.Errorf("plural(3, facility) = %q", got)
+	}
+	if got := plural(1, "facility"); got != "1 facility" {
+		t.Errorf("plural(1, facility) = %q", got)
+	}
+}
+
+// TestLowStatementPlural: a facility that answers far less is compared
+// with "the other facilities".
+func TestLowStatementPlural(t *testing.T) {
+	t.Parallel()
+	p := &pass{th: DefaultThresholds, total: acc{Counts: Counts{Contacted: 300, Responded: 200}}}
+	b := Breakdown{Dimension: ByFacility, Groups: []Group{
+		{Key: "F1", Label: "Clinic 1", Counts: Counts{Contacted: 100, Responded: 20}},
+		{Key: "F2", Label: "Clinic 2", Counts: Counts{Contacted: 100, Responded: 90}},
+		{Key: "F3", Label: "Clinic 3", Counts: Counts{Contacted: 100, Responded: 90}},
+	}}
+	low := p.low(b)
+	if len(low) != 1 || low[0].Key != "F1" {
+		t.Fatalf("low %+v, want Clinic 1", low)
+	}
+	if !strings.Contains(low[0].Statement, "than the other facilities:") {
+		t.Errorf("statement %q", low[0].Statement)
+	}
+}

@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -590,12 +591,30 @@ func (n NonResponder) Explanation() string {
 	return ""
 }
 
-// plural returns "1 question", "2 questions".
+// plural returns "1 question", "2 questions", "3 facilities".
 func plural(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
-	return fmt.Sprintf("%d %ss", n, noun)
+	return fmt.Sprintf("%d %s", n, pluralOf(noun))
+}
+
+// pluralOf returns the plural of an English noun, as the names of
+// dimensions and place levels need ("facility" → "facilities", "county" →
+// "counties", "parish" → "parishes", "day" → "days"). Adding an s is not
+// enough for them.
+func pluralOf(noun string) string {
+	n := len(noun)
+	switch {
+	case n == 0:
+		return noun
+	case n > 1 && noun[n-1] == 'y' && !strings.ContainsRune("aeiouAEIOU", rune(noun[n-2])):
+		return noun[:n-1] + "ies"
+	case strings.HasSuffix(noun, "s"), strings.HasSuffix(noun, "x"), strings.HasSuffix(noun, "z"),
+		strings.HasSuffix(noun, "ch"), strings.HasSuffix(noun, "sh"):
+		return noun + "es"
+	}
+	return noun + "s"
 }
 
 // Refreshed says what a refresh fetched from RapidPro and how each
