@@ -21,8 +21,8 @@ import (
 // exampleWorld sends a one-question survey to 120 simulated health
 // workers of two districts in the sandbox and lets two days pass; one
 // district answers far less. It returns the RapidPro client, the flow,
-// who each contact is, and a cleanup.
-func exampleWorld() (*rapidpro.Client, *flow.Flow, analytics.Directory, func()) {
+// who each contact is, the sandbox's clock, and a cleanup.
+func exampleWorld() (*rapidpro.Client, *flow.Flow, analytics.Directory, func() time.Time, func()) {
 	ctx := context.Background()
 	sb, err := sandbox.New(sandbox.Config{Workforce: ihristest.Workforce{Workers: 10, Regions: 1, Districts: 1, Facilities: 1},
 		Mix: sandbox.Mix{sandbox.Responsive: 0.75, sandbox.OutOfCoverage: 0.15, sandbox.Silent: 0.10}, Seed: 1,
@@ -87,7 +87,9 @@ questions:
 		}
 		return analytics.Worker{}, analytics.ErrUnknownContact
 	})
-	return rp, &exp.Flows[0], dir, sb.Close
+	// The sandbox's time is simulated: the Monitor must read the same clock,
+	// or it would date its refreshes days away from the runs it fetched.
+	return rp, &exp.Flows[0], dir, sb.Now, sb.Close
 }
 
 // openStore opens a new state database in a temporary directory.
@@ -108,12 +110,12 @@ func openStore() (*store.DB, func()) {
 // district that answers far less.
 func Example() {
 	ctx := context.Background()
-	rp, f, dir, stop := exampleWorld()
+	rp, f, dir, now, stop := exampleWorld()
 	defer stop()
 	db, closeDB := openStore()
 	defer closeDB()
 
-	m, err := analytics.New(ctx, db, rp.WorkspaceUUID(), analytics.WithDirectory(dir))
+	m, err := analytics.New(ctx, db, rp.WorkspaceUUID(), analytics.WithDirectory(dir), analytics.WithClock(now))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -159,11 +161,11 @@ func Example() {
 // Leadership Team acts on.
 func ExampleMonitor_NonResponders() {
 	ctx := context.Background()
-	rp, f, dir, stop := exampleWorld()
+	rp, f, dir, now, stop := exampleWorld()
 	defer stop()
 	db, closeDB := openStore()
 	defer closeDB()
-	m, err := analytics.New(ctx, db, rp.WorkspaceUUID(), analytics.WithDirectory(dir))
+	m, err := analytics.New(ctx, db, rp.WorkspaceUUID(), analytics.WithDirectory(dir), analytics.WithClock(now))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -113,7 +113,10 @@ func WithMessageSettle(d time.Duration) Option {
 	}
 }
 
-// WithClock sets the clock (tests).
+// WithClock sets the clock that dates tracking and refreshes (default
+// time.Now). Monitoring a sandbox, whose time is simulated, give it the
+// sandbox's (sandbox.Sandbox.Now): a refresh dated by the wall clock would
+// be months away from the runs it fetched, and the reports would say so.
 func WithClock(now func() time.Time) Option {
 	return func(c *config) error {
 		c.now = now

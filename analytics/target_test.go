@@ -100,7 +100,7 @@ func TestTargetDirectory(t *testing.T) {
 	}
 
 	eachDB(t, func(t *testing.T, db *store.DB) {
-		m, err := New(ctx, db, sb.RapidPro.WorkspaceUUID(), WithDirectory(TargetDirectory(attrs)))
+		m, err := New(ctx, db, sb.RapidPro.WorkspaceUUID(), WithDirectory(TargetDirectory(attrs)), WithClock(sb.Now))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -113,6 +113,10 @@ func TestTargetDirectory(t *testing.T) {
 		a, err := m.Analyze(ctx, exp.Flows[0].UUID, Filter{})
 		if err != nil {
 			t.Fatal(err)
+		}
+		// The refresh is dated by the sandbox's simulated clock.
+		if d := sb.Now().Sub(a.AsOf); d < 0 || d > time.Hour {
+			t.Errorf("analysis as of %s, the sandbox's time is %s", a.AsOf, sb.Now())
 		}
 		if a.Counts.Contacted != sum.Reachable {
 			t.Errorf("%d runs for %d reachable workers", a.Counts.Contacted, sum.Reachable)
