@@ -801,6 +801,7 @@ func reasonCounts(c Counts) []ReasonCount {
 func (p *pass) question(qu *question, flag *Finding) Question {
 	qa := p.questions[qu.idx]
 	q := Question{Key: qu.key, Name: qu.name, Text: qu.text, Position: qu.position, Wait: qu.wait, Categories: qu.display(),
+		Type: qu.answer.Type, Min: qu.answer.Min, Max: qu.answer.Max,
 		Asked: qa.asked, Replied: qa.replied, Answered: qa.answered, Other: qa.other, NoResponse: qa.noResponse,
 		Waiting: qa.waiting, ReAsked: qa.reAsked, ReAsks: qa.reAsks, Misfit: Rate{qa.misfit, qa.replied}, Misunderstood: flag}
 	if !qu.wait {

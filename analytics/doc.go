@@ -79,13 +79,15 @@
 //     JSON, what the next refresh compares with; messages_covered says
 //     that the message sweeps have covered the flow's whole history.
 //   - analytics_question (flow_id, idx, result_key, name, text, position,
-//     wait, categories, shown, nodes, other, timeout): a flow's results;
+//     wait, categories, shown, nodes, other, timeout, answer_type,
+//     answer_min, answer_max): a flow's results;
 //     key (flow_id, idx). idx is fixed for good (runs refer to it);
 //     position is the place in the current definition. categories (JSON)
 //     only grows, runs referring to its indexes; shown is the current
 //     definition's categories; nodes the nodes that save the result; other
 //     and timeout name the categories of replies that fit no case and of
-//     timed-out waits.
+//     timed-out waits; answer_type, answer_min and answer_max the kind of
+//     reply the router tests for ([Question.Type]).
 //   - analytics_node (flow_id, idx, uuid): the nodes runs' paths refer to.
 //   - analytics_send (id, workspace, uuid, flow_uuid, status, groups,
 //     contacts, created_on, modified_on): the workspace's flow starts, and

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/mhero-go/mhero/store"
 	"github.com/mhero-go/mhero/workflow/flow"
@@ -37,6 +39,8 @@ type question struct {
 	// other and timeout name the categories of replies that fit no case
 	// and of waits that timed out.
 	other, timeout string
+	// answer is the kind of reply the router's tests take.
+	answer answerType
 
 	catIdx     map[string]int
 	otherIdx   int // -1 when not among categories
@@ -116,7 +120,8 @@ func loadFlow(ctx context.Context, q store.Querier, workspace, uuid string) (*fl
 	if err != nil {
 		return nil, fmt.Errorf("analytics: reading flow %s: %w", uuid, err)
 	}
-	rows, err := q.Query(ctx, `SELECT idx, result_key, name, text, position, wait, categories, shown, nodes, other, timeout
+	rows, err := q.Query(ctx, `SELECT idx, result_key, name, text, position, wait, categories, shown, nodes, other, timeout,
+		answer_type, answer_min, answer_max
 		FROM analytics_question WHERE flow_id = $1 ORDER BY idx`, fs.id)
 	if err != nil {
 		return nil, fmt.Errorf("analytics: reading the questions of flow %s: %w", uuid, err)
@@ -125,8 +130,16 @@ func loadFlow(ctx context.Context, q store.Querier, workspace, uuid string) (*fl
 	for rows.Next() {
 		qu := &question{}
 		var cats, shown, nodes string
-		if err := rows.Scan(&qu.idx, &qu.key, &qu.name, &qu.text, &qu.position, &qu.wait, &cats, &shown, &nodes, &qu.other, &qu.timeout); err != nil {
+		var lo, hi sql.NullFloat64
+		if err := rows.Scan(&qu.idx, &qu.key, &qu.name, &qu.text, &qu.position, &qu.wait, &cats, &shown, &nodes, &qu.other, &qu.timeout,
+			&qu.answer.Type, &lo, &hi); err != nil {
 			return nil, err
+		}
+		if lo.Valid {
+			qu.answer.Min = &lo.Float64
+		}
+		if hi.Valid {
+			qu.answer.Max = &hi.Float64
 		}
 		for _, x := range []struct {
 			s   string
@@ -232,12 +245,15 @@ func (fs *flowState) save(ctx context.Context, tx *store.Tx) error {
 		shown, _ := json.Marshal(qu.shown)
 		nodes, _ := json.Marshal(qu.nodes)
 		_, err := tx.Exec(ctx, `
-INSERT INTO analytics_question (flow_id, idx, result_key, name, text, position, wait, categories, shown, nodes, other, timeout)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+INSERT INTO analytics_question (flow_id, idx, result_key, name, text, position, wait, categories, shown, nodes, other, timeout,
+	answer_type, answer_min, answer_max)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 ON CONFLICT (flow_id, idx) DO UPDATE SET name = excluded.name, text = excluded.text, position = excluded.position,
 	wait = excluded.wait, categories = excluded.categories, shown = excluded.shown, nodes = excluded.nodes,
-	other = excluded.other, timeout = excluded.timeout`,
-			fs.id, qu.idx, qu.key, qu.name, qu.text, qu.position, qu.wait, string(cats), string(shown), string(nodes), qu.other, qu.timeout)
+	other = excluded.other, timeout = excluded.timeout,
+	answer_type = excluded.answer_type, answer_min = excluded.answer_min, answer_max = excluded.answer_max`,
+			fs.id, qu.idx, qu.key, qu.name, qu.text, qu.position, qu.wait, string(cats), string(shown), string(nodes), qu.other, qu.timeout,
+			qu.answer.Type, nullFloat(qu.answer.Min), nullFloat(qu.answer.Max))
 		if err != nil {
 			return fmt.Errorf("analytics: saving question %s: %w", qu.key, err)
 		}
@@ -257,6 +273,7 @@ ON CONFLICT (flow_id, idx) DO UPDATE SET name = excluded.name, text = excluded.t
 func (fs *flowState) define(f *flow.Flow) {
 	results := f.Results()
 	special := specialCategories(f)
+	answers := answerTypes(f)
 	seen := map[string]bool{}
 	for i, r := range results {
 		qu := fs.question(r.Key, r.Name)
@@ -270,6 +287,7 @@ func (fs *flowState) define(f *flow.Flow) {
 		if s, ok := special[r.Key]; ok {
 			qu.other, qu.timeout = s[0], s[1]
 		}
+		qu.answer = answers[r.Key]
 		qu.setSpecial()
 		qu.dirty = true
 	}
@@ -315,4 +333,96 @@ func specialCategories(f *flow.Flow) map[string][2]string {
 		out[key] = s
 	}
 	return out
+}
+
+// answerType is the kind of reply a question takes (see Question.Type).
+type answerType struct {
+	Type     string
+	Min, Max *float64
+}
+
+// caseKinds are the reply types of the router tests that take one kind of
+// reply; other tests (words, phrases, regular expressions, categories)
+// make choices.
+var caseKinds = map[string]string{
+	"has_number": "number", "has_number_between": "number", "has_number_lt": "number", "has_number_lte": "number",
+	"has_number_eq": "number", "has_number_gt": "number", "has_number_gte": "number",
+	"has_date": "date", "has_date_lt": "date", "has_date_eq": "date", "has_date_gt": "date",
+	"has_phone": "phone", "has_text": "text",
+}
+
+// answerTypes returns, by result key, the kind of reply the routers that
+// save the result test for: a kind when every case of every such router
+// tests for it, with a number's bounds when they are literal and the
+// same everywhere.
+func answerTypes(f *flow.Flow) map[string]answerType {
+	out := map[string]answerType{}
+	mixed := map[string]bool{}
+	for i := range f.Nodes {
+		r := f.Nodes[i].Router
+		if r == nil || r.ResultName == "" {
+			continue
+		}
+		key := flow.Snakify(r.ResultName)
+		if mixed[key] {
+			continue
+		}
+		a, seen := out[key]
+		kind, lo, hi := "", (*float64)(nil), (*float64)(nil)
+		for j, c := range r.Cases {
+			k := caseKinds[c.Type]
+			if k == "" || (j > 0 && k != kind) {
+				kind = ""
+				break
+			}
+			kind = k
+			if k == "number" && len(r.Cases) == 1 {
+				lo, hi = numberBounds(c)
+			}
+		}
+		if kind == "" || (seen && kind != a.Type) {
+			mixed[key] = true
+			delete(out, key)
+			continue
+		}
+		if seen && (!sameBound(a.Min, lo) || !sameBound(a.Max, hi)) {
+			lo, hi = nil, nil
+		}
+		out[key] = answerType{Type: kind, Min: lo, Max: hi}
+	}
+	return out
+}
+
+// numberBounds returns the literal bounds of a number test.
+func numberBounds(c flow.Case) (lo, hi *float64) {
+	arg := func(i int) *float64 {
+		if i >= len(c.Arguments) {
+			return nil
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(c.Arguments[i]), 64)
+		if err != nil {
+			return nil
+		}
+		return &v
+	}
+	switch c.Type {
+	case "has_number_between":
+		return arg(0), arg(1)
+	case "has_number_gte":
+		return arg(0), nil
+	case "has_number_lte":
+		return nil, arg(0)
+	}
+	return nil, nil
+}
+
+func sameBound(a, b *float64) bool {
+	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
+}
+
+func nullFloat(v *float64) sql.NullFloat64 {
+	if v == nil {
+		return sql.NullFloat64{}
+	}
+	return sql.NullFloat64{Float64: *v, Valid: true}
 }

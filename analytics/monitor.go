@@ -358,7 +358,8 @@ func (m *Monitor) Flow(ctx context.Context, flowUUID string) (Flow, error) {
 func (fs *flowState) describe() []Question {
 	out := make([]Question, 0, len(fs.questions))
 	for _, qu := range fs.ordered() {
-		out = append(out, Question{Key: qu.key, Name: qu.name, Text: qu.text, Position: qu.position, Wait: qu.wait, Categories: qu.display()})
+		out = append(out, Question{Key: qu.key, Name: qu.name, Text: qu.text, Position: qu.position, Wait: qu.wait, Categories: qu.display(),
+			Type: qu.answer.Type, Min: qu.answer.Min, Max: qu.answer.Max})
 	}
 	return out
 }

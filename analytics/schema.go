@@ -126,4 +126,11 @@ CREATE TABLE analytics_message (
 CREATE INDEX analytics_message_run ON analytics_message (run_id);
 CREATE INDEX analytics_message_contact ON analytics_message (flow_id, contact_uuid);
 `,
+}, {
+	Name: "the kind of reply each question takes",
+	SQL: `
+ALTER TABLE analytics_question ADD COLUMN answer_type TEXT NOT NULL DEFAULT '';
+ALTER TABLE analytics_question ADD COLUMN answer_min DOUBLE PRECISION;
+ALTER TABLE analytics_question ADD COLUMN answer_max DOUBLE PRECISION;
+`,
 }}

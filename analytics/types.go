@@ -143,6 +143,15 @@ type Question struct {
 	// Categories are the categories in the flow's order, Other and No
 	// Response included.
 	Categories []string `json:"categories"`
+	// Type is the kind of reply the question takes, from the tests of the
+	// router that saves it: "number" when every test takes a number (as a
+	// workflow's number question compiles), "date", "phone" or "text"
+	// likewise; "" when its categories are choices, or the tests are
+	// mixed or unknown. Min and Max bound a number question's replies when
+	// its tests say so.
+	Type string   `json:"type,omitempty"`
+	Min  *float64 `json:"min,omitempty"`
+	Max  *float64 `json:"max,omitempty"`
 
 	// Asked counts the runs that reached the question.
 	Asked int `json:"asked"`

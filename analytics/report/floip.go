@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,12 +25,16 @@ const FLOIPVersion = "1.0.0-rc1"
 // systems: a Data Package descriptor (datapackage.json) naming one
 // resource, whose rows (one per answer) are in a separate JSON file.
 //
-// Each flow result is a question, keyed by its result key: select_one with
-// the categories as choices when it has categories of its own (the
-// response is the category, the reply in the response metadata), open
-// when every reply is kept as it is (the response is the reply). A
-// question's No Response is not a response and has no row. The contact id
-// is the RapidPro contact UUID, never the phone number.
+// Each flow result is a question, keyed by its result key: numeric when
+// its router tests for a number (a workflow's number question; the
+// response is the number, with the range of the test when it has one),
+// select_one with the categories as choices when it has categories of its
+// own (the response is the category, the reply in the response metadata),
+// open when every reply is kept as it is (the response is the reply). A
+// reply to a numeric question that is no number has a null response, the
+// reply and its category in the metadata. A question's No Response is not
+// a response and has no row. The contact id is the RapidPro contact UUID,
+// never the phone number.
 type FlowResults struct {
 	Flow analytics.Flow
 	// Runs are the workflow's runs (analytics.Monitor.Runs), read once, as
@@ -155,7 +161,13 @@ func (r *FlowResults) WriteDescriptor(w io.Writer, path string) error {
 		if label == "" {
 			label = q.Name
 		}
-		if cs := choices(q); cs != nil {
+		if q.Type == "number" {
+			opts := map[string]any{}
+			if q.Min != nil && q.Max != nil {
+				opts["range"] = []float64{*q.Min, *q.Max}
+			}
+			qs[q.Key] = floipQuestion{Type: "numeric", Label: label, TypeOptions: opts}
+		} else if cs := choices(q); cs != nil {
 			qs[q.Key] = floipQuestion{Type: "select_one", Label: label, TypeOptions: map[string]any{"choices": cs}}
 		} else {
 			qs[q.Key] = floipQuestion{Type: "open", Label: label, TypeOptions: map[string]any{}}
@@ -196,7 +208,17 @@ func (r *FlowResults) WriteResponses(w io.Writer) (int, error) {
 			}
 			var response any = a.Value
 			meta := map[string]any{}
-			if known && choices(q) != nil && a.Category != "" {
+			if known && q.Type == "number" {
+				response = nil
+				if v, ok := floipNumber(a.Value); ok {
+					response = v
+				} else {
+					meta["reply"] = a.Value
+				}
+				if a.Category != "" && (response == nil || !singleCategory(q)) {
+					meta["category"] = a.Category
+				}
+			} else if known && choices(q) != nil && a.Category != "" {
 				response = a.Category
 				if a.Value != a.Category {
 					meta["reply"] = a.Value
@@ -250,4 +272,27 @@ func (r *FlowResults) WriteFiles(ctx context.Context, dir string) (*Files, error
 		return nil, fmt.Errorf("report: writing %s: %w", dp, err)
 	}
 	return &Files{Paths: []string{dp, rp}}, nil
+}
+
+// floipNumber returns a number reply as a JSON number, as the numeric type
+// asks ("007" is 7); ok is false for a reply that is no finite number.
+func floipNumber(s string) (n json.Number, ok bool) {
+	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
+		return "", false
+	}
+	return json.Number(strconv.FormatFloat(v, 'f', -1, 64)), true
+}
+
+// singleCategory reports whether a question has one category of its own
+// (besides Other and No Response): a number question's "Has Number",
+// which says nothing the number does not.
+func singleCategory(q analytics.Question) bool {
+	own := 0
+	for _, c := range q.Categories {
+		if c != "Other" && c != "No Response" && c != "All Responses" {
+			own++
+		}
+	}
+	return own <= 1
 }
