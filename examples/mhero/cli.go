@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -32,6 +33,9 @@ type env struct {
 	buildInfo func() (*debug.BuildInfo, bool)
 	// getenv reads the environment (os.Getenv when nil; fixed in tests).
 	getenv func(string) string
+	// ctx, when not nil, is the context commands run in (tests cancel it
+	// to stop a long-running command such as sandbox).
+	ctx context.Context
 }
 
 // env returns the environment variable's value.
@@ -75,6 +79,12 @@ func commands() []*command {
 		{"target", "preview|plan|sync FILE.yaml [--sandbox] [--dry-run] [--full] [--json] [--db FILE|DSN] [--rate N] [server flags]", "preview, plan or sync a target group of health workers into RapidPro",
 			targetDoc,
 			runTarget},
+		{"usecase", "new|show|list|review|test|notify|feedback|edit|request-approval|approve|activate|cancel|audit|register|export ...", "follow a use case through the SOP, from the Request Form to the report, on real servers",
+			usecaseDoc,
+			runUsecase},
+		{"sandbox", "[--workers N] [--speed X] [--director PHONE]... | advance DURATION | sms --from PHONE TEXT", "run in-process iHRIS and RapidPro with simulated health workers and Director, to rehearse the SOP",
+			sandboxDoc,
+			runSandbox},
 		{"version", "", "print the program's module version, Go version and source revision",
 			"Version prints the module version the program was built from, the Go\nversion and platform, and the source revision when the build recorded it.",
 			runVersion},
@@ -145,7 +155,7 @@ func (e *env) usage(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run mhero help COMMAND (or mhero COMMAND -h) for a command's arguments.")
-	fmt.Fprintln(w, "Exit status: 0 success, 1 invalid input, 2 usage error.")
+	fmt.Fprintln(w, "Exit status: 0 success, 1 invalid input (or a step refused), 2 usage error;\nmhero usecase also exits 3 when a step cannot be taken yet.")
 }
 
 // newFlagSet returns the flag set of command name. Parsing errors go to

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/mhero-go/mhero/usecase"
+)
+
+const dateTime = "Mon 2 Jan 2006 15:04 MST"
+
+// printRecord prints a use case as mhero usecase show does.
+func printRecord(w io.Writer, rec *usecase.Record, v *usecase.Version, tests []usecase.Test, aps []*usecase.Approval) {
+	f := rec.Form
+	fmt.Fprintf(w, "%s  %s\n", rec.ID, rec.Title)
+	step := fmt.Sprintf("step %d of %d", rec.State.Step(), len(usecase.States)-1)
+	if rec.State == usecase.StateCancelled {
+		step = "because " + rec.Reason
+	}
+	fmt.Fprintf(w, "  state        %s (%s)\n", rec.State.Label(), step)
+	fmt.Fprintf(w, "  unit         %s; Director %s\n", f.Unit.Name, f.Unit.Director)
+	fmt.Fprintf(w, "  requestor    %s\n", f.Requestor)
+	fmt.Fprintf(w, "  approver     %s\n", f.ApproverOrDirector())
+	if !rec.DataManager.IsZero() {
+		fmt.Fprintf(w, "  data manager %s\n", rec.DataManager)
+	}
+	fmt.Fprintf(w, "  purpose      %s\n", strings.Join(strings.Fields(f.Purpose), " "))
+	filed := f.Filed.Format("2006-01-02")
+	if rec.Late {
+		filed += " (flagged: less than a week before the send date)"
+	}
+	fmt.Fprintf(w, "  filed        %s\n", filed)
+	fmt.Fprintf(w, "  version      %d, %s by %s: %s (binding %s)\n", v.N, v.CreatedAt.Format("2006-01-02 15:04"), v.CreatedBy, v.Reason, v.BindingHash[:12])
+	fmt.Fprintf(w, "  workflow     %s\n", v.WorkflowFile)
+	fmt.Fprintf(w, "  target       %s\n", v.Target)
+	fmt.Fprintf(w, "  send         %s\n", v.Binding.Window)
+	for _, fu := range f.FollowUp {
+		fmt.Fprintf(w, "  follow-up    %s\n", fu)
+	}
+	if rec.Cost != nil {
+		fmt.Fprintf(w, "  cost         %d to %d SMS for %d health workers\n", rec.Cost.ExpectedTotal, rec.Cost.LongestTotal, rec.Cost.Recipients)
+	}
+	if rec.StartUUID != "" {
+		fmt.Fprintf(w, "  started      %s, flow start %s, %d health workers\n", rec.StartedAt.Format(dateTime), rec.StartUUID, rec.Recipients)
+	}
+	if m := rec.Monitoring; m != nil {
+		fmt.Fprintf(w, "  monitoring   as of %s: %+v\n", m.AsOf.Format(dateTime), m.Counts)
+	}
+	for _, r := range rec.Reports {
+		fmt.Fprintf(w, "  report       %s %s (SHA-256 %s)\n", r.Kind, r.Path, r.SHA256[:12])
+	}
+	for _, t := range tests {
+		line := fmt.Sprintf("  test         #%d v%d %s, %s by %s", t.ID, t.Version, phoneName(t.Kind), t.At, t.Actor)
+		if t.URN != "" {
+			line += " (" + usecase.MaskURN(t.URN) + ")"
+		}
+		if t.Coverage != nil {
+			line += "; coverage " + t.Coverage.String()
+		}
+		fmt.Fprintln(w, line)
+	}
+	for _, a := range aps {
+		line := fmt.Sprintf("  approval     #%d v%d %s, asked %s of %s", a.ID, a.Version, a.Status, a.RequestedAt.Format("2006-01-02 15:04"), a.Approver.Name)
+		if a.Evidence != nil {
+			line += "; evidence " + a.Evidence.Kind
+		}
+		if len(a.Refused) > 0 {
+			line += fmt.Sprintf("; %d %s refused", len(a.Refused), plural(len(a.Refused), "reply", "replies"))
+		}
+		if a.Reason != "" {
+			line += "; " + a.Reason
+		}
+		fmt.Fprintln(w, line)
+	}
+}
+
+// printApprovalRequest prints what the approver is asked to approve.
+func printApprovalRequest(w io.Writer, r *usecase.ApprovalRequest) {
+	fmt.Fprintf(w, "Approval requested of %s for %s version %d: %q\n", r.Approver, r.Case, r.Version, r.Title)
+	fmt.Fprintf(w, "  unit %s; requested by %s; developed by %s\n", r.Unit, r.Requestor, r.DataManager)
+	if r.Late {
+		fmt.Fprintln(w, "  flagged: the request was filed less than a week before the send date")
+	}
+	fmt.Fprintf(w, "  purpose: %s\n", strings.Join(strings.Fields(r.Purpose), " "))
+	for _, fu := range r.FollowUp {
+		fmt.Fprintf(w, "  follow-up: %s\n", fu)
+	}
+	fmt.Fprintf(w, "\nWorkflow %q (%s), %d questions:\n", r.Workflow, strings.Join(r.Languages, ", "), len(r.Questions))
+	for i, q := range r.Questions {
+		fmt.Fprintf(w, "  %d. %s [%s]: %s\n", i+1, q.Key, q.Type, oneLineText(q.Ask))
+		for _, lang := range slices.Sorted(maps.Keys(q.Translations)) {
+			fmt.Fprintf(w, "     %s: %s\n", lang, oneLineText(q.Translations[lang]))
+		}
+		if len(q.Categories) > 0 {
+			fmt.Fprintf(w, "     answers: %s\n", strings.Join(q.Categories, ", "))
+		}
+		if q.When != "" {
+			fmt.Fprintf(w, "     asked when: %s\n", q.When)
+		}
+	}
+	fmt.Fprintf(w, "\nTarget: %s\n", r.Target)
+	fmt.Fprintf(w, "  %d health workers reached; %d selected cannot be reached\n", r.Recipients, r.Unreachable)
+	for _, level := range []string{"region", "district"} {
+		if m := r.ByPlace[level]; len(m) > 0 {
+			fmt.Fprintf(w, "  by %s: %s\n", level, tally(m, 8))
+		}
+	}
+	if len(r.ByCadre) > 0 {
+		fmt.Fprintf(w, "  by cadre: %s\n", tally(r.ByCadre, 8))
+	}
+	c := r.Cost
+	fmt.Fprintf(w, "\nCost: %s\n", c)
+	for _, l := range c.Languages {
+		fmt.Fprintf(w, "  %s: expected path %d SMS parts (%d messages, %d UCS-2), longest %d (%d messages, %d UCS-2) a health worker\n",
+			l.Language, l.Expected.Segments, l.Expected.Messages, l.Expected.UCS2, l.Longest.Segments, l.Longest.Messages, l.Longest.UCS2)
+	}
+	fmt.Fprintf(w, "Send: %s\n", r.Window)
+	if r.Previous > 0 {
+		fmt.Fprintf(w, "\nChanged since version %d, approved before:\n", r.Previous)
+		for _, ch := range r.Changes {
+			fmt.Fprintf(w, "  %s\n", ch)
+		}
+	}
+	if len(r.Tests) > 0 {
+		fmt.Fprintln(w, "\nTests of this version:")
+		for _, t := range r.Tests {
+			fmt.Fprintf(w, "  %s\n", t)
+		}
+	}
+	fmt.Fprintf(w, "\nThe approval is bound to %s: any change of a question, a translation, the target or the send window voids it.\n", r.BindingHash)
+	fmt.Fprintf(w, "SMS sent to %s (the code is shown only there):\n  %s\n", usecase.MaskURN(r.Approver.URN), r.SMS)
+	fmt.Fprintf(w, "The code expires %s.\n", r.ExpiresAt.Format(dateTime))
+}
+
+func oneLineText(s string) string { return strings.Join(strings.Fields(s), " ") }
