@@ -79,7 +79,7 @@ func commands() []*command {
 		{"target", "preview|plan|sync FILE.yaml [--sandbox] [--dry-run] [--full] [--json] [--db FILE|DSN] [--rate N] [server flags]", "preview, plan or sync a target group of health workers into RapidPro",
 			targetDoc,
 			runTarget},
-		{"usecase", "new|show|list|review|test|notify|feedback|edit|request-approval|approve|activate|cancel|audit|register|export ...", "follow a use case through the SOP, from the Request Form to the report, on real servers",
+		{"usecase", "new|show|list|review|test|notify|feedback|edit|request-approval|approve|activate|monitor|report|send-report|cancel|audit|register|export ...", "follow a use case through the SOP, from the Request Form to the report, on real servers",
 			usecaseDoc,
 			runUsecase},
 		{"sandbox", "[--workers N] [--speed X] [--director PHONE]... | advance DURATION | sms --from PHONE TEXT", "run in-process iHRIS and RapidPro with simulated health workers and Director, to rehearse the SOP",

@@ -10,7 +10,7 @@
 //	mhero simulate FILE.yaml|EXPORT.json [--reply TEXT]... [--timeout]... [--json] [--lang CODE] [--name NAME] [--flow NAME]
 //	mhero demo [--workflow FILE] [--cadre CODE] [--district ID] [--workers N] [--days N] [--seed N]
 //	mhero target preview|plan|sync FILE.yaml [--sandbox] [--dry-run] [--full] [--json] [--db FILE|DSN] [--rate N]
-//	mhero usecase new|show|list|review|test|notify|feedback|edit|request-approval|approve|activate|cancel|audit|register|export ... [--json] [--db FILE|DSN]
+//	mhero usecase new|show|list|review|test|notify|feedback|edit|request-approval|approve|activate|monitor|report|send-report|cancel|audit|register|export ... [--json] [--db FILE|DSN]
 //	mhero sandbox [--workers N] [--speed X] [--director PHONE]... | advance DURATION | sms --from PHONE TEXT
 //	mhero version
 //	mhero help [COMMAND]

@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mhero-go/mhero/analytics"
 	"github.com/mhero-go/mhero/examples/workflows"
 	"github.com/mhero-go/mhero/fhir"
 	"github.com/mhero-go/mhero/ihris"
@@ -56,6 +57,12 @@ step allowed only in order and recorded in a hash-chained audit log:
   activate ID [--wait]          refused without a valid approval; syncs the
                                 target group and starts the flow exactly once
                                 at the approved time (--wait waits for it)
+  monitor ID                    fetch the runs from RapidPro: who responded,
+                                their answers (again as often as wanted)
+  report ID [--dir DIR]         write the Overview and Analysis Reports and the
+                                Monitoring Tool
+  send-report ID [--where TEXT] tell the Requestor the report is ready; closes
+                                the use case
 
 At any step:
 
@@ -110,6 +117,9 @@ func ucSubs() []*ucSub {
 		{"request-approval", "ID", ucRequestDoc, both, ucRequestApproval},
 		{"approve", "ID [--scan FILE]", ucApproveDoc, rapidPro, ucApprove},
 		{"activate", "ID [--wait] [--full-sync]", ucActivateDoc, both, ucActivate},
+		{"monitor", "ID", ucMonitorDoc, rapidPro, ucMonitor},
+		{"report", "ID [--dir DIR] [--no-pdf] [--show-phones]", ucReportDoc, rapidPro, ucReport},
+		{"send-report", "ID [--where TEXT]", ucSendDoc, rapidPro, ucSendReport},
 		{"cancel", "ID --reason TEXT", "Cancel closes a use case at any step before it is reported, with a reason.\nA pending approval request is withdrawn; a flow already started is not\nstopped.", noServer, ucCancel},
 		{"audit", "[ID] [--verify]", ucAuditDoc, readOnly, ucAudit},
 		{"register", "[-o FILE.xlsx]", "Register writes the Use Case Planning, Implementation and Monitoring Tool:\nan Excel register of every use case with its dates, people, state, target\nsize, cost and response rate (default use-cases.xlsx).", readOnly, ucRegister},
@@ -170,6 +180,25 @@ then syncs the target group and starts the flow for it exactly once. An
 activation interrupted at any point can be run again: it finds the start
 it made instead of making another. Before the approved send time it exits
 3, unless --wait makes it wait (in the sandbox, simulated time passes).`
+
+const ucMonitorDoc = `Monitor fetches the runs and messages of the use case's flow from RapidPro
+(only what changed since the last time) and prints how its send is going:
+health workers reached, responded, answered everything, failed (likely
+out of coverage), each question's answers. The test sends are not
+counted. Run it as often as wanted while the flow runs.`
+
+const ucReportDoc = `Report writes the use case's reports into --dir (default UC-0001-reports):
+the Use Case Overview Report for the Requestor (HTML, Markdown, and PDF
+when Chromium is installed), the Analysis Report, and the Monitoring Tool
+(XLSX and CSV, with the non-responders to follow up; phones masked unless
+--show-phones). They cover the activation's send as of the last monitor.
+Each file's SHA-256 is recorded.`
+
+const ucSendDoc = `Send-report closes the use case: it checks the Overview Report's files are
+still those report wrote, and tells the Requestor in one SMS that the
+report is ready, with the response rate and where to find it (--where:
+a shared folder, a web address; the files themselves go by that channel,
+an SMS cannot carry them).`
 
 const ucAuditDoc = `Audit prints the audit log of one use case, or of all: who did what, when
 and why. With --verify it checks the whole log's hash chain instead: an
@@ -281,6 +310,8 @@ func (c *ucCmd) exec(args []string) int {
 // stepFlags holds the flags of each step, declared before parsing.
 type stepFlags struct {
 	phone, notes, reason, workflowFile, targetFile, sendDate, sendTime, scan, out *string
+	dir, where, chromium                                                          *string
+	noPDF, showPhones                                                             *bool
 	sim, transcript, accept, atOnce, wait, fullSync, verify, open                 *bool
 	version                                                                       *int
 	state                                                                         *string
@@ -312,6 +343,13 @@ func (c *ucCmd) declare() {
 	case "activate":
 		f.wait = fs.Bool("wait", false, "wait for the approved send time")
 		f.fullSync = fs.Bool("full-sync", false, "reconcile every worker of the target, not only iHRIS's changes")
+	case "report":
+		f.dir = fs.String("dir", "", "the directory the reports go in (default ID-reports)")
+		f.noPDF = fs.Bool("no-pdf", false, "skip the PDF copies (they need Chromium)")
+		f.chromium = fs.String("chromium", "", "the Chromium or Chrome to print PDFs with (found on the PATH by default)")
+		f.showPhones = fs.Bool("show-phones", false, "show phone numbers in full in the list of non-responders")
+	case "send-report":
+		f.where = fs.String("where", "", "where the Requestor finds the report (a shared folder, a web address)")
 	case "cancel":
 		f.reason = fs.String("reason", "", "why the use case is cancelled")
 	case "audit":
@@ -433,11 +471,44 @@ func (c *ucCmd) open() (status int, ok bool) {
 		}
 		opts = append(opts, usecase.WithSyncer(s))
 	}
+	if rp != nil && (c.sub.name == "monitor" || c.sub.name == "report") {
+		an, err := c.analytics(rp, now)
+		if err != nil {
+			fmt.Fprintf(c.e.stderr, "mhero %s: %v\n", c.name(), explain(err, srv))
+			return exitInvalid, false
+		}
+		opts = append(opts, usecase.WithAnalytics(an))
+	}
 	if c.m, err = usecase.New(ctx, c.db, opts...); err != nil {
 		fmt.Fprintf(c.e.stderr, "mhero %s: %v\n", c.name(), err)
 		return exitInvalid, false
 	}
 	return exitOK, true
+}
+
+// analytics makes the workspace's analytics, with the directory of the
+// target syncs, so that reports break the answers down by district and
+// cadre.
+func (c *ucCmd) analytics(rp *rapidpro.Client, now func() time.Time) (*analytics.Monitor, error) {
+	ws := rp.WorkspaceUUID()
+	if ws == "" {
+		w, err := rp.Workspace.Get(c.ctx)
+		if err != nil {
+			return nil, fmt.Errorf("reading the RapidPro workspace: %w", err)
+		}
+		ws = w.UUID
+	}
+	if c.tdb == nil {
+		var err error
+		if c.tdb, err = openStore(*c.dsn); err != nil {
+			return nil, err
+		}
+	}
+	attrs, err := target.NewAttributeStore(c.ctx, c.tdb, ws)
+	if err != nil {
+		return nil, err
+	}
+	return analytics.New(c.ctx, c.db, ws, analytics.WithDirectory(analytics.TargetDirectory(attrs)), analytics.WithClock(now))
 }
 
 // syncer makes the target syncer. The target package still keeps its

@@ -84,7 +84,10 @@ func nextStep(rec *usecase.Record) string {
 	case usecase.StateActive:
 		return "mhero usecase monitor " + id
 	case usecase.StateMonitoring:
-		return "mhero usecase report " + id
+		if len(rec.Reports) > 0 {
+			return "mhero usecase send-report " + id + " --where \"WHERE THE REQUESTOR FINDS IT\" (or monitor and report again)"
+		}
+		return "mhero usecase report " + id + " (or monitor again, for fresher numbers)"
 	}
 	return ""
 }
@@ -562,6 +565,114 @@ func ucActivate(c *ucCmd, pos []string) int {
 		s.Created, s.Updated, s.Unchanged, s.Added, s.Removed, len(s.Skipped))
 	next(c, rec)
 	return exitOK
+}
+
+func ucMonitor(c *ucCmd, pos []string) int {
+	id, ok := c.id(pos, false)
+	if !ok {
+		return exitUsage
+	}
+	if st, ok := c.open(); !ok {
+		return st
+	}
+	defer c.close()
+	rec, mon, err := c.m.Monitor(c.ctx, id, c.actor())
+	if err != nil {
+		return c.fail(err)
+	}
+	c.bar.done()
+	if *c.asJSON {
+		return c.done(rec, mon, "")
+	}
+	a := mon.Analysis
+	w := c.e.stdout
+	fmt.Fprintf(w, "%s as of %s: %s\n", rec.ID, a.AsOf.Format(dateTime), rec.Monitoring.Summary())
+	for _, q := range a.Questions {
+		if !q.Wait {
+			continue
+		}
+		var parts []string
+		for _, d := range q.Distribution {
+			if d.Count > 0 {
+				parts = append(parts, fmt.Sprintf("%s %d", d.Category, d.Count))
+			}
+		}
+		if q.Waiting > 0 {
+			parts = append(parts, fmt.Sprintf("still waiting %d", q.Waiting))
+		}
+		fmt.Fprintf(w, "  %-22s asked %d, answered %s: %s\n", q.Key, q.Asked, q.AnswerRate(), strings.Join(parts, ", "))
+	}
+	for _, r := range a.NonResponders {
+		if r.Count > 0 {
+			fmt.Fprintf(w, "  not responding, %s: %d\n", r.Reason.Label(), r.Count)
+		}
+	}
+	for _, q := range a.Misunderstood {
+		fmt.Fprintf(w, "  %s may be misunderstood: %s of the replies fit no category\n", q.Key, q.Misfit)
+	}
+	next(c, rec)
+	return exitOK
+}
+
+func ucReport(c *ucCmd, pos []string) int {
+	id, ok := c.id(pos, false)
+	if !ok {
+		return exitUsage
+	}
+	if st, ok := c.open(); !ok {
+		return st
+	}
+	defer c.close()
+	f := c.flags
+	rec, err := c.m.Get(c.ctx, id)
+	if err != nil {
+		return c.fail(err)
+	}
+	dir := cmpOr(*f.dir, rec.ID+"-reports")
+	rec, reps, err := c.m.Report(c.ctx, id, usecase.ReportInput{By: c.actor(), Dir: dir, ShowPhones: *f.showPhones,
+		NoPDF: *f.noPDF, Chromium: *f.chromium})
+	if err != nil {
+		return c.fail(err)
+	}
+	c.bar.done()
+	if *c.asJSON {
+		return c.done(rec, reps, "")
+	}
+	fmt.Fprintf(c.e.stdout, "%s: %d report files written in %s, each one's SHA-256 recorded\n", rec.ID, len(reps.Files), dir)
+	csvs := 0
+	for _, r := range reps.Files {
+		// The Monitoring Tool's tables are also written one CSV file
+		// each: they are counted, not listed.
+		if strings.HasSuffix(r.Path, ".csv") {
+			csvs++
+			continue
+		}
+		fmt.Fprintf(c.e.stdout, "  %-10s %s\n", r.Kind, r.Path)
+	}
+	if csvs > 0 {
+		fmt.Fprintf(c.e.stdout, "  and the Monitoring Tool's tables as %d CSV files\n", csvs)
+	}
+	if reps.PDFSkipped != "" {
+		fmt.Fprintf(c.e.stdout, "  no PDF: %s\n", reps.PDFSkipped)
+	}
+	next(c, rec)
+	return exitOK
+}
+
+func ucSendReport(c *ucCmd, pos []string) int {
+	id, ok := c.id(pos, false)
+	if !ok {
+		return exitUsage
+	}
+	if st, ok := c.open(); !ok {
+		return st
+	}
+	defer c.close()
+	rec, d, err := c.m.SendReport(c.ctx, id, usecase.SendInput{By: c.actor(), Where: *c.flags.where})
+	if err != nil {
+		return c.fail(err)
+	}
+	return c.done(rec, d, fmt.Sprintf("%s reported and closed: the Requestor %s was told in one SMS: %q", rec.ID, d.To, d.Text))
 }
 
 func ucCancel(c *ucCmd, pos []string) int {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -301,14 +302,49 @@ func TestUsecaseSOPOnTheSandbox(t *testing.T) {
 		t.Errorf("%d contacts had 2 runs, want the 2 test phones", twice)
 	}
 
+	// Fieldwork, in simulated time; then monitoring and the reports.
+	c.must(exitInvalid, "usecase", "report", id) // monitor first
+	c.must(exitOK, "sandbox", "advance", "4d")
+	r = c.must(exitOK, "usecase", "monitor", id, "--json")
+	var mon struct {
+		Record usecase.Record `json:"record"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &mon); err != nil {
+		t.Fatal(err)
+	}
+	counts := mon.Record.Monitoring.Counts
+	// The test sends are not counted; the generated mix has workers who
+	// do not answer; every run has ended or waits.
+	if counts.Contacted != recipients || counts.Responded == 0 || counts.Responded >= counts.Contacted ||
+		counts.Completed+counts.Interrupted+counts.Expired+counts.Errored+counts.Active != counts.Contacted {
+		t.Errorf("monitoring counts %+v for %d recipients", counts, recipients)
+	}
+	r = c.must(exitOK, "usecase", "monitor", id)
+	if !strings.Contains(r.stdout, fmt.Sprintf("%d health workers reached", recipients)) || !strings.Contains(r.stdout, "act_in_stock") {
+		t.Errorf("monitor:\n%s", r.stdout)
+	}
+	dir := filepath.Join(t.TempDir(), "reports")
+	r = c.must(exitOK, "usecase", "report", id, "--dir", dir, "--no-pdf")
+	if !strings.Contains(r.stdout, "overview") || !strings.Contains(r.stdout, "monitoring") {
+		t.Errorf("report:\n%s", r.stdout)
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "*")); len(files) < 4 {
+		t.Errorf("report files: %v", files)
+	}
+	r = c.must(exitOK, "usecase", "send-report", id, "--where", "the NMCP shared folder")
+	if !strings.Contains(r.stdout, "reported and closed") {
+		t.Errorf("send-report: %s", r.stdout)
+	}
+	c.must(exitInvalid, "usecase", "cancel", id, "--reason", "too late") // closed
+
 	r = c.must(exitOK, "usecase", "show", id)
-	for _, want := range []string{"state        active", "approval     #1 v1 void", "1 reply refused", "approval     #2 v2 approved"} {
+	for _, want := range []string{"state        reported (closed)", "approval     #1 v1 void", "1 reply refused", "approval     #2 v2 approved"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("show lacks %q:\n%s", want, r.stdout)
 		}
 	}
 	r = c.must(exitOK, "usecase", "list")
-	if !strings.Contains(r.stdout, "UC-0001  active") {
+	if !strings.Contains(r.stdout, "UC-0001  reported (closed)") {
 		t.Errorf("list:\n%s", r.stdout)
 	}
 	c.must(exitOK, "usecase", "register", "-o", filepath.Join(t.TempDir(), "register.xlsx"))
@@ -319,7 +355,7 @@ func TestUsecaseSOPOnTheSandbox(t *testing.T) {
 		t.Errorf("verify: %s", r.stdout)
 	}
 	r = c.must(exitOK, "usecase", "audit", id)
-	for _, want := range []string{"activation refused", "approval reply refused", "approval void", "activated"} {
+	for _, want := range []string{"activation refused", "approval reply refused", "approval void", "activated", "monitored", "reports written", "report sent to the Requestor"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("audit lacks %q:\n%s", want, r.stdout)
 		}
