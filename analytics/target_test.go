@@ -2,13 +2,10 @@ package analytics
 
 import (
 	"context"
-	"database/sql"
 	"path/filepath"
 	"slices"
 	"testing"
 	"time"
-
-	_ "modernc.org/sqlite" // target's store in this test
 
 	"github.com/mhero-go/mhero/fhir"
 	"github.com/mhero-go/mhero/ihris"
@@ -16,6 +13,7 @@ import (
 	"github.com/mhero-go/mhero/rapidpro"
 	"github.com/mhero-go/mhero/sandbox"
 	"github.com/mhero-go/mhero/store"
+	"github.com/mhero-go/mhero/store/storetest"
 	"github.com/mhero-go/mhero/target"
 	"github.com/mhero-go/mhero/workflow"
 	"github.com/mhero-go/mhero/workflow/flow"
@@ -52,11 +50,7 @@ func TestTargetDirectory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	targetDB, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "target.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { targetDB.Close() })
+	targetDB := storetest.Open(t, filepath.Join(t.TempDir(), "target.db"))
 	syncer, err := target.New(ctx, reg, rp, targetDB, target.WithClock(sb.Now))
 	if err != nil {
 		t.Fatal(err)

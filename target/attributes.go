@@ -8,6 +8,8 @@ import (
 	"iter"
 	"strings"
 	"time"
+
+	"github.com/mhero-go/mhero/store"
 )
 
 // Attributes are a health worker's attributes as a sync recorded them for
@@ -63,10 +65,6 @@ func (a Attributes) Place(level string) (PlaceRef, bool) {
 	return PlaceRef{}, false
 }
 
-// attrTime is a fixed-width UTC time, so that the database compares the
-// text as it would the times.
-const attrTime = "2006-01-02T15:04:05.000000000Z"
-
 type attrRow struct {
 	uuid, id, urn, name string
 	a                   [12]string
@@ -80,40 +78,32 @@ func (r *run) recordAttributes(rows []attrRow) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	d := r.s.db
-	now := r.now().Format(attrTime)
-	return d.tx(r.ctx, func(tx *sql.Tx) error {
-		closeSt, err := tx.PrepareContext(r.ctx, d.q(`UPDATE target_attributes SET valid_to = ? WHERE workspace = ? AND ihris_id = ? AND valid_to = ''`))
+	now := r.now().Truncate(time.Microsecond) // as stored
+	return r.tx(func(tx *store.Tx) error {
+		closeID, err := tx.Prepare(r.ctx, `UPDATE target_attribute SET valid_to = $1 WHERE workspace = $2 AND ihris_id = $3 AND valid_to IS NULL`)
 		if err != nil {
 			return err
 		}
-		defer closeSt.Close()
-		closeUUID, err := tx.PrepareContext(r.ctx, d.q(`UPDATE target_attributes SET valid_to = ? WHERE workspace = ? AND contact_uuid = ? AND valid_to = ''`))
+		closeUUID, err := tx.Prepare(r.ctx, `UPDATE target_attribute SET valid_to = $1 WHERE workspace = $2 AND contact_uuid = $3 AND valid_to IS NULL`)
 		if err != nil {
 			return err
 		}
-		defer closeUUID.Close()
-		del, err := tx.PrepareContext(r.ctx, d.q(`DELETE FROM target_attributes WHERE workspace = ? AND contact_uuid = ? AND valid_from = ?`))
+		del, err := tx.Prepare(r.ctx, `DELETE FROM target_attribute WHERE workspace = $1 AND contact_uuid = $2 AND valid_from = $3`)
 		if err != nil {
 			return err
 		}
-		defer del.Close()
-		ins, err := tx.PrepareContext(r.ctx, d.q(`INSERT INTO target_attributes (workspace, contact_uuid, valid_from, ihris_id, urn, name,
+		ins, err := tx.Prepare(r.ctx, `INSERT INTO target_attribute (workspace, contact_uuid, valid_from, ihris_id, urn, name,
 			gender, facility_id, facility, district_id, district, region_id, region, cadre, cadre_name, job, job_name, employment_status, places, fingerprint)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`)
 		if err != nil {
 			return err
 		}
-		defer ins.Close()
 		for _, x := range rows {
-			for _, st := range []*sql.Stmt{closeSt, closeUUID} {
-				key := x.id
-				if st == closeUUID {
-					key = x.uuid
-				}
-				if _, err := st.ExecContext(r.ctx, now, r.ws, key); err != nil {
-					return err
-				}
+			if _, err := closeID.ExecContext(r.ctx, now, r.ws, x.id); err != nil {
+				return err
+			}
+			if _, err := closeUUID.ExecContext(r.ctx, now, r.ws, x.uuid); err != nil {
+				return err
 			}
 			// A change within the same instant replaces the row.
 			if _, err := del.ExecContext(r.ctx, r.ws, x.uuid, now); err != nil {
@@ -135,18 +125,21 @@ func (r *run) recordAttributes(rows []attrRow) error {
 // AttributeStore reads the attributes syncs recorded for one workspace.
 // It is what analytics reads to place an answer: see [Attributes].
 type AttributeStore struct {
-	db        *db
+	db        *store.DB
 	workspace string
 }
 
-// NewAttributeStore reads the attributes recorded in sqldb for the RapidPro
+// NewAttributeStore reads the attributes recorded in db for the RapidPro
 // workspace with the given UUID ([rapidpro.Client.WorkspaceUUID]). It
-// creates the tables when they do not exist yet.
-func NewAttributeStore(ctx context.Context, sqldb *sql.DB, workspace string) (*AttributeStore, error) {
-	if err := Migrate(ctx, sqldb); err != nil {
+// creates the package's tables when they do not exist yet.
+func NewAttributeStore(ctx context.Context, db *store.DB, workspace string) (*AttributeStore, error) {
+	if db == nil {
+		return nil, errors.New("target: NewAttributeStore needs a store")
+	}
+	if err := migrate(ctx, db); err != nil {
 		return nil, err
 	}
-	return &AttributeStore{db: newDB(sqldb), workspace: workspace}, nil
+	return &AttributeStore{db: db, workspace: workspace}, nil
 }
 
 // ErrNoAttributes is returned when no sync recorded attributes for a
@@ -175,14 +168,13 @@ func (s *AttributeStore) OfWorker(ctx context.Context, workerID string, at time.
 }
 
 func (s *AttributeStore) lookup(ctx context.Context, column, value string, at time.Time) (Attributes, error) {
-	t := at.UTC().Format(attrTime)
-	d := s.db
+	t := at.UTC()
 	// Valid at t, else the first recorded after t.
 	for _, q := range []string{
-		`SELECT ` + attrColumns + ` FROM target_attributes WHERE workspace = ? AND ` + column + ` = ? AND valid_from <= ? AND (valid_to = '' OR valid_to > ?) ORDER BY valid_from DESC LIMIT 1`,
-		`SELECT ` + attrColumns + ` FROM target_attributes WHERE workspace = ? AND ` + column + ` = ? AND valid_from > ? AND ? <> '' ORDER BY valid_from LIMIT 1`,
+		`SELECT ` + attrColumns + ` FROM target_attribute WHERE workspace = $1 AND ` + column + ` = $2 AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3) ORDER BY valid_from DESC LIMIT 1`,
+		`SELECT ` + attrColumns + ` FROM target_attribute WHERE workspace = $1 AND ` + column + ` = $2 AND valid_from > $3 ORDER BY valid_from LIMIT 1`,
 	} {
-		a, err := scanAttributes(d.QueryRowContext(ctx, d.q(q), s.workspace, value, t, t))
+		a, err := scanAttributes(s.db.QueryRow(ctx, q, s.workspace, value, t))
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
@@ -198,9 +190,7 @@ func (s *AttributeStore) lookup(ctx context.Context, column, value string, at ti
 // ordered by contact UUID.
 func (s *AttributeStore) All(ctx context.Context, at time.Time) iter.Seq2[Attributes, error] {
 	return func(yield func(Attributes, error) bool) {
-		t := at.UTC().Format(attrTime)
-		d := s.db
-		rows, err := d.QueryContext(ctx, d.q(`SELECT `+attrColumns+` FROM target_attributes WHERE workspace = ? AND valid_from <= ? AND (valid_to = '' OR valid_to > ?) ORDER BY contact_uuid`), s.workspace, t, t)
+		rows, err := s.db.Query(ctx, `SELECT `+attrColumns+` FROM target_attribute WHERE workspace = $1 AND valid_from <= $2 AND (valid_to IS NULL OR valid_to > $2) ORDER BY contact_uuid`, s.workspace, at.UTC())
 		if err != nil {
 			yield(Attributes{}, err)
 			return
@@ -222,15 +212,12 @@ type scanner interface{ Scan(...any) error }
 
 func scanAttributes(sc scanner) (Attributes, error) {
 	var a Attributes
-	var places, from, to string
+	var places string
 	err := sc.Scan(&a.ContactUUID, &a.WorkerID, &a.URN, &a.Name, &a.Gender, &a.FacilityID, &a.Facility, &a.DistrictID, &a.District,
-		&a.RegionID, &a.Region, &a.Cadre, &a.CadreName, &a.Job, &a.JobName, &a.EmploymentStatus, &places, &from, &to)
+		&a.RegionID, &a.Region, &a.Cadre, &a.CadreName, &a.Job, &a.JobName, &a.EmploymentStatus, &places,
+		store.ScanTime(&a.ValidFrom), store.ScanTime(&a.ValidTo))
 	if err != nil {
 		return a, err
-	}
-	a.ValidFrom, _ = time.Parse(attrTime, from)
-	if to != "" {
-		a.ValidTo, _ = time.Parse(attrTime, to)
 	}
 	for _, part := range strings.Split(places, "|") {
 		level, rest, ok := strings.Cut(part, "=")

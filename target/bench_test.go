@@ -17,6 +17,8 @@ import (
 	"github.com/mhero-go/mhero/ihris/ihristest"
 	"github.com/mhero-go/mhero/rapidpro"
 	"github.com/mhero-go/mhero/rapidpro/rapidprotest"
+	"github.com/mhero-go/mhero/store"
+	"github.com/mhero-go/mhero/store/storetest"
 	"github.com/mhero-go/mhero/target"
 )
 
@@ -61,7 +63,7 @@ func runChildSyncTimed(b *testing.B, e *env, rate int) (*target.Summary, int64, 
 	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
 	cmd.Env = append(os.Environ(), "MHERO_TARGET_CHILD=bench", "CHILD_IHRIS_URL="+e.ihris.URL(),
 		"CHILD_RAPIDPRO_URL="+e.rp.URL(), "CHILD_RAPIDPRO_TOKEN="+e.rp.Token(), "CHILD_DB="+e.dsn,
-		"CHILD_STORE="+string(e.kind), "CHILD_RATE="+strconv.Itoa(rate))
+		"CHILD_RATE="+strconv.Itoa(rate))
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
@@ -101,7 +103,11 @@ func childBench() int {
 	if err != nil {
 		return fail(err)
 	}
-	db := openStore(nopTB{}, storeKind(os.Getenv("CHILD_STORE")), os.Getenv("CHILD_DB"))
+	db, err := store.Open(ctx, os.Getenv("CHILD_DB"))
+	if err != nil {
+		return fail(err)
+	}
+	defer db.Close()
 	var writingFrom time.Time
 	sopts := []target.Option{target.WithProgress(func(p target.Progress) {
 		if writingFrom.IsZero() && (p.Stage == target.StageContacts || p.Stage == target.StageGroup) {
@@ -127,7 +133,7 @@ func childBench() int {
 // at rate per hour and scope (0: not at all).
 func newBenchEnv(b *testing.B, workers int, rate int) *env {
 	b.Helper()
-	e := &env{kind: sqliteStore}
+	e := &env{kind: store.SQLite}
 	e.ihris = ihristest.NewServer(ihristest.WithWorkforce(ihristest.Workforce{Seed: 50, Workers: workers}), ihristest.WithServerOptions(fhirtest.WithPageSize(100, 1000)))
 	b.Cleanup(e.ihris.Close)
 	limits := rapidprotest.WithRateLimits(0, 0)
@@ -140,7 +146,7 @@ func newBenchEnv(b *testing.B, workers int, rate int) *env {
 	b.Cleanup(func() { e.rp.Close() })
 	e.rpc, _ = rapidpro.NewClient(e.rp.URL(), e.rp.Token(), rapidpro.WithoutPacing())
 	e.dsn = b.TempDir() + "/bench.db"
-	e.db = openStore(b, sqliteStore, e.dsn)
+	e.db = storetest.Open(b, e.dsn)
 	return e
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mhero-go/mhero/fhir"
 	"github.com/mhero-go/mhero/ihris"
+	"github.com/mhero-go/mhero/store"
 	"github.com/mhero-go/mhero/target"
 )
 
@@ -27,7 +28,7 @@ func TestWorkerWhoMovesDistrictLeavesTheGroup(t *testing.T) {
 	onStores(t, testWorkerWhoMovesDistrict)
 }
 
-func testWorkerWhoMovesDistrict(t *testing.T, kind storeKind) {
+func testWorkerWhoMovesDistrict(t *testing.T, kind store.Dialect) {
 	e := newEnvOn(t, 1500, 5, kind)
 	ctx := context.Background()
 	truth := e.ihris.Truth()

@@ -71,16 +71,53 @@
 // held: what a sync keeps per worker and per contact is ids, numbers and
 // fingerprints, a few hundred bytes each.
 //
-// Two syncs of one workspace cannot interleave: the second fails with a
-// [*LockedError] naming the first (holder, start time), or waits for it
-// with [WithLockWait]. The lock is a lease row renewed while the sync runs,
-// so a killed holder's lock lapses after 30 seconds.
+// Two syncs of one workspace cannot interleave: they share the store's
+// lock "target/sync/<workspace UUID>" ([store.DB.Lock]). The second fails
+// with an error that errors.As finds a [*store.LockedError] in, naming the
+// first (holder, host, process id, start time), or waits for it with
+// [WithLockWait]. A holder killed on the same machine is recognised at once,
+// one on another machine when its lease lapses (30 seconds); every
+// transaction a sync commits checks that the lock is still its own.
 //
 // # The store
 //
-// The caller opens one database (SQLite, or PostgreSQL when several Data
-// Managers or processes share it) and hands it to [New]; the package
-// creates its tables, all prefixed target_, documented at [Migrate].
+// The caller opens one [store.DB] ([store.Open]: an SQLite file, or
+// PostgreSQL when several Data Managers or processes share it) and hands it
+// to [New] and [NewAttributeStore], which apply the package's migrations
+// (owner "target"). Every row is keyed by the RapidPro workspace UUID, so one
+// database serves several workspaces. The tables:
+//
+//	target_contact    the mirror: every contact of the workspace as last
+//	                  read from or written to RapidPro. Key (workspace,
+//	                  uuid); the ihris_id field, status, tel URNs, other
+//	                  URNs, group UUIDs, language and a fingerprint
+//	                  (SHA-256, first 16 bytes) of the name, tel URNs and
+//	                  synced fields. Written by syncs: a page at a time as
+//	                  RapidPro is read, and after each write.
+//	target_group      one row per target: key (workspace, name); its
+//	                  RapidPro group, the hash of the definition last
+//	                  synced, the iHRIS checkpoint, and when the last sync
+//	                  ended. The checkpoint moves in the transaction that
+//	                  ends a sync, after every write it covers.
+//	target_member     the contacts this module put in a target's group. Key
+//	                  (workspace, group_uuid, contact_uuid); state adding,
+//	                  member or removing, written before the request, so a
+//	                  sync killed in between still knows whom it added.
+//	                  Nobody else is ever removed.
+//	target_journal    the writes a sync planned, in order: key (workspace,
+//	                  target, seq); the worker, the desired contact and
+//	                  attributes as JSON, and whether it was made. A sync
+//	                  killed midway leaves them for the next, which counts
+//	                  them ([Summary.Resumed]).
+//	target_attribute  the health-worker attributes of each contact, valid
+//	                  from valid_from to valid_to (NULL while valid). Key
+//	                  (workspace, contact_uuid, valid_from); see
+//	                  [Attributes].
+//
+// Two store cursors per workspace, "target/contacts-modified/<workspace>"
+// and "target/contacts-deleted/<workspace>", hold the RapidPro change
+// checkpoints the mirror is current to; they are saved in the transaction
+// that saves the contacts they cover.
 //
 // # Attributes for analytics
 //

@@ -2,7 +2,6 @@ package target_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"log"
 	"os"
@@ -14,13 +13,14 @@ import (
 	"github.com/mhero-go/mhero/ihris/ihristest"
 	"github.com/mhero-go/mhero/rapidpro"
 	"github.com/mhero-go/mhero/rapidpro/rapidprotest"
+	"github.com/mhero-go/mhero/store"
 	"github.com/mhero-go/mhero/target"
 )
 
 // exampleSyncer starts an in-process iHRIS with 300 generated health
 // workers and an empty RapidPro workspace, and returns a Syncer between
 // them keeping its state in a new SQLite file.
-func exampleSyncer() (*target.Syncer, *rapidpro.Client, *sql.DB, func()) {
+func exampleSyncer() (*target.Syncer, *rapidpro.Client, *store.DB, func()) {
 	ihrisSrv := ihristest.NewServer(ihristest.WithWorkforce(ihristest.Workforce{Seed: 7, Workers: 300}))
 	rpSrv := rapidprotest.NewServer(rapidprotest.WithRateLimits(0, 0), rapidprotest.WithSeed(7),
 		rapidprotest.WithWorkspace(rapidprotest.Workspace{UUID: "6a1f7c1e-1f4e-4a55-9a4e-3c6a2b1d0e9f", Country: "LR"}))
@@ -28,7 +28,7 @@ func exampleSyncer() (*target.Syncer, *rapidpro.Client, *sql.DB, func()) {
 	if err != nil {
 		log.Fatal(err)
 	}
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "mhero.db")+"?_pragma=busy_timeout(10000)")
+	db, err := store.Open(context.Background(), filepath.Join(dir, "mhero.db"))
 	if err != nil {
 		log.Fatal(err)
 	}

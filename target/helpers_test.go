@@ -2,24 +2,19 @@ package target_test
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
-	"strings"
-	"sync/atomic"
 	"testing"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/mhero-go/mhero/fhir"
 	"github.com/mhero-go/mhero/fhir/fhirtest"
 	"github.com/mhero-go/mhero/ihris"
 	"github.com/mhero-go/mhero/ihris/ihristest"
 	"github.com/mhero-go/mhero/rapidpro"
 	"github.com/mhero-go/mhero/rapidpro/rapidprotest"
+	"github.com/mhero-go/mhero/store"
+	"github.com/mhero-go/mhero/store/storetest"
 	"github.com/mhero-go/mhero/target"
-	_ "modernc.org/sqlite"
 )
 
 // env is an iHRIS, a RapidPro workspace and a store, all in process.
@@ -29,31 +24,16 @@ type env struct {
 	reg   *ihris.Registry
 	fhir  *fhir.Client
 	rpc   *rapidpro.Client
-	db    *sql.DB
+	db    *store.DB
 	dsn   string
-	kind  storeKind
+	kind  store.Dialect
 }
 
-// storeKind names the database a test runs on.
-type storeKind string
-
-const (
-	sqliteStore   storeKind = "sqlite"
-	postgresStore storeKind = "postgres"
-)
-
-// postgresEnv names the environment variable holding the DSN of a
-// PostgreSQL server the store tests may use (.ci/run starts one).
-const postgresEnv = "MHERO_TEST_POSTGRES"
-
 // onStores runs f on SQLite, and on PostgreSQL when MHERO_TEST_POSTGRES
-// gives a server.
-func onStores(t *testing.T, f func(t *testing.T, kind storeKind)) {
-	for _, kind := range []storeKind{sqliteStore, postgresStore} {
+// gives a server (see storetest).
+func onStores(t *testing.T, f func(t *testing.T, kind store.Dialect)) {
+	for _, kind := range storetest.Dialects {
 		t.Run(string(kind), func(t *testing.T) {
-			if kind == postgresStore && os.Getenv(postgresEnv) == "" {
-				t.Skip(postgresEnv + " is not set: no PostgreSQL server to test the store on (.ci/run starts one)")
-			}
 			t.Parallel()
 			f(t, kind)
 		})
@@ -61,18 +41,20 @@ func onStores(t *testing.T, f func(t *testing.T, kind storeKind)) {
 }
 
 func newEnv(t testing.TB, workers int, seed uint64) *env {
-	return newEnvOn(t, workers, seed, sqliteStore)
+	return newEnvOn(t, workers, seed, store.SQLite)
 }
 
-func newEnvOn(t testing.TB, workers int, seed uint64, kind storeKind) *env {
-	if raceEnabled && kind == postgresStore {
+func newEnvOn(t testing.TB, workers int, seed uint64, kind store.Dialect) *env {
+	t.Helper()
+	e := &env{kind: kind}
+	// Skips now when PostgreSQL is not configured, before any server runs.
+	e.dsn = storetest.DSN(t, kind)
+	if raceEnabled && kind == store.Postgres {
 		// CI runs only -race, where each sync is ten times slower: the
 		// PostgreSQL half checks the store on a smaller registry, the
 		// SQLite half keeps the full size.
 		workers = min(workers, 1500)
 	}
-	t.Helper()
-	e := &env{}
 	e.ihris = ihristest.NewServer(ihristest.WithWorkforce(ihristest.Workforce{Seed: seed, Workers: workers}), ihristest.WithServerOptions(fhirtest.WithPageSize(100, 1000)))
 	t.Cleanup(e.ihris.Close)
 	e.rp = rapidprotest.NewServer(rapidprotest.WithRateLimits(0, 0), rapidprotest.WithSeed(seed),
@@ -91,68 +73,8 @@ func newEnvOn(t testing.TB, workers int, seed uint64, kind storeKind) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.kind = kind
-	if kind == postgresStore {
-		e.dsn = postgresSchema(t)
-	} else {
-		e.dsn = filepath.Join(t.TempDir(), "mhero.db")
-	}
-	e.db = openStore(t, kind, e.dsn)
+	e.db = storetest.Open(t, e.dsn)
 	return e
-}
-
-func openStore(t testing.TB, kind storeKind, dsn string) *sql.DB {
-	if kind == postgresStore {
-		db, err := sql.Open("pgx", dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	}
-	return openSQLite(t, dsn)
-}
-
-// postgresSchema makes a schema of its own for the test on the server of
-// MHERO_TEST_POSTGRES, and returns a DSN whose connections use it.
-func postgresSchema(t testing.TB) string {
-	t.Helper()
-	base := os.Getenv(postgresEnv)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	name := fmt.Sprintf("target_test_%d_%d", os.Getpid(), schemaSeq.Add(1))
-	if _, err := admin.Exec(`DROP SCHEMA IF EXISTS ` + name + ` CASCADE; CREATE SCHEMA ` + name); err != nil {
-		t.Fatalf("PostgreSQL at %s: %v", postgresEnv, err)
-	}
-	t.Cleanup(func() {
-		if db, err := sql.Open("pgx", base); err == nil {
-			_, _ = db.Exec(`DROP SCHEMA IF EXISTS ` + name + ` CASCADE`)
-			db.Close()
-		}
-	})
-	if strings.Contains(base, "://") {
-		sep := "?"
-		if strings.Contains(base, "?") {
-			sep = "&"
-		}
-		return base + sep + "search_path=" + name
-	}
-	return base + " search_path=" + name
-}
-
-var schemaSeq atomic.Int64
-
-func openSQLite(t testing.TB, path string) *sql.DB {
-	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
 }
 
 func (e *env) syncer(t testing.TB, opts ...target.Option) *target.Syncer {

@@ -15,6 +15,7 @@ import (
 	"github.com/mhero-go/mhero/fhir"
 	"github.com/mhero-go/mhero/ihris"
 	"github.com/mhero-go/mhero/rapidpro"
+	"github.com/mhero-go/mhero/store"
 	"github.com/mhero-go/mhero/target"
 )
 
@@ -33,7 +34,12 @@ func childSync() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	db := openStore(nopTB{}, storeKind(os.Getenv("CHILD_STORE")), os.Getenv("CHILD_DB"))
+	db, err := store.Open(ctx, os.Getenv("CHILD_DB"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	defer db.Close()
 	s, err := target.New(ctx, reg, rpc, db, target.WithLockWait(time.Minute))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -46,14 +52,6 @@ func childSync() int {
 	return 0
 }
 
-// nopTB lets the child use the test helpers outside a test.
-type nopTB struct{ testing.TB }
-
-func (nopTB) Helper()         {}
-func (nopTB) Cleanup(func())  {}
-func (nopTB) Fatal(a ...any)  { panic(fmt.Sprint(a...)) }
-func (nopTB) TempDir() string { return os.TempDir() }
-
 // TestSyncKilledAnywhereEndsAsAnUninterruptedOne kills the syncing process
 // (SIGKILL, in a child process) at 20 random points, each run taking up
 // where the killed one left, and compares the end state with a workspace
@@ -65,7 +63,7 @@ func TestSyncKilledAnywhereEndsAsAnUninterruptedOne(t *testing.T) {
 	onStores(t, testKilled)
 }
 
-func testKilled(t *testing.T, kind storeKind) {
+func testKilled(t *testing.T, kind store.Dialect) {
 	// Under the race detector each child is slow to start and to sync: a
 	// smaller registry still gives 20 kills at every stage.
 	workers, seed := 1000, uint64(21)
@@ -86,7 +84,7 @@ func testKilled(t *testing.T, kind storeKind) {
 	for i := 0; i < 40 && killed < 20; i++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), "MHERO_TARGET_CHILD=1", "CHILD_IHRIS_URL="+e.ihris.URL(),
-			"CHILD_RAPIDPRO_URL="+e.rp.URL(), "CHILD_RAPIDPRO_TOKEN="+e.rp.Token(), "CHILD_DB="+e.dsn, "CHILD_STORE="+string(kind))
+			"CHILD_RAPIDPRO_URL="+e.rp.URL(), "CHILD_RAPIDPRO_TOKEN="+e.rp.Token(), "CHILD_DB="+e.dsn)
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
 		start := e.rp.RequestCount("", "")

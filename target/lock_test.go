@@ -3,10 +3,14 @@ package target_test
 import (
 	"context"
 	"errors"
+	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/mhero-go/mhero/store"
+	"github.com/mhero-go/mhero/store/storetest"
 	"github.com/mhero-go/mhero/target"
 )
 
@@ -14,13 +18,13 @@ func TestTwoSyncsOfOneWorkspaceDoNotInterleave(t *testing.T) {
 	onStores(t, testTwoSyncs)
 }
 
-func testTwoSyncs(t *testing.T, kind storeKind) {
+func testTwoSyncs(t *testing.T, kind store.Dialect) {
 	e := newEnvOn(t, 300, 8, kind)
 	ctx := context.Background()
 	inside := make(chan struct{})
 	resume := make(chan struct{})
 	var once sync.Once
-	alice := e.syncer(t, target.WithHolder("alice@office pid 1"), target.WithProgress(func(p target.Progress) {
+	alice := e.syncer(t, target.WithHolder("alice@office"), target.WithProgress(func(p target.Progress) {
 		if p.Stage == target.StageIHRIS {
 			once.Do(func() {
 				close(inside)
@@ -37,23 +41,26 @@ func testTwoSyncs(t *testing.T, kind storeKind) {
 	<-inside
 
 	// A second process (its own connection pool) sharing the database.
-	db2 := openStore(t, kind, e.dsn)
-	bob, err := target.New(ctx, e.reg, e.rpc, db2, target.WithHolder("bob@laptop pid 2"))
+	db2 := storetest.Open(t, e.dsn)
+	bob, err := target.New(ctx, e.reg, e.rpc, db2, target.WithHolder("bob@laptop"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = bob.Sync(ctx, everyone, false)
-	var le *target.LockedError
-	if !errors.As(err, &le) || !errors.Is(err, target.ErrLocked) {
+	var le *store.LockedError
+	if !errors.As(err, &le) || !errors.Is(err, store.ErrLocked) {
 		t.Fatalf("second sync: %v, want a LockedError", err)
 	}
-	if le.Holder != "alice@office pid 1" || le.Since.Before(started.Add(-time.Second)) || le.Since.After(time.Now()) {
-		t.Errorf("lock error names %q since %v", le.Holder, le.Since)
+	if le.Holder != "alice@office" || le.PID != os.Getpid() || le.Since.Before(started.Add(-time.Second)) || le.Since.After(time.Now()) {
+		t.Errorf("lock error names %q (pid %d) since %v", le.Holder, le.PID, le.Since)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "alice@office") || !strings.Contains(msg, le.Since.Format("15:04:05")) {
+		t.Errorf("lock error %q does not name the holder and the start time", msg)
 	}
 	t.Log(err)
 
 	// Waiting instead: bob's sync runs once alice's ends.
-	bobWaits, err := target.New(ctx, e.reg, e.rpc, db2, target.WithHolder("bob@laptop pid 2"), target.WithLockWait(time.Minute))
+	bobWaits, err := target.New(ctx, e.reg, e.rpc, db2, target.WithHolder("bob@laptop"), target.WithLockWait(time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,13 +2,13 @@ package target
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/mhero-go/mhero/rapidpro"
+	"github.com/mhero-go/mhero/store"
 )
 
 // known is what the mirror keeps of one RapidPro contact: enough to decide
@@ -118,9 +118,9 @@ func splitList(s string) []string {
 }
 
 // loadMirror reads the workspace's mirror from the store.
-func (d *db) loadMirror(ctx context.Context, ws string) (*mirror, error) {
+func loadMirror(ctx context.Context, db *store.DB, ws string) (*mirror, error) {
 	m := newMirror()
-	rows, err := d.QueryContext(ctx, d.q(`SELECT uuid, ihris_id, status, urns, other_urns, group_uuids, language, fingerprint FROM target_contacts WHERE workspace = ?`), ws)
+	rows, err := db.Query(ctx, `SELECT uuid, ihris_id, status, urns, other_urns, group_uuids, language, fingerprint FROM target_contact WHERE workspace = $1`, ws)
 	if err != nil {
 		return nil, fmt.Errorf("target: reading the contact mirror: %w", err)
 	}
@@ -137,61 +137,57 @@ func (d *db) loadMirror(ctx context.Context, ws string) (*mirror, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	for name, cp := range map[string]*rapidpro.Checkpoint{"contacts.modified": &m.modified, "contacts.deleted": &m.deleted} {
-		var v string
-		err := d.QueryRowContext(ctx, d.q(`SELECT value FROM target_cursors WHERE workspace = ? AND name = ?`), ws, name).Scan(&v)
-		if err == sql.ErrNoRows {
-			continue
-		}
+	for feed, cp := range map[string]*rapidpro.Checkpoint{"modified": &m.modified, "deleted": &m.deleted} {
+		v, ok, err := store.Cursor(ctx, db, cursorName(ws, feed))
 		if err != nil {
 			return nil, err
 		}
+		if !ok {
+			continue
+		}
 		if err := json.Unmarshal([]byte(v), cp); err != nil {
-			return nil, fmt.Errorf("target: stored checkpoint %s: %w", name, err)
+			return nil, fmt.Errorf("target: stored checkpoint %s: %w", cursorName(ws, feed), err)
 		}
 	}
 	return m, nil
 }
 
 // saveContacts writes contacts of the mirror (deleting the deleted ones).
-func (d *db) saveContacts(ctx context.Context, tx *sql.Tx, ws string, ks []*known) error {
-	del, err := tx.PrepareContext(ctx, d.q(`DELETE FROM target_contacts WHERE workspace = ? AND uuid = ?`))
+func saveContacts(ctx context.Context, tx *store.Tx, ws string, ks []*known) error {
+	b, err := tx.Batch(store.Insert{
+		Table:    "target_contact",
+		Columns:  []string{"workspace", "uuid", "ihris_id", "status", "urns", "other_urns", "group_uuids", "language", "fingerprint"},
+		Conflict: []string{"workspace", "uuid"},
+		Update:   []string{"ihris_id", "status", "urns", "other_urns", "group_uuids", "language", "fingerprint"},
+	})
 	if err != nil {
 		return err
 	}
-	defer del.Close()
-	ins, err := tx.PrepareContext(ctx, d.q(`INSERT INTO target_contacts (workspace, uuid, ihris_id, status, urns, other_urns, group_uuids, language, fingerprint)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (workspace, uuid) DO UPDATE SET ihris_id = excluded.ihris_id, status = excluded.status, urns = excluded.urns,
-			other_urns = excluded.other_urns, group_uuids = excluded.group_uuids, language = excluded.language, fingerprint = excluded.fingerprint`))
-	if err != nil {
-		return err
-	}
-	defer ins.Close()
 	for _, k := range ks {
 		if k.deleted {
-			if _, err := del.ExecContext(ctx, ws, k.uuid); err != nil {
+			// In order: a contact written and then deleted is deleted.
+			if err := b.Flush(ctx); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `DELETE FROM target_contact WHERE workspace = $1 AND uuid = $2`, ws, k.uuid); err != nil {
 				return err
 			}
 			continue
 		}
-		if _, err := ins.ExecContext(ctx, ws, k.uuid, k.ihrisID, k.status, joinList(k.urns), joinList(k.other), joinList(k.groups), k.language, k.fp.String()); err != nil {
+		if err := b.Add(ctx, ws, k.uuid, k.ihrisID, k.status, joinList(k.urns), joinList(k.other), joinList(k.groups), k.language, k.fp.String()); err != nil {
 			return err
 		}
 	}
-	return nil
+	return b.Flush(ctx)
 }
 
-func (d *db) saveCursor(ctx context.Context, tx *sql.Tx, ws, name string, cp rapidpro.Checkpoint) error {
+// saveCursor records one of the mirror's change checkpoints.
+func saveCursor(ctx context.Context, tx *store.Tx, ws, feed string, cp rapidpro.Checkpoint) error {
 	v, err := json.Marshal(cp)
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, d.q(`DELETE FROM target_cursors WHERE workspace = ? AND name = ?`), ws, name); err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, d.q(`INSERT INTO target_cursors (workspace, name, value) VALUES (?, ?, ?)`), ws, name, string(v))
-	return err
+	return store.SetCursor(ctx, tx, cursorName(ws, feed), string(v))
 }
 
 // seen reports whether a checkpoint already covers an object.

@@ -15,6 +15,7 @@ import (
 	"github.com/mhero-go/mhero/fhir"
 	"github.com/mhero-go/mhero/ihris"
 	"github.com/mhero-go/mhero/rapidpro"
+	"github.com/mhero-go/mhero/store"
 )
 
 // op is what a worker's contact needs.
@@ -77,9 +78,10 @@ type run struct {
 	attrOpen    map[string]fingerprint
 	intern      map[string]string
 	spooled     int
-	mu          sync.Mutex // guards the mirror while contacts are written
-	journal     *sql.Tx
-	jstmt       *sql.Stmt
+	mu          sync.Mutex   // guards the mirror while contacts are written
+	pending     []journalRow // journal entries not yet saved
+	// lease is the workspace lock a sync holds; its transactions check it.
+	lease *store.Lease
 }
 
 type extraPhone struct {
@@ -90,8 +92,8 @@ type extraPhone struct {
 
 // groupRow is a target's stored state.
 type groupRow struct {
-	groupUUID, hash, checkpoint, lastSync, lastResult string
-	found                                             bool
+	groupUUID, hash, checkpoint string
+	found                       bool
 }
 
 func (s *Syncer) newRun(ctx context.Context, g Group) (*run, error) {
@@ -140,14 +142,13 @@ func (r *run) workspace() error {
 
 // load reads the stored state of the workspace and the target.
 func (r *run) load() error {
-	m, err := r.s.db.loadMirror(r.ctx, r.ws)
+	m, err := loadMirror(r.ctx, r.s.db, r.ws)
 	if err != nil {
 		return err
 	}
 	r.m = m
-	d := r.s.db
-	err = d.QueryRowContext(r.ctx, d.q(`SELECT group_uuid, definition_hash, ihris_checkpoint, last_sync, last_result FROM target_groups WHERE workspace = ? AND name = ?`),
-		r.ws, r.g.Name).Scan(&r.row.groupUUID, &r.row.hash, &r.row.checkpoint, &r.row.lastSync, &r.row.lastResult)
+	err = r.s.db.QueryRow(r.ctx, `SELECT group_uuid, definition_hash, ihris_checkpoint FROM target_group WHERE workspace = $1 AND name = $2`,
+		r.ws, r.g.Name).Scan(&r.row.groupUUID, &r.row.hash, &r.row.checkpoint)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
@@ -164,7 +165,10 @@ func (r *run) load() error {
 // else: its worker is evaluated again even when iHRIS did not change.
 func (r *run) refresh() error {
 	if r.sync && r.resetMirror {
-		if err := r.s.db.exec(r.ctx, `DELETE FROM target_contacts WHERE workspace = ?`, r.ws); err != nil {
+		if err := r.tx(func(tx *store.Tx) error {
+			_, err := tx.Exec(r.ctx, `DELETE FROM target_contact WHERE workspace = $1`, r.ws)
+			return err
+		}); err != nil {
 			return fmt.Errorf("target: clearing the contact mirror: %w", err)
 		}
 	}
@@ -219,14 +223,33 @@ func (r *run) refresh() error {
 
 // saveMirror saves contacts of the mirror with its checkpoints.
 func (r *run) saveMirror(ks []*known) error {
-	return r.s.db.tx(r.ctx, func(tx *sql.Tx) error {
-		if err := r.s.db.saveContacts(r.ctx, tx, r.ws, ks); err != nil {
+	return r.tx(func(tx *store.Tx) error {
+		if err := saveContacts(r.ctx, tx, r.ws, ks); err != nil {
 			return err
 		}
-		if err := r.s.db.saveCursor(r.ctx, tx, r.ws, "contacts.modified", r.m.modified); err != nil {
+		if err := saveCursor(r.ctx, tx, r.ws, "modified", r.m.modified); err != nil {
 			return err
 		}
-		return r.s.db.saveCursor(r.ctx, tx, r.ws, "contacts.deleted", r.m.deleted)
+		return saveCursor(r.ctx, tx, r.ws, "deleted", r.m.deleted)
+	})
+}
+
+// tx runs fn in a write transaction of the store. In a sync, the
+// transaction ends by checking the workspace lock is still this sync's:
+// a sync that lost it (paused past its lease, and taken over) commits
+// nothing more.
+func (r *run) tx(fn func(tx *store.Tx) error) error {
+	return r.s.db.InTx(r.ctx, func(tx *store.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if r.lease == nil {
+			return nil
+		}
+		if err := r.lease.Check(r.ctx, tx); err != nil {
+			return fmt.Errorf("target: the workspace lock: %w", err)
+		}
+		return nil
 	})
 }
 
@@ -279,7 +302,7 @@ func (r *run) loadMembers() error {
 	r.attrOpen = map[string]fingerprint{}
 	d := r.s.db
 	if gu := r.groupUUID(); gu != "" {
-		rows, err := d.QueryContext(r.ctx, d.q(`SELECT contact_uuid, state FROM target_members WHERE workspace = ? AND group_uuid = ?`), r.ws, gu)
+		rows, err := d.Query(r.ctx, `SELECT contact_uuid, state FROM target_member WHERE workspace = $1 AND group_uuid = $2`, r.ws, gu)
 		if err != nil {
 			return err
 		}
@@ -296,7 +319,7 @@ func (r *run) loadMembers() error {
 			return err
 		}
 	}
-	rows, err := d.QueryContext(r.ctx, d.q(`SELECT ihris_id, fingerprint FROM target_attributes WHERE workspace = ? AND valid_to = ''`), r.ws)
+	rows, err := d.Query(r.ctx, `SELECT ihris_id, fingerprint FROM target_attribute WHERE workspace = $1 AND valid_to IS NULL`, r.ws)
 	if err != nil {
 		return err
 	}

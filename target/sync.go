@@ -2,7 +2,6 @@ package target
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"github.com/mhero-go/mhero/fhir"
 	"github.com/mhero-go/mhero/ihris"
 	"github.com/mhero-go/mhero/rapidpro"
+	"github.com/mhero-go/mhero/store"
 )
 
 // Preview says whom a target reaches: how many, where and in which cadre,
@@ -297,8 +297,9 @@ type Summary struct {
 // written, the contacts added to the group are recorded before the
 // request, and the iHRIS checkpoint moves only once every write is made.
 // A second sync of the same workspace, from this process or another one
-// sharing the database, fails with a *LockedError naming the first (or
-// waits, see [WithLockWait]).
+// sharing the store, fails with an error naming the first — a
+// [*store.LockedError] (errors.As) with its holder, host, process and start
+// time — or waits for it, see [WithLockWait].
 func (s *Syncer) Sync(ctx context.Context, g Group, full bool) (*Summary, error) {
 	start := time.Now()
 	r, err := s.newRun(ctx, g)
@@ -309,11 +310,12 @@ func (s *Syncer) Sync(ctx context.Context, g Group, full bool) (*Summary, error)
 	if err := r.workspace(); err != nil {
 		return nil, err
 	}
-	l, err := s.db.acquire(ctx, r.ws, s.cfg.holder, s.cfg.lockWait, s.cfg.now)
+	l, err := s.lock(ctx, r.ws)
 	if err != nil {
 		return nil, err
 	}
-	defer func() { _ = l.release() }()
+	defer l.Release(ctx)
+	r.lease = l
 	if err := r.load(); err != nil {
 		return nil, err
 	}
@@ -379,15 +381,29 @@ func (r *run) create() error {
 		}
 		r.group = g
 	}
-	d := r.s.db
-	return d.tx(r.ctx, func(tx *sql.Tx) error {
-		if r.row.found {
-			_, err := tx.ExecContext(r.ctx, d.q(`UPDATE target_groups SET group_uuid = ? WHERE workspace = ? AND name = ?`), r.group.UUID, r.ws, r.g.Name)
-			return err
-		}
-		_, err := tx.ExecContext(r.ctx, d.q(`INSERT INTO target_groups (workspace, name, group_uuid) VALUES (?, ?, ?)`), r.ws, r.g.Name, r.group.UUID)
+	return r.tx(func(tx *store.Tx) error {
+		_, err := tx.Exec(r.ctx, `INSERT INTO target_group (workspace, name, group_uuid) VALUES ($1, $2, $3)
+ON CONFLICT (workspace, name) DO UPDATE SET group_uuid = excluded.group_uuid`, r.ws, r.g.Name, r.group.UUID)
 		return err
 	})
+}
+
+// lock takes the workspace's sync lock, waiting for another sync as long
+// as WithLockWait allows.
+func (s *Syncer) lock(ctx context.Context, ws string) (*store.Lease, error) {
+	var l *store.Lease
+	var err error
+	if s.cfg.lockWait > 0 {
+		wctx, cancel := context.WithTimeout(ctx, s.cfg.lockWait)
+		l, err = s.db.Lock(wctx, lockName(ws), s.cfg.holder, store.LockOptions{})
+		cancel()
+	} else {
+		l, err = s.db.TryLock(ctx, lockName(ws), s.cfg.holder, store.LockOptions{})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("target: another sync of the workspace is running: %w", err)
+	}
+	return l, nil
 }
 
 func isStatus(err error, status int) bool {
@@ -420,53 +436,64 @@ func attrFingerprint(d desired) fingerprint {
 // beginJournal clears the journal of the target, counting the writes an
 // interrupted sync had planned and not confirmed.
 func (r *run) beginJournal() (int, error) {
-	d := r.s.db
 	var n int
-	if err := d.QueryRowContext(r.ctx, d.q(`SELECT COUNT(*) FROM target_journal WHERE workspace = ? AND target = ? AND state = 'planned'`), r.ws, r.g.Name).Scan(&n); err != nil {
-		return 0, err
-	}
-	if err := d.exec(r.ctx, `DELETE FROM target_journal WHERE workspace = ? AND target = ?`, r.ws, r.g.Name); err != nil {
-		return 0, err
-	}
-	return n, nil
+	err := r.tx(func(tx *store.Tx) error {
+		if err := tx.QueryRow(r.ctx, `SELECT COUNT(*) FROM target_journal WHERE workspace = $1 AND target = $2 AND NOT done`, r.ws, r.g.Name).Scan(&n); err != nil {
+			return err
+		}
+		_, err := tx.Exec(r.ctx, `DELETE FROM target_journal WHERE workspace = $1 AND target = $2`, r.ws, r.g.Name)
+		return err
+	})
+	return n, err
 }
 
+// journalRow is a journal entry waiting to be saved.
+type journalRow struct {
+	seq     int
+	id      string
+	payload string
+}
+
+// spoolBatch is how many journal entries are saved a transaction.
+const spoolBatch = 1000
+
 func (r *run) spool(w *worker, d desired) error {
-	if r.journal == nil {
-		tx, err := r.s.db.BeginTx(r.ctx, nil)
-		if err != nil {
-			return err
-		}
-		st, err := tx.PrepareContext(r.ctx, r.s.db.q(`INSERT INTO target_journal (workspace, target, seq, op, ihris_id, payload) VALUES (?, ?, ?, 'contact', ?, ?)`))
-		if err != nil {
-			_ = tx.Rollback()
-			return err
-		}
-		r.journal, r.jstmt = tx, st
-	}
 	e := journalEntry{Name: d.name, Language: d.language, URNs: d.urns, Fields: d.fields, Attrs: d.attrs.list()}
 	data, err := json.Marshal(e)
 	if err != nil {
 		return err
 	}
 	r.spooled++
-	if _, err := r.jstmt.ExecContext(r.ctx, r.ws, r.g.Name, r.spooled, w.id, string(data)+"\n"+d.attrs.places); err != nil {
-		return err
-	}
-	if r.spooled%1000 == 0 {
+	r.pending = append(r.pending, journalRow{seq: r.spooled, id: w.id, payload: string(data) + "\n" + d.attrs.places})
+	if len(r.pending) >= spoolBatch {
 		return r.endSpool()
 	}
 	return nil
 }
 
+// endSpool saves the journal entries spooled so far.
 func (r *run) endSpool() error {
-	if r.journal == nil {
+	if len(r.pending) == 0 {
 		return nil
 	}
-	r.jstmt.Close()
-	err := r.journal.Commit()
-	r.journal, r.jstmt = nil, nil
-	return err
+	err := r.tx(func(tx *store.Tx) error {
+		b, err := tx.Batch(store.Insert{Table: "target_journal", Columns: []string{"workspace", "target", "seq", "ihris_id", "payload"}})
+		if err != nil {
+			return err
+		}
+		for _, j := range r.pending {
+			if err := b.Add(r.ctx, r.ws, r.g.Name, j.seq, j.id, j.payload); err != nil {
+				return err
+			}
+		}
+		return b.Flush(r.ctx)
+	})
+	if err != nil {
+		return fmt.Errorf("target: saving the sync journal: %w", err)
+	}
+	clear(r.pending)
+	r.pending = r.pending[:0]
+	return nil
 }
 
 // adder adds contacts to the group 100 a request, beside the contact
@@ -499,23 +526,23 @@ func (r *run) newAdder() *adder {
 }
 
 func (a *adder) add(batch []string) error {
-	r, d, gu := a.r, a.r.s.db, a.r.groupUUID()
+	r, gu := a.r, a.r.groupUUID()
 	// Recorded first: a sync killed after the request knows whom it added.
-	if err := d.tx(r.ctx, func(tx *sql.Tx) error {
-		st, err := tx.PrepareContext(r.ctx, d.q(`INSERT INTO target_members (workspace, group_uuid, contact_uuid, state) VALUES (?, ?, ?, 'adding')`))
+	if err := r.tx(func(tx *store.Tx) error {
+		b, err := tx.Batch(store.Insert{Table: "target_member", Columns: []string{"workspace", "group_uuid", "contact_uuid", "state"},
+			Conflict: []string{"workspace", "group_uuid", "contact_uuid"}})
 		if err != nil {
 			return err
 		}
-		defer st.Close()
 		for _, u := range batch {
 			if r.members[u] != "" {
 				continue
 			}
-			if _, err := st.ExecContext(r.ctx, r.ws, gu, u); err != nil {
+			if err := b.Add(r.ctx, r.ws, gu, u, "adding"); err != nil {
 				return err
 			}
 		}
-		return nil
+		return b.Flush(r.ctx)
 	}); err != nil {
 		return err
 	}
@@ -524,12 +551,11 @@ func (a *adder) add(batch []string) error {
 	if err != nil {
 		return fmt.Errorf("target: adding %d contacts to group %q: %w", len(batch), r.g.GroupName(), err)
 	}
-	if err := d.tx(r.ctx, func(tx *sql.Tx) error {
-		st, err := tx.PrepareContext(r.ctx, d.q(`UPDATE target_members SET state = 'member' WHERE workspace = ? AND group_uuid = ? AND contact_uuid = ?`))
+	if err := r.tx(func(tx *store.Tx) error {
+		st, err := tx.Prepare(r.ctx, `UPDATE target_member SET state = 'member' WHERE workspace = $1 AND group_uuid = $2 AND contact_uuid = $3`)
 		if err != nil {
 			return err
 		}
-		defer st.Close()
 		for _, u := range batch {
 			if _, err := st.ExecContext(r.ctx, r.ws, gu, u); err != nil {
 				return err
@@ -650,7 +676,7 @@ func (r *run) writeContacts(sum *Summary, total int, joined func(string)) error 
 			payload string
 		}
 		var batch []row
-		rows, err := d.QueryContext(r.ctx, d.q(`SELECT seq, ihris_id, payload FROM target_journal WHERE workspace = ? AND target = ? AND seq > ? ORDER BY seq LIMIT 500`), r.ws, r.g.Name, last)
+		rows, err := d.Query(r.ctx, `SELECT seq, ihris_id, payload FROM target_journal WHERE workspace = $1 AND target = $2 AND seq > $3 ORDER BY seq LIMIT 500`, r.ws, r.g.Name, last)
 		if err != nil {
 			return err
 		}
@@ -726,7 +752,10 @@ func (r *run) writeContacts(sum *Summary, total int, joined func(string)) error 
 		if err := r.recordAttributes(attrRows); err != nil {
 			return err
 		}
-		if err := d.exec(r.ctx, `UPDATE target_journal SET state = 'done' WHERE workspace = ? AND target = ? AND seq <= ?`, r.ws, r.g.Name, last); err != nil {
+		if err := r.tx(func(tx *store.Tx) error {
+			_, err := tx.Exec(r.ctx, `UPDATE target_journal SET done = TRUE WHERE workspace = $1 AND target = $2 AND seq <= $3 AND NOT done`, r.ws, r.g.Name, last)
+			return err
+		}); err != nil {
 			return err
 		}
 	}
@@ -882,21 +911,21 @@ func (r *run) flushWritten() error {
 	}
 	ks := r.refreshed
 	r.refreshed = nil
-	return r.s.db.tx(r.ctx, func(tx *sql.Tx) error { return r.s.db.saveContacts(r.ctx, tx, r.ws, ks) })
+	return r.tx(func(tx *store.Tx) error { return saveContacts(r.ctx, tx, r.ws, ks) })
 }
 
 // remove takes out of the group the contacts this module put there that no
 // longer belong, 100 a request.
 func (r *run) remove() (int, error) {
 	out := r.removals()
-	d, gu := r.s.db, r.groupUUID()
+	gu := r.groupUUID()
 	n := 0
 	for len(out) > 0 {
 		batch := out[:min(rapidpro.MaxBatch, len(out))]
 		out = out[len(batch):]
-		if err := d.tx(r.ctx, func(tx *sql.Tx) error {
+		if err := r.tx(func(tx *store.Tx) error {
 			for _, u := range batch {
-				if _, err := tx.ExecContext(r.ctx, d.q(`UPDATE target_members SET state = 'removing' WHERE workspace = ? AND group_uuid = ? AND contact_uuid = ?`), r.ws, gu, u); err != nil {
+				if _, err := tx.Exec(r.ctx, `UPDATE target_member SET state = 'removing' WHERE workspace = $1 AND group_uuid = $2 AND contact_uuid = $3`, r.ws, gu, u); err != nil {
 					return err
 				}
 			}
@@ -909,9 +938,9 @@ func (r *run) remove() (int, error) {
 		if err != nil {
 			return n, fmt.Errorf("target: removing %d contacts from group %q: %w", len(batch), r.g.GroupName(), err)
 		}
-		if err := d.tx(r.ctx, func(tx *sql.Tx) error {
+		if err := r.tx(func(tx *store.Tx) error {
 			for _, u := range batch {
-				if _, err := tx.ExecContext(r.ctx, d.q(`DELETE FROM target_members WHERE workspace = ? AND group_uuid = ? AND contact_uuid = ?`), r.ws, gu, u); err != nil {
+				if _, err := tx.Exec(r.ctx, `DELETE FROM target_member WHERE workspace = $1 AND group_uuid = $2 AND contact_uuid = $3`, r.ws, gu, u); err != nil {
 					return err
 				}
 			}
@@ -935,15 +964,15 @@ func (r *run) remove() (int, error) {
 // finish tidies the membership records and moves the checkpoint, now that
 // every write it covers is made.
 func (r *run) finish() error {
-	d, gu := r.s.db, r.groupUUID()
+	gu := r.groupUUID()
 	cp, err := r.feedNext.MarshalText()
 	if err != nil {
 		return err
 	}
-	return d.tx(r.ctx, func(tx *sql.Tx) error {
+	return r.tx(func(tx *store.Tx) error {
 		// Records of contacts no longer in the group (stopped, removed
 		// by hand, deleted) go; those found in it are members.
-		rows, err := tx.QueryContext(r.ctx, d.q(`SELECT contact_uuid FROM target_members WHERE workspace = ? AND group_uuid = ?`), r.ws, gu)
+		rows, err := tx.Query(r.ctx, `SELECT contact_uuid FROM target_member WHERE workspace = $1 AND group_uuid = $2`, r.ws, gu)
 		if err != nil {
 			return err
 		}
@@ -960,22 +989,26 @@ func (r *run) finish() error {
 				confirmed = append(confirmed, u)
 			}
 		}
+		if err := rows.Err(); err != nil {
+			rows.Close()
+			return err
+		}
 		rows.Close()
 		for _, u := range stale {
-			if _, err := tx.ExecContext(r.ctx, d.q(`DELETE FROM target_members WHERE workspace = ? AND group_uuid = ? AND contact_uuid = ?`), r.ws, gu, u); err != nil {
+			if _, err := tx.Exec(r.ctx, `DELETE FROM target_member WHERE workspace = $1 AND group_uuid = $2 AND contact_uuid = $3`, r.ws, gu, u); err != nil {
 				return err
 			}
 		}
 		for _, u := range confirmed {
-			if _, err := tx.ExecContext(r.ctx, d.q(`UPDATE target_members SET state = 'member' WHERE workspace = ? AND group_uuid = ? AND contact_uuid = ? AND state <> 'member'`), r.ws, gu, u); err != nil {
+			if _, err := tx.Exec(r.ctx, `UPDATE target_member SET state = 'member' WHERE workspace = $1 AND group_uuid = $2 AND contact_uuid = $3 AND state <> 'member'`, r.ws, gu, u); err != nil {
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(r.ctx, d.q(`UPDATE target_groups SET definition_hash = ?, ihris_checkpoint = ?, last_sync = ?, last_result = 'ok' WHERE workspace = ? AND name = ?`),
-			r.g.Hash(), string(cp), r.now().Format(timeFormat), r.ws, r.g.Name); err != nil {
+		if _, err := tx.Exec(r.ctx, `UPDATE target_group SET definition_hash = $1, ihris_checkpoint = $2, last_sync = $3 WHERE workspace = $4 AND name = $5`,
+			r.g.Hash(), string(cp), r.now(), r.ws, r.g.Name); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(r.ctx, d.q(`DELETE FROM target_journal WHERE workspace = ? AND target = ?`), r.ws, r.g.Name)
+		_, err = tx.Exec(r.ctx, `DELETE FROM target_journal WHERE workspace = $1 AND target = $2`, r.ws, r.g.Name)
 		return err
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/mhero-go/mhero/fhir"
 	"github.com/mhero-go/mhero/ihris"
 	"github.com/mhero-go/mhero/rapidpro"
+	"github.com/mhero-go/mhero/store"
 	"github.com/mhero-go/mhero/target"
 )
 
@@ -23,7 +24,7 @@ func TestSyncEndToEnd(t *testing.T) {
 	onStores(t, testSyncEndToEnd)
 }
 
-func testSyncEndToEnd(t *testing.T, kind storeKind) {
+func testSyncEndToEnd(t *testing.T, kind store.Dialect) {
 	e := newEnvOn(t, 5000, 11, kind)
 	ctx := context.Background()
 	s := e.syncer(t)

@@ -2,7 +2,6 @@ package target
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"math"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/mhero-go/mhero/ihris"
 	"github.com/mhero-go/mhero/rapidpro"
+	"github.com/mhero-go/mhero/store"
 )
 
 // Throttle scopes of the RapidPro API, as [Plan.Calls] and
@@ -21,14 +21,14 @@ const (
 )
 
 // Syncer previews, plans and runs the sync of target groups from one iHRIS
-// to one RapidPro workspace, keeping its state in a database the caller
+// to one RapidPro workspace, keeping its state in the store the caller
 // opened (SQLite or PostgreSQL). It is safe for concurrent use; syncs of
 // one workspace exclude each other, across processes too, through a lock
-// in the database.
+// in the store.
 type Syncer struct {
 	reg *ihris.Registry
 	rp  *rapidpro.Client
-	db  *db
+	db  *store.DB
 	cfg config
 }
 
@@ -78,7 +78,8 @@ func WithWriteBack() Option {
 }
 
 // WithHolder names this process in the workspace lock, which a second sync
-// reports ("user@host pid N" by default).
+// reports ("target sync by $USER" by default; the store adds the host and
+// the process id).
 func WithHolder(name string) Option {
 	return func(c *config) error {
 		if name == "" {
@@ -90,7 +91,8 @@ func WithHolder(name string) Option {
 }
 
 // WithLockWait makes a sync wait up to d for another sync of the workspace
-// to end; by default it fails at once with a *LockedError naming it.
+// to end; by default it fails at once with a [*store.LockedError] naming
+// it (holder, host, process and start time).
 func WithLockWait(d time.Duration) Option {
 	return func(c *config) error {
 		c.lockWait = d
@@ -98,7 +100,8 @@ func WithLockWait(d time.Duration) Option {
 	}
 }
 
-// WithClock sets the clock of the lock and of the attributes' validity.
+// WithClock sets the clock of the attributes' validity and of the time a
+// sync ended (the lock's lease runs on the real clock).
 func WithClock(now func() time.Time) Option {
 	return func(c *config) error {
 		if now == nil {
@@ -110,15 +113,12 @@ func WithClock(now func() time.Time) Option {
 }
 
 // New returns a Syncer reading health workers through reg, writing
-// contacts through rp and keeping its state in sqldb, whose tables it
-// creates or upgrades (see [Migrate]). sqldb is a SQLite database
-// (modernc.org/sqlite; open it with a busy timeout, for example
-// "file:mhero.db?_pragma=busy_timeout(10000)", as the sync writes from
-// more than one goroutine) or a PostgreSQL one (pgx's database/sql
-// driver).
-func New(ctx context.Context, reg *ihris.Registry, rp *rapidpro.Client, sqldb *sql.DB, opts ...Option) (*Syncer, error) {
-	if reg == nil || rp == nil || sqldb == nil {
-		return nil, errors.New("target: New needs an iHRIS registry, a RapidPro client and a database")
+// contacts through rp and keeping its state in db (opened with
+// [store.Open]: a SQLite file, or PostgreSQL when several processes or
+// Data Managers share it), whose target_ tables it creates or upgrades.
+func New(ctx context.Context, reg *ihris.Registry, rp *rapidpro.Client, db *store.DB, opts ...Option) (*Syncer, error) {
+	if reg == nil || rp == nil || db == nil {
+		return nil, errors.New("target: New needs an iHRIS registry, a RapidPro client and a store")
 	}
 	cfg := config{ratePerHour: rapidpro.DefaultRatePerHour, holder: defaultHolder(), now: time.Now}
 	for _, opt := range opts {
@@ -126,10 +126,10 @@ func New(ctx context.Context, reg *ihris.Registry, rp *rapidpro.Client, sqldb *s
 			return nil, err
 		}
 	}
-	if err := Migrate(ctx, sqldb); err != nil {
+	if err := migrate(ctx, db); err != nil {
 		return nil, err
 	}
-	return &Syncer{reg: reg, rp: rp, db: newDB(sqldb), cfg: cfg}, nil
+	return &Syncer{reg: reg, rp: rp, db: db, cfg: cfg}, nil
 }
 
 // Stage is a step of a sync, reported by [Progress].

@@ -2,7 +2,6 @@ package usecase_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"log"
 	"os"
@@ -89,13 +88,11 @@ func Example() {
 	rp, _ := rapidpro.NewClient(sb.RapidPro.URL(), sb.RapidPro.Token(), rapidpro.WithoutPacing())
 	fc, _ := fhir.NewClient(sb.IHRIS.URL())
 	reg, _ := ihris.NewRegistry(fc)
-	tdb, _ := sql.Open("sqlite", filepath.Join(dir, "target.db"))
-	defer tdb.Close()
-	syncer, err := target.New(ctx, reg, rp, tdb, target.WithClock(sb.Now))
+	db, err := store.Open(ctx, filepath.Join(dir, "mhero.db"))
 	if err != nil {
 		log.Fatal(err)
 	}
-	db, err := store.Open(ctx, filepath.Join(dir, "mhero.db"))
+	syncer, err := target.New(ctx, reg, rp, db, target.WithClock(sb.Now))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -2,10 +2,8 @@ package usecase_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +19,6 @@ import (
 	"github.com/mhero-go/mhero/store/storetest"
 	"github.com/mhero-go/mhero/target"
 	"github.com/mhero-go/mhero/usecase"
-	_ "modernc.org/sqlite"
 )
 
 // The people of the tests' use cases.
@@ -79,14 +76,7 @@ func newEnvWith(t *testing.T, dsn string, cfg sandbox.Config, opts ...usecase.Op
 	if e.reg, err = ihris.NewRegistry(fc); err != nil {
 		t.Fatal(err)
 	}
-	// The target package keeps its state in a database/sql handle of its
-	// own until it moves onto the shared store.
-	tdb, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "target.db")+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tdb.Close() })
-	if e.syncer, err = target.New(ctx, e.reg, e.rp, tdb, target.WithClock(sb.Now)); err != nil {
+	if e.syncer, err = target.New(ctx, e.reg, e.rp, e.db, target.WithClock(sb.Now)); err != nil {
 		t.Fatal(err)
 	}
 	e.district = largest(sb.IHRIS.Truth().ByDistrict)

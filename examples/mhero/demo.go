@@ -111,7 +111,7 @@ func demo(ctx context.Context, e *env, w *workflow.Workflow, cfg demoConfig) err
 		return err
 	}
 	defer os.RemoveAll(dir)
-	db, err := openStore(filepath.Join(dir, "mhero.db"))
+	db, err := openStore(ctx, filepath.Join(dir, "mhero.db"))
 	if err != nil {
 		return err
 	}

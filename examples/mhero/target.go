@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -23,10 +22,8 @@ import (
 	"github.com/mhero-go/mhero/ihris/ihristest"
 	"github.com/mhero-go/mhero/rapidpro"
 	"github.com/mhero-go/mhero/sandbox"
+	"github.com/mhero-go/mhero/store"
 	"github.com/mhero-go/mhero/target"
-
-	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL, for --db postgres://...
-	_ "modernc.org/sqlite"             // SQLite, the default store
 )
 
 const targetDoc = `Target works with a target group defined in FILE.yaml (name, country,
@@ -120,7 +117,7 @@ func runTarget(e *env, args []string) int {
 		defer os.RemoveAll(dir)
 		dsn = dir + "/mhero.db"
 	}
-	db, err := openStore(dsn)
+	db, err := openStore(ctx, dsn)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "mhero target: %v\n", err)
 		return exitInvalid
@@ -218,7 +215,7 @@ or try it on in-process servers with a generated workforce (the sandbox):
 `, file)
 }
 
-func (s servers) syncer(ctx context.Context, db *sql.DB, opts ...target.Option) (*target.Syncer, error) {
+func (s servers) syncer(ctx context.Context, db *store.DB, opts ...target.Option) (*target.Syncer, error) {
 	var fopts []fhir.Option
 	switch {
 	case s.ihrisToken != "":
@@ -260,28 +257,12 @@ func explain(err error, s servers) error {
 }
 
 // openStore opens the store: a postgres:// DSN, or a SQLite file.
-func openStore(dsn string) (*sql.DB, error) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		db, err := sql.Open("pgx", dsn)
-		if err != nil {
-			return nil, fmt.Errorf("the store %s: %w", redactDSN(dsn), err)
-		}
-		return db, nil
-	}
-	db, err := sql.Open("sqlite", "file:"+dsn+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)")
+func openStore(ctx context.Context, dsn string) (*store.DB, error) {
+	db, err := store.Open(ctx, dsn)
 	if err != nil {
-		return nil, fmt.Errorf("the store %s: %w", dsn, err)
+		return nil, fmt.Errorf("the store: %w", err)
 	}
 	return db, nil
-}
-
-// redactDSN hides a DSN's password.
-func redactDSN(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return "(the postgres DSN)"
-	}
-	return u.Redacted()
 }
 
 func printPreview(w io.Writer, g *target.Group, p *target.Preview) {
