@@ -372,12 +372,16 @@ func (l *Lease) heartbeat(ctx context.Context) {
 		case <-t.C:
 		}
 		// A PostgreSQL session whose query is cancelled is closed, and its
-		// lock with it: give a slow server the whole TTL.
+		// lock with it: give a slow server the whole TTL. Nor does Release
+		// cancel a renewal under way (it waits for it): the session it
+		// would close would let go of its lock only when the server
+		// notices, after Release returned, and a Lock just after it would
+		// find the lock still held.
 		timeout := every
 		if l.conn != nil {
 			timeout = l.ttl
 		}
-		rctx, cancel := context.WithTimeout(ctx, timeout)
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 		ok, err := l.renew(rctx)
 		cancel()
 		switch {

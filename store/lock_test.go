@@ -318,3 +318,31 @@ WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
 	}
 	l2.Release(ctx)
 }
+
+// TestLockFreeWhenReleaseReturns takes a lock from another handle the
+// moment Release returns, many times, with a TTL short enough that
+// Release often meets a renewal under way. (Release used to cancel that
+// renewal, which on PostgreSQL closed the session holding the lock: the
+// server freed it only some time after Release had returned.)
+func TestLockFreeWhenReleaseReturns(t *testing.T) {
+	t.Parallel()
+	storetest.EachDSN(t, func(t *testing.T, dsn string) {
+		ctx := t.Context()
+		a, b := storetest.Open(t, dsn), storetest.Open(t, dsn)
+		for i := range 100 {
+			l, err := a.TryLock(ctx, "sync/ws-1", "first", store.LockOptions{TTL: 15 * time.Millisecond})
+			if err != nil {
+				t.Fatalf("%d: %v", i, err)
+			}
+			time.Sleep(time.Duration(i%7) * time.Millisecond)
+			if err := l.Release(ctx); err != nil {
+				t.Fatalf("%d: release: %v", i, err)
+			}
+			l2, err := b.TryLock(ctx, "sync/ws-1", "second", store.LockOptions{})
+			if err != nil {
+				t.Fatalf("%d: right after the release: %v", i, err)
+			}
+			l2.Release(ctx)
+		}
+	})
+}
