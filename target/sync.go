@@ -528,7 +528,11 @@ func (r *run) newAdder() *adder {
 func (a *adder) add(batch []string) error {
 	r, gu := a.r, a.r.groupUUID()
 	// Recorded first: a sync killed after the request knows whom it added.
-	if err := r.tx(func(tx *store.Tx) error {
+	// (The adder's transactions do not check the lease: on PostgreSQL they
+	// would conflict with those of the contact writes beside them, and
+	// what they record matters only to a sync that ends with one that
+	// does.)
+	if err := r.s.db.InTx(r.ctx, func(tx *store.Tx) error {
 		b, err := tx.Batch(store.Insert{Table: "target_member", Columns: []string{"workspace", "group_uuid", "contact_uuid", "state"},
 			Conflict: []string{"workspace", "group_uuid", "contact_uuid"}})
 		if err != nil {
@@ -551,7 +555,7 @@ func (a *adder) add(batch []string) error {
 	if err != nil {
 		return fmt.Errorf("target: adding %d contacts to group %q: %w", len(batch), r.g.GroupName(), err)
 	}
-	if err := r.tx(func(tx *store.Tx) error {
+	if err := r.s.db.InTx(r.ctx, func(tx *store.Tx) error {
 		st, err := tx.Prepare(r.ctx, `UPDATE target_member SET state = 'member' WHERE workspace = $1 AND group_uuid = $2 AND contact_uuid = $3`)
 		if err != nil {
 			return err
