@@ -84,7 +84,7 @@ func newEnvWith(t *testing.T, dsn string, cfg sandbox.Config, opts ...usecase.Op
 	if err != nil {
 		t.Fatal(err)
 	}
-	attrs, err := target.NewAttributeStore(ctx, tdb, ws.UUID)
+	attrs, err := target.NewAttributeStore(ctx, e.db, ws.UUID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -255,7 +254,6 @@ type ucCmd struct {
 
 	ctx context.Context
 	db  *store.DB
-	tdb *sql.DB // the target package's store, until it takes a *store.DB
 	m   *usecase.Manager
 	sb  *sandboxClient // nil on real servers
 	bar *progressBar
@@ -498,28 +496,16 @@ func (c *ucCmd) analytics(rp *rapidpro.Client, now func() time.Time) (*analytics
 		}
 		ws = w.UUID
 	}
-	if c.tdb == nil {
-		var err error
-		if c.tdb, err = openStore(*c.dsn); err != nil {
-			return nil, err
-		}
-	}
-	attrs, err := target.NewAttributeStore(c.ctx, c.tdb, ws)
+	attrs, err := target.NewAttributeStore(c.ctx, c.db, ws)
 	if err != nil {
 		return nil, err
 	}
 	return analytics.New(c.ctx, c.db, ws, analytics.WithDirectory(analytics.TargetDirectory(attrs)), analytics.WithClock(now))
 }
 
-// syncer makes the target syncer. The target package still keeps its
-// state in a database/sql handle of its own: it is opened on the same
-// DSN, so everything stays in one database.
+// syncer makes the target syncer, on the use cases' store.
 func (c *ucCmd) syncer(reg *ihris.Registry, rp *rapidpro.Client, now func() time.Time) (*target.Syncer, error) {
-	var err error
-	if c.tdb, err = openStore(*c.dsn); err != nil {
-		return nil, err
-	}
-	return target.New(c.ctx, reg, rp, c.tdb, target.WithRate(c.servers.rate), target.WithClock(now), target.WithProgress(c.bar.update))
+	return target.New(c.ctx, reg, rp, c.db, target.WithRate(c.servers.rate), target.WithClock(now), target.WithProgress(c.bar.update))
 }
 
 func (c *ucCmd) missing(s servers, rp, ih bool) string {
@@ -555,9 +541,6 @@ and export the lines it prints,
 func (c *ucCmd) close() {
 	if c.bar != nil {
 		c.bar.done()
-	}
-	if c.tdb != nil {
-		c.tdb.Close()
 	}
 	if c.db != nil {
 		c.db.Close()
