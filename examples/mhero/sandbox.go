@@ -247,7 +247,8 @@ func (rs *runningSandbox) describe(w io.Writer, cfg sandboxConfig) {
 	fmt.Fprintf(w, "  control   %s  (simulated clock, flow import, SMS from a phone)\n", rs.url)
 	fmt.Fprintf(w, "  store     %s  (removed when the sandbox stops)\n", rs.dbPath())
 	for _, urn := range cfg.directors {
-		fmt.Fprintf(w, "  simulated Director %s approves requests %s after they arrive\n", rapidpro.MaskPhone(strings.TrimPrefix(urn, "tel:")), roundDuration(cfg.directorDelay))
+		fmt.Fprintf(w, "  simulated Director %s approves requests %s (simulated) after they arrive\n", rapidpro.MaskPhone(strings.TrimPrefix(urn, "tel:")),
+			strings.TrimSuffix(strings.TrimSuffix(cfg.directorDelay.String(), "0s"), "0m"))
 	}
 	for _, urn := range cfg.phones {
 		fmt.Fprintf(w, "  test phone %s answers every question at once\n", rapidpro.MaskPhone(strings.TrimPrefix(urn, "tel:")))

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -421,5 +424,83 @@ func TestParseDuration(t *testing.T) {
 		if _, err := parseDuration(in); err == nil {
 			t.Errorf("parseDuration(%q) accepted", in)
 		}
+	}
+}
+
+// TestUsecaseFlowNotImported runs the steps as on a real RapidPro, which
+// has no API to import a flow: without the sandbox's control URL, a phone
+// test finds the flow missing and says how to export it; once imported
+// (by hand, in RapidPro's Settings > Import), the test runs.
+func TestUsecaseFlowNotImported(t *testing.T) {
+	t.Parallel()
+	vars := startSandboxCommand(t, "--workers", "300", "--speed", "0")
+	sb := newSandboxClient(vars["MHERO_SANDBOX"], vars["RAPIDPRO_TOKEN"])
+	delete(vars, "MHERO_SANDBOX")
+	vars["MHERO_USER"] = "Aminata Sesay"
+	dir := t.TempDir()
+	// Without the sandbox's clock the steps run on the wall clock: the
+	// form asks for a send a month from now.
+	form := strings.Replace(mustRead(t, "../usecases/malaria-stock.yaml"), "date: 2026-03-10",
+		"date: "+time.Now().AddDate(0, 1, 0).Format("2006-01-02"), 1)
+	form = strings.Replace(form, "workflow: ../workflows/malaria-stock.yaml", "workflow: malaria-stock", 1)
+	c := cli{t, vars}
+	c.must(exitOK, "usecase", "new", writeFile(t, dir, "request.yaml", form))
+	c.must(exitOK, "usecase", "review", "1", "--phone", "0777 000 003")
+	c.must(exitOK, "usecase", "test", "1", "--sim")
+	r := c.must(exitInvalid, "usecase", "test", "1", "--phone", "dm")
+	if !strings.Contains(r.stderr, "is missing") || !strings.Contains(r.stderr, "mhero usecase export UC-0001 -o UC-0001-v1.json") {
+		t.Errorf("test of a flow not imported: %s", r.stderr)
+	}
+	export := filepath.Join(dir, "UC-0001-v1.json")
+	c.must(exitOK, "usecase", "export", "UC-0001", "-o", export)
+	// The Data Manager imports it in RapidPro.
+	if err := sb.importFlows(context.Background(), []byte(mustRead(t, export))); err != nil {
+		t.Fatal(err)
+	}
+	c.must(exitOK, "usecase", "test", "1", "--phone", "dm")
+}
+
+func mustRead(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// TestSandboxTimePasses checks that the sandbox's simulated time runs on
+// its own at --speed, and that its control endpoint wants the token.
+func TestSandboxTimePasses(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	rs, err := startSandbox(sandboxConfig{workers: 50, seed: 1, start: start})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- rs.run(ctx, 3600, io.Discard) }() // an hour a second
+	c := newSandboxClient(rs.url, rs.token)
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		now, err := c.readClock(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if now.Sub(start) >= time.Hour {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("simulated time is still %v", now)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("run ended with %v", err)
+	}
+	if _, err := newSandboxClient(rs.url, "wrong").readClock(context.Background()); err == nil || !strings.Contains(err.Error(), "needs its RapidPro token") {
+		t.Errorf("control endpoint without the token: %v", err)
 	}
 }
