@@ -374,7 +374,7 @@ func (m *Manager) Notify(ctx context.Context, id, by string) (*Record, error) {
 		return nil, fmt.Errorf("usecase: notifying the Requestor: %w", err)
 	}
 	return m.apply(ctx, rec.ID, step{action: "Requestor notified", actor: by, to: StateNotified, version: rec.Version,
-		reason: fmt.Sprintf("one SMS to %s: %q", rec.Form.Requestor, text),
+		reason: fmt.Sprintf("one SMS to %s: %s", rec.Form.Requestor, text),
 		data:   map[string]any{"broadcast": b.UUID, "text": text, "segments": Segment(text)}})
 }
 

@@ -408,7 +408,7 @@ func (m *Manager) SendReport(ctx context.Context, id string, in SendInput) (*Rec
 	d := &Delivery{At: m.clock(), Broadcast: b.UUID, Text: text, Segments: Segment(text), To: rec.Form.Requestor.String(),
 		Where: where, Files: files}
 	rec, err = m.apply(ctx, rec.ID, step{action: "report sent to the Requestor", actor: in.By, to: StateReported,
-		from: []State{StateMonitoring}, reason: fmt.Sprintf("SMS to %s: %q", d.To, text),
+		from: []State{StateMonitoring}, reason: fmt.Sprintf("one SMS to %s: %s", d.To, text),
 		data: map[string]any{"broadcast": b.UUID, "text": text, "where": where, "files": files},
 		write: func(ctx context.Context, tx *store.Tx, rec *Record) error {
 			_, err := tx.Exec(ctx, `UPDATE usecase_case SET delivery = $1 WHERE id = $2`, jsonText(d), rec.ID)

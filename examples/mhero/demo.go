@@ -5,36 +5,40 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/mhero-go/mhero/analytics"
 	"github.com/mhero-go/mhero/examples/workflows"
 	"github.com/mhero-go/mhero/fhir"
 	"github.com/mhero-go/mhero/ihris"
 	"github.com/mhero-go/mhero/ihris/ihristest"
 	"github.com/mhero-go/mhero/rapidpro"
 	"github.com/mhero-go/mhero/sandbox"
+	"github.com/mhero-go/mhero/store"
 	"github.com/mhero-go/mhero/target"
-	"github.com/mhero-go/mhero/workflow"
-	"github.com/mhero-go/mhero/workflow/flow"
+	"github.com/mhero-go/mhero/usecase"
 )
 
-// runDemo runs the SOP's path end to end on the in-process servers: pick a
-// target group in iHRIS, make them RapidPro contacts in a group, compile and
-// import a workflow, start it, let simulated health workers answer over
-// simulated days, and report who answered and what.
+// runDemo runs one use case through every step of the Standard Operating
+// Procedure on the sandbox (in-process iHRIS and RapidPro with simulated
+// health workers and a simulated Director), through package usecase, and
+// prints who did what at each step.
 func runDemo(e *env, args []string) int {
 	fs := e.newFlagSet("demo")
 	wfFile := fs.String("workflow", "malaria-stock", "the workflow to send: a file, or a built-in example ("+strings.Join(workflows.Names(), ", ")+")")
 	cadre := fs.String("cadre", "nurse", "the cadre to target (ihris-cadre code)")
 	district := fs.String("district", "", "the iHRIS Location id of the district (default: the largest)")
 	workers := fs.Int("workers", 5000, "health workers in the generated registry")
-	seed := fs.Uint64("seed", 1, "seed of the generated registry and the health workers' behaviour")
+	seed := fs.Uint64("seed", 1, "seed of the generated registry, the health workers' behaviour and the approval code")
 	days := fs.Int("days", 4, "simulated days to wait for answers (the example workflow expires after 3)")
+	outDir := fs.String("out", "", "the directory for the reports, the register and the state database (default: a new temporary directory, kept)")
 	pos, status, ok := e.parse(fs, args)
 	if !ok {
 		return status
@@ -52,12 +56,14 @@ func runDemo(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "mhero demo: --days %d: want at least 1 day\n", *days)
 		return exitUsage
 	}
-	w, ok := e.load(*wfFile)
-	if !ok {
+	// Checked here so that a bad workflow is reported before the sandbox
+	// starts, with every problem and its position.
+	if _, ok := e.load(*wfFile); !ok {
 		return exitInvalid
 	}
-	ctx := context.Background()
-	if err := demo(ctx, e, w, demoConfig{cadre: *cadre, district: *district, workers: *workers, seed: *seed, wait: time.Duration(*days) * 24 * time.Hour}); err != nil {
+	cfg := demoConfig{workflow: *wfFile, cadre: *cadre, district: *district, workers: *workers, seed: *seed,
+		wait: time.Duration(*days) * 24 * time.Hour, out: *outDir}
+	if err := demo(context.Background(), e, cfg); err != nil {
 		fmt.Fprintf(e.stderr, "mhero demo: %v\n", err)
 		return exitInvalid
 	}
@@ -65,160 +71,549 @@ func runDemo(e *env, args []string) int {
 }
 
 type demoConfig struct {
-	cadre, district string
-	workers         int
-	seed            uint64
-	wait            time.Duration
+	workflow, cadre, district string
+	workers                   int
+	seed                      uint64
+	wait                      time.Duration
+	out                       string
 }
 
-func demo(ctx context.Context, e *env, w *workflow.Workflow, cfg demoConfig) error {
+// The people of the demo's use case, with Liberian phone numbers. The
+// Director's phone is the sandbox's simulated Director, who answers
+// approval requests; the Requestor's and the Data Manager's are test
+// phones whose simulated owners answer the tests at once.
+var (
+	demoDirector  = usecase.Person{Name: "Dr. Musu Kollie", Title: "Director", Phone: "0886 000 001"}
+	demoRequestor = usecase.Person{Name: "Joseph Flomo", Title: "Supply chain officer", Phone: "0776 000 002"}
+	demoDM        = usecase.Person{Name: "Aminata Sesay", Title: "Data Manager", Phone: "0777 000 003"}
+)
+
+const demoUnit = "National Malaria Control Program"
+
+// demoForm is the Use Case Request Form the demo files: the target is the
+// cadre in the district, the send a week after the sandbox's first day.
+func demoForm(cfg demoConfig, area string) string {
+	return fmt.Sprintf(`title: Malaria commodity stock check
+unit:
+  name: %s
+  director: {name: %s, title: %s, phone: "%s"}
+purpose: Find the facilities that will run out of ACTs or RDTs before the rains.
+requestor: {name: %s, title: %s, phone: "%s"}
+target:
+  name: %s in %s
+  country: LR
+  criteria:
+    places: [%s]
+    cadres: [%s]
+workflow: %s
+follow_up:
+  - The county pharmacist calls every facility out of stock.
+send:
+  date: 2026-03-09
+  time: "08:00"
+  window: 24h
+filed: 2026-03-02
+`, demoUnit, demoDirector.Name, demoDirector.Title, demoDirector.Phone, demoRequestor.Name, demoRequestor.Title, demoRequestor.Phone,
+		cfg.cadre, area, cfg.district, cfg.cadre, cfg.workflow)
+}
+
+// demoOpen reads the files the form names: the workflow file, or a
+// built-in example.
+func demoOpen(name string) ([]byte, error) {
+	data, err := os.ReadFile(name)
+	if errors.Is(err, os.ErrNotExist) {
+		if _, ex, ok := workflows.Lookup(name); ok {
+			return ex, nil
+		}
+	}
+	return data, err
+}
+
+func demo(ctx context.Context, e *env, cfg demoConfig) error {
+	began := time.Now()
 	out := e.stdout
 	sb, err := sandbox.New(sandbox.Config{Workforce: ihristest.Workforce{Workers: cfg.workers, Seed: cfg.seed}, Seed: cfg.seed})
 	if err != nil {
 		return err
 	}
 	defer sb.Close()
-	fmt.Fprintf(out, "Sandbox: iHRIS at %s with %d health workers; RapidPro at %s\n\n", sb.IHRIS.URL(), cfg.workers, sb.RapidPro.URL())
+	directorURN, err := rapidpro.PhoneURN(demoDirector.Phone, "LR")
+	if err != nil {
+		return err
+	}
+	sb.AddDirector(sandbox.Director{URN: directorURN, Delay: 25 * time.Minute})
+	for _, p := range []usecase.Person{demoRequestor, demoDM} {
+		urn, err := rapidpro.PhoneURN(p.Phone, "LR")
+		if err != nil {
+			return err
+		}
+		sb.Engine.SetPersona(urn, sandbox.Persona{Kind: sandbox.Responsive})
+	}
 
-	// 1. The target group, from the registry.
-	fc, err := fhir.NewClient(sb.IHRIS.URL())
+	dir := cfg.out
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "mhero-demo-"); err != nil {
+			return err
+		}
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	w, err := newDemoWorld(ctx, sb, dir, cfg.seed)
 	if err != nil {
 		return err
 	}
-	reg, err := ihris.NewRegistry(fc)
-	if err != nil {
-		return err
+	defer w.close()
+	// The test phones are contacts of the workspace already, with their
+	// owners' names, as in a real one.
+	for _, p := range []usecase.Person{demoRequestor, demoDM, demoDirector} {
+		urn, _ := rapidpro.PhoneURN(p.Phone, "LR")
+		if _, err := w.rp.Contacts.Create(ctx, &rapidpro.ContactRequest{Name: rapidpro.Ptr(p.Name), URNs: []string{urn}}); err != nil {
+			return err
+		}
 	}
-	places, err := reg.Places(ctx)
-	if err != nil {
-		return err
-	}
+
 	if cfg.district == "" {
 		cfg.district = largest(sb.IHRIS.Truth().ByDistrict)
+	}
+	places, err := w.reg.Places(ctx)
+	if err != nil {
+		return err
 	}
 	area, ok := places.Get(cfg.district)
 	if !ok {
 		return fmt.Errorf("no Location %q in iHRIS", cfg.district)
 	}
-	crit := ihris.Criteria{Places: []string{area.ID}, Cadres: []string{cfg.cadre}}
-	fmt.Fprintf(out, "1. Target group: %s in %s %s (iHRIS criteria: %s)\n", cfg.cadre, area.LevelName, area.Name, crit)
-	rp, err := rapidpro.NewClient(sb.RapidPro.URL(), sb.RapidPro.Token(), rapidpro.WithoutPacing())
-	if err != nil {
-		return err
-	}
-	dir, err := os.MkdirTemp("", "mhero-demo")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	db, err := openStore(ctx, filepath.Join(dir, "mhero.db"))
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	syncer, err := target.New(ctx, reg, rp, db)
-	if err != nil {
-		return err
-	}
-	g := target.Group{Name: fmt.Sprintf("%s - %s %s", w.Name, area.Name, cfg.cadre), Country: "LR", Criteria: crit}
-	pv, err := syncer.Preview(ctx, g)
-	if err != nil {
-		return err
-	}
-	reasons := map[string]int{}
-	for _, sk := range pv.Unreachable {
-		reasons[string(sk.Reason)]++
-	}
-	fmt.Fprintf(out, "   %d health workers selected, %d reachable", pv.Selected, pv.Reachable)
-	if len(reasons) > 0 {
-		fmt.Fprintf(out, "; not reachable: %s", counts(reasons))
-	}
-	fmt.Fprintln(out)
-	for _, sk := range pv.Unreachable {
-		fmt.Fprintf(out, "   not sent to %s\n", sk)
-	}
-	if pv.Reachable == 0 {
-		return errors.New("nobody to send to")
-	}
 
-	// 2. Contacts and a group in RapidPro, through the target package: one
-	// contact per worker, fields created, the group created and filled
-	// 100 contacts a request.
-	sum, err := syncer.Sync(ctx, g, false)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "2. RapidPro: %d contacts in group %q (%d created; API calls: %s)\n", sum.Reachable, sum.Group, sum.Created, scopes(sum.Calls))
+	fmt.Fprintf(out, "mHero demo: one use case through every step of the Standard Operating Procedure\n")
+	fmt.Fprintf(out, "Sandbox: iHRIS with %d generated health workers at %s; RapidPro at %s\n", cfg.workers, sb.IHRIS.URL(), sb.RapidPro.URL())
+	fmt.Fprintf(out, "People: %s (Requestor), %s (Director of the %s), %s (Data Manager)\n",
+		demoRequestor.Name, demoDirector.Name, demoUnit, demoDM.Name)
+	fmt.Fprintf(out, "State database, reports and register: %s\n", dir)
 
-	// 3. The workflow: compiled, then imported as through Settings → Import.
-	exp, err := workflow.Compile(w)
-	if err != nil {
-		return err
-	}
-	data, err := flow.MarshalExport(exp)
-	if err != nil {
-		return err
-	}
-	flows, err := sb.RapidPro.ImportFlows(data)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "3. Workflow %q: %d questions, languages %s, imported as flow %s\n",
-		w.Name, len(w.Questions), strings.Join(w.Languages(), ", "), flows[0])
+	t := &demoTranscript{w: out, m: w.m, now: sb.Now}
+	m := w.m
+	const by = "Aminata Sesay"
 
-	// 4. Start it, once.
-	start, err := rp.FlowStarts.Create(ctx, &rapidpro.FlowStartRequest{Flow: flows[0], Groups: []string{sum.GroupUUID},
-		RestartParticipants: rapidpro.Ptr(false)})
+	// 1. The Request Form.
+	form, problems, err := usecase.ParseForm("request.yaml", []byte(demoForm(cfg, area.Name)), sb.Now(), demoOpen)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "4. Flow start %s for the group\n", start.UUID)
+	rec, err := m.Create(ctx, *form, by)
+	if err != nil {
+		return err
+	}
+	t.step("Use Case Request Form", demoRequestor.Name+", Requestor, files it; "+demoDM.Name+" records it")
+	sendAt, _ := form.Send.At()
+	t.detail("%q: cadre %s in %s %s (iHRIS %s), workflow %s, to send %s",
+		form.Title, cfg.cadre, area.LevelName, area.Name, area.ID, form.WorkflowFile, sendAt.Format(demoTime))
+	for _, p := range problems {
+		t.detail("flagged: %s", p)
+	}
+	t.done(ctx, rec)
 
-	// 5. Fieldwork, in simulated time.
+	// 2. Review.
+	dm := demoDM
+	rec, err = m.Review(ctx, rec.ID, usecase.ReviewInput{DataManager: dm, Notes: "questions, target and send date agreed with the Requestor"})
+	if err != nil {
+		return err
+	}
+	t.step("Review", demoDM.Name+", Data Manager, with the Requestor")
+	t.done(ctx, rec)
+
+	// 3-4. Development and the simulator.
+	rec, sim, err := m.Simulate(ctx, rec.ID, by, nil)
+	if err != nil {
+		return err
+	}
+	t.step("Development and simulator test", demoDM.Name+", offline")
+	for _, tr := range sim.Transcripts {
+		t.detail("conversation %q: %d messages, %s", tr.Conversation, len(tr.Turns), tr.Status)
+	}
+	if c := sim.Coverage; c != nil {
+		t.detail("path coverage: %d of %d nodes visited; %s", c.Visited, c.Nodes, demoUntried(c))
+	}
+	t.done(ctx, rec)
+
+	// 5. The Data Manager's phone.
+	rec, test, err := m.TestOnPhone(ctx, rec.ID, by, usecase.PhoneDataManager)
+	if err != nil {
+		return err
+	}
+	if err := t.settle(ctx, sb, time.Hour); err != nil {
+		return err
+	}
+	t.step("Test on the Data Manager's phone", demoDM.Name)
+	if err := t.live(ctx, rec.ID, test); err != nil {
+		return err
+	}
+	t.done(ctx, rec)
+
+	// 6. The Requestor is told a test is coming.
+	if rec, err = m.Notify(ctx, rec.ID, by); err != nil {
+		return err
+	}
+	t.step("Requestor notified", demoDM.Name+" to "+demoRequestor.Name+", one SMS")
+	t.done(ctx, rec)
+
+	// 7. The Requestor's phone, and their verdict.
+	rec, test, err = m.TestOnPhone(ctx, rec.ID, by, usecase.PhoneRequestor)
+	if err != nil {
+		return err
+	}
+	if err := t.settle(ctx, sb, time.Hour); err != nil {
+		return err
+	}
+	t.step("Test on the Requestor's phone", demoRequestor.Name)
+	if err := t.live(ctx, rec.ID, test); err != nil {
+		return err
+	}
+	if rec, err = m.Feedback(ctx, rec.ID, usecase.FeedbackInput{By: demoRequestor.Name, Text: "clear and short; send it", Accept: true}); err != nil {
+		return err
+	}
+	t.done(ctx, rec)
+
+	// The gate: no activation without an approval.
+	t.step("Activation tried before any approval", demoDM.Name)
+	if _, _, err := m.Activate(ctx, rec.ID, usecase.ActivateInput{By: by}); !errors.Is(err, usecase.ErrNotApproved) {
+		return fmt.Errorf("activation without approval: %v, want it refused", err)
+	}
+	t.done(ctx, rec)
+
+	// 8. The approval request, answered by the simulated Director.
+	rec, req, err := m.RequestApproval(ctx, rec.ID, by)
+	if err != nil {
+		return err
+	}
+	t.step("Approval requested", demoDM.Name+" to "+demoDirector.Name+", Director")
+	t.detail("%d questions in %s; %d health workers reached (%d selected cannot be: no usable phone)",
+		len(req.Questions), strings.Join(req.Languages, ", "), req.Recipients, req.Unreachable)
+	t.detail("cost: %s", req.Cost)
+	t.detail("SMS to the Director: %q", req.SMS)
+	t.done(ctx, rec)
+	if err := t.settle(ctx, sb, time.Hour); err != nil {
+		return err
+	}
+	rec, a, err := m.CheckApproval(ctx, rec.ID, by)
+	if err != nil {
+		return err
+	}
+	if a.Status != usecase.ApprovalApproved {
+		return fmt.Errorf("the Director's answer: %s", a.Status)
+	}
+	t.step("Approved", demoDirector.Name+", by SMS from the Director's registered phone")
+	t.detail("reply %q received %s; bound to %s", a.Evidence.Text, a.Evidence.ReceivedAt.Format(demoTime), a.Binding[:16]+"…")
+	t.done(ctx, rec)
+
+	// 9. Activation at the approved time.
+	rec, act, err := m.Activate(ctx, rec.ID, usecase.ActivateInput{By: by, Wait: true})
+	if err != nil {
+		return err
+	}
+	t.step("Activated", demoDM.Name+", at the approved send time")
+	t.detail("target synced: %d contacts in group %q (%d created); flow started once for the group (start %s)",
+		act.Sync.Reachable, act.Sync.Group, act.Sync.Created, act.Start.UUID)
+	t.done(ctx, rec)
+
+	// 10. Fieldwork.
 	st, err := sb.Settle(ctx, cfg.wait)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "5. %s of simulated fieldwork: %d replies received, %d questions timed out\n\n", days(cfg.wait), st.Replies, st.Timeouts)
+	t.step("Fieldwork", fmt.Sprintf("%d simulated health workers, %s of simulated time", act.Sync.Reachable, days(cfg.wait)))
+	t.detail("%d replies received, %d questions timed out", st.Replies, st.Timeouts)
+	kinds, err := demoPersonas(ctx, sb, w.rp, act.Sync.GroupUUID)
+	if err != nil {
+		return err
+	}
+	t.detail("the sandbox's behaviour for them (the ground truth): %s", counts(kinds))
 
-	// 6. Monitoring: runs and failed messages, read back through the API.
-	exits := map[string]int{}
-	results := map[string]map[string]int{}
-	responded := 0
-	runs := 0
-	for r, err := range rp.Runs.List(ctx, &rapidpro.RunListParams{Flow: flows[0], WithoutPaths: true}) {
-		if err != nil {
-			return err
-		}
-		runs++
-		if r.Responded {
-			responded++
-		}
-		exits[cmp.Or(r.ExitType, "waiting")]++
-		for k, v := range r.Values {
-			if results[k] == nil {
-				results[k] = map[string]int{}
-			}
-			results[k][v.Category]++
-		}
+	// 11. Monitoring.
+	rec, mon, err := m.Monitor(ctx, rec.ID, by)
+	if err != nil {
+		return err
 	}
-	failed := map[string]bool{}
-	for m, err := range rp.Messages.List(ctx, &rapidpro.MessageListParams{Folder: "failed"}) {
-		if err != nil {
-			return err
-		}
-		failed[m.Contact.UUID] = true
+	t.step("Monitoring", demoDM.Name+", analytics refreshed from RapidPro")
+	runs := demoRuns(mon.Refreshed)
+	t.detail("%d runs (%d of them the tests, not counted) and %d messages fetched in %d API calls",
+		runs, runs-mon.Analysis.Counts.Contacted, mon.Refreshed.Messages, demoSum(mon.Refreshed.Calls))
+	t.done(ctx, rec)
+
+	// 12. Reports.
+	reportDir := filepath.Join(dir, "reports")
+	rec, reps, err := m.Report(ctx, rec.ID, usecase.ReportInput{By: by, Dir: reportDir})
+	if err != nil {
+		return err
 	}
-	fmt.Fprintf(out, "Runs: %d (%s)\n", runs, counts(exits))
-	fmt.Fprintf(out, "Response rate: %d of %d (%.0f%%); out of coverage (messages failed): %d\n",
-		responded, runs, 100*float64(responded)/float64(max(runs, 1)), len(failed))
-	fmt.Fprintln(out, "Answers:")
-	for _, q := range w.Questions {
-		if c := results[q.Result]; c != nil {
-			fmt.Fprintf(out, "  %-22s %s\n", q.Result, counts(c))
-		}
+	t.step("Reports written", demoDM.Name)
+	if reps.PDFSkipped != "" {
+		t.detail("%s", reps.PDFSkipped)
 	}
+	t.done(ctx, rec)
+
+	// 13. The Overview Report to the Requestor.
+	rec, d, err := m.SendReport(ctx, rec.ID, usecase.SendInput{By: by})
+	if err != nil {
+		return err
+	}
+	t.step("Overview Report sent to the Requestor", demoDM.Name+" to "+demoRequestor.Name)
+	t.detail("the SMS says where the report is (%d part); the files go by e-mail or a shared folder", d.Segments.Parts)
+	t.done(ctx, rec)
+
+	// The register and the audit log.
+	regPath := filepath.Join(dir, "use-case-register.xlsx")
+	if err := demoWriteRegister(ctx, m, regPath); err != nil {
+		return err
+	}
+	v, err := m.Verify(ctx)
+	if err != nil {
+		return err
+	}
+	status := "intact"
+	if !v.OK() {
+		status = fmt.Sprintf("BROKEN (%d findings)", len(v.Findings))
+	}
+	fmt.Fprintf(out, "\nAudit log: %d entries, %s, head %s\n", v.Entries, status, v.Head[:16])
+	fmt.Fprintf(out, "Planning, Implementation and Monitoring Tool: %s\n", regPath)
+	fmt.Fprintln(out, "Reports:")
+	for _, f := range reps.Files {
+		if rel, err := filepath.Rel(reportDir, f.Path); err == nil && strings.Contains(rel, string(filepath.Separator)) {
+			continue // the Monitoring Tool's CSV copies: their folder is listed once
+		}
+		fmt.Fprintf(out, "  %-10s %s\n", f.Kind, f.Path)
+	}
+	if csvDir := demoCSVFolder(reps, reportDir); csvDir != "" {
+		fmt.Fprintf(out, "  %-10s %s%c (CSV copies of the Monitoring Tool's sheets)\n", usecase.ReportMonitoring, csvDir, filepath.Separator)
+	}
+	fmt.Fprintf(e.stderr, "mhero demo: done in %s\n", time.Since(began).Round(100*time.Millisecond))
 	return nil
+}
+
+// demoWorld holds the clients and stores the demo's Manager works with.
+type demoWorld struct {
+	rp  *rapidpro.Client
+	reg *ihris.Registry
+	m   *usecase.Manager
+	db  *store.DB
+}
+
+func newDemoWorld(ctx context.Context, sb *sandbox.Sandbox, dir string, seed uint64) (_ *demoWorld, err error) {
+	w := &demoWorld{}
+	defer func() {
+		if err != nil {
+			w.close()
+		}
+	}()
+	if w.rp, err = rapidpro.NewClient(sb.RapidPro.URL(), sb.RapidPro.Token(), rapidpro.WithoutPacing()); err != nil {
+		return nil, err
+	}
+	fc, err := fhir.NewClient(sb.IHRIS.URL())
+	if err != nil {
+		return nil, err
+	}
+	if w.reg, err = ihris.NewRegistry(fc); err != nil {
+		return nil, err
+	}
+	if w.db, err = store.Open(ctx, filepath.Join(dir, "mhero.db")); err != nil {
+		return nil, err
+	}
+	syncer, err := target.New(ctx, w.reg, w.rp, w.db, target.WithClock(sb.Now))
+	if err != nil {
+		return nil, err
+	}
+	ws, err := w.rp.Workspace.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	attrs, err := target.NewAttributeStore(ctx, w.db, ws.UUID)
+	if err != nil {
+		return nil, err
+	}
+	an, err := analytics.New(ctx, w.db, ws.UUID, analytics.WithDirectory(analytics.TargetDirectory(attrs)), analytics.WithClock(sb.Now))
+	if err != nil {
+		return nil, err
+	}
+	// The approval code comes from the seed, so that the same flags give
+	// the same transcript; a real Manager draws it from crypto/rand.
+	codes := rand.New(rand.NewPCG(seed, 0x6d6865726f))
+	w.m, err = usecase.New(ctx, w.db, usecase.WithRapidPro(w.rp), usecase.WithRegistry(w.reg), usecase.WithSyncer(syncer),
+		usecase.WithAnalytics(an), usecase.WithClock(sb.Now),
+		usecase.WithRandom(demoReader(func(p []byte) (int, error) {
+			for i := range p {
+				p[i] = byte(codes.Uint32())
+			}
+			return len(p), nil
+		})),
+		// The sandbox imports flows as Settings → Import does; RapidPro's
+		// API cannot.
+		usecase.WithImporter(func(_ context.Context, export []byte) error {
+			_, err := sb.RapidPro.ImportFlows(export)
+			return err
+		}),
+		// Waiting for the send time lets simulated time pass.
+		usecase.WithSleep(func(ctx context.Context, d time.Duration) error {
+			_, err := sb.Settle(ctx, d)
+			return err
+		}))
+	if err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+func (w *demoWorld) close() {
+	if w.db != nil {
+		w.db.Close()
+	}
+}
+
+type demoReader func([]byte) (int, error)
+
+func (f demoReader) Read(p []byte) (int, error) { return f(p) }
+
+const demoTime = "Mon 2 Jan 15:04 MST"
+
+// demoTranscript prints the demo's steps: who did what, what the audit log
+// recorded, and the state the use case is in.
+type demoTranscript struct {
+	w    io.Writer
+	m    *usecase.Manager
+	now  func() time.Time
+	n    int
+	seen int64 // the last audit entry printed
+}
+
+// step starts a step: its number, name, who, and the simulated time.
+func (t *demoTranscript) step(name, who string) {
+	t.n++
+	fmt.Fprintf(t.w, "\n%2d. %s — %s  [%s]\n", t.n, name, who, t.now().Format(demoTime))
+}
+
+func (t *demoTranscript) detail(format string, args ...any) {
+	fmt.Fprintf(t.w, "    %s\n", fmt.Sprintf(format, args...))
+}
+
+// done prints the audit entries the step added and the state it left.
+func (t *demoTranscript) done(ctx context.Context, rec *usecase.Record) {
+	for e, err := range t.m.Audit(ctx, rec.ID) {
+		if err != nil {
+			t.detail("(audit log unreadable: %v)", err)
+			break
+		}
+		if e.Seq <= t.seen {
+			continue
+		}
+		t.seen = e.Seq
+		line := fmt.Sprintf("audit #%d %s: %s", e.Seq, e.Actor, e.Action)
+		if e.Reason != "" {
+			line += " — " + e.Reason
+		}
+		t.detail("%s", line)
+	}
+	t.detail("state: %s (%s)", rec.State.Label(), rec.ID)
+}
+
+func (t *demoTranscript) settle(ctx context.Context, sb *sandbox.Sandbox, d time.Duration) error {
+	_, err := sb.Settle(ctx, d)
+	return err
+}
+
+// live prints the conversation of a test on a phone, read back from
+// RapidPro.
+func (t *demoTranscript) live(ctx context.Context, id string, test *usecase.Test) error {
+	tr, err := t.m.LiveTranscript(ctx, id, test.ID)
+	if err != nil {
+		return err
+	}
+	for _, turn := range tr.Turns {
+		who := "mHero"
+		if turn.Direction == "in" {
+			who = "phone"
+		}
+		t.detail("  %-5s %s", who, demoOneLine(turn.Text, 100))
+	}
+	t.detail("run %s", tr.Status)
+	return nil
+}
+
+// untried says which categories and exits no simulated conversation took.
+func demoUntried(c *usecase.Coverage) string {
+	var never []string
+	total := len(c.Categories)
+	for _, b := range c.Categories {
+		if b.Hits == 0 {
+			never = append(never, b.Where+" → "+b.Category)
+		}
+	}
+	if len(never) == 0 {
+		return fmt.Sprintf("all %d categories tried", total)
+	}
+	s := fmt.Sprintf("%d of %d categories tried; never tried: ", total-len(never), total)
+	if len(never) > 4 {
+		return s + strings.Join(never[:4], "; ") + fmt.Sprintf(" and %d more", len(never)-4)
+	}
+	return s + strings.Join(never, "; ")
+}
+
+// personas counts the sandbox's behaviour for the group's contacts.
+func demoPersonas(ctx context.Context, sb *sandbox.Sandbox, rp *rapidpro.Client, group string) (map[string]int, error) {
+	kinds := map[string]int{}
+	for c, err := range rp.Contacts.List(ctx, &rapidpro.ContactListParams{Group: group}) {
+		if err != nil {
+			return nil, err
+		}
+		if len(c.URNs) > 0 {
+			kinds[sb.Engine.Persona(c.URNs[0]).Kind.String()]++
+		}
+	}
+	return kinds, nil
+}
+
+func demoRuns(r *analytics.Refreshed) int {
+	n := 0
+	for _, f := range r.Flows {
+		n += f.Runs
+	}
+	return n
+}
+
+func demoSum(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+func demoWriteRegister(ctx context.Context, m *usecase.Manager, path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := m.WriteRegister(ctx, f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// csvFolder is the folder of the Monitoring Tool's CSV files.
+func demoCSVFolder(reps *usecase.Reports, dir string) string {
+	for _, f := range reps.Files {
+		if rel, err := filepath.Rel(dir, f.Path); err == nil && strings.Contains(rel, string(filepath.Separator)) {
+			return filepath.Dir(f.Path)
+		}
+	}
+	return ""
+}
+
+// oneLine puts text on one line of at most n characters.
+func demoOneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
 }
 
 // counts formats a tally as "a 3, b 2", largest first.
