@@ -308,7 +308,9 @@ func (f *Form) problems(now time.Time, at func(field string) (line, col int)) Pr
 			field = "send.timezone"
 		}
 		add(Error, field, "%v", err)
-	} else if notice := sendAt.Sub(filed); notice < MinNotice {
+	} else if notice := sendAt.Sub(filed); notice < 0 {
+		add(Warning, "send.date", "filed %s after the send date; the SOP asks for at least a week's notice", humanDays(-notice))
+	} else if notice < MinNotice {
 		add(Warning, "send.date", "filed %s before the send date; the SOP asks for at least a week", humanDays(notice))
 	}
 	if err := CheckApprover(f.Requestor, f.Unit.Director, f.ApproverOrDirector(), Person{}); err != nil && peopleOK && !f.ApproverOrDirector().IsZero() {
@@ -336,8 +338,6 @@ func position(ps Problems, at func(string) (int, int)) Problems {
 
 func humanDays(d time.Duration) string {
 	switch {
-	case d < 0:
-		return "after the send date (" + humanDays(-d) + " late)"
 	case d < 24*time.Hour:
 		h := int(d.Hours())
 		if h == 1 {

@@ -94,6 +94,20 @@ func TestLateRequestIsFlaggedNotRefused(t *testing.T) {
 	}
 }
 
+// TestRequestFiledAfterItsSendDate checks the warning of a request filed
+// once its send date has passed: flagged, in words that say so.
+func TestRequestFiledAfterItsSendDate(t *testing.T) {
+	t.Parallel()
+	form := strings.Replace(formYAML("D1"), "filed: 2026-03-02", "filed: 2026-03-12", 1)
+	_, ps, err := usecase.ParseForm("request.yaml", []byte(form), recorded, openExample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "request.yaml:17:9: send.date: warning: filed 2 days after the send date; the SOP asks for at least a week's notice"; len(ps) != 1 || ps[0].String() != want {
+		t.Errorf("problems %v, want %q", ps, want)
+	}
+}
+
 func TestFormNamesFilesAndTheirProblems(t *testing.T) {
 	t.Parallel()
 	form := strings.Replace(formYAML("D1"), "workflow: malaria-stock", "workflow: broken.yaml", 1)
