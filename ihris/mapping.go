@@ -73,6 +73,18 @@ func (m Mapper) Worker(p models.Practitioner, roles []models.PractitionerRole) H
 		}
 		w.Phones = append(w.Phones, ph)
 	}
+	for _, c := range p.Communication {
+		lang := strings.TrimSpace(deref(c.Text))
+		for _, cd := range c.Coding {
+			if code := strings.TrimSpace(deref(cd.Code)); code != "" {
+				lang = code
+				break
+			}
+		}
+		if lang != "" {
+			w.Languages = append(w.Languages, lang)
+		}
+	}
 	for _, id := range p.Identifier {
 		ident := Identifier{System: deref(id.System), Value: deref(id.Value)}
 		if id.Type != nil && len(id.Type.Coding) > 0 {

@@ -60,6 +60,9 @@ func TestMapperWorker(t *testing.T) {
 	if want := time.Date(2026, 11, 20, 8, 30, 0, 123e6, time.UTC); !w.LastUpdated.Equal(want) {
 		t.Errorf("LastUpdated = %v, want %v", w.LastUpdated, want)
 	}
+	if !slices.Equal(w.Languages, []string{"en-LR", "Kpelle"}) {
+		t.Errorf("languages = %q, want en-LR and Kpelle (the empty one left out)", w.Languages)
+	}
 	if len(w.Phones) != 4 {
 		t.Errorf("phones = %+v, want the 4 phone/sms entries (email left out)", w.Phones)
 	}

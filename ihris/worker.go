@@ -25,6 +25,11 @@ type HealthWorker struct {
 	// order stored. Use [HealthWorker.SelectPhones] or
 	// [HealthWorker.BestMobile] to choose the number to message.
 	Phones []Phone `json:"phones,omitempty"`
+	// Languages are the languages the worker communicates in
+	// (Practitioner.communication), in the order stored, each as its code
+	// (the first coding's: "fr", "en-LR", "kpe", as iHRIS's value set has
+	// it), else its text.
+	Languages []string `json:"languages,omitempty"`
 	// Identifiers as stored (employee number, national id, RapidPro contact
 	// UUID written back by mHero, ...).
 	Identifiers []Identifier `json:"identifiers,omitempty"`

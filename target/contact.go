@@ -9,6 +9,7 @@ import (
 
 	"github.com/mhero-go/mhero/ihris"
 	"github.com/mhero-go/mhero/rapidpro"
+	"golang.org/x/text/language"
 )
 
 // Contact fields the sync writes. RapidPro derives a field's key from its
@@ -92,6 +93,7 @@ func desiredContact(w ihris.HealthWorker, c ihris.Criteria, urns []string) desir
 		name = name[:maxName]
 	}
 	d.name = string(name)
+	d.language = contactLanguage(w.Languages)
 	a := attrs{gender: w.Gender}
 	if r, ok := primaryRole(w, c); ok {
 		a.cadre, a.cadreName = r.Cadre.Code, cmp.Or(r.Cadre.Display, r.Cadre.Code)
@@ -120,6 +122,46 @@ func desiredContact(w ihris.HealthWorker, c ihris.Criteria, urns []string) desir
 	d.attrs = a
 	d.fields = [8]string{w.ID, a.cadreName, a.jobName, a.facility, a.district, a.region, a.employmentStatus, status}
 	return d
+}
+
+// contactLanguage returns the contact language RapidPro takes, an ISO
+// 639-3 code, of the first of a worker's languages (Practitioner.
+// communication) that names one, or "" when none does: RapidPro's
+// language is then left as it is. It reads ISO 639-1 ("fr" is "fra"), ISO
+// 639-3 ("kpe"), ISO 639-2's bibliographic codes ("fre") and BCP 47 tags
+// ("en-LR" is "eng", "zh-Hant" "zho"); not language names, nor the codes
+// that name no language (und, mul, zxx, mis, qaa–qtz).
+func contactLanguage(langs []string) string {
+	for _, l := range langs {
+		l = strings.ToLower(strings.TrimSpace(l))
+		if t, ok := bibliographic[l]; ok {
+			l = t
+		}
+		base, err := language.ParseBase(l)
+		if err != nil {
+			tag, err := language.Parse(l)
+			if err != nil {
+				continue
+			}
+			base, _ = tag.Base()
+		}
+		code := base.ISO3()
+		switch {
+		case len(code) != 3, code == "und", code == "mul", code == "zxx", code == "mis",
+			code >= "qaa" && code <= "qtz":
+			continue
+		}
+		return code
+	}
+	return ""
+}
+
+// bibliographic maps the ISO 639-2/B codes that differ from the
+// terminology codes ISO 639-3 uses.
+var bibliographic = map[string]string{
+	"alb": "sqi", "arm": "hye", "baq": "eus", "bur": "mya", "chi": "zho", "cze": "ces", "dut": "nld",
+	"fre": "fra", "geo": "kat", "ger": "deu", "gre": "ell", "ice": "isl", "mac": "mkd", "mao": "mri",
+	"may": "msa", "per": "fas", "rum": "ron", "slo": "slk", "tib": "bod", "wel": "cym",
 }
 
 // fingerprint identifies what the sync writes of a contact: its name, tel

@@ -24,9 +24,13 @@
 // # What a sync writes
 //
 // One contact per reachable health worker, keyed by the iHRIS id in the
-// contact field ihris_id, with tel URNs in E.164, the worker's name and the
-// fields cadre, job, facility, district, region, employment_status and
-// ihris_status (see [SyncedFields]; created when missing). The fields hold
+// contact field ihris_id, with tel URNs in E.164, the worker's name, the
+// language of the first of the worker's languages in iHRIS
+// (Practitioner.communication: ISO 639-1, 639-2, 639-3 codes or BCP 47 tags)
+// as the ISO 639-3 code RapidPro takes — left as it is when iHRIS gives
+// none — and the fields cadre, job, facility, district, region,
+// employment_status and ihris_status (see [SyncedFields]; created when
+// missing). The fields hold
 // one role per worker: the first current role meeting the criteria, else
 // the current role that started last. The target becomes a manual group,
 // created when missing, whose membership is diffed and changed 100

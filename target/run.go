@@ -46,6 +46,7 @@ type worker struct {
 	fp       fingerprint
 	afp      fingerprint // of the attributes
 	uuid     string      // the contact, when it exists
+	lang     string      // the contact language from iHRIS, "" when none
 	// place and cadre, interned, for the preview's breakdown.
 	places, cadre string
 	writeBack     bool
@@ -504,16 +505,21 @@ func (r *run) consider(hw ihris.HealthWorker) error {
 	w.fp = d.fingerprint()
 	w.afp = attrFingerprint(d)
 	w.places, w.cadre = r.str(d.attrs.places), r.str(d.attrs.cadreName)
+	w.lang = r.str(d.language)
 	if r.s.cfg.writeBack {
 		cur, _ := hw.Identifier(ihris.ContactUUIDSystem)
 		w.writeBack = k == nil || cur != k.uuid
 	}
-	if r.sync && (k == nil || k.fp != w.fp || r.attrOpen[w.id] != w.afp) {
+	if r.sync && (k == nil || k.fp != w.fp || w.langDiffers(k) || r.attrOpen[w.id] != w.afp) {
 		// Only what may need a write is spooled: the rest is unchanged.
 		return r.spool(w, d)
 	}
 	return nil
 }
+
+// langDiffers reports whether the contact's language is not the one iHRIS
+// gives (when it gives one).
+func (w *worker) langDiffers(k *known) bool { return w.lang != "" && k.language != w.lang }
 
 // shared marks the workers whose number another selected worker has too:
 // nobody can tell which of them would answer, so neither is messaged.
@@ -591,7 +597,7 @@ func (r *run) resolve(w *worker) {
 	case k == nil:
 		w.op = opCreate
 	case w.op == opAdopt:
-	case k.fp != w.fp:
+	case k.fp != w.fp, w.langDiffers(k):
 		w.op = opUpdate
 	}
 	if k != nil && k.status != "active" {
