@@ -74,14 +74,17 @@
 // workflow, as an empty reply is then asked again.
 //
 // A choice may itself be named Other, as surveys often end their lists
-// ("3 Other", then a question asking which). It is an answer like the
+// ("3 Other", then a question asking which), in the base language or in a
+// translation (Outro, translated Other). It is an answer like the
 // others: it saves to the field, is never retried, and when and
 // responses name it Other. The default category of that question, the
 // reply that fits no choice after the retries, is then named "No Match"
 // ([Question.DefaultCategory]), in the export as in when, responses and
 // add_to_group: a router never has two categories of one name, and the
 // analyses still tell the health worker who chose Other from the one who
-// was not understood. A choice named "Other (specify)" keeps its name
+// was not understood. Each translation is held to the same rule: no two
+// categories of a question are translated alike, nor as No Response. A
+// choice named "Other (specify)" keeps its name
 // beside the usual Other; in a when, its parentheses need quotes:
 //
 //	when: supplier == "Other (specify)"    # the question asking which

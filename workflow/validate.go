@@ -331,6 +331,7 @@ func (v *validator) choices(path string, q *Question) {
 			}
 		}
 		v.categoryTranslations(catField, c.Category)
+		v.translatedCategory(catField, q, i)
 		v.text(cf+".closing", c.Closing, false)
 
 		if len(c.Match) == 0 && len(c.MatchIn) == 0 {
@@ -364,6 +365,49 @@ func (v *validator) choices(path string, q *Question) {
 
 // categoryTranslations checks a category's display names: known languages
 // only, and all of them once any is given.
+// translatedCategory checks choice i's category in each translation: in
+// every language, as in the base one, a router has no two categories of
+// one name, since RapidPro shows (and reports) each under its translated
+// name. A category without a translation shows its base name; two of
+// those, or two categories of one base name, are the base language's
+// checks' to report.
+func (v *validator) translatedCategory(field string, q *Question, i int) {
+	name := func(t Text, lang string) (string, bool) {
+		if s, ok := t.Translations[lang]; ok {
+			return s, true
+		}
+		return t.Base, false
+	}
+	c := q.Choices[i]
+	for _, lang := range v.w.Translations {
+		mine, own := name(c.Category, lang)
+		lf := field
+		if own {
+			lf = joinPath(field, lang)
+		}
+		switch key := categoryKey(mine); {
+		case key == "" || !own && len(c.Category.Translations) > 0:
+			continue // categoryTranslations reports a missing one
+		case own && key == categoryKey(CategoryNoResponse):
+			v.errorf(lf, "%q is the category of a question that times out; name the choice otherwise", mine)
+			continue
+		case own && key == categoryKey(CategoryNoMatch) && q.hasOtherChoice():
+			v.errorf(lf, "%q is the category of a reply that fits no choice when a choice is named %s; name this choice otherwise", mine, CategoryOther)
+			continue
+		}
+		for j := range i {
+			theirs, theirOwn := name(q.Choices[j].Category, lang)
+			if categoryKey(q.Choices[j].Category.Base) == categoryKey(c.Category.Base) {
+				continue // one mistake, reported in the base language
+			}
+			if (own || theirOwn) && categoryKey(theirs) == categoryKey(mine) {
+				v.errorf(lf, "duplicate %s category %q (first in choices[%d])", lang, mine, j)
+				break
+			}
+		}
+	}
+}
+
 func (v *validator) categoryTranslations(field string, t Text) {
 	for _, lang := range sortedKeys(t.Translations) {
 		if !slices.Contains(v.w.Translations, lang) {

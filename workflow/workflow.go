@@ -192,14 +192,23 @@ func (q *Question) DefaultCategory() string {
 }
 
 // hasOtherChoice reports whether a choice of q is named Other (in any
-// case or spacing).
+// case or spacing), in the base language or a translation: the default
+// category is named Other in every language, so a choice translated
+// "Other" (Outro in Portuguese, Other in English) would show two
+// categories of that name to whoever reads the flow in English.
 func (q *Question) hasOtherChoice() bool {
 	if q.Type != TypeChoice {
 		return false
 	}
+	other := categoryKey(CategoryOther)
 	for _, c := range q.Choices {
-		if categoryKey(c.Category.Base) == categoryKey(CategoryOther) {
+		if categoryKey(c.Category.Base) == other {
 			return true
+		}
+		for _, t := range c.Category.Translations {
+			if categoryKey(t) == other {
+				return true
+			}
 		}
 	}
 	return false

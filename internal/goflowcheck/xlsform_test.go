@@ -39,6 +39,8 @@ var xlsformConversations = []conversation{
 	{"xlsform/hiv-portuguese", workbook("hiv_test_stock"), "", kofi, steps(reply("não"), reply("1"))},
 	{"xlsform/hiv-portuguese-stock", workbook("hiv_test_stock"), "", kofi, steps(reply("SIM"), reply("8"))},
 	{"xlsform/hiv-english", workbook("hiv_test_stock"), "", grace, steps(reply("no"), reply("expired"))},
+	{"xlsform/hiv-english-other", workbook("hiv_test_stock"), "", grace, steps(reply("no"), reply("other"))},
+	{"xlsform/hiv-english-no-match", workbook("hiv_test_stock"), "", grace, steps(reply("no"), reply("the truck broke down"))},
 	{"xlsform/cholera-trained", workbook("cholera_readiness"), "", fatu, steps(reply("yes"), reply("200"), reply("15"), reply("chlorine"), reply("yes"), reply("two nurses"))},
 	{"xlsform/cholera-not-ready", workbook("cholera_readiness"), "", fatu, steps(reply("no"), reply("0"), reply("0"), reply("everything"), reply("no"))},
 }

@@ -44,8 +44,9 @@
 // picked by those numbers. Since an SMS shows no list to pick from, the
 // choices are added under the label, numbered ("1 Not delivered"), unless
 // the label shows them already; a yes/no question gets "(YES/NO)" in each
-// language. A choice may be named Other (see the workflow package: the
-// question's default category is then No Match).
+// language. A choice may be labelled Other, in any of the form's
+// languages (see the workflow package: the question's default category
+// is then No Match); or_other on a list that has one already is an error.
 //
 // Relevant. The expressions SMS skip logic can follow become the
 // question's when: a select_one compared with one of its choices' names

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/mhero-go/mhero/workflow"
+	"github.com/mhero-go/mhero/workflow/flow"
 )
 
 // want is a diagnostic expected at a cell.
@@ -254,5 +255,80 @@ func TestOrOther(t *testing.T) {
 	}
 	if got := w.Question("r").When; got != "q == Other" {
 		t.Errorf("r asked when %q", got)
+	}
+}
+
+// TestOtherChoices checks the test workbooks whose lists end with Other
+// (or Outro, translated Other; or or_other): the choice is an answer of
+// its own, the reply that fits no choice is No Match, and in no language
+// does a router of the export have two categories of one name.
+func TestOtherChoices(t *testing.T) {
+	t.Parallel()
+	defaults := map[string]map[string]string{ // workbook → question → default category
+		"stock_check":          {"reason": workflow.CategoryOther}, // Other (specify) beside Other
+		"census":               {"cadre": workflow.CategoryNoMatch},
+		"two_languages":        {"short_vaccine": workflow.CategoryNoMatch},
+		"immunization_session": {"no_session_reason": workflow.CategoryNoMatch},
+		"maternal_death_alert": {"place": workflow.CategoryNoMatch},
+		"hiv_test_stock":       {"motivo": workflow.CategoryNoMatch},
+	}
+	for _, name := range validForms() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			w := parseTestdata(t, name)
+			for q, want := range defaults[name] {
+				if got := w.Question(q).DefaultCategory(); got != want {
+					t.Errorf("%s: default category %q, want %q (categories %q)", q, got, want, w.Question(q).Categories())
+				}
+			}
+			export, err := flow.ParseExport(compile(t, w))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := export.Flows[0]
+			for _, n := range f.Nodes {
+				if n.Router == nil {
+					continue
+				}
+				for _, lang := range w.Languages() {
+					seen := map[string]string{}
+					for _, c := range n.Router.Categories {
+						shown := c.Name
+						if l := f.Localization[lang][c.UUID]["name"]; len(l) > 0 {
+							shown = l[0]
+						}
+						key := strings.ToLower(shown)
+						if first, dup := seen[key]; dup {
+							t.Errorf("%s: a router on %q has categories %q and %q both shown as %q", lang, n.Router.Operand, first, c.Name, shown)
+						}
+						seen[key] = c.Name
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestOrOtherOnAListWithOther checks that or_other on a list that has an
+// Other choice already is one error, at the type cell, saying where that
+// choice is.
+func TestOrOtherOnAListWithOther(t *testing.T) {
+	t.Parallel()
+	for name, other := range map[string][]string{
+		"labelled Other": {"l", "something_else", "Other"},
+		"named other":    {"l", "other", "Another reason"},
+	} {
+		_, ds := parseForm(t, form{
+			survey:  [][]string{{"type", "name", "label"}, {"select_one l or_other", "q", "Q?"}, {"text", "r", "R?"}},
+			choices: choices([][]string{{"l", "a", "A"}, other}),
+		})
+		if len(ds.Errors()) != 1 {
+			t.Errorf("%s: got %v, want one error", name, ds)
+			continue
+		}
+		d := ds.Errors()[0]
+		if d.Pos.Sheet != "survey" || d.Pos.Line != 2 || d.Pos.Column != 1 || !strings.Contains(d.Message, "list l has one already (choices!C3)") {
+			t.Errorf("%s: got %s", name, d)
+		}
 	}
 }

@@ -419,10 +419,21 @@ func (c *converter) question(r row, t rowType, name string, tpos workflow.Pos, t
 			return -1
 		}
 		if t.orOther {
-			at := tpos
-			l := *list
-			l.choices = append(slices.Clone(list.choices), choice{name: "other", label: workflow.T("Other"), at: &at})
-			list = &l
+			if ch, ok := otherChoice(list); ok {
+				// Two choices named Other cannot be told apart by a
+				// reply; validation would report it at the question as
+				// a duplicate category, without saying where the first
+				// one is.
+				p := c.choicePos(ch, "label")
+				c.errorf(tpos, typeHeader, "or_other adds a choice Other, and list %s has one already (choices!%s%d): remove or_other, or that choice",
+					t.list, workflow.ColumnName(p.Column), p.Line)
+				t.orOther = false // nor its question, which would only repeat it
+			} else {
+				at := tpos
+				l := *list
+				l.choices = append(slices.Clone(list.choices), choice{name: "other", label: workflow.T("Other"), at: &at})
+				list = &l
+			}
 		}
 	}
 
@@ -483,6 +494,16 @@ func (c *converter) question(r row, t rowType, name string, tpos workflow.Pos, t
 		c.otherFollowUp(r, name, result, tpos, typeHeader, conds)
 	}
 	return i
+}
+
+// otherChoice returns the choice of l named or labelled Other, if any.
+func otherChoice(l *choiceList) (choice, bool) {
+	for _, ch := range l.choices {
+		if strings.EqualFold(ch.name, "other") || strings.Join(wordsOf(ch.label.Base), " ") == "other" {
+			return ch, true
+		}
+	}
+	return choice{}, false
 }
 
 // otherFollowUp adds the question or_other asks after Other, as pyxform
