@@ -58,20 +58,24 @@ type command struct {
 	run func(e *env, args []string) int
 }
 
+// xlsformDoc tells the commands that read a workflow that an XLSForm
+// workbook will do.
+var xlsformDoc = "FILE may be an XLSForm workbook (.xlsx: sheets survey, choices, settings),\nwhose problems are placed at their cells: file:survey!C7 (row 7, column 3).\n"
+
 // examplesDoc tells the commands that read a workflow where the built-in
 // examples are.
 var examplesDoc = "FILE may also name a built-in example workflow:\n" + strings.Join(workflows.Names(), ", ") + "."
 
 func commands() []*command {
 	return []*command{
-		{"validate", "FILE.yaml", "check a workflow and list every problem with its position",
-			"Validate checks a workflow file and prints every problem at once, as\nfile:line:column: field: message, then exits 1; a valid workflow prints\nits name, questions and languages (and its warnings, on stderr).\n" + examplesDoc,
+		{"validate", "FILE.yaml|FORM.xlsx", "check a workflow and list every problem with its position",
+			"Validate checks a workflow file and prints every problem at once, as\nfile:line:column: field: message, then exits 1; a valid workflow prints\nits name, questions and languages (and its warnings, on stderr).\n" + xlsformDoc + examplesDoc,
 			runValidate},
-		{"compile", "FILE.yaml [-o export.json] [--spec VERSION]", "compile a workflow to a RapidPro export (stdout by default)",
-			"Compile writes the RapidPro export of a valid workflow. Import it in\nRapidPro under Settings > Import (RapidPro has no API to create flows).\n" + examplesDoc,
+		{"compile", "FILE.yaml|FORM.xlsx [-o export.json] [--spec VERSION] [--yaml]", "compile a workflow to a RapidPro export (stdout by default), or write it as YAML",
+			"Compile writes the RapidPro export of a valid workflow. Import it in\nRapidPro under Settings > Import (RapidPro has no API to create flows).\nWith --yaml (or -o FILE.yaml) it writes the workflow as YAML instead:\nan XLSForm converted once is then reviewed, edited and kept in git.\n" + xlsformDoc + examplesDoc,
 			runCompile},
-		{"simulate", "FILE.yaml|EXPORT.json [--reply TEXT]... [--timeout]... [--json] [--lang CODE] [--name NAME] [--flow NAME]", "run a workflow (or a RapidPro export) offline with scripted or typed replies",
-			"Simulate runs a workflow, or a flow of a RapidPro export, offline, as one\nhealth worker. Replies (--reply) and timeouts (--timeout) are played in the\norder given; with none, simulate asks for each reply at a prompt, where an\nempty line or /timeout means no reply (the question times out).\n" + examplesDoc,
+		{"simulate", "FILE.yaml|FORM.xlsx|EXPORT.json [--reply TEXT]... [--timeout]... [--json] [--lang CODE] [--name NAME] [--flow NAME]", "run a workflow (or a RapidPro export) offline with scripted or typed replies",
+			"Simulate runs a workflow, or a flow of a RapidPro export, offline, as one\nhealth worker. Replies (--reply) and timeouts (--timeout) are played in the\norder given; with none, simulate asks for each reply at a prompt, where an\nempty line or /timeout means no reply (the question times out).\n" + xlsformDoc + examplesDoc,
 			runSimulate},
 		{"demo", "[--workflow FILE] [--cadre CODE] [--district ID] [--workers N] [--days N] [--seed N] [--out DIR]", "run one use case through every step of the SOP on in-process iHRIS and RapidPro servers",
 			"Demo runs one use case through every step of the Standard Operating Procedure\n" +

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mhero-go/mhero/examples/workflows"
 	"github.com/mhero-go/mhero/workflow"
+	"github.com/mhero-go/mhero/workflow/xlsform"
 )
 
 func runValidate(e *env, args []string) int {
@@ -51,11 +52,14 @@ func (e *env) load(file string) (*workflow.Workflow, bool) {
 	return w, true
 }
 
-// parseWorkflow reads the workflow file, or, when no such file exists and
-// the name has no extension nor folder, the built-in example of that name.
-// A name with an extension is always a file, so a mistyped path is never
-// silently replaced by an example.
+// parseWorkflow reads the workflow file (YAML, or an XLSForm workbook),
+// or, when no such file exists and the name has no extension nor folder,
+// the built-in example of that name. A name with an extension is always a
+// file, so a mistyped path is never silently replaced by an example.
 func parseWorkflow(file string) (*workflow.Workflow, error) {
+	if isWorkbook(file) {
+		return xlsform.ParseFile(file)
+	}
 	w, err := workflow.ParseFile(file)
 	if !errors.Is(err, fs.ErrNotExist) || filepath.Ext(file) != "" || strings.ContainsAny(file, `/\`) {
 		return w, err
@@ -64,6 +68,18 @@ func parseWorkflow(file string) (*workflow.Workflow, error) {
 		return nil, fmt.Errorf("%w (nor is it a built-in example: %s)", err, strings.Join(workflows.Names(), ", "))
 	}
 	return workflows.Parse(file)
+}
+
+// isWorkbook reports whether file is named as a spreadsheet, to be read as
+// an XLSForm. An old .xls (or an .xlsm) goes to the XLSForm reader too,
+// which says how to save it, rather than to the YAML one, which would
+// report its bytes as YAML mistakes.
+func isWorkbook(file string) bool {
+	switch strings.ToLower(filepath.Ext(file)) {
+	case ".xlsx", ".xlsm", ".xls":
+		return true
+	}
+	return false
 }
 
 func plural(n int, one, many string) string {
