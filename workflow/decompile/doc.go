@@ -1,0 +1,28 @@
+// Package decompile turns RapidPro flows back into workflows: a flow of
+// an export (spec 11 to 13, as RapidPro's engine reads it) becomes the
+// workflow.Workflow that asks the same questions, as far as the flow fits
+// the workflow format.
+//
+// [Decompile] reads the flow as a workflow is made: questions (a wait
+// for a reply and its router), their type from the router's tests (text,
+// number with its bounds, date, phone, yes_no, choice with its match
+// words in each language, any), retries (the loop from a wait's Other
+// back to it, or a chain of waits), timeouts, the message after each
+// answer, the groups joined and the contact field saved, a choice that
+// ends the flow, the introduction and closing messages, translations,
+// the keyword trigger and the run expiry. Skip logic is read from the
+// flow's splits on earlier results, or from where each answer leads: a
+// question asked after some answers only gets the when that says so.
+//
+// What the workflow cannot express is listed in [Result.Problems], node
+// by node, with the editor's label: an action the format has no word for
+// (a webhook, a subflow), a test it has no type for, a category named
+// otherwise, translated words only some contacts match. Nothing is
+// guessed silently: the workflow is compiled and every way of answering
+// its questions is compared with the flow's, at the level of categories
+// and number ranges, so any difference in the messages sent, the results
+// saved, the fields and groups, or where the conversation goes, is a
+// problem at the node where it starts.
+//
+// Nothing here touches the network.
+package decompile
