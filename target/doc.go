@@ -41,6 +41,37 @@
 // written back to its Practitioner (identifier system
 // [ihris.ContactUUIDSystem]).
 //
+// # Shared numbers, and what the check does not see
+//
+// Nobody can tell which of two workers with one number would answer, so
+// neither is messaged: both are reported unreachable (ReasonSharedPhone,
+// naming the other, the number masked). Numbers are compared in E.164, so
+// "0886 123 456" and "+231 886 123 456" are one number. The check sees:
+//
+//   - the numbers of the workers the run evaluates and finds otherwise
+//     reachable: those the target selects (and those leaving its group). A
+//     worker skipped for another reason (inactive, no current role, no valid
+//     number, excluded) is not compared, so a number shared with such a
+//     worker is not reported;
+//   - the numbers of every contact of the workspace (the mirror). A number
+//     on the contact of a worker outside the target — one another target
+//     synced, carrying its ihris_id — makes this target's worker
+//     unreachable (ReasonSharedPhone); the other worker's contact is left
+//     as it is. A number on a contact that did not come from iHRIS (no
+//     ihris_id) makes the worker unreachable (ReasonTaken), except when it
+//     is the worker's first number and the worker has no contact yet: that
+//     contact is then adopted as the worker's (a first send by flow start
+//     creates such contacts), which a contact made by hand for the number
+//     is too.
+//
+// It does not see the numbers of health workers outside the target who
+// have no contact in RapidPro (the registry is read whole in a full sync,
+// but only the target's workers are compared). And an incremental sync evaluates
+// only the workers that changed: a worker who takes the number of an
+// unchanged worker of the same target is reported (the number is on the
+// other's contact), but the unchanged worker stays reachable, and in the
+// group, until a full reconcile ([Syncer.Sync] with full) reports both.
+//
 // # Zero writes when nothing changed
 //
 // The package keeps a mirror of the workspace's contacts in the store —
