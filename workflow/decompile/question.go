@@ -185,11 +185,29 @@ func (fz *fitter) choices(u *unit, p *problems) []workflow.Choice {
 	singles := map[string][]string{}
 	phrases := map[string][]string{}
 	prev := ""
+	wordTests := 0 // the cases testing single words in the current run
+	var runWords []string
+	phrase := "" // the first phrase of the current run
 	for _, wc := range base {
 		if wc.category != prev && slices.Contains(order, wc.category) {
 			p.add(node, "the tests of %q are not next to each other (%q is tested in between): a workflow tests each choice's words together, so a reply with words of both would be read otherwise", wc.category, prev)
 		}
+		if wc.category != prev {
+			wordTests, runWords, phrase = 0, nil, ""
+		}
 		prev = wc.category
+		if len(wc.words) > 0 {
+			wordTests++
+			runWords = append(runWords, strings.Join(wc.words, " "))
+			if wordTests == 2 {
+				p.add(node, "the words of %s are tested by several cases (%s): a workflow tests a choice's words with one, so a reply with words of two of them saves all those words as the answer, where the flow saves the first case's", wc.category, quoteList(runWords))
+			}
+			if phrase != "" {
+				p.add(node, "the phrase %q of %s is tested before its words: a workflow tests a choice's words first, so a reply with both saves the words as the answer, where the flow saves the phrase", phrase, wc.category)
+			}
+		} else if phrase == "" {
+			phrase = wc.phrase
+		}
 		if !slices.Contains(order, wc.category) {
 			order = append(order, wc.category)
 		}
@@ -364,42 +382,14 @@ func (fz *fitter) isYesNo(u *unit, q *workflow.Question) bool {
 }
 
 // sameWordCases reports whether two lists of word cases choose the same
-// categories for every reply: the same categories in the same order,
-// each matching the same words and phrases.
+// categories and save the same answers for every reply: the same cases
+// in the same order, each matching the same words (in any order: the
+// answer saved is the words of the reply) or the same phrase.
 func sameWordCases(a, b []wordCase) bool {
-	na, nb := normalWordCases(a), normalWordCases(b)
-	return slices.EqualFunc(na, nb, func(x, y wordCase) bool {
-		return x.category == y.category && slices.Equal(x.words, y.words) && x.phrase == y.phrase
+	return slices.EqualFunc(a, b, func(x, y wordCase) bool {
+		xs, ys := slices.Sorted(slices.Values(x.words)), slices.Sorted(slices.Values(y.words))
+		return x.category == y.category && slices.Equal(slices.Compact(xs), slices.Compact(ys)) && x.phrase == y.phrase
 	})
-}
-
-// normalWordCases merges the consecutive cases of one category: their
-// single words into one case, sorted, then their phrases, sorted.
-func normalWordCases(cs []wordCase) []wordCase {
-	var out []wordCase
-	for i := 0; i < len(cs); {
-		j := i
-		var ws, ps []string
-		for j < len(cs) && cs[j].category == cs[i].category {
-			ws = append(ws, cs[j].words...)
-			if cs[j].phrase != "" {
-				ps = append(ps, cs[j].phrase)
-			}
-			j++
-		}
-		slices.Sort(ws)
-		ws = slices.Compact(ws)
-		slices.Sort(ps)
-		ps = slices.Compact(ps)
-		if len(ws) > 0 {
-			out = append(out, wordCase{category: cs[i].category, words: ws})
-		}
-		for _, p := range ps {
-			out = append(out, wordCase{category: cs[i].category, phrase: p})
-		}
-		i = j
-	}
-	return out
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -93,21 +93,11 @@ func retriesText(n int) string {
 }
 
 // caseSems describes a router's tests, in a language, as comparable
-// strings: consecutive word tests of one category merged, their words
-// sorted.
+// strings: a test of single words as the sorted words (the answer saved
+// is the words of the reply that match, in the reply's order), one
+// word in a phrase as a word.
 func caseSems(f *flow.Flow, r *flow.Router, lang string) []string {
 	var out []string
-	var run []wordCase
-	flush := func() {
-		for _, wc := range normalWordCases(run) {
-			if wc.phrase != "" {
-				out = append(out, fmt.Sprintf("%s: phrase %q", wc.category, wc.phrase))
-			} else {
-				out = append(out, fmt.Sprintf("%s: any of %s", wc.category, quoteList(wc.words)))
-			}
-		}
-		run = nil
-	}
 	for _, c := range r.Cases {
 		cat := categoryNamed(r, c.CategoryUUID)
 		args := c.Arguments
@@ -117,12 +107,16 @@ func caseSems(f *flow.Flow, r *flow.Router, lang string) []string {
 			}
 		}
 		single := &flow.Router{Cases: []flow.Case{{Type: c.Type, Arguments: args, CategoryUUID: c.CategoryUUID}}, Categories: r.Categories}
-		wcs := wordCases(f, single, "", func(flow.Case) {})
-		if len(wcs) == 1 {
-			run = append(run, wcs[0])
+		if wcs := wordCases(f, single, "", func(flow.Case) {}); len(wcs) == 1 {
+			wc := wcs[0]
+			if wc.phrase != "" {
+				out = append(out, fmt.Sprintf("%s: phrase %q", cat, wc.phrase))
+			} else {
+				ws := slices.Compact(slices.Sorted(slices.Values(wc.words)))
+				out = append(out, fmt.Sprintf("%s: any of %s", cat, quoteList(ws)))
+			}
 			continue
 		}
-		flush()
 		norm := make([]string, len(args))
 		for i, a := range args {
 			if x, err := strconv.ParseFloat(strings.TrimSpace(a), 64); err == nil {
@@ -133,7 +127,6 @@ func caseSems(f *flow.Flow, r *flow.Router, lang string) []string {
 		}
 		out = append(out, fmt.Sprintf("%s: %s(%s)", cat, c.Type, strings.Join(norm, ", ")))
 	}
-	flush()
 	out = append(out, "otherwise: "+categoryNamed(r, r.DefaultCategoryUUID))
 	return out
 }
