@@ -141,3 +141,24 @@ func mustMarshal(t testing.TB, e *flow.Export) []byte {
 	}
 	return data
 }
+
+// TestDefaultConversationsWithoutTimeouts plays the default conversations
+// on a workflow whose questions wait without a timeout: the silent worker
+// leaves the run waiting, as RapidPro does until it expires.
+func TestDefaultConversationsWithoutTimeouts(t *testing.T) {
+	t.Parallel()
+	exp := compileExample(t, "training-needs")
+	convs, err := usecase.DefaultConversations(&usecase.Version{Export: mustMarshal(t, exp)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range convs {
+		tr, err := usecase.Simulate(exp, c)
+		if err != nil {
+			t.Fatalf("%s: %v", c.Name, err)
+		}
+		if c.Name == "never answers" && tr.Status != "waiting" {
+			t.Errorf("%s: %s, want the run left waiting", c.Name, tr.Status)
+		}
+	}
+}

@@ -389,7 +389,7 @@ func (m *Manager) SendReport(ctx context.Context, id string, in SendInput) (*Rec
 	if where == "" {
 		where = fmt.Sprintf("%s sends you %s", firstName(rec.DataManager.Name), filepath.Base(named.Path))
 	} else {
-		where = "see " + where
+		where = "See " + where
 	}
 	rate := ""
 	if h := rec.Monitoring; h != nil && h.Counts.Contacted > 0 {

@@ -130,6 +130,12 @@ func simulate(exp *flow.Export, c Conversation, clock time.Time) (Transcript, er
 		if s.Status() != sim.StatusWaiting {
 			break
 		}
+		if w, ok := s.Waiting(); ok && in.Timeout && w.TimeoutSeconds == 0 {
+			// A question without a timeout waits for the silent worker
+			// until the run expires, as in RapidPro: the conversation
+			// ends here, waiting.
+			break
+		}
 		now = now.Add(time.Minute)
 		if in.Timeout {
 			t.Turns = append(t.Turns, Turn{Direction: "in", Timeout: true})

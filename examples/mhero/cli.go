@@ -77,7 +77,7 @@ func commands() []*command {
 		{"simulate", "FILE.yaml|FORM.xlsx|EXPORT.json [--reply TEXT]... [--timeout]... [--json] [--lang CODE] [--name NAME] [--flow NAME]", "run a workflow (or a RapidPro export) offline with scripted or typed replies",
 			"Simulate runs a workflow, or a flow of a RapidPro export, offline, as one\nhealth worker. Replies (--reply) and timeouts (--timeout) are played in the\norder given; with none, simulate asks for each reply at a prompt, where an\nempty line or /timeout means no reply (the question times out).\n" + xlsformDoc + examplesDoc,
 			runSimulate},
-		{"demo", "[--workflow FILE] [--cadre CODE] [--district ID] [--workers N] [--days N] [--seed N] [--out DIR]", "run one use case through every step of the SOP on in-process iHRIS and RapidPro servers",
+		{"demo", "[--workflow FILE] [--cadre CODE] [--district ID] [--workers N] [--days N] [--seed N] [--out DIR] [--no-pdf]", "run one use case through every step of the SOP on in-process iHRIS and RapidPro servers",
 			"Demo runs one use case through every step of the Standard Operating Procedure\n" +
 				"on in-process iHRIS and RapidPro servers (the sandbox), with simulated\n" +
 				"health workers and a simulated Director: the Request Form, the review, the\n" +
@@ -86,7 +86,9 @@ func commands() []*command {
 				"of answers, monitoring, the reports and their delivery to the Requestor.\n" +
 				"It prints who did what at each step and the state it left, and ends with\n" +
 				"the paths of the reports and of the use-case register, kept in --out (a\n" +
-				"new temporary directory by default) with the state database.\n" +
+				"new temporary directory by default) with the state database. The\n" +
+				"reports' PDF copies are printed by Chromium when it is installed (or\n" +
+				"named by MHERO_CHROMIUM); --no-pdf skips them.\n" +
 				"The workflow is a file or a built-in example:\n" + strings.Join(workflows.Names(), ", ") + ".",
 			runDemo},
 		{"target", "preview|plan|sync FILE.yaml [--sandbox] [--dry-run] [--full] [--json] [--db FILE|DSN] [--rate N] [server flags]", "preview, plan or sync a target group of health workers into RapidPro",

@@ -38,6 +38,7 @@ func runDemo(e *env, args []string) int {
 	workers := fs.Int("workers", 5000, "health workers in the generated registry")
 	seed := fs.Uint64("seed", 1, "seed of the generated registry, the health workers' behaviour and the approval code")
 	days := fs.Int("days", 4, "simulated days to wait for answers (the example workflow expires after 3)")
+	noPDF := fs.Bool("no-pdf", false, "skip the PDF copies of the reports (printed by Chromium, when installed)")
 	outDir := fs.String("out", "", "the directory for the reports, the register and the state database (default: a new temporary directory, kept)")
 	pos, status, ok := e.parse(fs, args)
 	if !ok {
@@ -58,11 +59,12 @@ func runDemo(e *env, args []string) int {
 	}
 	// Checked here so that a bad workflow is reported before the sandbox
 	// starts, with every problem and its position.
-	if _, ok := e.load(*wfFile); !ok {
+	wf, ok := e.load(*wfFile)
+	if !ok {
 		return exitInvalid
 	}
-	cfg := demoConfig{workflow: *wfFile, cadre: *cadre, district: *district, workers: *workers, seed: *seed,
-		wait: time.Duration(*days) * 24 * time.Hour, out: *outDir}
+	cfg := demoConfig{workflow: *wfFile, name: wf.Name, cadre: *cadre, district: *district, workers: *workers, seed: *seed,
+		wait: time.Duration(*days) * 24 * time.Hour, out: *outDir, noPDF: *noPDF}
 	if err := demo(context.Background(), e, cfg); err != nil {
 		fmt.Fprintf(e.stderr, "mhero demo: %v\n", err)
 		return exitInvalid
@@ -72,10 +74,12 @@ func runDemo(e *env, args []string) int {
 
 type demoConfig struct {
 	workflow, cadre, district string
+	name                      string // the workflow's
 	workers                   int
 	seed                      uint64
 	wait                      time.Duration
 	out                       string
+	noPDF                     bool
 }
 
 // The people of the demo's use case, with Liberian phone numbers. The
@@ -92,12 +96,22 @@ const demoUnit = "National Malaria Control Program"
 
 // demoForm is the Use Case Request Form the demo files: the target is the
 // cadre in the district, the send a week after the sandbox's first day.
-func demoForm(cfg demoConfig, area string) string {
-	return fmt.Sprintf(`title: Malaria commodity stock check
+// The example malaria workflow comes from the malaria programme; any other
+// from the department of health services.
+func demoForm(cfg demoConfig, wf, area string) string {
+	title, unit := wf, "Department of Health Services"
+	purpose := fmt.Sprintf("What the %s of %s answer to %q, to plan the follow-up.", cfg.cadre, area, wf)
+	followUp := "The department calls back every health worker whose answers need action."
+	if wf == "Malaria stock check" {
+		title, unit = "Malaria commodity stock check", demoUnit
+		purpose = "Find the facilities that will run out of ACTs or RDTs before the rains."
+		followUp = "The county pharmacist calls every facility out of stock."
+	}
+	return fmt.Sprintf(`title: %q
 unit:
   name: %s
   director: {name: %s, title: %s, phone: "%s"}
-purpose: Find the facilities that will run out of ACTs or RDTs before the rains.
+purpose: %q
 requestor: {name: %s, title: %s, phone: "%s"}
 target:
   name: %s in %s
@@ -107,14 +121,14 @@ target:
     cadres: [%s]
 workflow: %s
 follow_up:
-  - The county pharmacist calls every facility out of stock.
+  - %s
 send:
   date: 2026-03-09
   time: "08:00"
   window: 24h
 filed: 2026-03-02
-`, demoUnit, demoDirector.Name, demoDirector.Title, demoDirector.Phone, demoRequestor.Name, demoRequestor.Title, demoRequestor.Phone,
-		cfg.cadre, area, cfg.district, cfg.cadre, cfg.workflow)
+`, title, unit, demoDirector.Name, demoDirector.Title, demoDirector.Phone, purpose, demoRequestor.Name, demoRequestor.Title, demoRequestor.Phone,
+		cfg.cadre, area, cfg.district, cfg.cadre, cfg.workflow, followUp)
 }
 
 // demoOpen reads the files the form names: the workflow file, or a
@@ -132,6 +146,20 @@ func demoOpen(name string) ([]byte, error) {
 func demo(ctx context.Context, e *env, cfg demoConfig) error {
 	began := time.Now()
 	out := e.stdout
+	dir := cfg.out
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "mhero-demo-"); err != nil {
+			return err
+		}
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	// The sandbox is new each run, so an earlier run's use cases would
+	// name flows and contacts that no longer exist.
+	if _, err := os.Stat(filepath.Join(dir, "mhero.db")); err == nil {
+		return fmt.Errorf("%s already holds the state of an earlier demo (mhero.db): give a new or empty --out directory", dir)
+	}
 	sb, err := sandbox.New(sandbox.Config{Workforce: ihristest.Workforce{Workers: cfg.workers, Seed: cfg.seed}, Seed: cfg.seed})
 	if err != nil {
 		return err
@@ -150,14 +178,6 @@ func demo(ctx context.Context, e *env, cfg demoConfig) error {
 		sb.Engine.SetPersona(urn, sandbox.Persona{Kind: sandbox.Responsive})
 	}
 
-	dir := cfg.out
-	if dir == "" {
-		if dir, err = os.MkdirTemp("", "mhero-demo-"); err != nil {
-			return err
-		}
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
 	w, err := newDemoWorld(ctx, sb, dir, cfg.seed)
 	if err != nil {
 		return err
@@ -186,8 +206,8 @@ func demo(ctx context.Context, e *env, cfg demoConfig) error {
 
 	fmt.Fprintf(out, "mHero demo: one use case through every step of the Standard Operating Procedure\n")
 	fmt.Fprintf(out, "Sandbox: iHRIS with %d generated health workers at %s; RapidPro at %s\n", cfg.workers, sb.IHRIS.URL(), sb.RapidPro.URL())
-	fmt.Fprintf(out, "People: %s (Requestor), %s (Director of the %s), %s (Data Manager)\n",
-		demoRequestor.Name, demoDirector.Name, demoUnit, demoDM.Name)
+	fmt.Fprintf(out, "People: %s (Requestor), %s (Director of the requesting unit), %s (Data Manager)\n",
+		demoRequestor.Name, demoDirector.Name, demoDM.Name)
 	fmt.Fprintf(out, "State database, reports and register: %s\n", dir)
 
 	t := &demoTranscript{w: out, m: w.m, now: sb.Now}
@@ -195,7 +215,7 @@ func demo(ctx context.Context, e *env, cfg demoConfig) error {
 	const by = "Aminata Sesay"
 
 	// 1. The Request Form.
-	form, problems, err := usecase.ParseForm("request.yaml", []byte(demoForm(cfg, area.Name)), sb.Now(), demoOpen)
+	form, problems, err := usecase.ParseForm("request.yaml", []byte(demoForm(cfg, cfg.name, area.Name)), sb.Now(), demoOpen)
 	if err != nil {
 		return err
 	}
@@ -289,7 +309,7 @@ func demo(ctx context.Context, e *env, cfg demoConfig) error {
 	t.detail("%d questions in %s; %d health workers reached (%d selected cannot be: no usable phone)",
 		len(req.Questions), strings.Join(req.Languages, ", "), req.Recipients, req.Unreachable)
 	t.detail("cost: %s", req.Cost)
-	t.detail("SMS to the Director: %q", req.SMS)
+	t.detail("SMS to the Director: %s", req.SMS)
 	t.done(ctx, rec)
 	if err := t.settle(ctx, sb, time.Hour); err != nil {
 		return err
@@ -341,7 +361,7 @@ func demo(ctx context.Context, e *env, cfg demoConfig) error {
 
 	// 12. Reports.
 	reportDir := filepath.Join(dir, "reports")
-	rec, reps, err := m.Report(ctx, rec.ID, usecase.ReportInput{By: by, Dir: reportDir})
+	rec, reps, err := m.Report(ctx, rec.ID, usecase.ReportInput{By: by, Dir: reportDir, NoPDF: cfg.noPDF})
 	if err != nil {
 		return err
 	}

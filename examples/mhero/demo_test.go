@@ -18,7 +18,7 @@ func TestDemo(t *testing.T) {
 	t.Parallel()
 	var out, errOut bytes.Buffer
 	dir := t.TempDir()
-	code := run([]string{"demo", "--workers", "1500", "--seed", "4", "--out", dir},
+	code := run([]string{"demo", "--workers", "1500", "--seed", "4", "--out", dir, "--no-pdf"},
 		strings.NewReader(""), &out, &errOut)
 	if code != exitOK {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
@@ -97,5 +97,12 @@ func TestDemo(t *testing.T) {
 	}
 	if regexp.MustCompile(`\+231\d{6}`).MatchString(s) {
 		t.Errorf("a full phone number is printed:\n%s", s)
+	}
+	// A second demo into the same directory is refused: its use cases
+	// would name a sandbox that is gone.
+	out.Reset()
+	errOut.Reset()
+	if code := run([]string{"demo", "--out", dir}, strings.NewReader(""), &out, &errOut); code != exitInvalid || !strings.Contains(errOut.String(), "earlier demo") {
+		t.Errorf("a second demo into %s: exit %d, %s", dir, code, errOut.String())
 	}
 }
