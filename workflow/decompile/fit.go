@@ -372,10 +372,14 @@ func (fz *fitter) closingCandidates() (evidence, candidates [][]event) {
 		}
 		count[k]++
 	}
-	// A closing is what several endings send; one sent by one ending is
-	// more likely that answer's response.
+	// A closing is what several endings send, or every one; one sent by
+	// one ending of several is more likely that answer's response.
 	slices.SortStableFunc(lasts, func(x, y []event) int { return count[y[0].msg.text] - count[x[0].msg.text] })
-	i := slices.IndexFunc(lasts, func(e []event) bool { return count[e[0].msg.text] < 2 })
+	total := 0
+	for _, n := range count {
+		total += n
+	}
+	i := slices.IndexFunc(lasts, func(e []event) bool { n := count[e[0].msg.text]; return n < 2 && n < total })
 	if i < 0 {
 		i = len(lasts)
 	}
