@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"reflect"
 	"testing"
@@ -247,5 +248,29 @@ func TestQuestionTypes(t *testing.T) {
 	want := map[string]string{"open_today": "", "staff_present": "number", "main_need": "", "power": ""}
 	if !maps.Equal(got, want) {
 		t.Errorf("types %v, want %v", got, want)
+	}
+}
+
+// TestWorkspaces lists the workspaces whose flows a store tracks: none in
+// a new store, then each once.
+func TestWorkspaces(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := storetest.Open(t, storetest.DSN(t, store.SQLite))
+	if ws, err := Workspaces(ctx, db); err != nil || len(ws) != 0 {
+		t.Fatalf("new store: %v, %v", ws, err)
+	}
+	for i, w := range []string{"ws-b", "ws-a", "ws-b"} {
+		m, err := New(ctx, db, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Track(ctx, &flow.Flow{UUID: fmt.Sprintf("flow-%d", i), Name: "F"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ws, err := Workspaces(ctx, db)
+	if err != nil || !reflect.DeepEqual(ws, []string{"ws-a", "ws-b"}) {
+		t.Errorf("workspaces %v, %v; want [ws-a ws-b]", ws, err)
 	}
 }

@@ -146,6 +146,30 @@ func New(ctx context.Context, db *store.DB, workspace string, opts ...Option) (*
 	return &Monitor{db: db, workspace: workspace, cfg: cfg}, nil
 }
 
+// Workspaces lists the RapidPro workspaces whose workflows db tracks, so
+// that a program writing reports offline can find the one to report on
+// without asking RapidPro. It creates or upgrades the analytics tables, as
+// New does.
+func Workspaces(ctx context.Context, db *store.DB) ([]string, error) {
+	if err := db.Migrate(ctx, owner, migrations); err != nil {
+		return nil, err
+	}
+	rows, err := db.Query(ctx, `SELECT DISTINCT workspace FROM analytics_flow ORDER BY workspace`)
+	if err != nil {
+		return nil, fmt.Errorf("analytics: listing workspaces: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var ws string
+		if err := rows.Scan(&ws); err != nil {
+			return nil, err
+		}
+		out = append(out, ws)
+	}
+	return out, rows.Err()
+}
+
 // Workspace returns the UUID of the workspace the Monitor watches.
 func (m *Monitor) Workspace() string { return m.workspace }
 
