@@ -212,7 +212,11 @@ func (e *Engine) step(s *session) rapidprotest.Outcome {
 	out := s.sim.Outcome()
 	var o rapidprotest.Outcome
 	for _, m := range out.Messages[s.sent:] {
-		msg := rapidprotest.OutgoingMessage{Text: m.Text, QuickReplies: m.QuickReplies}
+		// The sandbox's channel reports delivery, as an aggregator's
+		// delivery receipts do: a message reaches the phone or fails.
+		// (Left "wired", every message would stay unsettled, and a
+		// monitor would read it again at each refresh.)
+		msg := rapidprotest.OutgoingMessage{Text: m.Text, QuickReplies: m.QuickReplies, Status: "delivered"}
 		if s.persona.Kind == OutOfCoverage {
 			msg.Status = "failed"
 		}

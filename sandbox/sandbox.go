@@ -22,10 +22,11 @@
 // once (Responsive) or hours later (Late), first answers with something
 // that fits no category (Confused), stops after a few questions (DropsOut),
 // never answers (Silent), or cannot be reached at all, every message to it
-// failing (OutOfCoverage). Contacts get a persona from [Config.Mix] unless
-// [Engine.SetPersona] fixes one. The personas, and the registry's
-// [ihristest.Server.Truth], are the ground truth an integration's
-// monitoring or analytics can be checked against.
+// failing (OutOfCoverage). The messages that reach a phone are marked
+// delivered, as a channel with delivery reports marks them. Contacts get a
+// persona from [Config.Mix] unless [Engine.SetPersona] fixes one. The
+// personas, and the registry's [ihristest.Server.Truth], are the ground
+// truth an integration's monitoring or analytics can be checked against.
 //
 // A simulated Director ([Sandbox.AddDirector]) answers the approval
 // requests sent to their phone, as the use-case lifecycle (package
