@@ -47,7 +47,7 @@ func printRecord(w io.Writer, rec *usecase.Record, v *usecase.Version, tests []u
 		fmt.Fprintf(w, "  started      %s, flow start %s, %d health workers\n", rec.StartedAt.Format(dateTime), rec.StartUUID, rec.Recipients)
 	}
 	if m := rec.Monitoring; m != nil {
-		fmt.Fprintf(w, "  monitoring   as of %s: %+v\n", m.AsOf.Format(dateTime), m.Counts)
+		fmt.Fprintf(w, "  monitoring   as of %s: %s\n", m.AsOf.Format(dateTime), m.Summary())
 	}
 	for _, r := range rec.Reports {
 		fmt.Fprintf(w, "  report       %s %s (SHA-256 %s)\n", r.Kind, r.Path, r.SHA256[:12])

@@ -341,7 +341,7 @@ func TestUsecaseSOPOnTheSandbox(t *testing.T) {
 	c.must(exitInvalid, "usecase", "cancel", id, "--reason", "too late") // closed
 
 	r = c.must(exitOK, "usecase", "show", id)
-	for _, want := range []string{"state        reported (closed)", "approval     #1 v1 void", "1 reply refused", "approval     #2 v2 approved"} {
+	for _, want := range []string{"state        reported (closed)", "approval     #1 v1 void", "1 reply refused", "approval     #2 v2 approved", fmt.Sprintf("health workers reached: %d responded", counts.Responded)} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("show lacks %q:\n%s", want, r.stdout)
 		}
