@@ -434,6 +434,7 @@ func (r *run) selected(w ihris.HealthWorker) (bool, *Skip) {
 // and what its contact needs.
 func (r *run) evaluate(src iter.Seq2[ihris.HealthWorker, error]) error {
 	n := 0
+	r.progress(StageIHRIS, 0, 0, nil)
 	for hw, err := range src {
 		if err != nil {
 			return fmt.Errorf("target: reading iHRIS: %w", err)

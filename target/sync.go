@@ -668,73 +668,155 @@ func (r *run) execute(sum *Summary) error {
 
 // writeContacts makes the contact writes spooled in the journal, in order,
 // calling joined with each contact that must join the group.
+//
+// The writes are a pipeline, so that the pace the rate limit allows is
+// kept from the first write to the last: a reader brings the journal 500
+// entries at a time, a few writers make the writes (so the time a request
+// takes does not slow the sync; the client's pacer keeps them within the
+// limit), and this goroutine records each batch once its writes are made
+// (mirror, attributes, journal) while the writers go on with the next.
 func (r *run) writeContacts(sum *Summary, total int, joined func(string)) error {
-	d := r.s.db
+	ctx, cancel := context.WithCancel(r.ctx)
+	defer cancel()
+	batches := make(chan *writeBatch, 1) // one read ahead
+	work := make(chan *writeItem)
+	var readErr error
+	go func() {
+		defer func() {
+			close(work)
+			close(batches)
+		}()
+		last := 0
+		for {
+			b, err := r.readJournal(ctx, last)
+			if err != nil || b == nil {
+				readErr = err
+				return
+			}
+			last = b.last
+			var todo []*writeItem
+			for _, it := range b.items {
+				if it.w.skip == nil && it.w.op != opNone {
+					todo = append(todo, it)
+				}
+			}
+			b.wg.Add(len(todo))
+			select {
+			case batches <- b:
+			case <-ctx.Done():
+				return
+			}
+			for i, it := range todo {
+				select {
+				case work <- it:
+				case <-ctx.Done():
+					b.wg.Add(-len(todo[i:]))
+					return
+				}
+			}
+		}
+	}()
+	var mu sync.Mutex
+	var writeErr error
+	var writers sync.WaitGroup
+	for range contactWriters {
+		writers.Go(func() {
+			for it := range work {
+				if ctx.Err() == nil {
+					if err := r.writeContact(it.w, it.d, sum); err != nil {
+						mu.Lock()
+						if writeErr == nil {
+							writeErr = err
+						}
+						mu.Unlock()
+						cancel()
+					}
+				}
+				it.batch.wg.Done()
+			}
+		})
+	}
+	err := r.recordWritten(ctx, batches, total, joined)
+	cancel()
+	for range batches {
+		// The reader ends once it sees the cancellation.
+	}
+	writers.Wait()
+	switch {
+	case writeErr != nil:
+		return writeErr
+	case readErr != nil:
+		return readErr
+	}
+	return err
+}
+
+// writeBatch is up to 500 journal entries, and the writes they need.
+type writeBatch struct {
+	items []*writeItem
+	last  int            // the last journal seq read
+	wg    sync.WaitGroup // the writes under way
+}
+
+// writeItem is a journal entry with its worker.
+type writeItem struct {
+	w      *worker
+	d      desired
+	e      journalEntry
+	places string
+	batch  *writeBatch
+}
+
+// readJournal reads the journal entries after seq last; nil when there are
+// none.
+func (r *run) readJournal(ctx context.Context, last int) (*writeBatch, error) {
+	rows, err := r.s.db.Query(ctx, `SELECT seq, ihris_id, payload FROM target_journal WHERE workspace = $1 AND target = $2 AND seq > $3 ORDER BY seq LIMIT 500`, r.ws, r.g.Name, last)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	b := &writeBatch{last: last}
+	for rows.Next() {
+		var seq int
+		var id, payload string
+		if err := rows.Scan(&seq, &id, &payload); err != nil {
+			return nil, err
+		}
+		b.last = seq
+		w := r.workers[id]
+		if w == nil {
+			continue
+		}
+		data, places, _ := strings.Cut(payload, "\n")
+		var e journalEntry
+		if err := json.Unmarshal([]byte(data), &e); err != nil {
+			return nil, fmt.Errorf("target: journal entry %d: %w", seq, err)
+		}
+		b.items = append(b.items, &writeItem{w: w, e: e, places: places, batch: b,
+			d: desired{workerID: w.id, name: e.Name, language: e.Language, urns: e.URNs, fields: e.Fields}})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if b.last == last {
+		return nil, nil
+	}
+	return b, nil
+}
+
+// recordWritten records each batch once its writes are made: progress, the
+// contacts to add to the group, the mirror, the attributes and the
+// journal. It stops at the first error, or when ctx ends (a write failed).
+func (r *run) recordWritten(ctx context.Context, batches <-chan *writeBatch, total int, joined func(string)) error {
 	done := 0
-	last := 0
 	r.progress(StageContacts, 0, total, map[string]int{ScopeContacts: total})
-	for {
-		type row struct {
-			seq     int
-			id      string
-			payload string
-		}
-		var batch []row
-		rows, err := d.Query(r.ctx, `SELECT seq, ihris_id, payload FROM target_journal WHERE workspace = $1 AND target = $2 AND seq > $3 ORDER BY seq LIMIT 500`, r.ws, r.g.Name, last)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var x row
-			if err := rows.Scan(&x.seq, &x.id, &x.payload); err != nil {
-				rows.Close()
-				return err
-			}
-			batch = append(batch, x)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if len(batch) == 0 {
-			break
-		}
-		type item struct {
-			w      *worker
-			d      desired
-			e      journalEntry
-			places string
-		}
-		items := make([]item, 0, len(batch))
-		for _, x := range batch {
-			last = x.seq
-			w := r.workers[x.id]
-			if w == nil {
-				continue
-			}
-			data, places, _ := strings.Cut(x.payload, "\n")
-			var e journalEntry
-			if err := json.Unmarshal([]byte(data), &e); err != nil {
-				return fmt.Errorf("target: journal entry %d: %w", x.seq, err)
-			}
-			items = append(items, item{w: w, d: desired{workerID: w.id, name: e.Name, language: e.Language, urns: e.URNs, fields: e.Fields}, e: e, places: places})
-		}
-		// A few writes in flight, so that the time a request takes does
-		// not slow the sync below the pace the rate limit allows; the
-		// client's pacer keeps them within it.
-		var todo []*item
-		for i := range items {
-			if it := &items[i]; it.w.skip == nil && it.w.op != opNone {
-				todo = append(todo, it)
-			}
-		}
-		if err := parallel(r.ctx, contactWriters, len(todo), func(i int) error {
-			return r.writeContact(todo[i].w, todo[i].d, sum)
-		}); err != nil {
-			return err
+	for b := range batches {
+		b.wg.Wait()
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
 		var attrRows []attrRow
-		for _, it := range items {
+		for _, it := range b.items {
 			w := it.w
 			if w.op != opNone && (w.skip == nil || w.skip.Reason == ReasonTaken) {
 				done++
@@ -757,7 +839,7 @@ func (r *run) writeContacts(sum *Summary, total int, joined func(string)) error 
 			return err
 		}
 		if err := r.tx(func(tx *store.Tx) error {
-			_, err := tx.Exec(r.ctx, `UPDATE target_journal SET done = TRUE WHERE workspace = $1 AND target = $2 AND seq <= $3 AND NOT done`, r.ws, r.g.Name, last)
+			_, err := tx.Exec(r.ctx, `UPDATE target_journal SET done = TRUE WHERE workspace = $1 AND target = $2 AND seq <= $3 AND NOT done`, r.ws, r.g.Name, b.last)
 			return err
 		}); err != nil {
 			return err
@@ -777,7 +859,9 @@ func (r *run) needsAddAfterWrite(w *worker) bool {
 	if r.g.SmartGroup != "" {
 		return false
 	}
+	r.mu.Lock() // the writers of the next batch change the mirror
 	k := r.m.byUUID[w.uuid]
+	defer r.mu.Unlock()
 	return k == nil || !k.inGroup(r.groupUUID())
 }
 
@@ -835,42 +919,6 @@ func (r *run) writeContact(w *worker, d desired, sum *Summary) error {
 // contactWriters is how many contact writes a sync keeps in flight.
 const contactWriters = 4
 
-// parallel runs f(0..n-1) on up to workers goroutines, stopping at the
-// first error, which it returns.
-func parallel(ctx context.Context, workers, n int, f func(int) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	next := make(chan int)
-	var wg sync.WaitGroup
-	var once sync.Once
-	var first error
-	for range min(workers, n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				if err := f(i); err != nil {
-					once.Do(func() { first = err; cancel() })
-				}
-			}
-		}()
-	}
-	for i := 0; i < n; i++ {
-		select {
-		case next <- i:
-			continue
-		case <-ctx.Done():
-		}
-		break
-	}
-	close(next)
-	wg.Wait()
-	if first == nil && ctx.Err() != nil {
-		return ctx.Err()
-	}
-	return first
-}
-
 func refusal(err error) string {
 	var e *rapidpro.Error
 	if errors.As(err, &e) {
@@ -910,11 +958,13 @@ func sameSet(a, b []string) bool {
 func (r *run) written(k *known) { r.refreshed = append(r.refreshed, k) }
 
 func (r *run) flushWritten() error {
-	if len(r.refreshed) == 0 {
-		return nil
-	}
+	r.mu.Lock() // contact writes may be under way
 	ks := r.refreshed
 	r.refreshed = nil
+	r.mu.Unlock()
+	if len(ks) == 0 {
+		return nil
+	}
 	return r.tx(func(tx *store.Tx) error { return saveContacts(r.ctx, tx, r.ws, ks) })
 }
 
