@@ -540,6 +540,9 @@ func describeAction(act flow.Action) string {
 		return fmt.Sprintf("starts the subflow %q (enter_flow)", act.Flow.Name)
 	}
 	t := act.ActionType()
+	if t == "" {
+		return "an action without a type"
+	}
 	if strings.ContainsRune("aeiou", rune(t[0])) {
 		return "an " + t + " action"
 	}

@@ -9,7 +9,7 @@ import (
 
 // maxSegments bounds the ways out of one source, so that a flow of
 // splits upon splits cannot make the analysis run for ever.
-const maxSegments = 4096
+const maxSegments = 256
 
 // newDomain makes the variables of the questions of the analyses given,
 // with the bounds their number tests compare with.
@@ -86,14 +86,16 @@ func (a *analysis) explore(d *domain) {
 }
 
 type walker struct {
-	a      *analysis
-	d      *domain
-	out    []*segment
-	onPath map[string]bool
+	from    string // the node walked from, for problems
+	tooMany bool
+	a       *analysis
+	d       *domain
+	out     []*segment
+	onPath  map[string]bool
 }
 
 func (a *analysis) walk(d *domain, dest string) []*segment {
-	w := &walker{a: a, d: d, onPath: map[string]bool{}}
+	w := &walker{a: a, d: d, onPath: map[string]bool{}, from: dest}
 	w.visit(dest, &segment{guard: guard{}})
 	return w.out
 }
@@ -109,6 +111,10 @@ func (s *segment) fork() *segment {
 func (w *walker) visit(dest string, seg *segment) {
 	a := w.a
 	if len(w.out) >= maxSegments {
+		if !w.tooMany {
+			w.tooMany = true
+			a.problems.add(w.from, "more than %d ways lead on from here: too many to compare the workflow with the flow", maxSegments)
+		}
 		return
 	}
 	if dest == "" {

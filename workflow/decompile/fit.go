@@ -10,8 +10,13 @@ import (
 	"github.com/mhero-go/mhero/workflow/flow"
 )
 
-// maxCubes bounds the sets of conversations kept per question.
-const maxCubes = 4096
+// maxCubes bounds the sets of conversations kept per question, and
+// maxWork the steps spent comparing them: a flow beyond either is
+// reported as too complex to compare, not analysed for ever.
+const (
+	maxCubes = 256
+	maxWork  = 20_000_000
+)
 
 // fitter builds the workflow closest to a flow: its questions in an order
 // every conversation keeps, what each answer is followed by, and the
@@ -23,11 +28,14 @@ type fitter struct {
 	p *problems
 	w *workflow.Workflow
 
-	order []*unit
-	rank  map[string]int   // unit key → position in order
-	at    map[string]cubes // unit key → the conversations that ask it
-	ends  []*ending        // the ways conversations end
-	qs    map[string]*workflow.Question
+	// work counts the steps spent on sets of conversations.
+	work    int
+	tooBusy bool
+	order   []*unit
+	rank    map[string]int   // unit key → position in order
+	at      map[string]cubes // unit key → the conversations that ask it
+	ends    []*ending        // the ways conversations end
+	qs      map[string]*workflow.Question
 	// closes marks the sources whose answer ends the workflow with a
 	// choice's closing message.
 	closes map[string]bool
@@ -142,7 +150,7 @@ func (fz *fitter) reach() {
 				if !ok || r <= from {
 					continue // reported when ordering
 				}
-				if len(fz.at[seg.target]) >= maxCubes {
+				if len(fz.at[seg.target]) >= maxCubes || !fz.spend(len(fz.at[seg.target])) {
 					if !tooMany {
 						fz.p.add(a.byKey[seg.target].node(), "too many different ways lead to %q to compare the workflow with the flow", seg.target)
 						tooMany = true
@@ -166,6 +174,20 @@ func (fz *fitter) reach() {
 			process(sourceKey(u.key, cat), cs, r)
 		}
 	}
+}
+
+// spend counts n steps of work, and reports (once) a flow that needs
+// more than maxWork.
+func (fz *fitter) spend(n int) bool {
+	fz.work += n + 1
+	if fz.work <= maxWork {
+		return true
+	}
+	if !fz.tooBusy {
+		fz.tooBusy = true
+		fz.p.add("", "the flow has too many ways through it to compare the workflow with in full")
+	}
+	return false
 }
 
 // body returns a segment's events but the message asking the question it

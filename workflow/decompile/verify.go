@@ -148,6 +148,9 @@ func (fz *fitter) comparePaths(ca *analysis, d *domain) {
 					continue
 				}
 				for _, w := range ca.segs[src] {
+					if !fz.spend(len(at[o.target])) {
+						return
+					}
 					c2 := w.guard.apply(c1)
 					if c2.empty() {
 						continue

@@ -136,6 +136,9 @@ func (fz *fitter) structuralWhen(u *unit, pos, neg cubes) (string, bool) {
 		slices.SortFunc(out, func(x, y string) int { return cmp.Compare(a.pos[x], a.pos[y]) })
 		return out
 	}
+	if len(entries) > 64 {
+		return "", false // more splits than anyone writes as a when
+	}
 	sp := &structParser{fz: fz, region: region, memo: map[[3]string]*formula{}}
 	for _, entry := range byPos(entries) {
 		// Where a skipped question's run goes: an exit of the splits
@@ -175,7 +178,10 @@ func (fz *fitter) structuralWhen(u *unit, pos, neg cubes) (string, bool) {
 // checkFormula returns a formula written in the when syntax when it holds
 // for the conversations of pos and none of neg, on earlier answers only.
 func (fz *fitter) checkFormula(u *unit, f *formula, pos, neg cubes) (string, bool) {
-	fc := fz.toCubes(f)
+	fc, ok := fz.toCubes(f)
+	if !ok || !fz.spend(len(fc)*(len(pos)+len(neg))) {
+		return "", false
+	}
 	for _, p := range pos {
 		if len(p.minus(fc)) > 0 {
 			return "", false
@@ -277,7 +283,7 @@ func (sp *structParser) parse(id, yes, no string, depth int) *formula {
 		return f
 	}
 	sp.memo[k] = nil
-	if depth > 64 || !sp.region[id] || id == yes || id == no {
+	if depth > 64 || !sp.region[id] || id == yes || id == no || !sp.fz.spend(1) {
 		return nil
 	}
 	l, m, o, ok := sp.leafAt(id)
@@ -353,8 +359,9 @@ func leaves(f *formula) []*leaf {
 	return append(leaves(f.l), leaves(f.r)...)
 }
 
-// toCubes returns the conversations a formula holds for.
-func (fz *fitter) toCubes(f *formula) cubes {
+// toCubes returns the conversations a formula holds for, or false when
+// they make too many cubes to compare.
+func (fz *fitter) toCubes(f *formula) (cubes, bool) {
 	d := fz.d
 	switch f.op {
 	case "":
@@ -363,21 +370,27 @@ func (fz *fitter) toCubes(f *formula) cubes {
 			c[i] = d.full(i)
 		}
 		c[f.lf.v] = f.lf.set
-		return cubes{}.merge(c)
-	case "and":
-		var out cubes
-		for _, a := range fz.toCubes(f.l) {
-			for _, b := range fz.toCubes(f.r) {
+		return cubes{}.merge(c), true
+	}
+	l, ok1 := fz.toCubes(f.l)
+	r, ok2 := fz.toCubes(f.r)
+	if !ok1 || !ok2 || !fz.spend(len(l)*len(r)) {
+		return nil, false
+	}
+	out := l
+	if f.op == "and" {
+		out = nil
+		for _, a := range l {
+			for _, b := range r {
 				out = out.merge(a.and(b))
 			}
 		}
-		return out
+	} else {
+		for _, c := range r {
+			out = out.merge(c)
+		}
 	}
-	out := fz.toCubes(f.l)
-	for _, c := range fz.toCubes(f.r) {
-		out = out.merge(c)
-	}
-	return out
+	return out, len(out) <= maxCubes
 }
 
 // printFormula writes a formula in the when syntax; and binds tighter
@@ -503,6 +516,9 @@ func quoteValue(s string, inList bool) (string, bool) {
 func (fz *fitter) synthesize(pos, neg cubes, before func(int) bool) (string, bool) {
 	d := fz.d
 	hits := func(c cube) bool {
+		if !fz.spend(len(neg)) {
+			return true
+		}
 		for _, n := range neg {
 			if c.intersects(n) {
 				return true
