@@ -250,12 +250,11 @@ func (s *monitorSession) close() {
 // open connects to RapidPro (or builds the sandbox world, sending
 // workflow there), opens the store and makes the Monitor of the
 // workspace.
-func (o *monitorOptions) open(ctx context.Context, e *env, holder, workflowName string) (s *monitorSession, err error) {
-	s = &monitorSession{now: time.Now, server: o.rpURL}
+func (o *monitorOptions) open(ctx context.Context, e *env, holder, workflowName string) (_ *monitorSession, err error) {
+	s := &monitorSession{now: time.Now, server: o.rpURL}
 	defer func() {
 		if err != nil {
 			s.close()
-			s = nil
 		}
 	}()
 	dsn := o.db
@@ -286,19 +285,19 @@ func (o *monitorOptions) open(ctx context.Context, e *env, holder, workflowName 
 		if s.rp, err = rapidpro.NewClient(o.rpURL, o.rpToken, rapidpro.WithRateLimit(o.rate, 1)); err != nil {
 			return nil, fmt.Errorf("RapidPro: %w", err)
 		}
-		if o.sandboxURL != "" {
-			// A running mhero sandbox: its time is simulated, and the
-			// refreshes are dated by it, as the runs are.
-			c := newSandboxClient(o.sandboxURL, o.rpToken)
-			if _, err := c.readClock(ctx); err != nil {
-				return nil, err
-			}
-			s.now = c.now
-		}
 	}
 	ws, err := s.rp.Workspace.Get(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("RapidPro: %w", err)
+	}
+	if o.sandboxURL != "" && !o.sandbox {
+		// A running mhero sandbox: its time is simulated, and the
+		// refreshes are dated by it, as the runs are.
+		c := newSandboxClient(o.sandboxURL, o.rpToken)
+		if _, err := c.readClock(ctx); err != nil {
+			return nil, err
+		}
+		s.now = c.now
 	}
 	s.loc = time.UTC
 	if ws.Timezone != "" {

@@ -30,6 +30,7 @@ func TestMonitorErrors(t *testing.T) {
 		{"monitor-bad-days", []string{"monitor", "--sandbox", "--days", "0"}, exitUsage},
 		{"monitor-workers-without-sandbox", []string{"monitor", "--workers", "50", "--rapidpro-url", "http://127.0.0.1:1", "--rapidpro-token", "x"}, exitUsage},
 		{"monitor-extra-argument", []string{"monitor", "malaria-stock"}, exitUsage},
+		{"monitor-bad-url", []string{"monitor", "--rapidpro-url", "rapidpro.example.org", "--rapidpro-token", "x", "--db", filepath.Join(dir, "m.db")}, exitInvalid},
 		{"report-no-kind", []string{"report"}, exitUsage},
 		{"report-unknown-kind", []string{"report", "summary"}, exitUsage},
 		{"report-bad-month", []string{"report", "monthly", "--month", "2026-13"}, exitUsage},
@@ -112,6 +113,20 @@ func TestMonitorTwice(t *testing.T) {
 		t.Errorf("without a tracked workflow monitor said:\n%s", errOut)
 	}
 
+	// A wrong token is said to be one.
+	bad := slices.Clone(args)
+	bad[4] = "not-the-token"
+	_, errOut = runCLI(t, exitInvalid, bad...)
+	if !strings.HasPrefix(errOut, "mhero monitor: RapidPro refused the token: check RAPIDPRO_TOKEN") {
+		t.Errorf("a wrong token: %s", errOut)
+	}
+
+	// A workflow that was never imported is named as such.
+	_, errOut = runCLI(t, exitInvalid, append(slices.Clone(args), "--flow", "idsr-weekly")...)
+	if !strings.Contains(errOut, "is not in the workspace: compile the workflow") {
+		t.Errorf("a workflow not imported: %s", errOut)
+	}
+
 	first := monitor("--flow", "Malaria stock check")
 	f := first.Workflows[0]
 	if f.UUID != world.flow || f.NewRuns != world.truthInfo.Sent || f.Counts.Contacted != world.truthInfo.Sent || !f.LastRefresh.IsZero() {
@@ -126,7 +141,7 @@ func TestMonitorTwice(t *testing.T) {
 		t.Errorf("refreshed at %s, the sandbox's time is %s", first.RefreshedAt, world.sb.Now())
 	}
 
-	second := monitor()
+	second := monitor("--flow", "malaria-stock") // the example, by the flow it compiles to
 	f2 := second.Workflows[0]
 	calls := 0
 	for _, n := range second.Calls {
