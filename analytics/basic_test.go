@@ -221,34 +221,35 @@ func TestQuestionTypes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	db := storetest.Open(t, storetest.DSN(t, store.SQLite))
-	m, err := New(ctx, db, "ws-1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Track(ctx, &exp.Flows[0]); err != nil {
-		t.Fatal(err)
-	}
-	f, err := m.Flow(ctx, exp.Flows[0].UUID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]string{}
-	for _, q := range f.Questions {
-		got[q.Key] = q.Type
-		if q.Type == "number" {
-			if q.Min == nil || q.Max == nil || *q.Min != 0 || *q.Max != 200 {
-				t.Errorf("%s bounds %v, %v, want 0 and 200", q.Key, q.Min, q.Max)
-			}
-		} else if q.Min != nil || q.Max != nil {
-			t.Errorf("%s (%q) has bounds", q.Key, q.Type)
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		m, err := New(ctx, db, "ws-1")
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	want := map[string]string{"open_today": "", "staff_present": "number", "main_need": "", "power": ""}
-	if !maps.Equal(got, want) {
-		t.Errorf("types %v, want %v", got, want)
-	}
+		if err := m.Track(ctx, &exp.Flows[0]); err != nil {
+			t.Fatal(err)
+		}
+		f, err := m.Flow(ctx, exp.Flows[0].UUID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, q := range f.Questions {
+			got[q.Key] = q.Type
+			if q.Type == "number" {
+				if q.Min == nil || q.Max == nil || *q.Min != 0 || *q.Max != 200 {
+					t.Errorf("%s bounds %v, %v, want 0 and 200", q.Key, q.Min, q.Max)
+				}
+			} else if q.Min != nil || q.Max != nil {
+				t.Errorf("%s (%q) has bounds", q.Key, q.Type)
+			}
+		}
+		want := map[string]string{"open_today": "", "staff_present": "number", "main_need": "", "power": ""}
+		if !maps.Equal(got, want) {
+			t.Errorf("types %v, want %v", got, want)
+		}
+	})
 }
 
 // TestWorkspaces lists the workspaces whose flows a store tracks: none in
