@@ -115,6 +115,75 @@ func TestDecompiledFixturesAgree(t *testing.T) {
 	}
 }
 
+// editorFlows holds flows written for the decompiler's tests in the shape
+// RapidPro's editor saves them: answers routed to later questions or to
+// the end, a split by flow result, retries, a timeout, a group, a field.
+const editorFlows = "../../workflow/decompile/testdata/editor.json"
+
+var editorConversations = []conversation{
+	{"facility/open-small", editorFlows, "Facility check (editor)", fatu, steps(reply("yes"), reply("2"), reply("0886 123 456"), reply("we need gloves"))},
+	{"facility/open-large", editorFlows, "Facility check (editor)", fatu, steps(reply("Y"), reply("12 staff"), reply("nothing"))},
+	{"facility/closed", editorFlows, "Facility check (editor)", fatu, steps(reply("no, strike"))},
+	{"facility/no-reply", editorFlows, "Facility check (editor)", fatu, steps(timeout())},
+	{"facility/retries", editorFlows, "Facility check (editor)", fatu, steps(reply("maybe"), reply("?"), reply("yes"), reply("many"), reply("lots"), reply("ok"))},
+	{"facility/staff-retry-then-number", editorFlows, "Facility check (editor)", fatu, steps(reply("yes"), reply("two"), reply("1"), reply("not a phone"), reply("0770123456"))},
+	{"facility/french-oui", editorFlows, "Facility check (editor)", aminata, steps(reply("oui"), reply("250"), reply("3"), reply("rien"))},
+	{"facility/french-non", editorFlows, "Facility check (editor)", aminata, steps(reply("Non"))},
+	{"facility/english-says-oui", editorFlows, "Facility check (editor)", fatu, steps(reply("oui"), reply("0"), reply("+231 77 000 0002"), reply("ok"))},
+	{"facility/waiting", editorFlows, "Facility check (editor)", fatu, steps(reply("yes"))},
+	{"training/nurse", editorFlows, "Training (editor)", fatu, steps(reply("1"), reply("12-05-2025"), reply("IMCI refresher"))},
+	{"training/midwife-timeout", editorFlows, "Training (editor)", fatu, steps(reply("midwife"), timeout(), reply("EmONC"))},
+	{"training/clinical-officer", editorFlows, "Training (editor)", fatu, steps(reply("I am a clinical officer"), reply("ultrasound"))},
+	{"training/retry-chain", editorFlows, "Training (editor)", fatu, steps(reply("doctor"), reply("surgeon"), reply(""), reply("leadership"))},
+	{"training/date-other", editorFlows, "Training (editor)", fatu, steps(reply("2"), reply("last year"), reply("none"))},
+}
+
+// TestDecompiledEditorFlowsAgree does for the editor-style flows what
+// TestDecompiledFixturesAgree does for the fixtures: every flow fits, and
+// each conversation plays the same in goflow before and after.
+func TestDecompiledEditorFlowsAgree(t *testing.T) {
+	data, err := os.ReadFile(editorFlows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := flow.ParseExport(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := decompile.DecompileAll(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recompiled := map[string][]byte{}
+	for _, r := range rs {
+		if err := r.Err(); err != nil {
+			t.Fatalf("flow %q does not fit: %v", r.Flow.Name, err)
+		}
+		ce, err := workflow.Compile(r.Workflow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if recompiled[r.Flow.Name], err = flow.MarshalExport(ce); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range editorConversations {
+		orig, err := goflowcheck.Run(data, c.flow, c.contact, c.steps)
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		got, err := goflowcheck.Run(recompiled[c.flow], "", c.contact, c.steps)
+		if err != nil {
+			t.Errorf("%s: recompiled: %v", c.name, err)
+			continue
+		}
+		if d := cmp.Diff(comparable(orig), comparable(got)); d != "" {
+			t.Errorf("%s: the recompiled workflow differs from the flow in goflow (-flow +workflow):\n%s", c.name, d)
+		}
+	}
+}
+
 // comparable keeps what a conversation shows, with result names as keys.
 func comparable(tr *goflowcheck.Transcript) goflowcheck.Transcript {
 	c := *tr

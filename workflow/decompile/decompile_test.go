@@ -216,6 +216,37 @@ func TestFixtures(t *testing.T) {
 	}
 }
 
+// TestEditorFlows decompiles testdata/editor.json, flows drawn as
+// RapidPro's editor saves them (answers routed to later questions or to
+// the end, a split by flow result, a retry loop and a retry chain, a
+// timeout, a group, a field): they fit, with the workflows of
+// testdata/<key>.yaml.
+func TestEditorFlows(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join("testdata", "editor.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := flow.ParseExport(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := decompile.DecompileAll(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs {
+		for _, p := range r.Problems.Errors() {
+			t.Errorf("%s", p)
+		}
+		y, err := workflow.MarshalYAML(r.Workflow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkGolden(t, filepath.Join("testdata", r.Workflow.Key+".yaml"), y)
+	}
+}
+
 func checkGolden(t *testing.T, path string, got []byte) {
 	t.Helper()
 	if *update {

@@ -77,10 +77,13 @@ func (a *analysis) explore(d *domain) {
 	if len(a.f.Nodes) > 0 {
 		start = a.f.Nodes[0].UUID
 	}
-	a.segs[""] = a.walk(d, start)
+	a.segs[""] = a.walk(d, start, guard{})
 	for _, u := range a.units {
+		vi := d.index[u.key]
 		for _, c := range u.answers() {
-			a.segs[sourceKey(u.key, c)] = a.walk(d, u.dest[c])
+			// The answer is known on the way: a split on it tests its
+			// category, and only its values.
+			a.segs[sourceKey(u.key, c)] = a.walk(d, u.dest[c], guard{vi: d.categorySet(vi, c)})
 		}
 	}
 }
@@ -94,9 +97,9 @@ type walker struct {
 	onPath  map[string]bool
 }
 
-func (a *analysis) walk(d *domain, dest string) []*segment {
+func (a *analysis) walk(d *domain, dest string, g guard) []*segment {
 	w := &walker{a: a, d: d, onPath: map[string]bool{}, from: dest}
-	w.visit(dest, &segment{guard: guard{}})
+	w.visit(dest, &segment{guard: g})
 	return w.out
 }
 
@@ -164,7 +167,7 @@ func (w *walker) visit(dest string, seg *segment) {
 		w.visit(next, seg)
 		return
 	}
-	for _, b := range a.branches(w.d, n) {
+	for _, b := range a.branches(w.d, n, seg.guard) {
 		s := seg.fork()
 		feasible := true
 		for i, set := range b.guard {
@@ -186,8 +189,8 @@ type branch struct {
 }
 
 // branches returns where a split may lead, each with the values of the
-// result it tests that lead there.
-func (a *analysis) branches(d *domain, n *flow.Node) []branch {
+// result it tests that lead there, of those g allows.
+func (a *analysis) branches(d *domain, n *flow.Node, g guard) []branch {
 	r := n.Router
 	s := a.splits[n.UUID]
 	if r.ResultName != "" {
@@ -215,7 +218,11 @@ func (a *analysis) branches(d *domain, n *flow.Node) []branch {
 	}
 	v := d.vars[i]
 	sets := map[string]set{}
+	allowed, limited := g[i]
 	for j := range v.values {
+		if limited && allowed&(1<<j) == 0 {
+			continue
+		}
 		cat, unknown := s.choose(v, j)
 		if unknown {
 			a.problems.add(n.UUID, "tests the number in %s, which may not be a number (a reply that fit no test, or a timeout): a workflow compares the numbers of number answers only", v.name)
