@@ -24,5 +24,28 @@
 // saved, the fields and groups, or where the conversation goes, is a
 // problem at the node where it starts.
 //
+// Some differences are by design of the workflow format, and reported as
+// such: a choice's words are matched for every contact whatever their
+// language (a flow may match "oui" for French contacts only); the words
+// of one choice are tested by one case (two cases save different
+// answers for a reply with words of both); a question is asked by one
+// message and answered in fixed categories (Has Text, Has Number, ...);
+// actions other than messages, a saved answer and groups joined after an
+// answer have no place in a workflow. Warnings change nothing a contact
+// sees: a result name with spaces is written as its key (Result 1 as
+// result_1, the same @results.result_1), a language code that is not one
+// becomes eng, a message translated into some languages only gets its
+// base text in the others (what RapidPro sends there).
+//
+// Flows of spec 11 and 12 are read as goflow reads them, as spec 13;
+// 13.2's migration of a language that is not a 3-letter code to "und" is
+// applied. Older (legacy) definitions are refused with [ErrLegacy]:
+// RapidPro migrates them on import, and exports them again at spec 13.
+//
+// The workflow key is not in an export: a compiled workflow's UUIDs
+// derive from it. [Decompile] finds it again when it is made of words of
+// the flow's name (as the examples' keys are), and otherwise makes one
+// from the name; [Options].Key sets it.
+//
 // Nothing here touches the network.
 package decompile

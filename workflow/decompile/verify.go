@@ -42,12 +42,17 @@ func (fz *fitter) compareUnits(u, cu *unit, cf *flow.Flow) {
 	if fz.hasError(node) {
 		return // what differs is said already
 	}
-	if !slices.Equal(u.cats, cu.cats) {
-		a, b := slices.Sorted(slices.Values(u.cats)), slices.Sorted(slices.Values(cu.cats))
+	// Categories no reply can take were reported when reading the
+	// question; the others must be the same.
+	chosen := func(u *unit) []string {
+		return slices.DeleteFunc(slices.Clone(u.cats), func(c string) bool { return !u.chosen[c] })
+	}
+	if oc, cc := chosen(u), chosen(cu); !slices.Equal(oc, cc) {
+		a, b := slices.Sorted(slices.Values(oc)), slices.Sorted(slices.Values(cc))
 		if slices.Equal(a, b) {
-			fz.p.warn(node, "the categories are listed in another order in the workflow (%s) than in the flow (%s)", strings.Join(cu.cats, ", "), strings.Join(u.cats, ", "))
+			fz.p.warn(node, "the categories are listed in another order in the workflow (%s) than in the flow (%s)", strings.Join(cc, ", "), strings.Join(oc, ", "))
 		} else {
-			fz.p.add(node, "the workflow's categories (%s) are not the flow's (%s)", strings.Join(cu.cats, ", "), strings.Join(u.cats, ", "))
+			fz.p.add(node, "the workflow's categories (%s) are not the flow's (%s)", strings.Join(cc, ", "), strings.Join(oc, ", "))
 		}
 	}
 	if u.timeout != cu.timeout {
@@ -147,6 +152,7 @@ func (fz *fitter) comparePaths(ca *analysis, d *domain) {
 				if c1.empty() {
 					continue
 				}
+				var covered cubes
 				for _, w := range ca.segs[src] {
 					if !fz.spend(len(at[o.target])) {
 						return
@@ -155,12 +161,18 @@ func (fz *fitter) comparePaths(ca *analysis, d *domain) {
 					if c2.empty() {
 						continue
 					}
+					covered = covered.merge(c2)
 					if !fz.sameSegment(ctx, o, w) {
 						continue
 					}
 					if r, ok := rank[o.target]; ok && r > from && len(at[o.target]) < maxCubes {
 						at[o.target] = at[o.target].merge(c2)
 					}
+				}
+				// The workflow goes somewhere for every answer: one left
+				// out would be a difference no comparison above reports.
+				if len(covered) <= maxCubes && len(c1.minus(covered)) > 0 {
+					fz.p.add(o.last(), "%s, the workflow has no way on where the flow %s", ctx, describeTarget(fz.a, o))
 				}
 			}
 		}
