@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/mhero-go/mhero/ihris"
+	"github.com/mhero-go/mhero/internal/yamlpos"
 	"github.com/mhero-go/mhero/rapidpro"
 	"github.com/nyaruka/phonenumbers"
 )
@@ -244,20 +245,7 @@ type Problem struct {
 
 // String formats the problem as "file:line:col: field: message".
 func (p Problem) String() string {
-	var b strings.Builder
-	switch {
-	case p.Line > 0 && p.File != "":
-		fmt.Fprintf(&b, "%s:%d:%d: ", p.File, p.Line, p.Column)
-	case p.Line > 0:
-		fmt.Fprintf(&b, "%d:%d: ", p.Line, p.Column)
-	case p.File != "":
-		b.WriteString(p.File + ": ")
-	}
-	if p.Field != "" {
-		b.WriteString(p.Field + ": ")
-	}
-	b.WriteString(p.Message)
-	return b.String()
+	return yamlpos.Message(yamlpos.Where(p.File, p.Line, p.Column), p.Field, false, p.Message)
 }
 
 // Problems is every problem of a target definition, in file order. It is
@@ -266,13 +254,7 @@ func (p Problem) String() string {
 type Problems []Problem
 
 // Error lists the problems one per line.
-func (ps Problems) Error() string {
-	lines := make([]string, len(ps))
-	for i, p := range ps {
-		lines[i] = p.String()
-	}
-	return strings.Join(lines, "\n")
-}
+func (ps Problems) Error() string { return yamlpos.Lines(ps) }
 
 // Is matches ErrInvalidGroup.
 func (ps Problems) Is(target error) bool { return target == ErrInvalidGroup }

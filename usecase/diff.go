@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mhero-go/mhero/internal/yamlpos"
 	"github.com/mhero-go/mhero/workflow"
 	"github.com/mhero-go/mhero/workflow/flow"
 )
@@ -229,7 +230,7 @@ func diffJSON(path string, a, b any) []string {
 			}
 			slices.Sort(sorted)
 			for _, k := range sorted {
-				walk(join(p, k), xm[k], ym[k])
+				walk(yamlpos.Join(p, k), xm[k], ym[k])
 			}
 			return
 		}

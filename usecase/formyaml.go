@@ -6,12 +6,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/mhero-go/mhero/internal/yamlpos"
 	"github.com/mhero-go/mhero/rapidpro"
 	"github.com/mhero-go/mhero/target"
 	"github.com/mhero-go/mhero/workflow"
@@ -64,7 +64,7 @@ func maskDigits(s string) string { return rapidpro.MaskPhone(s) }
 func ParseForm(name string, data []byte, now time.Time, open func(name string) ([]byte, error)) (*Form, Problems, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		line, col, msg := yamlErrorPos(err)
+		line, col, msg := yamlpos.SyntaxError(err)
 		ps := Problems{{File: name, Line: line, Column: col, Message: "invalid YAML: " + msg}}
 		return nil, ps, ps
 	}
@@ -72,18 +72,18 @@ func ParseForm(name string, data []byte, now time.Time, open func(name string) (
 		ps := Problems{{File: name, Line: 1, Column: 1, Message: "empty request form"}}
 		return nil, ps, ps
 	}
-	d := &decoder{file: name, pos: map[string][2]int{}}
+	d := newDecoder(name)
 	f := d.form(doc.Content[0])
 	ps := d.ps
 	var loaded Problems
 	if open != nil {
-		loaded = f.load(open, d.at)
+		loaded = f.load(open, d.At)
 	}
 	if len(loaded.Errors()) == 0 && (open != nil || f.TargetFile == "") {
 		// Every problem at once: the values are checked too, except
 		// where a field was already found wrong (a misspelt "phon"
 		// would also leave the person without a phone).
-		for _, p := range f.problems(now, d.at) {
+		for _, p := range f.problems(now, d.At) {
 			if !slices.ContainsFunc(d.ps, func(q Problem) bool { return related(p.Field, q.Field) }) {
 				ps = append(ps, p)
 			}
@@ -207,166 +207,36 @@ func pathless(err error) error {
 	return err
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+)(?:, column (\d+))?`)
-
-func yamlErrorPos(err error) (line, col int, msg string) {
-	line, col = 1, 1
-	msg = strings.TrimPrefix(err.Error(), "yaml: ")
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		if m[2] != "" {
-			col, _ = strconv.Atoi(m[2])
-		}
-		msg = strings.TrimPrefix(strings.TrimPrefix(msg, m[0]), ": ")
-	}
-	return line, col, msg
-}
-
+// decoder reads a form, its problems positioned in the form's file.
 type decoder struct {
+	yamlpos.Decoder
 	file string
 	ps   Problems
-	pos  map[string][2]int // field path → line, column of its value
 }
 
-// at returns the position of the field at path, or of the nearest
-// enclosing field that has one.
-func (d *decoder) at(path string) (int, int) {
-	for p := path; ; {
-		if lc, ok := d.pos[p]; ok {
-			return lc[0], lc[1]
-		}
-		i := strings.LastIndexAny(p, ".[")
-		if i < 0 {
-			if lc, ok := d.pos[""]; ok {
-				return lc[0], lc[1]
-			}
-			return 1, 1
-		}
-		p = p[:i]
+func newDecoder(file string) *decoder {
+	d := &decoder{file: file}
+	d.Report = func(at *yaml.Node, field, msg string) {
+		d.ps = append(d.ps, Problem{Line: at.Line, Column: at.Column, Field: field, Message: msg})
 	}
-}
-
-func (d *decoder) errorf(n *yaml.Node, field, format string, args ...any) {
-	d.ps = append(d.ps, Problem{Line: n.Line, Column: n.Column, Field: field, Message: fmt.Sprintf(format, args...)})
-}
-
-func resolve(n *yaml.Node) *yaml.Node {
-	for n != nil && (n.Kind == yaml.AliasNode || n.Kind == yaml.DocumentNode) {
-		if n.Kind == yaml.AliasNode {
-			n = n.Alias
-		} else if len(n.Content) > 0 {
-			n = n.Content[0]
-		} else {
-			return n
-		}
-	}
-	return n
-}
-
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		if n.Tag == "!!null" {
-			return "nothing"
-		}
-		return fmt.Sprintf("%q", n.Value)
-	}
-	return "something else"
-}
-
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-type field struct {
-	key string
-	v   *yaml.Node
-}
-
-// mapping returns the known fields of n in file order, reporting unknown
-// and duplicate ones.
-func (d *decoder) mapping(n *yaml.Node, path string, known []string) []field {
-	n = resolve(n)
-	if n.Kind != yaml.MappingNode {
-		d.errorf(n, path, "expected a mapping of %s, got %s", strings.Join(known, ", "), describe(n))
-		return nil
-	}
-	if _, ok := d.pos[path]; !ok {
-		d.pos[path] = [2]int{n.Line, n.Column}
-	}
-	var out []field
-	seen := map[string]int{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
-		key := k.Value
-		fp := join(path, key)
-		if k.Kind != yaml.ScalarNode || !slices.Contains(known, key) {
-			msg := fmt.Sprintf("unknown field %q", k.Value)
-			if s := closest(k.Value, known); s != "" {
-				msg += fmt.Sprintf(" (did you mean %q?)", s)
-			} else {
-				msg += " (known fields: " + strings.Join(known, ", ") + ")"
-			}
-			d.errorf(k, fp, "%s", msg)
-			continue
-		}
-		if first, dup := seen[key]; dup {
-			d.errorf(k, fp, "duplicate field %q (first at line %d)", k.Value, first)
-			continue
-		}
-		seen[key] = k.Line
-		d.pos[fp] = [2]int{v.Line, v.Column}
-		out = append(out, field{key, v})
-	}
-	return out
-}
-
-func (d *decoder) str(n *yaml.Node, path string) string {
-	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		d.errorf(n, path, "expected text, got %s", describe(n))
-		return ""
-	}
-	return n.Value
-}
-
-func (d *decoder) boolean(n *yaml.Node, path string) bool {
-	var b bool
-	if n.Kind != yaml.ScalarNode || n.Decode(&b) != nil {
-		d.errorf(n, path, "expected true or false, got %s", describe(n))
-	}
-	return b
-}
-
-func (d *decoder) integer(n *yaml.Node, path string) int {
-	var i int
-	if n.Kind != yaml.ScalarNode || n.Decode(&i) != nil {
-		d.errorf(n, path, "expected a whole number, got %s", describe(n))
-	}
-	return i
+	return d
 }
 
 func (d *decoder) duration(n *yaml.Node, path string) time.Duration {
-	s := d.str(n, path)
+	s := d.Text(n, path)
 	if s == "" {
 		return 0
 	}
 	dur, err := workflow.ParseDuration(s)
 	if err != nil {
-		d.errorf(n, path, "%q is not a duration like 24h, 2d or 90m", s)
+		d.Errorf(n, path, "%q is not a duration like 24h, 2d or 90m", s)
 	}
 	return dur
 }
 
 // date reads a date ("2026-03-02") or a time (RFC 3339).
 func (d *decoder) date(n *yaml.Node, path string) time.Time {
-	s := d.str(n, path)
+	s := d.Text(n, path)
 	if s == "" {
 		return time.Time{}
 	}
@@ -375,25 +245,16 @@ func (d *decoder) date(n *yaml.Node, path string) time.Time {
 			return t
 		}
 	}
-	d.errorf(n, path, "%q is not a date like 2026-03-02", s)
+	d.Errorf(n, path, "%q is not a date like 2026-03-02", s)
 	return time.Time{}
 }
 
-// texts reads a list of strings; a single string is a list of one.
+// texts reads a list of texts, leaving out the empty ones; a single text
+// is a list of one.
 func (d *decoder) texts(n *yaml.Node, path string) []string {
-	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
-		return []string{n.Value}
-	}
-	if n.Kind != yaml.SequenceNode {
-		d.errorf(n, path, "expected a list, got %s", describe(n))
-		return nil
-	}
 	var out []string
-	for i, item := range n.Content {
-		item = resolve(item)
-		ip := fmt.Sprintf("%s[%d]", path, i)
-		d.pos[ip] = [2]int{item.Line, item.Column}
-		if s := d.str(item, ip); s != "" {
+	for _, s := range d.Texts(n, path) {
+		if s != "" {
 			out = append(out, s)
 		}
 	}
@@ -401,50 +262,51 @@ func (d *decoder) texts(n *yaml.Node, path string) []string {
 }
 
 var (
-	formKeys   = []string{"title", "unit", "purpose", "requestor", "approver", "country", "target", "workflow", "follow_up", "send", "expected_sends", "filed", "notes"}
-	unitKeys   = []string{"name", "director"}
-	personKeys = []string{"name", "title", "phone", "ihris"}
-	sendKeys   = []string{"date", "time", "timezone", "window", "at_once"}
+	formKeys   = yamlpos.Keys{Known: []string{"title", "unit", "purpose", "requestor", "approver", "country", "target", "workflow", "follow_up", "send", "expected_sends", "filed", "notes"}}
+	unitKeys   = yamlpos.Keys{Known: []string{"name", "director"}}
+	personKeys = yamlpos.Keys{Known: []string{"name", "title", "phone", "ihris"}}
+	sendKeys   = yamlpos.Keys{Known: []string{"date", "time", "timezone", "window", "at_once"}}
 )
 
 func (d *decoder) form(n *yaml.Node) *Form {
 	f := &Form{}
-	n = resolve(n)
-	d.pos[""] = [2]int{n.Line, n.Column}
-	for _, fl := range d.mapping(n, "", formKeys) {
-		switch fl.key {
+	n = yamlpos.Resolve(n)
+	d.Set("", n)
+	for _, fl := range d.Mapping(n, "", formKeys) {
+		v, path := fl.Value, fl.Path
+		switch fl.Name {
 		case "title":
-			f.Title = d.str(fl.v, fl.key)
+			f.Title = d.Text(v, path)
 		case "unit":
-			for _, u := range d.mapping(fl.v, "unit", unitKeys) {
-				switch u.key {
+			for _, u := range d.Mapping(v, path, unitKeys) {
+				switch u.Name {
 				case "name":
-					f.Unit.Name = d.str(u.v, "unit.name")
+					f.Unit.Name = d.Text(u.Value, u.Path)
 				case "director":
-					f.Unit.Director = d.person(u.v, "unit.director")
+					f.Unit.Director = d.person(u.Value, u.Path)
 				}
 			}
 		case "purpose":
-			f.Purpose = d.str(fl.v, fl.key)
+			f.Purpose = d.Text(v, path)
 		case "requestor":
-			f.Requestor = d.person(fl.v, fl.key)
+			f.Requestor = d.person(v, path)
 		case "approver":
-			p := d.person(fl.v, fl.key)
+			p := d.person(v, path)
 			f.Approver = &p
 		case "country":
-			f.Country = d.str(fl.v, fl.key)
+			f.Country = d.Text(v, path)
 		case "target":
-			if fl.v.Kind == yaml.ScalarNode && fl.v.Tag != "!!null" {
-				f.TargetFile = fl.v.Value
+			if v.Kind == yaml.ScalarNode && v.Tag != "!!null" {
+				f.TargetFile = v.Value
 				continue
 			}
-			g, err := target.DecodeGroup(d.file, fl.v)
+			g, err := target.DecodeGroup(d.file, v)
 			if err != nil {
 				f.badTarget = true
 				// Its country still reads the people's phone numbers.
-				for i := 0; i+1 < len(fl.v.Content); i += 2 {
-					if k, v := fl.v.Content[i], resolve(fl.v.Content[i+1]); k.Value == "country" && v.Kind == yaml.ScalarNode {
-						f.Target.Country = v.Value
+				for i := 0; i+1 < len(v.Content); i += 2 {
+					if k, c := v.Content[i], yamlpos.Resolve(v.Content[i+1]); k.Value == "country" && c.Kind == yaml.ScalarNode {
+						f.Target.Country = c.Value
 					}
 				}
 				ps := fromTarget(err, "target.")
@@ -456,40 +318,40 @@ func (d *decoder) form(n *yaml.Node) *Form {
 			}
 			f.Target = *g
 		case "workflow":
-			f.WorkflowFile = d.str(fl.v, fl.key)
+			f.WorkflowFile = d.Text(v, path)
 		case "follow_up":
-			f.FollowUp = d.texts(fl.v, fl.key)
+			f.FollowUp = d.texts(v, path)
 		case "send":
-			if fl.v.Kind == yaml.ScalarNode && fl.v.Tag != "!!null" {
+			if v.Kind == yaml.ScalarNode && v.Tag != "!!null" {
 				// send: 2026-03-09 is the date alone.
-				f.Send.Date = fl.v.Value
+				f.Send.Date = v.Value
 				continue
 			}
-			for _, s := range d.mapping(fl.v, "send", sendKeys) {
-				p := "send." + s.key
-				switch s.key {
+			for _, s := range d.Mapping(v, path, sendKeys) {
+				sv, sp := s.Value, s.Path
+				switch s.Name {
 				case "date":
-					f.Send.Date = d.str(s.v, p)
+					f.Send.Date = d.Text(sv, sp)
 				case "time":
-					f.Send.Time = d.str(s.v, p)
+					f.Send.Time = d.Text(sv, sp)
 				case "timezone":
-					f.Send.TimeZone = d.str(s.v, p)
+					f.Send.TimeZone = d.Text(sv, sp)
 				case "window":
-					f.Send.Window = d.duration(s.v, p)
+					f.Send.Window = d.duration(sv, sp)
 				case "at_once":
-					f.Send.AtOnce = d.boolean(s.v, p)
+					f.Send.AtOnce = d.Bool(sv, sp)
 				}
 			}
 		case "expected_sends":
-			f.ExpectedSends = d.integer(fl.v, fl.key)
+			f.ExpectedSends = d.Int(v, path)
 		case "filed":
-			f.Filed = d.date(fl.v, fl.key)
+			f.Filed = d.date(v, path)
 		case "notes":
-			f.Notes = d.str(fl.v, fl.key)
+			f.Notes = d.Text(v, path)
 		}
 	}
 	for _, req := range []string{"title", "unit", "purpose", "requestor", "target", "workflow", "send"} {
-		if _, ok := d.pos[req]; !ok {
+		if _, ok := d.Value(req); !ok {
 			d.ps = append(d.ps, Problem{Line: n.Line, Column: n.Column, Field: req, Message: "missing field " + strconv.Quote(req)})
 		}
 	}
@@ -498,50 +360,18 @@ func (d *decoder) form(n *yaml.Node) *Form {
 
 func (d *decoder) person(n *yaml.Node, path string) Person {
 	var p Person
-	for _, fl := range d.mapping(n, path, personKeys) {
-		fp := path + "." + fl.key
-		switch fl.key {
+	for _, fl := range d.Mapping(n, path, personKeys) {
+		v, fp := fl.Value, fl.Path
+		switch fl.Name {
 		case "name":
-			p.Name = d.str(fl.v, fp)
+			p.Name = d.Text(v, fp)
 		case "title":
-			p.Title = d.str(fl.v, fp)
+			p.Title = d.Text(v, fp)
 		case "phone":
-			p.Phone = d.str(fl.v, fp)
+			p.Phone = d.Text(v, fp)
 		case "ihris":
-			p.IHRIS = d.str(fl.v, fp)
+			p.IHRIS = d.Text(v, fp)
 		}
 	}
 	return p
-}
-
-// closest returns the known name nearest to s (an edit distance of at most
-// two), or "".
-func closest(s string, known []string) string {
-	best, bestD := "", 3
-	for _, k := range known {
-		if d := distance(strings.ToLower(s), k); d < bestD {
-			best, bestD = k, d
-		}
-	}
-	return best
-}
-
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }

@@ -2,9 +2,9 @@ package usecase
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
+	"github.com/mhero-go/mhero/internal/yamlpos"
 	"github.com/mhero-go/mhero/target"
 	"github.com/mhero-go/mhero/workflow"
 )
@@ -48,23 +48,7 @@ type Problem struct {
 // String formats the problem as "file:line:col: field: message", with
 // "warning: " before the message of a warning.
 func (p Problem) String() string {
-	var b strings.Builder
-	switch {
-	case p.Line > 0 && p.File != "":
-		fmt.Fprintf(&b, "%s:%d:%d: ", p.File, p.Line, p.Column)
-	case p.Line > 0:
-		fmt.Fprintf(&b, "%d:%d: ", p.Line, p.Column)
-	case p.File != "":
-		b.WriteString(p.File + ": ")
-	}
-	if p.Field != "" {
-		b.WriteString(p.Field + ": ")
-	}
-	if p.Severity == Warning {
-		b.WriteString("warning: ")
-	}
-	b.WriteString(p.Message)
-	return b.String()
+	return yamlpos.Message(yamlpos.Where(p.File, p.Line, p.Column), p.Field, p.Severity == Warning, p.Message)
 }
 
 // Problems is every problem of a form, in file order. As an error (see
@@ -72,13 +56,7 @@ func (p Problem) String() string {
 type Problems []Problem
 
 // Error lists the problems one per line.
-func (ps Problems) Error() string {
-	lines := make([]string, len(ps))
-	for i, p := range ps {
-		lines[i] = p.String()
-	}
-	return strings.Join(lines, "\n")
-}
+func (ps Problems) Error() string { return yamlpos.Lines(ps) }
 
 // Is matches ErrInvalidForm.
 func (ps Problems) Is(target error) bool { return target == ErrInvalidForm }
@@ -90,13 +68,7 @@ func (ps Problems) Errors() Problems { return ps.filter(Error) }
 func (ps Problems) Warnings() Problems { return ps.filter(Warning) }
 
 func (ps Problems) filter(s Severity) Problems {
-	var out Problems
-	for _, p := range ps {
-		if p.Severity == s {
-			out = append(out, p)
-		}
-	}
-	return out
+	return yamlpos.Filter(ps, func(p Problem) bool { return p.Severity == s })
 }
 
 // Err returns ps as an error when at least one problem is an error;

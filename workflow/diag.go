@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/mhero-go/mhero/internal/yamlpos"
 )
 
 // Pos is a position in a workflow file: a line and column of a text file,
@@ -38,14 +40,7 @@ func (p Pos) String() string {
 		}
 		return file + ":" + cell
 	}
-	switch {
-	case p.Line > 0 && file != "":
-		return fmt.Sprintf("%s:%d:%d", file, p.Line, p.Column)
-	case p.Line > 0:
-		return fmt.Sprintf("%d:%d", p.Line, p.Column)
-	default:
-		return file
-	}
+	return yamlpos.Where(file, p.Line, p.Column)
 }
 
 // ColumnName returns the letters naming column n (counting from 1) of a
@@ -86,20 +81,7 @@ type Diagnostic struct {
 // String formats d as "file:line:col: field: message", with "warning: "
 // before the message of a warning.
 func (d Diagnostic) String() string {
-	var b strings.Builder
-	if s := d.Pos.String(); s != "" {
-		b.WriteString(s)
-		b.WriteString(": ")
-	}
-	if d.Field != "" {
-		b.WriteString(d.Field)
-		b.WriteString(": ")
-	}
-	if d.Severity == SeverityWarning {
-		b.WriteString("warning: ")
-	}
-	b.WriteString(d.Message)
-	return b.String()
+	return yamlpos.Message(d.Pos.String(), d.Field, d.Severity == SeverityWarning, d.Message)
 }
 
 // Diagnostics is every problem found in a workflow, in file order. It is
@@ -108,13 +90,7 @@ func (d Diagnostic) String() string {
 type Diagnostics []Diagnostic
 
 // Error lists every diagnostic, one per line.
-func (ds Diagnostics) Error() string {
-	lines := make([]string, len(ds))
-	for i, d := range ds {
-		lines[i] = d.String()
-	}
-	return strings.Join(lines, "\n")
-}
+func (ds Diagnostics) Error() string { return yamlpos.Lines(ds) }
 
 // HasErrors reports whether any diagnostic is an error.
 func (ds Diagnostics) HasErrors() bool {
@@ -136,13 +112,7 @@ func (ds Diagnostics) Err() error {
 }
 
 func (ds Diagnostics) filter(s Severity) Diagnostics {
-	var out Diagnostics
-	for _, d := range ds {
-		if d.Severity == s {
-			out = append(out, d)
-		}
-	}
-	return out
+	return yamlpos.Filter(ds, func(d Diagnostic) bool { return d.Severity == s })
 }
 
 // Sort orders ds by position, keeping the order of equal positions, so

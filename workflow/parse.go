@@ -7,13 +7,13 @@ import (
 	"io"
 	"math"
 	"os"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
+	"github.com/mhero-go/mhero/internal/yamlpos"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -22,12 +22,11 @@ import (
 type source struct {
 	// ext, when set, places fields in a document that is not YAML (see
 	// Source); the YAML fields below are then empty.
-	ext    Source
-	file   string
-	lines  [][]rune              // the file's lines, to place positions inside values
-	values map[string]*yaml.Node // field path → its value node
-	keys   map[string]*yaml.Node // field path → its key node
-	bad    map[string]bool       // field paths already reported as malformed
+	ext   Source
+	file  string
+	lines [][]rune        // the file's lines, to place positions inside values
+	idx   yamlpos.Index   // where each field's key and value are
+	bad   map[string]bool // field paths already reported as malformed
 }
 
 // pos returns the position of the value at path, or of the closest enclosing
@@ -39,14 +38,8 @@ func (s *source) pos(path string) Pos {
 	if s.ext != nil {
 		return s.locate(path)
 	}
-	for p := path; ; p = parentPath(p) {
-		if n, ok := s.values[p]; ok {
-			return Pos{File: s.file, Line: n.Line, Column: n.Column}
-		}
-		if p == "" {
-			return Pos{File: s.file, Line: 1, Column: 1}
-		}
-	}
+	line, col := s.idx.At(path)
+	return Pos{File: s.file, Line: line, Column: col}
 }
 
 // keyPos returns the position of the key of the field at path, falling back
@@ -55,7 +48,7 @@ func (s *source) keyPos(path string) Pos {
 	if s == nil || s.ext != nil {
 		return s.pos(path)
 	}
-	if n, ok := s.keys[path]; ok {
+	if n, ok := s.idx.Key(path); ok {
 		return Pos{File: s.file, Line: n.Line, Column: n.Column}
 	}
 	return s.pos(path)
@@ -69,7 +62,7 @@ func (s *source) posAt(path string, offset int) Pos {
 	if s == nil {
 		return p
 	}
-	if n, ok := s.values[path]; ok && n.Kind == yaml.ScalarNode {
+	if n, ok := s.idx.Value(path); ok && n.Kind == yaml.ScalarNode {
 		if at, ok := s.align(n, offset); ok {
 			return at
 		}
@@ -161,7 +154,7 @@ func splitLines(data []byte) [][]rune {
 // from, then the fields holding it, and returns the first position it
 // knows.
 func (s *source) locate(path string) Pos {
-	for p := path; ; p = parentPath(p) {
+	for p := path; ; p = yamlpos.Parent(p) {
 		if pos, _, ok := s.ext.Locate(p); ok {
 			return pos
 		}
@@ -177,7 +170,7 @@ func (s *source) fieldName(path string) string {
 	if s == nil || s.ext == nil || path == "" {
 		return path
 	}
-	for p := path; p != ""; p = parentPath(p) {
+	for p := path; p != ""; p = yamlpos.Parent(p) {
 		if _, name, ok := s.ext.Locate(p); ok && name != "" {
 			return name
 		}
@@ -192,7 +185,7 @@ func (s *source) isBad(path string) bool {
 	if s == nil {
 		return false
 	}
-	for p := path; p != ""; p = parentPath(p) {
+	for p := path; p != ""; p = yamlpos.Parent(p) {
 		if s.bad[p] {
 			return true
 		}
@@ -200,22 +193,16 @@ func (s *source) isBad(path string) bool {
 	return false
 }
 
-// parentPath strips the last element of a field path: "questions[2].ask"
-// gives "questions[2]", which gives "questions", which gives "".
-func parentPath(p string) string {
-	i := strings.LastIndexAny(p, ".[")
-	if i < 0 {
-		return ""
-	}
-	return p[:i]
-}
-
 // Known keys of each mapping of the format, in the order they are documented.
 var (
-	workflowKeys = []string{"workflow", "key", "language", "translations", "keyword", "expire_after", "intro", "questions", "closing"}
-	questionKeys = []string{"result", "ask", "type", "retry", "max_retries", "timeout", "min", "max", "choices", "when", "save_to_field", "responses", "add_to_group"}
-	choiceKeys   = []string{"category", "match", "closing"}
+	workflowKeys = fieldNames("workflow", "key", "language", "translations", "keyword", "expire_after", "intro", "questions", "closing")
+	questionKeys = fieldNames("result", "ask", "type", "retry", "max_retries", "timeout", "min", "max", "choices", "when", "save_to_field", "responses", "add_to_group")
+	choiceKeys   = fieldNames("category", "match", "closing")
 )
+
+func fieldNames(known ...string) yamlpos.Keys {
+	return yamlpos.Keys{Known: known, Suggest: closest, NamesOnly: true}
+}
 
 // ParseFile reads and parses a workflow file; see Parse.
 func ParseFile(path string) (*Workflow, error) {
@@ -232,11 +219,9 @@ func ParseFile(path string) (*Workflow, error) {
 // otherwise warnings, if any, are available from Validate.
 func Parse(name string, data []byte) (*Workflow, error) {
 	p := &parser{src: &source{
-		file:   name,
-		lines:  splitLines(data),
-		values: map[string]*yaml.Node{},
-		keys:   map[string]*yaml.Node{},
-		bad:    map[string]bool{},
+		file:  name,
+		lines: splitLines(data),
+		bad:   map[string]bool{},
 	}}
 	w := p.parse(data)
 	if w == nil {
@@ -263,14 +248,17 @@ func (p *parser) errorf(pos Pos, field, format string, args ...any) {
 // validation does not report it a second time as missing.
 func (p *parser) wrongType(n *yaml.Node, path, want string) {
 	p.src.bad[path] = true
-	p.errorf(p.nodePos(n), path, "expected %s, got %s", want, describe(n))
+	p.errorf(p.nodePos(n), path, "expected %s, got %s", want, yamlpos.Describe(n))
+}
+
+// report reports a problem the YAML plumbing found at node n.
+func (p *parser) report(n *yaml.Node, field, msg string) {
+	p.errorf(p.nodePos(n), field, "%s", msg)
 }
 
 func (p *parser) nodePos(n *yaml.Node) Pos {
 	return Pos{File: p.src.file, Line: n.Line, Column: n.Column}
 }
-
-var yamlLine = regexp.MustCompile(`line (\d+)(?:, column (\d+))?`)
 
 func (p *parser) parse(data []byte) *Workflow {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -284,22 +272,21 @@ func (p *parser) parse(data []byte) *Workflow {
 		return nil
 	}
 	p.secondDocument(dec, doc.Content[0])
-	root := resolve(doc.Content[0])
+	root := yamlpos.Resolve(doc.Content[0])
 	if root.Kind != yaml.MappingNode {
 		p.wrongType(root, "", "a mapping of workflow fields")
 		return nil
 	}
-	p.src.values[""] = root
 	w := &Workflow{src: p.src}
 
+	fields := p.src.idx.Fields(root, "", workflowKeys, p.report)
 	// The base language is needed to read every text, so it comes first.
-	fields := p.fields(root, "", workflowKeys)
-	if n, ok := fields["language"]; ok {
-		w.Language = p.str(n, "language")
+	if i := slices.IndexFunc(fields, func(f yamlpos.Field) bool { return f.Name == "language" }); i >= 0 {
+		w.Language = p.str(fields[i].Value, "language")
 	}
-	for _, f := range p.ordered(root, "", fields) {
-		n, path := f.value, f.path
-		switch f.key {
+	for _, f := range fields {
+		n, path := f.Value, f.Path
+		switch f.Name {
 		case "workflow":
 			w.Name = p.str(n, path)
 		case "key":
@@ -320,7 +307,7 @@ func (p *parser) parse(data []byte) *Workflow {
 				continue
 			}
 			for i, qn := range n.Content {
-				w.Questions = append(w.Questions, p.question(resolve(qn), fmt.Sprintf("questions[%d]", i), w.Language))
+				w.Questions = append(w.Questions, p.question(yamlpos.Resolve(qn), fmt.Sprintf("questions[%d]", i), w.Language))
 			}
 		}
 	}
@@ -331,15 +318,8 @@ func (p *parser) parse(data []byte) *Workflow {
 // sometimes the column) in its message, but for a tab in the indentation
 // it names the line before the tab's: the tab itself is looked for.
 func (p *parser) yamlError(err error) {
-	pos := Pos{File: p.src.file, Line: 1, Column: 1}
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		pos.Line, _ = strconv.Atoi(m[1])
-		if m[2] != "" {
-			pos.Column, _ = strconv.Atoi(m[2])
-		}
-		msg = strings.TrimPrefix(strings.TrimPrefix(msg, m[0]), ": ")
-	}
+	line, col, msg := yamlpos.SyntaxError(err)
+	pos := Pos{File: p.src.file, Line: line, Column: col}
 	if line, col, ok := p.indentingTab(pos.Line, strings.Contains(msg, "tab character")); ok {
 		pos.Line, pos.Column = line, col
 		msg = "a tab indents this line: YAML indents with spaces only"
@@ -393,76 +373,16 @@ func isNull(n *yaml.Node) bool {
 	return n.Kind == yaml.ScalarNode && n.Tag == "!!null" && n.Value == ""
 }
 
-type field struct {
-	key   string
-	path  string
-	value *yaml.Node
-}
-
-// fields records the keys of mapping n under path, reporting unknown and
-// duplicate keys, and returns the value of each known key.
-func (p *parser) fields(n *yaml.Node, path string, known []string) map[string]*yaml.Node {
-	out := map[string]*yaml.Node{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
-		fp := joinPath(path, k.Value)
-		if k.Kind != yaml.ScalarNode {
-			p.errorf(p.nodePos(k), path, "expected a field name, got %s", describe(k))
-			continue
-		}
-		if !slices.Contains(known, k.Value) {
-			msg := fmt.Sprintf("unknown field %q", k.Value)
-			if s := closest(k.Value, known); s != "" {
-				msg += fmt.Sprintf(" (did you mean %q?)", s)
-			} else {
-				msg += " (known fields: " + strings.Join(known, ", ") + ")"
-			}
-			p.errorf(p.nodePos(k), fp, "%s", msg)
-			continue
-		}
-		if first, dup := p.src.keys[fp]; dup {
-			p.errorf(p.nodePos(k), fp, "duplicate field %q (first at line %d)", k.Value, first.Line)
-			continue
-		}
-		p.src.keys[fp] = k
-		p.src.values[fp] = v
-		out[k.Value] = v
-	}
-	return out
-}
-
-// ordered returns the known fields of mapping n (at path) in file order,
-// leaving out the unknown and duplicate ones reported by fields.
-func (p *parser) ordered(n *yaml.Node, path string, fields map[string]*yaml.Node) []field {
-	var out []field
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := resolve(n.Content[i])
-		fp := joinPath(path, k.Value)
-		if v, ok := fields[k.Value]; ok && p.src.keys[fp] == k {
-			out = append(out, field{key: k.Value, path: fp, value: v})
-		}
-	}
-	return out
-}
-
-func joinPath(parent, key string) string {
-	if parent == "" {
-		return key
-	}
-	return parent + "." + key
-}
-
 func (p *parser) question(n *yaml.Node, path, base string) Question {
 	var q Question
-	p.src.values[path] = n
+	p.src.idx.Set(path, n)
 	if n.Kind != yaml.MappingNode {
 		p.wrongType(n, path, "a question (a mapping with result, ask, type...)")
 		return q
 	}
-	fields := p.fields(n, path, questionKeys)
-	for _, f := range p.ordered(n, path, fields) {
-		v, fp := f.value, f.path
-		switch f.key {
+	for _, f := range p.src.idx.Fields(n, path, questionKeys, p.report) {
+		v, fp := f.Value, f.Path
+		switch f.Name {
 		case "result":
 			q.Result = p.str(v, fp)
 		case "ask":
@@ -490,7 +410,7 @@ func (p *parser) question(n *yaml.Node, path, base string) Question {
 			}
 			q.Choices = []Choice{}
 			for i, cn := range v.Content {
-				q.Choices = append(q.Choices, p.choice(resolve(cn), fmt.Sprintf("%s[%d]", fp, i), base))
+				q.Choices = append(q.Choices, p.choice(yamlpos.Resolve(cn), fmt.Sprintf("%s[%d]", fp, i), base))
 			}
 		case "add_to_group":
 			if v.Kind != yaml.MappingNode {
@@ -498,7 +418,7 @@ func (p *parser) question(n *yaml.Node, path, base string) Question {
 				continue
 			}
 			for i := 0; i+1 < len(v.Content); i += 2 {
-				k, gv := resolve(v.Content[i]), resolve(v.Content[i+1])
+				k, gv := yamlpos.Resolve(v.Content[i]), yamlpos.Resolve(v.Content[i+1])
 				category := p.str(k, fmt.Sprintf("%s[%d]", fp, len(q.Groups)))
 				names := []*yaml.Node{gv}
 				if gv.Kind == yaml.SequenceNode {
@@ -506,9 +426,10 @@ func (p *parser) question(n *yaml.Node, path, base string) Question {
 				}
 				// One entry per group, so each name keeps its own position.
 				for _, gn := range names {
-					gn = resolve(gn)
+					gn = yamlpos.Resolve(gn)
 					gp := fmt.Sprintf("%s[%d]", fp, len(q.Groups))
-					p.src.keys[gp], p.src.values[gp], p.src.values[gp+".group"] = k, k, gn
+					p.src.idx.SetField(gp, k, k)
+					p.src.idx.Set(gp+".group", gn)
 					q.Groups = append(q.Groups, GroupAdd{Category: category, Group: p.str(gn, gp+".group")})
 				}
 			}
@@ -518,13 +439,12 @@ func (p *parser) question(n *yaml.Node, path, base string) Question {
 				continue
 			}
 			for i := 0; i+1 < len(v.Content); i += 2 {
-				k := resolve(v.Content[i])
+				k := yamlpos.Resolve(v.Content[i])
 				rp := fmt.Sprintf("%s[%d]", fp, i/2)
-				p.src.keys[rp] = k
-				p.src.values[rp] = k
+				p.src.idx.SetField(rp, k, k)
 				q.Responses = append(q.Responses, Response{
 					Category: p.str(k, rp),
-					Text:     p.text(resolve(v.Content[i+1]), rp+".text", base),
+					Text:     p.text(yamlpos.Resolve(v.Content[i+1]), rp+".text", base),
 				})
 			}
 		}
@@ -534,15 +454,14 @@ func (p *parser) question(n *yaml.Node, path, base string) Question {
 
 func (p *parser) choice(n *yaml.Node, path, base string) Choice {
 	var c Choice
-	p.src.values[path] = n
+	p.src.idx.Set(path, n)
 	if n.Kind != yaml.MappingNode {
 		p.wrongType(n, path, "a choice (a mapping with category and match)")
 		return c
 	}
-	fields := p.fields(n, path, choiceKeys)
-	for _, f := range p.ordered(n, path, fields) {
-		v, fp := f.value, f.path
-		switch f.key {
+	for _, f := range p.src.idx.Fields(n, path, choiceKeys, p.report) {
+		v, fp := f.Value, f.Path
+		switch f.Name {
 		case "category":
 			c.Category = p.text(v, fp, base)
 		case "closing":
@@ -551,12 +470,11 @@ func (p *parser) choice(n *yaml.Node, path, base string) Choice {
 			if v.Kind == yaml.MappingNode {
 				c.MatchIn = map[string][]string{}
 				for i := 0; i+1 < len(v.Content); i += 2 {
-					k := resolve(v.Content[i])
+					k, lv := yamlpos.Resolve(v.Content[i]), yamlpos.Resolve(v.Content[i+1])
 					lang := p.str(k, fp)
-					lp := joinPath(fp, lang)
-					p.src.keys[lp] = k
-					p.src.values[lp] = resolve(v.Content[i+1])
-					c.MatchIn[lang] = p.strList(resolve(v.Content[i+1]), lp)
+					lp := yamlpos.Join(fp, lang)
+					p.src.idx.SetField(lp, k, lv)
+					c.MatchIn[lang] = p.strList(lv, lp)
 				}
 				continue
 			}
@@ -564,30 +482,6 @@ func (p *parser) choice(n *yaml.Node, path, base string) Choice {
 		}
 	}
 	return c
-}
-
-// resolve follows an alias to the node it names.
-func resolve(n *yaml.Node) *yaml.Node {
-	for n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
-	return n
-}
-
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		if n.Tag == "!!null" {
-			return "nothing"
-		}
-		return fmt.Sprintf("%q", n.Value)
-	default:
-		return "an unexpected YAML node"
-	}
 }
 
 // str reads a scalar as a string, whatever YAML would have typed it as; a
@@ -611,8 +505,8 @@ func (p *parser) strList(n *yaml.Node, path string) []string {
 	out := make([]string, 0, len(n.Content))
 	for i, e := range n.Content {
 		ep := fmt.Sprintf("%s[%d]", path, i)
-		e = resolve(e)
-		p.src.values[ep] = e
+		e = yamlpos.Resolve(e)
+		p.src.idx.Set(ep, e)
 		out = append(out, p.str(e, ep))
 	}
 	return out
@@ -630,15 +524,14 @@ func (p *parser) text(n *yaml.Node, path, base string) Text {
 	}
 	var t Text
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
+		k, v := yamlpos.Resolve(n.Content[i]), yamlpos.Resolve(n.Content[i+1])
 		lang := p.str(k, path)
-		lp := joinPath(path, lang)
-		if _, dup := p.src.keys[lp]; dup {
+		lp := yamlpos.Join(path, lang)
+		if _, dup := p.src.idx.Key(lp); dup {
 			p.errorf(p.nodePos(k), lp, "duplicate language %q", lang)
 			continue
 		}
-		p.src.keys[lp] = k
-		p.src.values[lp] = v
+		p.src.idx.SetField(lp, k, v)
 		s := p.str(v, lp)
 		if lang == base {
 			t.Base = s
@@ -649,7 +542,7 @@ func (p *parser) text(n *yaml.Node, path, base string) Text {
 		}
 		t.Translations[lang] = s
 	}
-	if _, ok := p.src.keys[joinPath(path, base)]; !ok && isLanguage(base) {
+	if _, ok := p.src.idx.Key(yamlpos.Join(path, base)); !ok && isLanguage(base) {
 		p.src.bad[path] = true
 		p.errorf(p.nodePos(n), path, "missing the base language %q", base)
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/mhero-go/mhero/internal/excellent"
+	"github.com/mhero-go/mhero/internal/yamlpos"
 	"github.com/mhero-go/mhero/workflow/flow"
 )
 
@@ -57,11 +58,11 @@ func (v *validator) templates() {
 	for _, m := range v.w.messages() {
 		field, at := m.field, m.field
 		if m.lang != v.w.Language {
-			field = joinPath(m.field, m.lang)
+			field = yamlpos.Join(m.field, m.lang)
 			at = field
 		} else if v.src != nil {
-			if _, ok := v.src.values[joinPath(m.field, m.lang)]; ok {
-				at = joinPath(m.field, m.lang) // the base text of a mapping
+			if _, ok := v.src.idx.Value(yamlpos.Join(m.field, m.lang)); ok {
+				at = yamlpos.Join(m.field, m.lang) // the base text of a mapping
 			}
 		}
 		a := excellent.AnalyzeTemplate(m.text)

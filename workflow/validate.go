@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/mhero-go/mhero/internal/yamlpos"
 )
 
 // Limits RapidPro puts on names and keys.
@@ -154,7 +156,7 @@ func (v *validator) text(field string, t Text, required bool) {
 		return // the languages of a text mean nothing without a base language
 	}
 	for _, lang := range sortedKeys(t.Translations) {
-		lf := joinPath(field, lang)
+		lf := yamlpos.Join(field, lang)
 		switch {
 		case !slices.Contains(v.w.Translations, lang):
 			v.report(SeverityError, v.src.keyPos(lf), lf, "language %q is not listed in translations", lang)
@@ -167,7 +169,7 @@ func (v *validator) text(field string, t Text, required bool) {
 	if len(t.Translations) > 0 {
 		for _, lang := range v.w.Translations {
 			if _, ok := t.Translations[lang]; !ok {
-				v.errorf(joinPath(field, lang), "missing the %s translation", lang)
+				v.errorf(yamlpos.Join(field, lang), "missing the %s translation", lang)
 			}
 		}
 	}
@@ -383,7 +385,7 @@ func (v *validator) translatedCategory(field string, q *Question, i int) {
 		mine, own := name(c.Category, lang)
 		lf := field
 		if own {
-			lf = joinPath(field, lang)
+			lf = yamlpos.Join(field, lang)
 		}
 		switch key := categoryKey(mine); {
 		case key == "" || !own && len(c.Category.Translations) > 0:
@@ -411,7 +413,7 @@ func (v *validator) translatedCategory(field string, q *Question, i int) {
 func (v *validator) categoryTranslations(field string, t Text) {
 	for _, lang := range sortedKeys(t.Translations) {
 		if !slices.Contains(v.w.Translations, lang) {
-			lf := joinPath(field, lang)
+			lf := yamlpos.Join(field, lang)
 			v.report(SeverityError, v.src.keyPos(lf), lf, "language %q is not listed in translations", lang)
 		}
 	}
@@ -421,7 +423,7 @@ func (v *validator) categoryTranslations(field string, t Text) {
 		}
 		for _, lang := range v.w.Translations {
 			if _, ok := t.Translations[lang]; !ok {
-				v.errorf(joinPath(field, lang), "missing the %s translation", lang)
+				v.errorf(yamlpos.Join(field, lang), "missing the %s translation", lang)
 			}
 		}
 	}
