@@ -3,8 +3,6 @@ package workflow
 import (
 	"slices"
 	"sort"
-	"strings"
-	"unicode/utf8"
 )
 
 // isLanguage reports whether code is a known three-letter (ISO 639-3)
@@ -68,50 +66,4 @@ func YesNoWords(lang string) (yes, no []string, ok bool) {
 		e = yesNoWords["eng"]
 	}
 	return slices.Clone(e.yes), slices.Clone(e.no), ok
-}
-
-// closest returns the candidate nearest to s by edit distance (ignoring
-// case), when it is near enough to be a likely typo, or "".
-func closest(s string, candidates []string) string {
-	limit := 1
-	switch n := utf8.RuneCountInString(s); {
-	case n > 8:
-		limit = 3
-	case n > 3:
-		limit = 2
-	}
-	best, bestDist := "", limit+1
-	for _, c := range candidates {
-		if d := editDistance(strings.ToLower(s), strings.ToLower(c)); d < bestDist {
-			best, bestDist = c, d
-		}
-	}
-	return best
-}
-
-// editDistance is the optimal string alignment distance between a and b,
-// in runes: insertions, deletions, substitutions and swaps of neighbours.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	d := make([][]int, len(ra)+1)
-	for i := range d {
-		d[i] = make([]int, len(rb)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(ra)][len(rb)]
 }

@@ -201,7 +201,7 @@ var (
 )
 
 func fieldNames(known ...string) yamlpos.Keys {
-	return yamlpos.Keys{Known: known, Suggest: closest, NamesOnly: true}
+	return yamlpos.Keys{Known: known}
 }
 
 // ParseFile reads and parses a workflow file; see Parse.

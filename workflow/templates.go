@@ -69,7 +69,7 @@ func (v *validator) templates() {
 		for _, p := range a.Problems {
 			msg := p.Msg
 			if p.Unknown != "" {
-				if s := closest(p.Unknown, p.Known); s != "" {
+				if s := yamlpos.Closest(p.Unknown, p.Known); s != "" {
 					msg += fmt.Sprintf(" (did you mean %s?)", s)
 				}
 			}
@@ -120,7 +120,7 @@ func (v *validator) resultProblem(key string, asked int) string {
 		names[i] = flow.Snakify(q.Result)
 	}
 	msg := "is not the result of any question; it will be empty"
-	if s := closest(key, names); s != "" {
+	if s := yamlpos.Closest(key, names); s != "" {
 		msg += fmt.Sprintf(" (did you mean results.%s?)", s)
 	}
 	return msg

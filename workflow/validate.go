@@ -214,7 +214,7 @@ func (v *validator) question(i int) {
 			names[i] = string(t)
 		}
 		msg := fmt.Sprintf("unknown type %q (use text, number, yes_no, choice, date, phone or any)", q.Type)
-		if s := closest(string(q.Type), names); s != "" {
+		if s := yamlpos.Closest(string(q.Type), names); s != "" {
 			msg = fmt.Sprintf("unknown type %q (did you mean %q?)", q.Type, s)
 		}
 		v.errorf(f("type"), "%s", msg)
@@ -575,7 +575,7 @@ func (v *validator) earlier(i int, c cmpCond, field string) *Question {
 		names = append(names, q.Result)
 	}
 	msg := fmt.Sprintf("unknown result %q", c.result)
-	if s := closest(c.result, names); s != "" {
+	if s := yamlpos.Closest(c.result, names); s != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", s)
 	}
 	v.report(SeverityError, pos, field, "%s", msg)

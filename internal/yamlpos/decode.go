@@ -1,7 +1,9 @@
 package yamlpos
 
 import (
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -54,9 +56,23 @@ func (d *Decoder) Bool(n *yaml.Node, path string) bool {
 
 // Int reads a whole number.
 func (d *Decoder) Int(n *yaml.Node, path string) int {
+	// yaml.v3 decodes 2.5 into an int as 2, without a word: only an
+	// integer, or text holding one ("2"), is a whole number.
 	var i int
-	if n.Kind != yaml.ScalarNode || n.Decode(&i) != nil {
+	var err error
+	switch {
+	case n.Kind != yaml.ScalarNode:
+		err = errors.New("not a scalar")
+	case n.ShortTag() == "!!int":
+		err = n.Decode(&i)
+	case n.ShortTag() == "!!str":
+		i, err = strconv.Atoi(strings.TrimSpace(n.Value))
+	default:
+		err = errors.New("not an integer")
+	}
+	if err != nil {
 		d.Errorf(n, path, "expected a whole number, got %s", Describe(n))
+		return 0
 	}
 	return i
 }

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -156,22 +157,11 @@ type Keys struct {
 	// Aliases maps other accepted spellings to the name in Known they
 	// stand for.
 	Aliases map[string]string
-	// Suggest returns the known name an unknown one was probably meant
-	// to be, or ""; nil is [Closest].
-	Suggest func(name string, known []string) string
-	// NamesOnly reports a key that is not a scalar (a list or a mapping
-	// written as a key) as "expected a field name", at the mapping's
-	// path; otherwise it is an unknown field like any other.
-	NamesOnly bool
 }
 
 func (ks Keys) unknown(name string) string {
-	suggest := ks.Suggest
-	if suggest == nil {
-		suggest = Closest
-	}
 	msg := fmt.Sprintf("unknown field %q", name)
-	if s := suggest(name, ks.Known); s != "" {
+	if s := Closest(name, ks.Known); s != "" {
 		return msg + fmt.Sprintf(" (did you mean %q?)", s)
 	}
 	return msg + " (known fields: " + strings.Join(ks.Known, ", ") + ")"
@@ -194,7 +184,7 @@ func (x *Index) Fields(n *yaml.Node, path string, ks Keys, report func(at *yaml.
 	var out []Field
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := Resolve(n.Content[i]), Resolve(n.Content[i+1])
-		if k.Kind != yaml.ScalarNode && ks.NamesOnly {
+		if k.Kind != yaml.ScalarNode {
 			report(k, path, "expected a field name, got "+Describe(k))
 			continue
 		}
@@ -203,7 +193,7 @@ func (x *Index) Fields(n *yaml.Node, path string, ks Keys, report func(at *yaml.
 			name = a
 		}
 		fp := Join(path, name)
-		if k.Kind != yaml.ScalarNode || !slices.Contains(ks.Known, name) {
+		if !slices.Contains(ks.Known, name) {
 			report(k, fp, ks.unknown(k.Value))
 			continue
 		}
@@ -217,35 +207,49 @@ func (x *Index) Fields(n *yaml.Node, path string, ks Keys, report func(at *yaml.
 	return out
 }
 
-// Closest returns the known name nearest to s (ignoring the case of s), at
-// an edit distance of at most two, or "".
+// Closest returns the known name nearest to s (ignoring case) when it is
+// near enough to be a likely typo: one edit for names of up to three
+// letters, two up to eight, three beyond; otherwise "".
 func Closest(s string, known []string) string {
-	best, bestD := "", 3
+	limit := 1
+	switch n := utf8.RuneCountInString(s); {
+	case n > 8:
+		limit = 3
+	case n > 3:
+		limit = 2
+	}
+	best, bestDist := "", limit+1
 	for _, k := range known {
-		if d := distance(strings.ToLower(s), k); d < bestD {
-			best, bestD = k, d
+		if d := distance(strings.ToLower(s), strings.ToLower(k)); d < bestDist {
+			best, bestDist = k, d
 		}
 	}
 	return best
 }
 
-// distance is the Levenshtein distance between a and b, in bytes.
+// distance is the optimal string alignment distance between a and b, in
+// runes: insertions, deletions, substitutions and swaps of neighbours.
 func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+	ra, rb := []rune(a), []rune(b)
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
 	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		for j := 1; j <= len(rb); j++ {
 			cost := 1
-			if a[i-1] == b[j-1] {
+			if ra[i-1] == rb[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
 		}
-		prev = cur
 	}
-	return prev[len(b)]
+	return d[len(ra)][len(rb)]
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/mhero-go/mhero/internal/yamlpos"
 	"github.com/mhero-go/mhero/workflow"
 )
 
@@ -159,7 +160,7 @@ func (c *converter) compare(ref xref, op string, lit xnode, rowNum, at int) (wco
 		if !ok {
 			names := mapKeys(info.cats)
 			msg := fmt.Sprintf("%q is not a choice of list %s (its choices: %s)", text, info.list, strings.Join(names, ", "))
-			if s := closest(text, names); s != "" {
+			if s := yamlpos.Closest(text, names); s != "" {
 				msg = fmt.Sprintf("%q is not a choice of list %s (did you mean %q?)", text, info.list, s)
 			}
 			return nil, &exprError{lit.offset(), msg}
@@ -184,7 +185,7 @@ func (c *converter) earlier(ref xref, rowNum int) (*qinfo, *workflow.Question, e
 	switch {
 	case !ok:
 		msg := fmt.Sprintf("no question is named %s", ref.name)
-		if s := closest(ref.name, mapKeys(c.names)); s != "" {
+		if s := yamlpos.Closest(ref.name, mapKeys(c.names)); s != "" {
 			msg += fmt.Sprintf(" (did you mean ${%s}?)", s)
 		}
 		return nil, nil, &exprError{ref.at, msg}

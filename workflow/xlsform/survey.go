@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/mhero-go/mhero/internal/yamlpos"
 	"github.com/mhero-go/mhero/workflow"
 )
 
@@ -225,7 +226,7 @@ func (c *converter) readSurvey() {
 			c.errorf(tpos, typeCol.header, "%s: %s", strings.Fields(typ)[0], t.why)
 		default:
 			msg := fmt.Sprintf("unknown type %q", typ)
-			if s := closest(strings.ToLower(typ), questionTypes); s != "" {
+			if s := yamlpos.Closest(strings.ToLower(typ), questionTypes); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 			} else {
 				msg += " (text, integer, decimal, date, select_one LIST, note, begin group...)"
@@ -412,7 +413,7 @@ func (c *converter) question(r row, t rowType, name string, tpos workflow.Pos, t
 		list = c.lists[t.list]
 		if list == nil {
 			msg := fmt.Sprintf("no list named %q on the choices sheet", t.list)
-			if s := closest(t.list, mapKeys(c.lists)); s != "" {
+			if s := yamlpos.Closest(t.list, mapKeys(c.lists)); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 			}
 			c.errorf(tpos, typeHeader, "%s", msg)
@@ -686,44 +687,4 @@ func mapKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
-}
-
-// closest returns the candidate nearest to s, when near enough to be a
-// likely typo, or "".
-func closest(s string, candidates []string) string {
-	limit := 1
-	if n := utf8.RuneCountInString(s); n > 8 {
-		limit = 3
-	} else if n > 3 {
-		limit = 2
-	}
-	best, bestDist := "", limit+1
-	for _, cand := range candidates {
-		if d := distance(strings.ToLower(s), strings.ToLower(cand)); d < bestDist {
-			best, bestDist = cand, d
-		}
-	}
-	return best
-}
-
-// distance is the Levenshtein distance between a and b, in runes.
-func distance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur := make([]int, len(rb)+1)
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(rb)]
 }
