@@ -272,3 +272,31 @@ func (e *env) parseFile(fs *flag.FlagSet, args []string) (file string, status in
 	}
 	return pos[0], exitOK, true
 }
+
+// secret is the flag.Value of a credential (a token, a password). Its
+// String is always empty, so that the help never shows the value taken
+// from the environment as the flag's default: the help is printed after
+// every usage error, into terminals' scrollback and CI logs.
+type secret struct{ p *string }
+
+func (s secret) String() string { return "" }
+
+func (s secret) Set(v string) error {
+	*s.p = v
+	return nil
+}
+
+// secretVar declares the credential flag name, whose value is that of the
+// environment variable envName unless the flag is given. As in
+// flag.PrintDefaults, a back-quoted word of usage names the flag's value.
+func (e *env) secretVar(fs *flag.FlagSet, p *string, name, envName, usage string) {
+	*p = e.env(envName)
+	fs.Var(secret{p}, name, usage)
+}
+
+// secretFlag is secretVar returning the flag's variable, like fs.String.
+func (e *env) secretFlag(fs *flag.FlagSet, name, envName, usage string) *string {
+	p := new(string)
+	e.secretVar(fs, p, name, envName, usage)
+	return p
+}

@@ -173,7 +173,7 @@ type monitorOptions struct {
 func monitorFlags(e *env, fs *flag.FlagSet) *monitorOptions {
 	o := sandboxFlags(e, fs, "send a workflow on in-process servers with simulated health workers, then monitor it")
 	fs.StringVar(&o.rpURL, "rapidpro-url", e.env("RAPIDPRO_URL"), "RapidPro server (env RAPIDPRO_URL)")
-	fs.StringVar(&o.rpToken, "rapidpro-token", e.env("RAPIDPRO_TOKEN"), "RapidPro API token (env RAPIDPRO_TOKEN)")
+	e.secretVar(fs, &o.rpToken, "rapidpro-token", "RAPIDPRO_TOKEN", "RapidPro API `token` (env RAPIDPRO_TOKEN)")
 	fs.IntVar(&o.rate, "rate", rapidpro.DefaultRatePerHour, "the workspace's API budget per throttle scope and hour")
 	fs.StringVar(&o.sandboxURL, "sandbox-url", e.env("MHERO_SANDBOX"), "a running mhero sandbox's control URL, whose simulated clock dates the refresh (env MHERO_SANDBOX)")
 	return o

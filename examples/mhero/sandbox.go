@@ -520,7 +520,7 @@ func (c *sandboxClient) sms(ctx context.Context, from, text string) error {
 func (e *env) sandboxTarget(name string) (*flag.FlagSet, *string, *string) {
 	fs := e.newFlagSet(name)
 	url := fs.String("sandbox-url", e.env("MHERO_SANDBOX"), "the sandbox's control URL (env MHERO_SANDBOX)")
-	token := fs.String("rapidpro-token", e.env("RAPIDPRO_TOKEN"), "the sandbox's RapidPro token (env RAPIDPRO_TOKEN)")
+	token := e.secretFlag(fs, "rapidpro-token", "RAPIDPRO_TOKEN", "the sandbox's RapidPro `token` (env RAPIDPRO_TOKEN)")
 	return fs, url, token
 }
 

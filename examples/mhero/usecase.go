@@ -272,11 +272,11 @@ func (e *env) newUCCmd(sub *ucSub) *ucCmd {
 	}
 	c.by = fs.String("by", cmp.Or(e.env("MHERO_USER"), e.env("USER")), "who takes the step, as the audit log records it (env MHERO_USER, else USER)")
 	c.srv.rpURL = fs.String("rapidpro-url", e.env("RAPIDPRO_URL"), "RapidPro server (env RAPIDPRO_URL)")
-	c.srv.rpToken = fs.String("rapidpro-token", e.env("RAPIDPRO_TOKEN"), "RapidPro API token (env RAPIDPRO_TOKEN)")
+	c.srv.rpToken = e.secretFlag(fs, "rapidpro-token", "RAPIDPRO_TOKEN", "RapidPro API `token` (env RAPIDPRO_TOKEN)")
 	c.srv.ihrisURL = fs.String("ihris-url", e.env("IHRIS_URL"), "iHRIS FHIR base URL (env IHRIS_URL)")
 	c.srv.ihrisUser = fs.String("ihris-user", e.env("IHRIS_USER"), "iHRIS user, with --ihris-password (env IHRIS_USER)")
-	c.srv.ihrisPassword = fs.String("ihris-password", e.env("IHRIS_PASSWORD"), "iHRIS password (env IHRIS_PASSWORD)")
-	c.srv.ihrisToken = fs.String("ihris-token", e.env("IHRIS_TOKEN"), "iHRIS bearer token, instead of a user (env IHRIS_TOKEN)")
+	c.srv.ihrisPassword = e.secretFlag(fs, "ihris-password", "IHRIS_PASSWORD", "iHRIS `password` (env IHRIS_PASSWORD)")
+	c.srv.ihrisToken = e.secretFlag(fs, "ihris-token", "IHRIS_TOKEN", "iHRIS bearer `token`, instead of a user (env IHRIS_TOKEN)")
 	c.srv.sandboxURL = fs.String("sandbox-url", e.env("MHERO_SANDBOX"), "a running mhero sandbox's control URL: its clock, flow import (env MHERO_SANDBOX)")
 	c.srv.rate = fs.Int("rate", rapidpro.DefaultRatePerHour, "the workspace's API budget per throttle scope and hour")
 	return c
