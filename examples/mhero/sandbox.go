@@ -248,7 +248,7 @@ func (rs *runningSandbox) describe(w io.Writer, cfg sandboxConfig) {
 	fmt.Fprintf(w, "  store     %s  (removed when the sandbox stops)\n", rs.dbPath())
 	for _, urn := range cfg.directors {
 		fmt.Fprintf(w, "  simulated Director %s approves requests %s (simulated) after they arrive\n", rapidpro.MaskPhone(strings.TrimPrefix(urn, "tel:")),
-			strings.TrimSuffix(strings.TrimSuffix(cfg.directorDelay.String(), "0s"), "0m"))
+			shortDuration(cfg.directorDelay))
 	}
 	for _, urn := range cfg.phones {
 		fmt.Fprintf(w, "  test phone %s answers every question at once\n", rapidpro.MaskPhone(strings.TrimPrefix(urn, "tel:")))
@@ -390,6 +390,19 @@ func (rs *runningSandbox) handler() http.Handler {
 		}
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// shortDuration formats d as time.Duration does without its zero tail:
+// 10m, 1h30m, not 10m0s, 1h30m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if t, ok := strings.CutSuffix(s, "m0s"); ok {
+		s = t + "m"
+	}
+	if t, ok := strings.CutSuffix(s, "h0m"); ok {
+		s = t + "h"
+	}
+	return s
 }
 
 // parseDuration reads a Go duration, or a number of days ("7d").
