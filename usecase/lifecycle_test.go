@@ -132,6 +132,21 @@ func TestTestSendsReachOnlyTestPhones(t *testing.T) {
 		if tr.Status != "completed" || len(tr.Turns) < 4 {
 			t.Errorf("live transcript: %s with %d turns:\n%s", tr.Status, len(tr.Turns), tr)
 		}
+		// A test phone that was no contact of the workspace is greeted
+		// by its owner's name, not "Hello , ".
+		for _, ts := range tests {
+			name := map[string]string{dmURN: dm.Name, requestorURN: "Joseph Flomo"}[ts.URN]
+			if name == "" {
+				continue
+			}
+			tr, err := e.m.LiveTranscript(ctx, rec.ID, ts.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(tr.Turns) == 0 || !strings.Contains(tr.Turns[0].Text, "Hello "+name+",") {
+				t.Errorf("the test on %s's phone does not greet them by name:\n%s", name, tr)
+			}
+		}
 	})
 }
 

@@ -247,6 +247,13 @@ func (m *Manager) TestOnPhone(ctx context.Context, id, by string, who TestPhone)
 	if err != nil {
 		return nil, nil, err
 	}
+	owner := rec.DataManager.Name
+	if who == PhoneRequestor {
+		owner = rec.Form.Requestor.Name
+	}
+	if err := m.nameTestPhone(ctx, req.URNs[0], owner); err != nil {
+		return nil, nil, fmt.Errorf("usecase: naming the test phone's contact: %w", err)
+	}
 	start, err := m.rp.FlowStarts.Create(ctx, req)
 	if err != nil {
 		return nil, nil, fmt.Errorf("usecase: starting the test: %w", err)
@@ -272,6 +279,27 @@ func (m *Manager) TestOnPhone(ctx context.Context, id, by string, who TestPhone)
 		return nil, nil, err
 	}
 	return out, test, nil
+}
+
+// nameTestPhone gives the contact of a test phone its owner's name when
+// it has none (a phone that was no contact, or one a notification SMS
+// made): the flow greets health workers by @contact.name, and a test
+// greeting "Hello , " would not show what they see. A contact that has a
+// name keeps it. Naming is an upsert by URN, safe to repeat.
+func (m *Manager) nameTestPhone(ctx context.Context, urn, name string) error {
+	if name == "" {
+		return nil
+	}
+	c, err := m.rp.Contacts.GetByURN(ctx, urn)
+	switch {
+	case errors.Is(err, rapidpro.ErrNotFound):
+	case err != nil:
+		return err
+	case c.Name != "":
+		return nil
+	}
+	_, err = m.rp.Contacts.UpdateByURN(ctx, urn, &rapidpro.ContactRequest{Name: &name})
+	return err
 }
 
 // LiveTranscript reads back from RapidPro the conversation of a live test
