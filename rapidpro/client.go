@@ -367,7 +367,7 @@ func (c *Client) observe(h http.Header) {
 		c.workspace.Store(ws)
 	}
 	if d, err := http.ParseTime(h.Get("Date")); err == nil {
-		c.skew.Store(int64(d.Sub(time.Now())))
+		c.skew.Store(int64(time.Until(d)))
 	}
 }
 

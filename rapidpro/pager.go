@@ -238,12 +238,6 @@ func (q query) flag(k string, b bool) {
 	}
 }
 
-func (q query) int(k string, n int) {
-	if n != 0 {
-		url.Values(q).Set(k, strconv.Itoa(n))
-	}
-}
-
 // isDecodeError reports whether err is about one record, after which a list
 // can go on.
 func isDecodeError(err error) bool {

@@ -318,10 +318,3 @@ func jsonText(v any) string {
 	}
 	return string(data)
 }
-
-func nullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UTC()
-}

@@ -382,16 +382,6 @@ func nodeOf(exp *flow.Export, uuid string) (*flow.Flow, *flow.Node) {
 	return nil, nil
 }
 
-func outParts(t Transcript) int {
-	n := 0
-	for _, turn := range t.Turns {
-		if turn.Direction == "out" && turn.Segments != nil {
-			n += turn.Segments.Parts
-		}
-	}
-	return n
-}
-
 var resultRef = regexp.MustCompile(`results\.([A-Za-z0-9_]+)`)
 
 // referencedResults returns the result keys the flow reads (in a router's

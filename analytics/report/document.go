@@ -66,24 +66,3 @@ func (d *document) section(id, title string) *section {
 	d.Sections = append(d.Sections, s)
 	return s
 }
-
-// tables returns every table of the document, in order.
-func (d *document) tables() []*table {
-	var ts []*table
-	for _, s := range d.Sections {
-		ts = appendTables(ts, s.Blocks)
-	}
-	return ts
-}
-
-func appendTables(ts []*table, blocks []block) []*table {
-	for _, b := range blocks {
-		switch b := b.(type) {
-		case *table:
-			ts = append(ts, b)
-		case keep:
-			ts = appendTables(ts, b)
-		}
-	}
-	return ts
-}

@@ -309,7 +309,7 @@ func TestSharedPacersPausedBy429(t *testing.T) {
 func TestPacersOwnTheirRate(t *testing.T) {
 	t.Parallel()
 	ps := NewPacers(3600, 1)
-	if ps.Get("a") != ps.Get("a") || ps.Get("a") == ps.Get("b") {
+	if a, again := ps.Get("a"), ps.Get("a"); a != again || a == ps.Get("b") {
 		t.Error("one key, one pacer")
 	}
 	if NewPacers(3600, 1).Get("a") == ps.Get("a") {

@@ -138,15 +138,6 @@ func (cs columns) one(kind string) (column, bool) {
 	return column{idx: -1}, false
 }
 
-// get returns the trimmed text of r in the column of kind, or "".
-func (cs columns) get(r row, kind string) string {
-	col, ok := cs.one(kind)
-	if !ok {
-		return ""
-	}
-	return r.get(col.idx)
-}
-
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
