@@ -12,6 +12,7 @@ import (
 // ReadTx. It is valid only while that function runs.
 type Tx struct {
 	tx      *sql.Tx
+	conn    *sql.Conn // the transaction's connection, for what database/sql cannot say (COPY)
 	dialect Dialect
 }
 
@@ -86,7 +87,12 @@ func (db *DB) ReadTx(ctx context.Context, fn func(tx *Tx) error) error {
 // SQLite's own transaction when a COMMIT fails, so the connection goes back
 // to the pool clean.)
 func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *Tx) error) (err error) {
-	stx, err := pool.BeginTx(ctx, opts)
+	conn, err := pool.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close() // back to the pool, after the commit or rollback
+	stx, err := conn.BeginTx(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -96,7 +102,7 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fun
 			stx.Rollback()
 		}
 	}()
-	if err := fn(&Tx{tx: stx, dialect: db.dialect}); err != nil {
+	if err := fn(&Tx{tx: stx, conn: conn, dialect: db.dialect}); err != nil {
 		return err
 	}
 	if err := stx.Commit(); err != nil {
