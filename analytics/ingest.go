@@ -224,22 +224,32 @@ func (m *Monitor) writeRuns(ctx context.Context, tx *store.Tx, flowUUID string, 
 			return res, fmt.Errorf("analytics: allocating run ids: %w", err)
 		}
 	}
-	runBatch, err := tx.Batch(store.Insert{
+	// New runs are plain inserts (a COPY on PostgreSQL), runs seen before
+	// upserts: an upsert costs the database a check of the key first.
+	runIns := store.Insert{
 		Table: "analytics_run",
 		Columns: []string{"id", "flow_id", "send_id", "worker_id", "created_on", "exit_type", "responded",
 			"answered", "misfits", "replied", "stop_q", "answered_all", "state", "facts"},
-		Conflict: []string{"id"},
-		Update:   []string{"worker_id", "exit_type", "responded", "answered", "misfits", "replied", "stop_q", "answered_all", "state", "facts"},
-	})
+	}
+	detailIns := store.Insert{
+		Table:   "analytics_run_detail",
+		Columns: []string{"id", "uuid", "flow_id", "contact_uuid", "urn", "name", "created_on", "modified_on", "exited_on", "results", "path"},
+	}
+	newRun, err := tx.Batch(runIns)
 	if err != nil {
 		return res, err
 	}
-	detailBatch, err := tx.Batch(store.Insert{
-		Table:    "analytics_run_detail",
-		Columns:  []string{"id", "uuid", "flow_id", "contact_uuid", "urn", "name", "created_on", "modified_on", "exited_on", "results", "path"},
-		Conflict: []string{"id"},
-		Update:   []string{"urn", "name", "modified_on", "exited_on", "results", "path"},
-	})
+	newDetail, err := tx.Batch(detailIns)
+	if err != nil {
+		return res, err
+	}
+	runIns.Conflict, runIns.Update = []string{"id"}, []string{"worker_id", "exit_type", "responded", "answered", "misfits", "replied", "stop_q", "answered_all", "state", "facts"}
+	detailIns.Conflict, detailIns.Update = []string{"id"}, []string{"urn", "name", "modified_on", "exited_on", "results", "path"}
+	runBatch, err := tx.Batch(runIns)
+	if err != nil {
+		return res, err
+	}
+	detailBatch, err := tx.Batch(detailIns)
 	if err != nil {
 		return res, err
 	}
@@ -249,19 +259,32 @@ func (m *Monitor) writeRuns(ctx context.Context, tx *store.Tx, flowUUID string, 
 	for i := range runs {
 		r := &runs[i]
 		k, ok := existing[r.UUID]
+		isNew := false
 		if !ok {
 			// A run twice in one batch (modified while the pages were
 			// read) takes the id given to it the first time.
 			if id, dup := seen[r.UUID]; dup {
 				k = prior{id: id}
+				// Its first version must be written before the upsert.
+				if err := newRun.Flush(ctx); err != nil {
+					return res, err
+				}
+				if err := newDetail.Flush(ctx); err != nil {
+					return res, err
+				}
 			} else {
 				nextID++
 				k = prior{id: nextID}
 				res.newRuns++
 				fresh = append(fresh, r.Contact.UUID)
+				isNew = true
 			}
 		}
 		seen[r.UUID] = k.id
+		runB, detailB := runBatch, detailBatch
+		if isNew {
+			runB, detailB = newRun, newDetail
+		}
 		worker := k.worker
 		if worker == 0 {
 			worker = workerIDs[i]
@@ -272,7 +295,7 @@ func (m *Monitor) writeRuns(ctx context.Context, tx *store.Tx, flowUUID string, 
 			exited = r.ExitedOn.Time
 		}
 		o := judge(fs, r.ExitType, in.facts)
-		if err := runBatch.Add(ctx, k.id, fs.id, sends[i], worker, r.CreatedOn.Time, r.ExitType, r.Responded,
+		if err := runB.Add(ctx, k.id, fs.id, sends[i], worker, r.CreatedOn.Time, r.ExitType, r.Responded,
 			o.answered, int64(o.misfits), int64(o.replied), o.stopAt, o.answeredAll, packState(r.ExitType, r.Responded, o), facts); err != nil {
 			return res, err
 		}
@@ -280,16 +303,15 @@ func (m *Monitor) writeRuns(ctx context.Context, tx *store.Tx, flowUUID string, 
 		if urn == "" {
 			urn = r.Contact.AnonDisplay
 		}
-		if err := detailBatch.Add(ctx, k.id, r.UUID, fs.id, r.Contact.UUID, urn, r.Contact.Name, r.CreatedOn.Time, r.ModifiedOn.Time, exited, results, path); err != nil {
+		if err := detailB.Add(ctx, k.id, r.UUID, fs.id, r.Contact.UUID, urn, r.Contact.Name, r.CreatedOn.Time, r.ModifiedOn.Time, exited, results, path); err != nil {
 			return res, err
 		}
 		res.runs++
 	}
-	if err := runBatch.Flush(ctx); err != nil {
-		return res, err
-	}
-	if err := detailBatch.Flush(ctx); err != nil {
-		return res, err
+	for _, b := range []*store.Batch{newRun, newDetail, runBatch, detailBatch} {
+		if err := b.Flush(ctx); err != nil {
+			return res, err
+		}
 	}
 	if err := fs.save(ctx, tx); err != nil {
 		return res, err
