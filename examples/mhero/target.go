@@ -85,7 +85,13 @@ func runTarget(e *env, args []string) int {
 	}
 	g, err := target.ParseGroupFile(file)
 	if err != nil {
-		fmt.Fprintln(e.stderr, err)
+		// Problems of the file are positioned (file:line:col: ...) and
+		// printed as they are; anything else says which command failed.
+		if _, ok := errors.AsType[*os.PathError](err); ok {
+			fmt.Fprintf(e.stderr, "mhero target: %v\n", err)
+		} else {
+			fmt.Fprintln(e.stderr, err)
+		}
 		return exitInvalid
 	}
 

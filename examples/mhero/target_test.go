@@ -98,3 +98,19 @@ func TestTargetOnTheSandbox(t *testing.T) {
 		t.Errorf("a full number is printed:\n%s", stdout.String())
 	}
 }
+
+// TestTargetMissingFile checks that a target file that cannot be read is
+// named by the command, like every other error that is not positioned.
+func TestTargetMissingFile(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	e := testEnv("", &stdout, &stderr)
+	e.getenv = noEnv
+	missing := filepath.Join(t.TempDir(), "none.yaml")
+	if code := e.run([]string{"target", "preview", missing, "--sandbox"}); code != exitInvalid {
+		t.Errorf("exit status %d, want %d", code, exitInvalid)
+	}
+	if want := "mhero target: open " + missing + ": no such file or directory\n"; stderr.String() != want {
+		t.Errorf("stderr %q, want %q", stderr.String(), want)
+	}
+}
