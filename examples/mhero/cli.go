@@ -80,7 +80,7 @@ func commands() []*command {
 		{"simulate", "FILE.yaml|FORM.xlsx|EXPORT.json [--reply TEXT]... [--timeout]... [--json] [--lang CODE] [--name NAME] [--flow NAME]", "run a workflow (or a RapidPro export) offline with scripted or typed replies",
 			"Simulate runs a workflow, or a flow of a RapidPro export, offline, as one\nhealth worker. Replies (--reply) and timeouts (--timeout) are played in the\norder given; with none, simulate asks for each reply at a prompt, where an\nempty line or /timeout means no reply (the question times out).\n" + xlsformDoc + examplesDoc,
 			runSimulate},
-		{"demo", "[--workflow FILE] [--cadre CODE] [--district ID] [--workers N] [--days N] [--seed N] [--out DIR] [--no-pdf]", "run one use case through every step of the SOP on in-process iHRIS and RapidPro servers",
+		{"demo", "[--workflow FILE] [--cadre CODE] [--district ID] [--workers N] [--days N] [--seed N] [-o DIR] [--no-pdf]", "run one use case through every step of the SOP on in-process iHRIS and RapidPro servers",
 			"Demo runs one use case through every step of the Standard Operating Procedure\n" +
 				"on in-process iHRIS and RapidPro servers (the sandbox), with simulated\n" +
 				"health workers and a simulated Director: the Request Form, the review, the\n" +
@@ -88,7 +88,7 @@ func commands() []*command {
 				"approval by SMS, the activation for a cadre of a district, simulated days\n" +
 				"of answers, monitoring, the reports and their delivery to the Requestor.\n" +
 				"It prints who did what at each step and the state it left, and ends with\n" +
-				"the paths of the reports and of the use-case register, kept in --out (a\n" +
+				"the paths of the reports and of the use-case register, kept in -o DIR (a\n" +
 				"new temporary directory by default) with the state database. The\n" +
 				"reports' PDF copies are printed by Chromium when it is installed (or\n" +
 				"named by MHERO_CHROMIUM); --no-pdf skips them.\n" +

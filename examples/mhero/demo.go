@@ -40,6 +40,7 @@ func runDemo(e *env, args []string) int {
 	days := fs.Int("days", 4, "simulated days to wait for answers (the example workflow expires after 3)")
 	noPDF := fs.Bool("no-pdf", false, "skip the PDF copies of the reports (printed by Chromium, when installed)")
 	outDir := fs.String("out", "", "the directory for the reports, the register and the state database (default: a new temporary directory, kept)")
+	fs.StringVar(outDir, "o", "", "the same as --out, as in mhero report -o DIR")
 	pos, status, ok := e.parse(fs, args)
 	if !ok {
 		return status
@@ -158,7 +159,7 @@ func demo(ctx context.Context, e *env, cfg demoConfig) error {
 	// The sandbox is new each run, so an earlier run's use cases would
 	// name flows and contacts that no longer exist.
 	if _, err := os.Stat(filepath.Join(dir, "mhero.db")); err == nil {
-		return fmt.Errorf("%s already holds the state of an earlier demo (mhero.db): give a new or empty --out directory", dir)
+		return fmt.Errorf("%s already holds the state of an earlier demo (mhero.db): give a new or empty -o directory", dir)
 	}
 	sb, err := sandbox.New(sandbox.Config{Workforce: ihristest.Workforce{Workers: cfg.workers, Seed: cfg.seed}, Seed: cfg.seed})
 	if err != nil {

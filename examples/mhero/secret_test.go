@@ -65,3 +65,24 @@ func TestCredentialsFromEnvironment(t *testing.T) {
 		t.Errorf("got %q, want it to end with %q (the token was set)", first, want)
 	}
 }
+
+// TestOutputDirectoryFlag checks that every command writing files takes
+// -o for where they go, as compile, decompile, report and usecase
+// register do: demo's --out and usecase report's --dir are kept as names
+// of the same flag.
+func TestOutputDirectoryFlag(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"demo", "-o", dir, "--workers", "0"},
+		{"usecase", "report", "UC-0001", "-o", dir, "--db", dir + "/m.db", "--by", "dm"},
+	} {
+		var stdout, stderr bytes.Buffer
+		e := testEnv("", &stdout, &stderr)
+		e.getenv = noEnv
+		e.run(args)
+		if strings.Contains(stderr.String(), "flag provided but not defined") {
+			t.Errorf("%v: %s", args, stderr.String())
+		}
+	}
+}

@@ -58,7 +58,7 @@ step allowed only in order and recorded in a hash-chained audit log:
                                 at the approved time (--wait waits for it)
   monitor ID                    fetch the runs from RapidPro: who responded,
                                 their answers (again as often as wanted)
-  report ID [--dir DIR]         write the Overview and Analysis Reports and the
+  report ID [-o DIR]            write the Overview and Analysis Reports and the
                                 Monitoring Tool
   send-report ID [--where TEXT] tell the Requestor the report is ready; closes
                                 the use case
@@ -117,7 +117,7 @@ func ucSubs() []*ucSub {
 		{"approve", "ID [--scan FILE]", ucApproveDoc, rapidPro, ucApprove},
 		{"activate", "ID [--wait] [--full-sync]", ucActivateDoc, both, ucActivate},
 		{"monitor", "ID", ucMonitorDoc, rapidPro, ucMonitor},
-		{"report", "ID [--dir DIR] [--no-pdf] [--show-phones]", ucReportDoc, rapidPro, ucReport},
+		{"report", "ID [-o DIR] [--no-pdf] [--show-phones]", ucReportDoc, rapidPro, ucReport},
 		{"send-report", "ID [--where TEXT]", ucSendDoc, rapidPro, ucSendReport},
 		{"cancel", "ID --reason TEXT", "Cancel closes a use case at any step before it is reported, with a reason.\nA pending approval request is withdrawn; a flow already started is not\nstopped.", noServer, ucCancel},
 		{"audit", "[ID] [--verify]", ucAuditDoc, readOnly, ucAudit},
@@ -186,7 +186,7 @@ health workers reached, responded, answered everything, failed (likely
 out of coverage), each question's answers. The test sends are not
 counted. Run it as often as wanted while the flow runs.`
 
-const ucReportDoc = `Report writes the use case's reports into --dir (default UC-0001-reports):
+const ucReportDoc = `Report writes the use case's reports into -o DIR (default UC-0001-reports):
 the Use Case Overview Report for the Requestor (HTML, Markdown, and PDF
 when Chromium is installed), the Analysis Report, and the Monitoring Tool
 (XLSX and CSV, with the non-responders to follow up; phones masked unless
@@ -343,6 +343,7 @@ func (c *ucCmd) declare() {
 		f.fullSync = fs.Bool("full-sync", false, "reconcile every worker of the target, not only iHRIS's changes")
 	case "report":
 		f.dir = fs.String("dir", "", "the directory the reports go in (default ID-reports)")
+		fs.StringVar(f.dir, "o", "", "the same as --dir, as in mhero report -o DIR")
 		f.noPDF = fs.Bool("no-pdf", false, "skip the PDF copies (they need Chromium)")
 		f.chromium = fs.String("chromium", "", "the Chromium or Chrome to print PDFs with (found on the PATH by default)")
 		f.showPhones = fs.Bool("show-phones", false, "show phone numbers in full in the list of non-responders")
