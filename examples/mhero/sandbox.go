@@ -33,7 +33,7 @@ exported, every real-server command works against it, so the whole SOP
 can be rehearsed by hand (see mhero help usecase).
 
 Simulated people: the Director of the example request
-(examples/usecases/malaria-stock.yaml) answers approval requests by SMS
+(mhero usecase new malaria-stock) answers approval requests by SMS
 (--director); the Requestor's and the Data Manager's phones answer tests
 at once (--phone), or not at all when you answer them yourself (--by-hand,
 then mhero sandbox sms); every other contact behaves as a generated mix of
@@ -268,7 +268,7 @@ func (rs *runningSandbox) describe(w io.Writer, cfg sandboxConfig) {
 		fmt.Fprintf(w, "export %s=%s\n", kv[0], kv[1])
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "then follow the SOP: mhero usecase new examples/usecases/malaria-stock.yaml (mhero help usecase).")
+	fmt.Fprintln(w, "then follow the SOP: mhero usecase new malaria-stock (the built-in example request; mhero help usecase).")
 	fmt.Fprintln(w, "Stop the sandbox with Ctrl-C.")
 }
 

@@ -11,11 +11,14 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/mhero-go/mhero/analytics"
+	"github.com/mhero-go/mhero/examples/usecases"
 	"github.com/mhero-go/mhero/examples/workflows"
 	"github.com/mhero-go/mhero/fhir"
 	"github.com/mhero-go/mhero/ihris"
@@ -33,7 +36,7 @@ const exitPending = 3
 const usecaseDoc = `Usecase follows a use case through the Standard Operating Procedure, each
 step allowed only in order and recorded in a hash-chained audit log:
 
-  new FORM.yaml                 record a Use Case Request Form (a request filed
+  new FORM.yaml|EXAMPLE         record a Use Case Request Form (a request filed
                                 less than a week before its send date is flagged)
   review ID --phone PHONE       you reviewed it with the Requestor and develop
                                 it; PHONE is your test phone
@@ -105,7 +108,7 @@ const (
 
 func ucSubs() []*ucSub {
 	return []*ucSub{
-		{"new", "FORM.yaml", ucNewDoc, noServer, ucNew},
+		{"new", "FORM.yaml|EXAMPLE", ucNewDoc, noServer, ucNew},
 		{"show", "ID", "Show prints a use case: where it is in the SOP, its people, target, send\nwindow, tests and approvals, and the next step.", readOnly, ucShow},
 		{"list", "", "List prints every use case, oldest first.", readOnly, ucList},
 		{"review", "ID --phone PHONE [--notes TEXT]", "Review records that you (--by, the Data Manager) reviewed the request with\nthe Requestor and take it on. PHONE is your test phone, the first the flow\nis tried on. You may not be the approver.", noServer, ucReview},
@@ -127,10 +130,12 @@ func ucSubs() []*ucSub {
 }
 
 const ucNewDoc = `New records a Use Case Request Form (YAML; see examples/usecases) as a new
-use case, and prints its ID. Every problem of the form, its target and its
-workflow is listed at once with its position. A request filed less than a
-week before its send date is recorded and flagged. People named by their
-iHRIS id only are looked up in iHRIS (IHRIS_URL) for their phone.`
+use case, and prints its ID. EXAMPLE names a built-in example form instead
+of a file (malaria-stock, with the built-in workflow it names). Every
+problem of the form, its target and its workflow is listed at once with
+its position. A request filed less than a week before its send date is
+recorded and flagged. People named by their iHRIS id only are looked up
+in iHRIS (IHRIS_URL) for their phone.`
 
 const ucTestDoc = `Test tests the current version, in the SOP's order:
 
@@ -625,6 +630,21 @@ func readFile(name string) ([]byte, error) {
 		}
 	}
 	return data, err
+}
+
+// readForm reads a Request Form file or, when no such file exists, the
+// built-in example of that name (malaria-stock), whose workflow is the
+// built-in example it names.
+func readForm(name string, now time.Time) (*usecase.Form, usecase.Problems, error) {
+	if _, err := os.Stat(name); errors.Is(err, fs.ErrNotExist) {
+		if file, data, ok := usecases.Lookup(name); ok {
+			open := func(n string) ([]byte, error) {
+				return usecases.Open(path.Join(path.Dir(file), filepath.ToSlash(n)))
+			}
+			return usecase.ParseForm(file, data, now, open)
+		}
+	}
+	return usecase.ReadForm(name, now, readFile)
 }
 
 // parseState reads a state as list --state takes it.

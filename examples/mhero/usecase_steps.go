@@ -26,7 +26,7 @@ func ucNew(c *ucCmd, pos []string) int {
 		return st
 	}
 	defer c.close()
-	form, ps, err := usecase.ReadForm(pos[0], c.now(), readFile)
+	form, ps, err := readForm(pos[0], c.now())
 	if err != nil {
 		if len(ps) == 0 {
 			fmt.Fprintf(c.e.stderr, "mhero %s: %v\n", c.name(), err)

@@ -151,7 +151,7 @@ func TestUsecaseSOPOnTheSandbox(t *testing.T) {
 	vars["MHERO_USER"] = "Aminata Sesay"
 	c := cli{t, vars}
 
-	r := c.must(exitOK, "usecase", "new", "../usecases/malaria-stock.yaml", "--json")
+	r := c.must(exitOK, "usecase", "new", "malaria-stock", "--json") // the built-in example
 	var rec usecase.Record
 	if err := json.Unmarshal([]byte(r.stdout), &rec); err != nil {
 		t.Fatal(err)
