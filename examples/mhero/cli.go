@@ -182,13 +182,13 @@ func (e *env) usage(w io.Writer) {
 	fmt.Fprintln(w, "Exit status: 0 success, 1 invalid input (or a step refused), 2 usage error;\nmhero usecase also exits 3 when a step cannot be taken yet.")
 }
 
-// newFlagSet returns the flag set of command name. Parsing errors go to
-// stderr; e.parse prints the usage after them, or on stdout for -h.
+// newFlagSet returns the flag set of command name. The flag package
+// prints nothing: e.parse prints a parsing error, prefixed with the
+// command like every other error, and the usage after it (or on stdout
+// for -h).
 func (e *env) newFlagSet(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	// The flag package would print the usage to the same stream as its
-	// errors; e.parse prints it to the right one instead.
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	return fs
 }
@@ -226,6 +226,7 @@ func (e *env) parse(fs *flag.FlagSet, args []string) (pos []string, status int, 
 		return nil, exitOK, false
 	}
 	if err != nil {
+		fmt.Fprintf(e.stderr, "mhero %s: %v\n", fs.Name(), err)
 		commandUsage(e.stderr, fs)
 		return nil, exitUsage, false
 	}

@@ -40,7 +40,7 @@ func runCompile(e *env, args []string) int {
 	if *spec != "" {
 		opts = append(opts, workflow.WithSpecVersion(*spec))
 	}
-	w, export, status := e.compile(file, opts...)
+	w, export, status := e.compile("compile", file, opts...)
 	if status != exitOK {
 		return status
 	}
@@ -67,7 +67,7 @@ func runCompile(e *env, args []string) int {
 // reviewed, edited and kept in git like any workflow, and compiles to the
 // same export as the workbook.
 func (e *env) writeYAML(file, out string) int {
-	w, ok := e.load(file)
+	w, ok := e.load("compile", file)
 	if !ok {
 		return exitInvalid
 	}
@@ -105,11 +105,11 @@ func sameFile(in, out string) bool {
 	return err == nil && os.SameFile(a, b)
 }
 
-// compile loads a workflow file and compiles it with options taken from
+// compile loads a workflow file for command cmd and compiles it with options taken from
 // the command line, printing any problem to stderr. The status is exitOK,
 // exitInvalid for a wrong workflow, or exitUsage for a refused option.
-func (e *env) compile(file string, opts ...workflow.CompileOption) (*workflow.Workflow, *flow.Export, int) {
-	w, ok := e.load(file)
+func (e *env) compile(cmd, file string, opts ...workflow.CompileOption) (*workflow.Workflow, *flow.Export, int) {
+	w, ok := e.load(cmd, file)
 	if !ok {
 		return nil, nil, exitInvalid
 	}
@@ -123,7 +123,7 @@ func (e *env) compile(file string, opts ...workflow.CompileOption) (*workflow.Wo
 		return nil, nil, exitInvalid
 	case err != nil:
 		// The workflow is valid (load checked it): an option was refused.
-		fmt.Fprintf(e.stderr, "mhero: %v\n", err)
+		fmt.Fprintf(e.stderr, "mhero %s: %v\n", cmd, err)
 		return nil, nil, exitUsage
 	}
 	return w, export, exitOK

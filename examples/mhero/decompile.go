@@ -46,7 +46,7 @@ func runDecompile(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "mhero decompile: -o %s is the export itself: write to another file\n", *out)
 		return exitUsage
 	}
-	export, status := e.readExport(file)
+	export, status := e.readExport("decompile", file)
 	if status != exitOK {
 		return status
 	}

@@ -60,7 +60,7 @@ func runDemo(e *env, args []string) int {
 	}
 	// Checked here so that a bad workflow is reported before the sandbox
 	// starts, with every problem and its position.
-	wf, ok := e.load(*wfFile)
+	wf, ok := e.load("demo", *wfFile)
 	if !ok {
 		return exitInvalid
 	}

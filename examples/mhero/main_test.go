@@ -406,7 +406,7 @@ func TestHelpEveryCommand(t *testing.T) {
 			}
 			var out, errOut bytes.Buffer
 			if code := testEnv("", &out, &errOut).run([]string{c.name, "--frob"}); code != exitUsage || out.Len() > 0 ||
-				errOut.String() != "flag provided but not defined: -frob\n"+help.String() {
+				errOut.String() != "mhero "+c.name+": flag provided but not defined: -frob\n"+help.String() {
 				t.Errorf("%s --frob: exit %d, stdout %q, stderr %q: want the error then the help on stderr", c.name, code, out.String(), errOut.String())
 			}
 		})

@@ -58,7 +58,7 @@ func runSimulate(e *env, args []string) int {
 	)
 	if strings.HasSuffix(file, ".json") {
 		// An export from RapidPro (or from mhero compile) runs as it is.
-		if export, status = e.readExport(file); status != exitOK {
+		if export, status = e.readExport("simulate", file); status != exitOK {
 			return status
 		}
 		if *flowName == "" && len(export.Flows) > 1 {
@@ -72,7 +72,7 @@ func runSimulate(e *env, args []string) int {
 			return exitUsage
 		}
 	} else {
-		if w, export, status = e.compile(file); status != exitOK {
+		if w, export, status = e.compile("simulate", file); status != exitOK {
 			return status
 		}
 		if *lang != "" && !slices.Contains(w.Languages(), *lang) {
@@ -263,11 +263,11 @@ func warnUnsupported(e *env, export *flow.Export, name string) {
 	}
 }
 
-// readExport reads a RapidPro export file.
-func (e *env) readExport(file string) (*flow.Export, int) {
+// readExport reads a RapidPro export file for command cmd.
+func (e *env) readExport(cmd, file string) (*flow.Export, int) {
 	data, err := os.ReadFile(file)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "mhero: %v\n", err)
+		fmt.Fprintf(e.stderr, "mhero %s: %v\n", cmd, err)
 		return nil, exitInvalid
 	}
 	export, err := flow.ParseExport(data)

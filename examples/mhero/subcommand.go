@@ -29,6 +29,7 @@ func (e *env) parseSub(fs *flag.FlagSet, args []string, synopsis, doc string) (p
 		return nil, exitOK, false
 	}
 	if err != nil {
+		fmt.Fprintf(e.stderr, "mhero %s: %v\n", fs.Name(), err)
 		e.subUsage(e.stderr, fs, synopsis, doc)
 		return nil, exitUsage, false
 	}

@@ -391,6 +391,7 @@ func TestUsecaseErrors(t *testing.T) {
 	}{
 		{"usecase-help", []string{"help", "usecase"}, exitOK},
 		{"usecase-new-help", []string{"usecase", "new", "-h"}, exitOK},
+		{"usecase-new-bad-flag", []string{"usecase", "new", "--frob", "form.yaml"}, exitUsage},
 		{"usecase-no-step", []string{"usecase"}, exitUsage},
 		{"usecase-unknown-step", []string{"usecase", "approuve", "1"}, exitUsage},
 		{"usecase-no-servers", []string{"usecase", "notify", "UC-0001"}, exitUsage},
@@ -400,6 +401,7 @@ func TestUsecaseErrors(t *testing.T) {
 		{"sandbox-help", []string{"help", "sandbox"}, exitOK},
 		{"sandbox-advance-no-sandbox", []string{"sandbox", "advance", "1h"}, exitUsage},
 		{"sandbox-advance-bad-duration", []string{"sandbox", "advance", "soon"}, exitUsage},
+		{"sandbox-advance-bad-flag", []string{"sandbox", "advance", "--frob", "1h"}, exitUsage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -18,7 +18,7 @@ func runValidate(e *env, args []string) int {
 	if !ok {
 		return status
 	}
-	w, ok := e.load(file)
+	w, ok := e.load("validate", file)
 	if !ok {
 		return exitInvalid
 	}
@@ -27,11 +27,11 @@ func runValidate(e *env, args []string) int {
 	return exitOK
 }
 
-// load parses and validates a workflow file, or a built-in example named
+// load parses and validates, for command cmd, a workflow file, or a built-in example named
 // without an extension (malaria-stock), printing its problems (and, for a
 // valid workflow, its warnings) to stderr. ok is false when the workflow
 // has errors or cannot be read.
-func (e *env) load(file string) (*workflow.Workflow, bool) {
+func (e *env) load(cmd, file string) (*workflow.Workflow, bool) {
 	w, err := parseWorkflow(file)
 	var diags workflow.Diagnostics
 	if errors.As(err, &diags) {
@@ -43,7 +43,7 @@ func (e *env) load(file string) (*workflow.Workflow, bool) {
 		return nil, false
 	}
 	if err != nil {
-		fmt.Fprintf(e.stderr, "mhero: %v\n", err)
+		fmt.Fprintf(e.stderr, "mhero %s: %v\n", cmd, err)
 		return nil, false
 	}
 	for _, d := range w.Validate().Warnings() {
