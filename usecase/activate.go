@@ -18,7 +18,7 @@ type TooEarlyError struct {
 }
 
 func (e *TooEarlyError) Error() string {
-	return fmt.Sprintf("usecase %s: approved for %s; activate then, or wait for it", e.Case, e.At.Format("Mon 2 Jan 2006 15:04 MST"))
+	return fmt.Sprintf("usecase %s: approved for %s; activate then, or wait for it", e.Case, e.At.Format(timeLayout))
 }
 
 // ErrWindowPassed reports an activation after the approved send window:

@@ -239,7 +239,7 @@ func (m *Manager) RequestApproval(ctx context.Context, id, by string) (*Record, 
 	}
 	now := m.clock()
 	if !v.Binding.Window.End.After(now) {
-		return nil, nil, fmt.Errorf("usecase %s: the send window ended on %s; edit the send plan first", rec.ID, v.Binding.Window.End.Format(time.RFC1123))
+		return nil, nil, fmt.Errorf("usecase %s: the send window ended on %s; edit the send plan first", rec.ID, v.Binding.Window.End.Format(timeLayout))
 	}
 	w, err := v.ParsedWorkflow()
 	if err != nil {
@@ -281,7 +281,12 @@ func (m *Manager) RequestApproval(ctx context.Context, id, by string) (*Record, 
 		if t.Version != v.N {
 			continue
 		}
-		s := fmt.Sprintf("%s: %s by %s", t.At, testLabel(t.Kind), t.Actor)
+		// Shown in the zone of the send window, as the window itself is.
+		at := t.At
+		if ts, err := time.Parse(time.RFC3339, t.At); err == nil {
+			at = ts.In(v.Binding.Window.End.Location()).Format(timeLayout)
+		}
+		s := fmt.Sprintf("%s: %s by %s", at, testLabel(t.Kind), t.Actor)
 		if t.Coverage != nil {
 			s += "; coverage " + t.Coverage.String()
 		}

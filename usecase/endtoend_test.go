@@ -97,6 +97,13 @@ func TestEndToEnd(t *testing.T) {
 	if req.Recipients == 0 || len(req.Questions) == 0 {
 		t.Fatalf("the approval request shows %d health workers and %d questions", req.Recipients, len(req.Questions))
 	}
+	// The approver reads the tests' times as they read the send window's.
+	zone := req.Window.End.Format("MST")
+	for _, s := range req.Tests {
+		if !strings.Contains(s, " "+zone+": ") {
+			t.Errorf("test %q: want its time written like the send window, in %s", s, zone)
+		}
+	}
 	if err := e.sb.RapidPro.Receive(ctx, dmURN, "APPROVE "+e.approvalCode(t)); err != nil {
 		t.Fatal(err)
 	}

@@ -146,12 +146,16 @@ type Window struct {
 
 // String describes the window for people.
 func (w Window) String() string {
-	const layout = "Mon 2 Jan 2006 15:04 MST"
 	if w.Start.IsZero() {
-		return "at once, until " + w.End.Format(layout)
+		return "at once, until " + w.End.Format(timeLayout)
 	}
-	return w.Start.Format(layout) + " (until " + w.End.Format(layout) + ")"
+	return w.Start.Format(timeLayout) + " (until " + w.End.Format(timeLayout) + ")"
 }
+
+// timeLayout is how the texts meant for people (a send window, the tests
+// an approver is shown) write a time; what is stored or hashed keeps
+// RFC 3339.
+const timeLayout = "Mon 2 Jan 2006 15:04 MST"
 
 // SendWindow returns the send window the plan asks for.
 func (s SendPlan) SendWindow() (Window, error) {

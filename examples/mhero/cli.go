@@ -301,3 +301,32 @@ func (e *env) secretFlag(fs *flag.FlagSet, name, envName, usage string) *string 
 	e.secretVar(fs, p, name, envName, usage)
 	return p
 }
+
+// Text output writes every time one way (JSON keeps RFC 3339): with
+// timeLayout, in the workspace's time zone when the command knows it (a
+// use case's is the zone its Request Form's send time is in; monitor's
+// and report's, RapidPro's workspace setting or --tz), else in UTC. The
+// zone's abbreviation always follows, so "GMT" and "UTC" never leave a
+// reader guessing which clock a time is on.
+const (
+	timeLayout = "Mon 2 Jan 2006 15:04 MST"
+	dateLayout = "Mon 2 Jan 2006"
+)
+
+// showTime writes t as text output does, in loc (UTC when nil).
+func showTime(t time.Time, loc *time.Location) string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format(timeLayout)
+}
+
+// showStamp is showTime for a time the library keeps as RFC 3339 text
+// (usecase.Test.At); text that is not one is shown as it is.
+func showStamp(s string, loc *time.Location) string {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return s
+	}
+	return showTime(t, loc)
+}

@@ -227,7 +227,7 @@ func demo(ctx context.Context, e *env, cfg demoConfig) error {
 	t.step("Use Case Request Form", demoRequestor.Name+", Requestor, files it; "+demoDM.Name+" records it")
 	sendAt, _ := form.Send.At()
 	t.detail("%q: cadre %s in %s %s (iHRIS %s), workflow %s, to send %s",
-		form.Title, cfg.cadre, area.LevelName, area.Name, area.ID, form.WorkflowFile, sendAt.Format(demoTime))
+		form.Title, cfg.cadre, area.LevelName, area.Name, area.ID, form.WorkflowFile, showTime(sendAt, sendAt.Location()))
 	for _, p := range problems {
 		t.detail("flagged: %s", p)
 	}
@@ -323,7 +323,7 @@ func demo(ctx context.Context, e *env, cfg demoConfig) error {
 		return fmt.Errorf("the Director's answer: %s", a.Status)
 	}
 	t.step("Approved", demoDirector.Name+", by SMS from the Director's registered phone")
-	t.detail("reply %q received %s; bound to %s", a.Evidence.Text, a.Evidence.ReceivedAt.Format(demoTime), a.Binding[:16]+"…")
+	t.detail("reply %q received %s; bound to %s", a.Evidence.Text, showTime(a.Evidence.ReceivedAt, sendAt.Location()), a.Binding[:16]+"…")
 	t.done(ctx, rec)
 
 	// 9. Activation at the approved time.
@@ -492,8 +492,6 @@ type demoReader func([]byte) (int, error)
 
 func (f demoReader) Read(p []byte) (int, error) { return f(p) }
 
-const demoTime = "Mon 2 Jan 15:04 MST"
-
 // demoTranscript prints the demo's steps: who did what, what the audit log
 // recorded, and the state the use case is in.
 type demoTranscript struct {
@@ -507,7 +505,7 @@ type demoTranscript struct {
 // step starts a step: its number, name, who, and the simulated time.
 func (t *demoTranscript) step(name, who string) {
 	t.n++
-	fmt.Fprintf(t.w, "\n%2d. %s — %s  [%s]\n", t.n, name, who, t.now().Format(demoTime))
+	fmt.Fprintf(t.w, "\n%2d. %s — %s  [%s]\n", t.n, name, who, showTime(t.now(), time.UTC))
 }
 
 func (t *demoTranscript) detail(format string, args ...any) {

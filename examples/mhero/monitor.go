@@ -567,9 +567,9 @@ func (r *monitorResult) print(w io.Writer, loc *time.Location) {
 		if f.LastRefresh.IsZero() {
 			since = "(first refresh)"
 		} else {
-			since = "since " + f.LastRefresh.In(loc).Format("2 Jan 2006 15:04")
+			since = "since " + showTime(f.LastRefresh, loc)
 		}
-		fmt.Fprintf(w, "%s (%s), as of %s\n", f.Name, f.UUID, r.RefreshedAt.In(loc).Format("2 Jan 2006 15:04 MST"))
+		fmt.Fprintf(w, "%s (%s), as of %s\n", f.Name, f.UUID, showTime(r.RefreshedAt, loc))
 		fmt.Fprintf(w, "  %-33s %-22s %s\n", "", "now", since)
 		change := fmt.Sprintf("%+d", f.Counts.Contacted-f.Before.Contacted)
 		if f.LastRefresh.IsZero() {
@@ -763,7 +763,7 @@ func startSandboxWorld(ctx context.Context, e *env, cfg sandboxWorldConfig, db *
 	t := &world.truthInfo
 	t.Workers, t.OutOfCoverage, t.NeverAnswer, t.Misunderstood = cfg.workers, sandboxMix[sandbox.OutOfCoverage], sandboxMix[sandbox.Silent], confusing
 	t.Summary = fmt.Sprintf("%q sent on %s to the %s reachable of %s generated health workers, %s of simulated answers; "+
-		"%.0f%% set out of coverage and %.0f%% never to answer", w.Name, world.sent.Format("2 Jan 2006 15:04 MST"), thousands(t.Sent), thousands(cfg.workers),
+		"%.0f%% set out of coverage and %.0f%% never to answer", w.Name, showTime(world.sent, time.UTC), thousands(t.Sent), thousands(cfg.workers),
 		plural(cfg.days, "1 day", fmt.Sprintf("%d days", cfg.days)), 100*t.OutOfCoverage, 100*t.NeverAnswer)
 	if confusing != "" {
 		t.Summary += fmt.Sprintf(", question %s misunderstood by half of them", confusing)

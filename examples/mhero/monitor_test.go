@@ -166,7 +166,7 @@ func TestMonitorTwice(t *testing.T) {
 	}
 	out, _ := runCLI(t, exitOK, args...)
 	t.Logf("third refresh:\n%s", out)
-	for _, want := range []string{"Malaria stock check (" + world.flow + ")", "since " + first.RefreshedAt.Format("2 Jan 2006 15:04"),
+	for _, want := range []string{"Malaria stock check (" + world.flow + ")", "since " + strings.TrimSuffix(showTime(first.RefreshedAt, time.UTC), " UTC"), // the workspace's zone: GMT in the sandbox
 		"contacted", "+0", "delivered", "failed (likely out of coverage)", "responded", " pts", "since the last refresh: 0 new runs", "non-responders:"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the third refresh's report lacks %q:\n%s", want, out)

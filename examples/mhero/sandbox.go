@@ -260,7 +260,7 @@ func (rs *runningSandbox) describe(w io.Writer, cfg sandboxConfig) {
 	if cfg.speed > 0 {
 		speed = fmt.Sprintf("running at %g× real time; mhero sandbox advance DURATION jumps ahead", cfg.speed)
 	}
-	fmt.Fprintf(w, "  simulated time %s, %s\n", rs.sb.Now().Format("Mon 2 Jan 2006 15:04 MST"), speed)
+	fmt.Fprintf(w, "  simulated time %s, %s\n", showTime(rs.sb.Now(), time.UTC), speed)
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "In another terminal:")
 	fmt.Fprintln(w)
@@ -582,7 +582,7 @@ func runSandboxAdvance(e *env, args []string) int {
 	if *asJSON {
 		return e.printJSON("sandbox advance", cj)
 	}
-	fmt.Fprintf(e.stdout, "Sandbox time is now %s: %s delivered, %s timed out.\n", cj.Now.Format("Mon 2 Jan 2006 15:04 MST"),
+	fmt.Fprintf(e.stdout, "Sandbox time is now %s: %s delivered, %s timed out.\n", showTime(cj.Now, time.UTC),
 		plural(cj.Replies, "1 reply", fmt.Sprintf("%d replies", cj.Replies)),
 		plural(cj.Timeouts, "1 question", fmt.Sprintf("%d questions", cj.Timeouts)))
 	return exitOK

@@ -6,15 +6,15 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/mhero-go/mhero/usecase"
 )
 
-const dateTime = "Mon 2 Jan 2006 15:04 MST"
-
 // printRecord prints a use case as mhero usecase show does.
 func printRecord(w io.Writer, rec *usecase.Record, v *usecase.Version, tests []usecase.Test, aps []*usecase.Approval) {
 	f := rec.Form
+	loc := caseZone(rec)
 	fmt.Fprintf(w, "%s  %s\n", rec.ID, rec.Title)
 	step := fmt.Sprintf("step %d of %d", rec.State.Step(), len(usecase.States)-1)
 	if rec.State == usecase.StateCancelled {
@@ -28,12 +28,12 @@ func printRecord(w io.Writer, rec *usecase.Record, v *usecase.Version, tests []u
 		fmt.Fprintf(w, "  data manager %s\n", rec.DataManager)
 	}
 	fmt.Fprintf(w, "  purpose      %s\n", strings.Join(strings.Fields(f.Purpose), " "))
-	filed := f.Filed.Format("2006-01-02")
+	filed := f.Filed.Format(dateLayout)
 	if rec.Late {
 		filed += " (flagged: less than a week before the send date)"
 	}
 	fmt.Fprintf(w, "  filed        %s\n", filed)
-	fmt.Fprintf(w, "  version      %d, %s by %s: %s (binding %s)\n", v.N, v.CreatedAt.Format("2006-01-02 15:04"), v.CreatedBy, v.Reason, v.BindingHash[:12])
+	fmt.Fprintf(w, "  version      %d, %s by %s: %s (binding %s)\n", v.N, showTime(v.CreatedAt, loc), v.CreatedBy, v.Reason, v.BindingHash[:12])
 	fmt.Fprintf(w, "  workflow     %s\n", v.WorkflowFile)
 	fmt.Fprintf(w, "  target       %s\n", v.Target)
 	fmt.Fprintf(w, "  send         %s\n", v.Binding.Window)
@@ -44,16 +44,16 @@ func printRecord(w io.Writer, rec *usecase.Record, v *usecase.Version, tests []u
 		fmt.Fprintf(w, "  cost         %d to %d SMS for %d health workers\n", rec.Cost.ExpectedTotal, rec.Cost.LongestTotal, rec.Cost.Recipients)
 	}
 	if rec.StartUUID != "" {
-		fmt.Fprintf(w, "  started      %s, flow start %s, %d health workers\n", rec.StartedAt.Format(dateTime), rec.StartUUID, rec.Recipients)
+		fmt.Fprintf(w, "  started      %s, flow start %s, %d health workers\n", showTime(rec.StartedAt, loc), rec.StartUUID, rec.Recipients)
 	}
 	if m := rec.Monitoring; m != nil {
-		fmt.Fprintf(w, "  monitoring   as of %s: %s\n", m.AsOf.Format(dateTime), m.Summary())
+		fmt.Fprintf(w, "  monitoring   as of %s: %s\n", showTime(m.AsOf, loc), m.Summary())
 	}
 	for _, r := range rec.Reports {
 		fmt.Fprintf(w, "  report       %s %s (SHA-256 %s)\n", r.Kind, r.Path, r.SHA256[:12])
 	}
 	for _, t := range tests {
-		line := fmt.Sprintf("  test         #%d v%d %s, %s by %s", t.ID, t.Version, phoneName(t.Kind), t.At, t.Actor)
+		line := fmt.Sprintf("  test         #%d v%d %s, %s by %s", t.ID, t.Version, phoneName(t.Kind), showStamp(t.At, loc), t.Actor)
 		if t.URN != "" {
 			line += " (" + usecase.MaskURN(t.URN) + ")"
 		}
@@ -63,7 +63,7 @@ func printRecord(w io.Writer, rec *usecase.Record, v *usecase.Version, tests []u
 		fmt.Fprintln(w, line)
 	}
 	for _, a := range aps {
-		line := fmt.Sprintf("  approval     #%d v%d %s, asked %s of %s", a.ID, a.Version, a.Status, a.RequestedAt.Format("2006-01-02 15:04"), a.Approver.Name)
+		line := fmt.Sprintf("  approval     #%d v%d %s, asked %s of %s", a.ID, a.Version, a.Status, showTime(a.RequestedAt, loc), a.Approver.Name)
 		if a.Evidence != nil {
 			line += "; evidence " + a.Evidence.Kind
 		}
@@ -78,7 +78,7 @@ func printRecord(w io.Writer, rec *usecase.Record, v *usecase.Version, tests []u
 }
 
 // printApprovalRequest prints what the approver is asked to approve.
-func printApprovalRequest(w io.Writer, r *usecase.ApprovalRequest) {
+func printApprovalRequest(w io.Writer, r *usecase.ApprovalRequest, loc *time.Location) {
 	fmt.Fprintf(w, "Approval requested of %s for %s version %d: %q\n", r.Approver, r.Case, r.Version, r.Title)
 	fmt.Fprintf(w, "  unit %s; requested by %s; developed by %s\n", r.Unit, r.Requestor, r.DataManager)
 	if r.Late {
@@ -132,7 +132,20 @@ func printApprovalRequest(w io.Writer, r *usecase.ApprovalRequest) {
 	}
 	fmt.Fprintf(w, "\nThe approval is bound to %s: any change of a question, a translation, the target or the send window voids it.\n", r.BindingHash)
 	fmt.Fprintf(w, "SMS sent to %s (the code is shown only there):\n  %s\n", usecase.MaskURN(r.Approver.URN), r.SMS)
-	fmt.Fprintf(w, "The code expires %s.\n", r.ExpiresAt.Format(dateTime))
+	fmt.Fprintf(w, "The code expires %s.\n", showTime(r.ExpiresAt, loc))
 }
 
 func oneLineText(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// caseZone is the time zone a use case's times are shown in: the one its
+// Request Form asks the workflow to be sent in (UTC when it names none).
+func caseZone(rec *usecase.Record) *time.Location {
+	if rec == nil || rec.Form.Send.TimeZone == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(rec.Form.Send.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}

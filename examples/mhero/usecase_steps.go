@@ -167,13 +167,13 @@ func ucList(c *ucCmd, pos []string) int {
 		fmt.Fprintln(c.e.stdout, "No use cases. Record one with mhero usecase new FORM.yaml.")
 		return exitOK
 	}
-	fmt.Fprintf(c.e.stdout, "%-8s %-34s %-7s %-10s %s\n", "ID", "STATE", "VERSION", "UPDATED", "TITLE")
+	fmt.Fprintf(c.e.stdout, "%-8s %-34s %-7s %-15s %s\n", "ID", "STATE", "VERSION", "UPDATED", "TITLE")
 	for _, rec := range recs {
 		title := rec.Title
 		if rec.Late {
 			title += " (filed late)"
 		}
-		fmt.Fprintf(c.e.stdout, "%-8s %-34s %-7d %-10s %s\n", rec.ID, rec.State.Label(), rec.Version, rec.UpdatedAt.Format("2006-01-02"), title)
+		fmt.Fprintf(c.e.stdout, "%-8s %-34s %-7d %-15s %s\n", rec.ID, rec.State.Label(), rec.Version, rec.UpdatedAt.In(caseZone(rec)).Format(dateLayout), title)
 	}
 	return exitOK
 }
@@ -443,7 +443,7 @@ func ucRequestApproval(c *ucCmd, pos []string) int {
 	if *c.asJSON {
 		return c.done(rec, req, "")
 	}
-	printApprovalRequest(c.e.stdout, req)
+	printApprovalRequest(c.e.stdout, req, caseZone(rec))
 	next(c, rec)
 	return exitOK
 }
@@ -504,13 +504,13 @@ func ucApprove(c *ucCmd, pos []string) int {
 	if a.Status == usecase.ApprovalApproved {
 		ev := a.Evidence
 		fmt.Fprintf(c.e.stdout, "%s: version %d approved by %s; evidence: SMS %q from their registered phone %s at %s\n",
-			rec.ID, a.Version, a.Approver.Name, ev.Text, usecase.MaskURN(ev.URN), ev.ReceivedAt.Format("2006-01-02 15:04 MST"))
+			rec.ID, a.Version, a.Approver.Name, ev.Text, usecase.MaskURN(ev.URN), showTime(ev.ReceivedAt, caseZone(rec)))
 		next(c, rec)
 		return exitOK
 	}
 	w := c.e.stderr
 	for _, r := range refused {
-		fmt.Fprintf(w, "mhero %s: refused a reply from %s at %s: %s\n", c.name(), r.URN, r.ReceivedAt.Format("2006-01-02 15:04 MST"), r.Why)
+		fmt.Fprintf(w, "mhero %s: refused a reply from %s at %s: %s\n", c.name(), r.URN, showTime(r.ReceivedAt, caseZone(rec)), r.Why)
 	}
 	switch a.Status {
 	case usecase.ApprovalRejected:
@@ -518,14 +518,14 @@ func ucApprove(c *ucCmd, pos []string) int {
 			c.name(), a.Approver.Name, a.Version, cmpOr(a.Reason, "no reason given"))
 	case usecase.ApprovalExpired:
 		fmt.Fprintf(w, "mhero %s: the approval request expired on %s without a valid reply: mhero usecase request-approval %s again\n",
-			c.name(), a.ExpiresAt.Format("2006-01-02 15:04 MST"), rec.ID)
+			c.name(), showTime(a.ExpiresAt, caseZone(rec)), rec.ID)
 	case usecase.ApprovalPending:
 		what := "not yet: no reply"
 		if len(refused) > 0 {
 			what = "still no valid reply"
 		}
 		fmt.Fprintf(w, "mhero %s: %s from %s on their registered phone %s since %s; the code expires %s\n",
-			c.name(), what, a.Approver.Name, usecase.MaskURN(a.Approver.URN), a.RequestedAt.Format("2006-01-02 15:04 MST"), a.ExpiresAt.Format("2006-01-02 15:04 MST"))
+			c.name(), what, a.Approver.Name, usecase.MaskURN(a.Approver.URN), showTime(a.RequestedAt, caseZone(rec)), showTime(a.ExpiresAt, caseZone(rec)))
 	}
 	return status
 }
@@ -556,7 +556,7 @@ func ucActivate(c *ucCmd, pos []string) int {
 	}
 	s := act.Sync
 	fmt.Fprintf(c.e.stdout, "%s activated: flow started once for group %q, %d health workers (flow start %s, %s)\n",
-		rec.ID, s.Group, s.Reachable, act.Start.UUID, act.Start.CreatedOn.UTC().Format("2006-01-02 15:04 MST"))
+		rec.ID, s.Group, s.Reachable, act.Start.UUID, showTime(act.Start.CreatedOn.Time, caseZone(rec)))
 	if act.Resumed {
 		fmt.Fprintln(c.e.stdout, "  the start made by an interrupted activation was found, not made again")
 	}
@@ -586,7 +586,7 @@ func ucMonitor(c *ucCmd, pos []string) int {
 	}
 	a := mon.Analysis
 	w := c.e.stdout
-	fmt.Fprintf(w, "%s as of %s: %s\n", rec.ID, a.AsOf.Format(dateTime), rec.Monitoring.Summary())
+	fmt.Fprintf(w, "%s as of %s: %s\n", rec.ID, showTime(a.AsOf, caseZone(rec)), rec.Monitoring.Summary())
 	for _, q := range a.Questions {
 		if !q.Wait {
 			continue
