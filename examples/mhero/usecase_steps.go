@@ -672,7 +672,7 @@ func ucSendReport(c *ucCmd, pos []string) int {
 	if err != nil {
 		return c.fail(err)
 	}
-	return c.done(rec, d, fmt.Sprintf("%s reported and closed: the Requestor %s was told in one SMS: %q", rec.ID, d.To, d.Text))
+	return c.done(rec, d, fmt.Sprintf("%s reported and closed: the Requestor %s was told in one SMS:\n  %s", rec.ID, d.To, d.Text))
 }
 
 func ucCancel(c *ucCmd, pos []string) int {

@@ -335,7 +335,9 @@ func TestUsecaseSOPOnTheSandbox(t *testing.T) {
 		t.Errorf("report files: %v", files)
 	}
 	r = c.must(exitOK, "usecase", "send-report", id, "--where", "the NMCP shared folder")
-	if !strings.Contains(r.stdout, "reported and closed") {
+	// The SMS is printed as the Requestor reads it, not as a Go string.
+	if !strings.Contains(r.stdout, "reported and closed") || !strings.Contains(r.stdout, "\n  ") ||
+		!strings.Contains(r.stdout, "the NMCP shared folder") || strings.Contains(r.stdout, `\"`) {
 		t.Errorf("send-report: %s", r.stdout)
 	}
 	c.must(exitInvalid, "usecase", "cancel", id, "--reason", "too late") // closed
