@@ -80,7 +80,7 @@ func commands() []*command {
 		{"simulate", "FILE.yaml|FORM.xlsx|EXPORT.json [--reply TEXT]... [--timeout]... [--json] [--lang CODE] [--name NAME] [--flow NAME]", "run a workflow (or a RapidPro export) offline with scripted or typed replies",
 			"Simulate runs a workflow, or a flow of a RapidPro export, offline, as one\nhealth worker. Replies (--reply) and timeouts (--timeout) are played in the\norder given; with none, simulate asks for each reply at a prompt, where an\nempty line or /timeout means no reply (the question times out).\n" + xlsformDoc + examplesDoc,
 			runSimulate},
-		{"demo", "[--workflow FILE] [--cadre CODE] [--district ID] [--workers N] [--days N] [--seed N] [-o DIR] [--no-pdf]", "run one use case through every step of the SOP on in-process iHRIS and RapidPro servers",
+		{"demo", "[--workflow FILE] [--cadre CODE] [--district ID] [--workers N] [--days N] [--seed N] [-o DIR] [--no-pdf] [--chromium PATH]", "run one use case through every step of the SOP on in-process iHRIS and RapidPro servers",
 			"Demo runs one use case through every step of the Standard Operating Procedure\n" +
 				"on in-process iHRIS and RapidPro servers (the sandbox), with simulated\n" +
 				"health workers and a simulated Director: the Request Form, the review, the\n" +
@@ -91,7 +91,7 @@ func commands() []*command {
 				"the paths of the reports and of the use-case register, kept in -o DIR (a\n" +
 				"new temporary directory by default) with the state database. The\n" +
 				"reports' PDF copies are printed by Chromium when it is installed (or\n" +
-				"named by MHERO_CHROMIUM); --no-pdf skips them.\n" +
+				"named by --chromium or MHERO_CHROMIUM); --no-pdf skips them.\n" +
 				"The workflow is a file or a built-in example:\n" + strings.Join(workflows.Names(), ", ") + ".",
 			runDemo},
 		{"target", "preview|plan|sync FILE.yaml [--sandbox] [--dry-run] [--full] [--json] [--db FILE|DSN] [--rate N] [server flags]", "preview, plan or sync a target group of health workers into RapidPro",
@@ -100,7 +100,7 @@ func commands() []*command {
 		{"monitor", "[--flow NAME|UUID] [--json] [--db FILE|DSN] [--sandbox] [server flags]", "refresh the tracked workflows' runs from RapidPro; print their response rates and what changed",
 			monitorDoc,
 			runMonitor},
-		{"report", "overview|analysis|monitoring|monthly|floip [--flow NAME|UUID] [--month YYYY-MM] [-o DIR] [--show-phones] [--db FILE|DSN] [--sandbox]", "write a report from the monitored workflows: Overview, Analysis, Monitoring Tool, monthly, FLOIP",
+		{"report", "overview|analysis|monitoring|monthly|floip [--flow NAME|UUID] [--month YYYY-MM] [--tz ZONE] [-o DIR] [--show-phones] [--no-pdf] [--chromium PATH] [--db FILE|DSN] [--workspace UUID] [--sandbox] [--sandbox-url URL]", "write a report from the monitored workflows: Overview, Analysis, Monitoring Tool, monthly, FLOIP",
 			reportDoc,
 			runReport},
 		{"usecase", "new|show|list|review|test|notify|feedback|edit|request-approval|approve|activate|monitor|report|send-report|cancel|audit|register|export ...", "follow a use case through the SOP, from the Request Form to the report, on real servers",

@@ -35,10 +35,11 @@ func runDemo(e *env, args []string) int {
 	wfFile := fs.String("workflow", "malaria-stock", "the workflow to send: a file, or a built-in example ("+strings.Join(workflows.Names(), ", ")+")")
 	cadre := fs.String("cadre", "nurse", "the cadre to target (ihris-cadre code)")
 	district := fs.String("district", "", "the iHRIS Location id of the district (default: the largest)")
-	workers := fs.Int("workers", 5000, "health workers in the generated registry")
+	workers := fs.Int("workers", sandboxWorkers, "health workers in the generated registry")
 	seed := fs.Uint64("seed", 1, "seed of the generated registry, the health workers' behaviour and the approval code")
 	days := fs.Int("days", 4, "simulated days to wait for answers (the example workflow expires after 3)")
 	noPDF := fs.Bool("no-pdf", false, "skip the PDF copies of the reports (printed by Chromium, when installed)")
+	chromium := chromiumFlag(fs)
 	outDir := fs.String("out", "", "the directory for the reports, the register and the state database (default: a new temporary directory, kept)")
 	fs.StringVar(outDir, "o", "", "the same as --out, as in mhero report -o DIR")
 	pos, status, ok := e.parse(fs, args)
@@ -65,7 +66,7 @@ func runDemo(e *env, args []string) int {
 		return exitInvalid
 	}
 	cfg := demoConfig{workflow: *wfFile, name: wf.Name, cadre: *cadre, district: *district, workers: *workers, seed: *seed,
-		wait: time.Duration(*days) * 24 * time.Hour, out: *outDir, noPDF: *noPDF}
+		wait: time.Duration(*days) * 24 * time.Hour, out: *outDir, noPDF: *noPDF, chromium: *chromium}
 	if err := demo(context.Background(), e, cfg); err != nil {
 		fmt.Fprintf(e.stderr, "mhero demo: %v\n", err)
 		return exitInvalid
@@ -81,6 +82,7 @@ type demoConfig struct {
 	wait                      time.Duration
 	out                       string
 	noPDF                     bool
+	chromium                  string
 }
 
 // The people of the demo's use case, with Liberian phone numbers. The
@@ -362,7 +364,7 @@ func demo(ctx context.Context, e *env, cfg demoConfig) error {
 
 	// 12. Reports.
 	reportDir := filepath.Join(dir, "reports")
-	rec, reps, err := m.Report(ctx, rec.ID, usecase.ReportInput{By: by, Dir: reportDir, NoPDF: cfg.noPDF})
+	rec, reps, err := m.Report(ctx, rec.ID, usecase.ReportInput{By: by, Dir: reportDir, NoPDF: cfg.noPDF, Chromium: cfg.chromium})
 	if err != nil {
 		return err
 	}

@@ -179,12 +179,16 @@ func monitorFlags(e *env, fs *flag.FlagSet) *monitorOptions {
 	return o
 }
 
+// sandboxWorkers is the default size of a generated registry, the same
+// for every command that makes one, so that their numbers can be compared.
+const sandboxWorkers = 5000
+
 // sandboxFlags declares --db and the sandbox's flags.
 func sandboxFlags(e *env, fs *flag.FlagSet, doc string) *monitorOptions {
 	o := &monitorOptions{defaultWorkflow: "malaria-stock", rate: rapidpro.DefaultRatePerHour}
 	fs.StringVar(&o.db, "db", cmp.Or(e.env("MHERO_DB"), "mhero.db"), "the store: a SQLite file or a postgres:// DSN (env MHERO_DB)")
 	fs.BoolVar(&o.sandbox, "sandbox", false, doc)
-	fs.IntVar(&o.workers, "workers", 1000, "--sandbox: health workers in the generated registry")
+	fs.IntVar(&o.workers, "workers", sandboxWorkers, "--sandbox: health workers in the generated registry")
 	fs.Uint64Var(&o.seed, "seed", 1, "--sandbox: seed of the registry and of the health workers' behaviour")
 	fs.IntVar(&o.days, "days", 4, "--sandbox: simulated days of answers before the refresh")
 	return o

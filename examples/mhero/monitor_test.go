@@ -290,3 +290,24 @@ func TestReportSandbox(t *testing.T) {
 		t.Errorf("package %+v: want the IDSR workflow, made at the sandbox's time", pkg)
 	}
 }
+
+// TestReportChromium checks that report prints its PDFs with the browser
+// --chromium names, as usecase report does.
+func TestReportChromium(t *testing.T) {
+	t.Parallel()
+	browser := filepath.Join(t.TempDir(), "no-such-chromium")
+	_, errOut := runCLI(t, exitInvalid, "report", "overview", "--sandbox", "--workers", "100", "--chromium", browser, "-o", t.TempDir())
+	if !strings.Contains(errOut, browser) {
+		t.Errorf("stderr %q: want the --chromium it could not run", errOut)
+	}
+}
+
+// TestReportTZWithSandbox checks that --tz is refused where it would be
+// ignored: with --sandbox the sandbox workspace's zone is used.
+func TestReportTZWithSandbox(t *testing.T) {
+	t.Parallel()
+	_, errOut := runCLI(t, exitUsage, "report", "overview", "--sandbox", "--tz", "Africa/Kampala")
+	if !strings.Contains(errOut, "mhero report: --tz") {
+		t.Errorf("stderr %q", errOut)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -34,9 +35,18 @@ the files written:
 Without --flow, a report is written for each tracked workflow. --month is
 the month of the monthly report (default: this month); it restricts the
 other reports to the runs begun that month. Phone numbers are masked
-unless --show-phones is given: a report is easily forwarded. With
---sandbox, the report is on a workflow sent in the sandbox, as mhero
-monitor --sandbox makes it.`
+unless --show-phones is given: a report is easily forwarded. Dates,
+weeks and months are in --tz: give the workspace's zone, which the store
+does not record (UTC otherwise). The PDF copies are printed by Chromium
+(--chromium, or MHERO_CHROMIUM, or found on the PATH); --no-pdf skips
+them. With --sandbox, the report is on a workflow sent in the sandbox, as
+mhero monitor --sandbox makes it, in the sandbox workspace's zone.`
+
+// chromiumFlag declares --chromium, the browser that prints the reports'
+// PDF copies, the same for every command that writes reports.
+func chromiumFlag(fs *flag.FlagSet) *string {
+	return fs.String("chromium", "", "the Chromium or Chrome to print PDFs with (default: env MHERO_CHROMIUM, else found on the PATH)")
+}
 
 var reportKinds = []string{"overview", "analysis", "monitoring", "monthly", "floip"}
 
@@ -48,8 +58,11 @@ func runReport(e *env, args []string) int {
 	dir := fs.String("o", ".", "the directory to write the files in")
 	showPhones := fs.Bool("show-phones", false, "show health workers' phone numbers in full (masked by default)")
 	noPDF := fs.Bool("no-pdf", false, "do not print the PDF versions, even when Chromium is installed")
+	chromium := chromiumFlag(fs)
 	workspace := fs.String("workspace", "", "the RapidPro workspace UUID, when the store holds several")
-	tz := fs.String("tz", "UTC", "the time zone of dates, weeks and months (the workspace's, such as Africa/Monrovia)")
+	// The store does not record the workspace's zone (monitor reads it
+	// from RapidPro each time), so offline the default is UTC.
+	tz := fs.String("tz", "", "the time zone of dates, weeks and months: give the workspace's, such as Africa/Monrovia (default: UTC; with --sandbox, the sandbox workspace's)")
 	fs.StringVar(&o.sandboxURL, "sandbox-url", e.env("MHERO_SANDBOX"), "a running mhero sandbox's control URL, whose simulated clock dates the report (env MHERO_SANDBOX; with RAPIDPRO_TOKEN)")
 	pos, status, ok := e.parse(fs, args)
 	if !ok {
@@ -74,6 +87,10 @@ func runReport(e *env, args []string) int {
 	}
 	if kind == "monthly" && *flowName != "" && !o.sandbox {
 		fmt.Fprintln(e.stderr, "mhero report monthly: the monthly report covers every workflow; leave out --flow")
+		return exitUsage
+	}
+	if *tz != "" && o.sandbox {
+		fmt.Fprintln(e.stderr, "mhero report: --tz: with --sandbox the sandbox workspace's zone is used; leave out --tz")
 		return exitUsage
 	}
 	loc, err := time.LoadLocation(*tz)
@@ -104,7 +121,7 @@ func runReport(e *env, args []string) int {
 		now := s.now().In(s.loc)
 		year, mon = now.Year(), now.Month()
 	}
-	opts := report.Options{ShowPhones: *showPhones, Location: s.loc, Generated: s.now(), NoPDF: *noPDF}
+	opts := report.Options{ShowPhones: *showPhones, Location: s.loc, Generated: s.now(), NoPDF: *noPDF, Chromium: *chromium}
 	var written []*report.Files
 	if kind == "monthly" {
 		m, err := s.mon.Month(ctx, year, mon)

@@ -71,7 +71,7 @@ func runSandbox(e *env, args []string) int {
 	}
 	fs := e.newFlagSet("sandbox")
 	cfg := sandboxConfig{}
-	fs.IntVar(&cfg.workers, "workers", 5000, "health workers in the generated registry")
+	fs.IntVar(&cfg.workers, "workers", sandboxWorkers, "health workers in the generated registry")
 	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of the registry and of the health workers' behaviour")
 	fs.Float64Var(&cfg.speed, "speed", 1, "simulated seconds per real second (0: time passes only with mhero sandbox advance)")
 	start := fs.String("start", "2026-03-02T08:00:00Z", "the simulated time the sandbox starts at (RFC 3339)")

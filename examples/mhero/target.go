@@ -61,7 +61,7 @@ func runTarget(e *env, args []string) int {
 	ihrisPassword := e.secretFlag(fs, "ihris-password", "IHRIS_PASSWORD", "iHRIS `password` (env IHRIS_PASSWORD)")
 	ihrisToken := e.secretFlag(fs, "ihris-token", "IHRIS_TOKEN", "iHRIS bearer `token`, instead of a user (env IHRIS_TOKEN)")
 	useSandbox := fs.Bool("sandbox", false, "use in-process iHRIS and RapidPro servers with a generated workforce")
-	workers := fs.Int("workers", 5000, "--sandbox: health workers in the generated registry")
+	workers := fs.Int("workers", sandboxWorkers, "--sandbox: health workers in the generated registry")
 	seed := fs.Uint64("seed", 1, "--sandbox: seed of the generated registry")
 	pos, status, ok := e.parse(fs, args)
 	if !ok {

@@ -350,7 +350,7 @@ func (c *ucCmd) declare() {
 		f.dir = fs.String("dir", "", "the directory the reports go in (default ID-reports)")
 		fs.StringVar(f.dir, "o", "", "the same as --dir, as in mhero report -o DIR")
 		f.noPDF = fs.Bool("no-pdf", false, "skip the PDF copies (they need Chromium)")
-		f.chromium = fs.String("chromium", "", "the Chromium or Chrome to print PDFs with (found on the PATH by default)")
+		f.chromium = chromiumFlag(fs)
 		f.showPhones = fs.Bool("show-phones", false, "show phone numbers in full in the list of non-responders")
 	case "send-report":
 		f.where = fs.String("where", "", "where the Requestor finds the report (a shared folder, a web address)")
