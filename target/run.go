@@ -282,7 +282,7 @@ func (r *run) setup() error {
 	case r.g.SmartGroup != "" && g.Query == "":
 		return fmt.Errorf("target: %q is a manual group, not a smart group", r.g.SmartGroup)
 	case r.g.SmartGroup == "" && g.Query != "":
-		return fmt.Errorf("target: RapidPro group %q is a smart group (query %q), which the API cannot write: name it as smart_group to use it as it is, or choose another name", g.Name, g.Query)
+		return fmt.Errorf("target: RapidPro group %q is a smart group (query %q), which the API cannot write: to send to its members as RapidPro selects them, write \"smart_group: %s\" in the target file; to sync the target's workers, choose another rapidpro_group", g.Name, g.Query, g.Name)
 	default:
 		r.group = g
 	}

@@ -2,6 +2,7 @@ package target_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/mhero-go/mhero/ihris"
@@ -61,5 +62,12 @@ func TestSmartGroupIsUsedAsItIs(t *testing.T) {
 	bad.Name, bad.SmartGroup = "Wrong", everyone.Name
 	if _, err := s.Preview(ctx, bad); err == nil {
 		t.Error("a manual group was accepted as a smart group")
+	}
+	// A smart group given as the group to sync is refused, saying how to
+	// use it instead.
+	manual := nurses
+	manual.RapidProGroup = "Nurses (smart)"
+	if _, err := s.Sync(ctx, manual, false); err == nil || !strings.Contains(err.Error(), `write "smart_group: Nurses (smart)" in the target file`) {
+		t.Errorf("a smart group as the group to sync: %v", err)
 	}
 }

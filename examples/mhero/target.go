@@ -339,7 +339,7 @@ func printPlan(w io.Writer, g *target.Group, p *target.Plan) {
 			p.Reachable, scopes(p.FlowStart.Calls), roundDuration(p.FlowStart.Duration), p.FlowStart.NewContacts)
 	}
 	if p.SmartQuery != "" {
-		fmt.Fprintf(w, "  equivalent smart group (create it in RapidPro, then name it as smart_group):\n    %s\n", p.SmartQuery)
+		fmt.Fprintf(w, "  equivalent smart group: create it in RapidPro with this query, then give its name as smart_group in the target file:\n    %s\n", p.SmartQuery)
 	} else if p.SmartQueryNote != "" {
 		fmt.Fprintf(w, "  no equivalent smart group: %s\n", p.SmartQueryNote)
 	}
@@ -368,12 +368,22 @@ func printSummary(w io.Writer, s *target.Summary) {
 func scopes(calls map[string]int) string {
 	var parts []string
 	for _, k := range slices.Sorted(maps.Keys(calls)) {
-		parts = append(parts, fmt.Sprintf("%d %s", calls[k], k))
+		parts = append(parts, fmt.Sprintf("%d %s", calls[k], scopeName(k)))
 	}
 	if len(parts) == 0 {
 		return "none"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// scopeName is what a Data Manager calls a RapidPro throttle scope: its
+// endpoint, or "other" for the scope RapidPro names v2, which every
+// other endpoint (groups, fields, flow starts) shares.
+func scopeName(scope string) string {
+	if scope == target.ScopeV2 {
+		return "other"
+	}
+	return scope
 }
 
 func roundDuration(d time.Duration) string {

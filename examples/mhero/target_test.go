@@ -94,6 +94,10 @@ func TestTargetOnTheSandbox(t *testing.T) {
 			t.Errorf("plan output lacks %q:\n%s", want, stdout.String())
 		}
 	}
+	// Throttle scopes are named as a Data Manager knows them.
+	if strings.Contains(stdout.String(), " v2") || !strings.Contains(stdout.String(), " other") {
+		t.Errorf("plan output names the scopes as RapidPro does internally:\n%s", stdout.String())
+	}
 	if strings.Contains(stdout.String(), "+2317") || strings.Contains(stdout.String(), "+2318") {
 		t.Errorf("a full number is printed:\n%s", stdout.String())
 	}
