@@ -1,12 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -33,6 +35,11 @@ type env struct {
 	buildInfo func() (*debug.BuildInfo, bool)
 	// getenv reads the environment (os.Getenv when nil; fixed in tests).
 	getenv func(string) string
+	// osUser names the operating system's user, whom the audit log
+	// records when neither --by, MHERO_USER nor USER does (user.Current;
+	// nil in tests, so that their output does not depend on who runs
+	// them).
+	osUser func() string
 	// ctx, when not nil, is the context commands run in (tests cancel it
 	// to stop a long-running command such as sandbox).
 	ctx context.Context
@@ -127,8 +134,18 @@ func lookupCommand(name string) *command {
 // run is the whole program, minus the process: arguments (without the
 // program name), streams, and the exit status it returns.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now, buildInfo: debug.ReadBuildInfo}
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now, buildInfo: debug.ReadBuildInfo, osUser: osUserName}
 	return e.run(args)
+}
+
+// osUserName is the full name of the operating system's user, else their
+// login name, else "" (a container may have no user database).
+func osUserName() string {
+	u, err := user.Current()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(cmp.Or(u.Name, u.Username))
 }
 
 // run dispatches args[0] to its subcommand and returns the exit status.

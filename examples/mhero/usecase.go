@@ -77,8 +77,9 @@ file, mhero.db by default, or a postgres:// DSN shared by several Data
 Managers). The steps that message anyone use the servers given as flags or
 in RAPIDPRO_URL, RAPIDPRO_TOKEN, IHRIS_URL, IHRIS_USER and IHRIS_PASSWORD
 (or IHRIS_TOKEN); to rehearse on simulated ones, run mhero sandbox and
-export the lines it prints. --by (env MHERO_USER, else USER) names you in
-the audit log. --json prints a step's result for scripts.
+export the lines it prints. --by (env MHERO_USER, else USER, else your
+system account's name) names you in the audit log. --json prints a
+step's result for scripts.
 
 Exit status: 0 done; 1 invalid input or refused (a step out of order, no
 valid approval, a reply from a phone that is not the approver's, a
@@ -275,7 +276,11 @@ func (e *env) newUCCmd(sub *ucSub) *ucCmd {
 	if sub.access == readOnly {
 		return c
 	}
-	c.by = fs.String("by", cmp.Or(e.env("MHERO_USER"), e.env("USER")), "who takes the step, as the audit log records it (env MHERO_USER, else USER)")
+	var osUser string
+	if e.osUser != nil {
+		osUser = e.osUser()
+	}
+	c.by = fs.String("by", cmp.Or(e.env("MHERO_USER"), e.env("USER"), osUser), "who takes the step, as the audit log records it (env MHERO_USER, else USER, else your system account's name)")
 	c.srv.rpURL = fs.String("rapidpro-url", e.env("RAPIDPRO_URL"), "RapidPro server (env RAPIDPRO_URL)")
 	c.srv.rpToken = e.secretFlag(fs, "rapidpro-token", "RAPIDPRO_TOKEN", "RapidPro API `token` (env RAPIDPRO_TOKEN)")
 	c.srv.ihrisURL = fs.String("ihris-url", e.env("IHRIS_URL"), "iHRIS FHIR base URL (env IHRIS_URL)")
@@ -301,7 +306,7 @@ func (c *ucCmd) exec(args []string) int {
 		return status
 	}
 	if c.by != nil && strings.TrimSpace(*c.by) == "" {
-		fmt.Fprintf(c.e.stderr, "mhero %s: say who you are: --by NAME, or MHERO_USER\n", c.name())
+		fmt.Fprintf(c.e.stderr, "mhero %s: who takes this step? The audit log records a name: give --by \"YOUR NAME\", or export MHERO_USER=\"YOUR NAME\" once\n", c.name())
 		return exitUsage
 	}
 	ctx, stop := signal.NotifyContext(c.e.context(), os.Interrupt, syscall.SIGTERM)

@@ -508,3 +508,29 @@ func TestSandboxTimePasses(t *testing.T) {
 		t.Errorf("control endpoint without the token: %v", err)
 	}
 }
+
+// TestUsecaseWho checks who a step is recorded as when --by is not given:
+// MHERO_USER, else USER, else the system account; with none of them the
+// step says exactly how to name yourself.
+func TestUsecaseWho(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "m.db")
+	run := func(osUser func() string, args ...string) result {
+		var stdout, stderr bytes.Buffer
+		e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, now: time.Now,
+			getenv: func(k string) string { return map[string]string{"MHERO_DB": db}[k] }, osUser: osUser}
+		return result{e.run(args), stdout.String(), stderr.String()}
+	}
+	r := run(nil, "usecase", "new", "malaria-stock")
+	if r.code != exitUsage || !strings.Contains(r.stderr, `give --by "YOUR NAME", or export MHERO_USER="YOUR NAME"`) {
+		t.Errorf("no name anywhere: exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = run(func() string { return "Aminata Sesay" }, "usecase", "new", "malaria-stock")
+	if r.code != exitOK {
+		t.Fatalf("named by the system account: exit %d, stderr %s", r.code, r.stderr)
+	}
+	r = run(nil, "usecase", "audit")
+	if !strings.Contains(r.stdout, "Aminata Sesay") {
+		t.Errorf("the audit log does not name the system account's user:\n%s", r.stdout)
+	}
+}
