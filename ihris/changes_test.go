@@ -345,12 +345,10 @@ func TestChangesReportTheWorkerWhoLostARoleToAnother(t *testing.T) {
 			// Every role gets a second version first, so that the one
 			// current at the checkpoint is not a first version.
 			all := collect(t, reg.ChangesSince(ihris.Checkpoint{}))
-			var with, without []ihris.HealthWorker
+			var with []ihris.HealthWorker
 			for _, id := range slices.Sorted(maps.Keys(all)) {
 				if w := all[id].Worker; len(w.Roles) > 0 {
 					with = append(with, w)
-				} else {
-					without = append(without, w)
 				}
 			}
 			first, second, third := with[0], with[1], with[2]

@@ -581,7 +581,7 @@ func TestTruncatedPageIsRetriedWithoutDuplicates(t *testing.T) {
 			fmt.Fprint(w, `{"next": null, "results": [{"uuid": "run-0`)
 			return true
 		case 2: // a 503 from a proxy
-			http.Error(w, "upstream unavailable", 503)
+			http.Error(w, "upstream unavailable", http.StatusServiceUnavailable)
 			return true
 		case 3: // the connection dropped with no answer
 			conn, _, _ := w.(http.Hijacker).Hijack()

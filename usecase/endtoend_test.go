@@ -62,8 +62,8 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sim.Coverage == nil || sim.Coverage.Visited == 0 || len(sim.Transcripts) == 0 {
-		t.Fatalf("simulator test without transcripts or coverage: %+v", sim)
+	if rec.State != usecase.StateSimulated || sim.Coverage == nil || sim.Coverage.Visited == 0 || len(sim.Transcripts) == 0 {
+		t.Fatalf("simulator test (state %s) without transcripts or coverage: %+v", rec.State, sim)
 	}
 	// 5-8. The Data Manager's phone, the Requestor's notice, the
 	// Requestor's phone, the Requestor's acceptance.
@@ -115,8 +115,8 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("a reply from another phone: %s, refused %v, state %s", a.Status, a.Refused, rec.State)
 	}
 	e.settle(t, time.Hour)
-	if rec, a, err = e.m.CheckApproval(ctx, id, dm.Name); err != nil || a.Status != usecase.ApprovalApproved {
-		t.Fatalf("the Director's reply: %v %v", a, err)
+	if rec, a, err = e.m.CheckApproval(ctx, id, dm.Name); err != nil || a.Status != usecase.ApprovalApproved || rec.State != usecase.StateApproved {
+		t.Fatalf("the Director's reply: %v %v (state %s)", a, err, rec.State)
 	}
 	// A change after the approval voids it: a French wording.
 	v, err := e.m.Version(ctx, id, 0)
@@ -134,7 +134,7 @@ func TestEndToEnd(t *testing.T) {
 	// The tests start again, then a new approval.
 	e.toAcceptedFromDevelopment(t, id)
 	e.onlyTestPhones(t)
-	rec = e.approve(t, id)
+	e.approve(t, id)
 
 	// 11. Activation: the target synced, the flow started once.
 	rec, act, err := e.m.Activate(ctx, id, usecase.ActivateInput{By: dm.Name, Wait: true})
@@ -195,7 +195,7 @@ func TestEndToEnd(t *testing.T) {
 
 	// 13. The reports, whose numbers are the same.
 	dir := t.TempDir()
-	rec, reps, err := e.m.Report(ctx, id, usecase.ReportInput{By: dm.Name, Dir: dir, NoPDF: true})
+	_, reps, err := e.m.Report(ctx, id, usecase.ReportInput{By: dm.Name, Dir: dir, NoPDF: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -245,8 +245,8 @@ func TestApprovalFromAnotherPhoneRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Status != usecase.ApprovalApproved || a.Evidence.URN != directorURN || len(a.Refused) != 1 {
-		t.Fatalf("after the Director's reply: %s %+v refused %d", a.Status, a.Evidence, len(a.Refused))
+	if a.Status != usecase.ApprovalApproved || a.Evidence.URN != directorURN || len(a.Refused) != 1 || rec.State != usecase.StateApproved {
+		t.Fatalf("after the Director's reply: %s %+v refused %d, state %s", a.Status, a.Evidence, len(a.Refused), rec.State)
 	}
 }
 

@@ -1,10 +1,8 @@
 package decompile
 
 import (
-	"math/bits"
 	"slices"
 	"sort"
-	"strconv"
 )
 
 // The analysis abstracts a conversation to what decides where a flow
@@ -127,15 +125,6 @@ func (c cube) covers(o cube) bool {
 	return true
 }
 
-func (c cube) key() string {
-	b := make([]byte, 0, len(c)*8)
-	for _, s := range c {
-		b = strconv.AppendUint(b, uint64(s), 36)
-		b = append(b, '.')
-	}
-	return string(b)
-}
-
 // guard is a condition a path through splits puts on variables: for each
 // variable it names, the values allowed.
 type guard map[int]set
@@ -239,19 +228,6 @@ func (d *domain) project(c cube, keep func(i int) bool) cube {
 	}
 	return r
 }
-
-// values lists the indexes of the values in s.
-func (s set) values() []int {
-	var out []int
-	for s != 0 {
-		j := bits.TrailingZeros64(uint64(s))
-		out = append(out, j)
-		s &^= 1 << j
-	}
-	return out
-}
-
-func (s set) count() int { return bits.OnesCount64(uint64(s)) }
 
 // regionsOf returns the regions of a variable's bounds that a number test
 // accepts.
