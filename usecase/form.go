@@ -239,29 +239,29 @@ func (f *Form) problems(now time.Time, at func(field string) (line, col int)) Pr
 		ps = append(ps, p)
 	}
 	if strings.TrimSpace(f.Title) == "" {
-		add(Error, "title", "a use case needs a title")
+		add(SeverityError, "title", "a use case needs a title")
 	}
 	if strings.TrimSpace(f.Unit.Name) == "" {
-		add(Error, "unit.name", "name the requesting unit")
+		add(SeverityError, "unit.name", "name the requesting unit")
 	}
 	if strings.TrimSpace(f.Purpose) == "" {
-		add(Error, "purpose", "say what the answers are for")
+		add(SeverityError, "purpose", "say what the answers are for")
 	}
 	country := f.country()
 	peopleOK := true
 	person := func(p *Person, field string, required bool) {
 		if p.IsZero() {
 			if required {
-				add(Error, field, "missing: give a name and a phone number or iHRIS id")
+				add(SeverityError, field, "missing: give a name and a phone number or iHRIS id")
 				peopleOK = false
 			}
 			return
 		}
 		if strings.TrimSpace(p.Name) == "" {
-			add(Error, field+".name", "a person needs a name")
+			add(SeverityError, field+".name", "a person needs a name")
 		}
 		if p.Phone == "" && p.IHRIS == "" && p.URN == "" {
-			add(Error, field, "give a phone number or an iHRIS id, so that the person can be reached")
+			add(SeverityError, field, "give a phone number or an iHRIS id, so that the person can be reached")
 			peopleOK = false
 		}
 		if p.Phone != "" {
@@ -272,7 +272,7 @@ func (f *Form) problems(now time.Time, at func(field string) (line, col int)) Pr
 				if errors.As(err, &pe) {
 					reason = fmt.Sprintf("invalid phone number %s: %s", pe.Masked, pe.Reason)
 				}
-				add(Error, field+".phone", "%s", reason)
+				add(SeverityError, field+".phone", "%s", reason)
 				peopleOK = false
 			} else {
 				p.URN = urn
@@ -290,20 +290,20 @@ func (f *Form) problems(now time.Time, at func(field string) (line, col int)) Pr
 		}
 	}
 	if f.WorkflowFile == "" && len(f.Workflow) == 0 {
-		add(Error, "workflow", "name the workflow file to send")
+		add(SeverityError, "workflow", "name the workflow file to send")
 	}
 	if f.ExpectedSends < 0 {
-		add(Error, "expected_sends", "expected sends cannot be negative")
+		add(SeverityError, "expected_sends", "expected sends cannot be negative")
 	}
 	if f.Send.Window < 0 {
-		add(Error, "send.window", "the window cannot be negative")
+		add(SeverityError, "send.window", "the window cannot be negative")
 	}
 	filed := f.Filed
 	if filed.IsZero() {
 		filed = now
 	}
 	if f.Send.Date == "" {
-		add(Error, "send.date", "give the requested send date, like 2026-03-09")
+		add(SeverityError, "send.date", "give the requested send date, like 2026-03-09")
 	} else if sendAt, err := f.Send.At(); err != nil {
 		field := "send.date"
 		if strings.HasPrefix(err.Error(), "time ") {
@@ -311,18 +311,18 @@ func (f *Form) problems(now time.Time, at func(field string) (line, col int)) Pr
 		} else if strings.HasPrefix(err.Error(), "unknown time zone") {
 			field = "send.timezone"
 		}
-		add(Error, field, "%v", err)
+		add(SeverityError, field, "%v", err)
 	} else if notice := sendAt.Sub(filed); notice < 0 {
-		add(Warning, "send.date", "filed %s after the send date; the SOP asks for at least a week's notice", humanDays(-notice))
+		add(SeverityWarning, "send.date", "filed %s after the send date; the SOP asks for at least a week's notice", humanDays(-notice))
 	} else if notice < MinNotice {
-		add(Warning, "send.date", "filed %s before the send date; the SOP asks for at least a week", humanDays(notice))
+		add(SeverityWarning, "send.date", "filed %s before the send date; the SOP asks for at least a week", humanDays(notice))
 	}
 	if err := CheckApprover(f.Requestor, f.Unit.Director, f.ApproverOrDirector(), Person{}); err != nil && peopleOK && !f.ApproverOrDirector().IsZero() {
 		field := "approver"
 		if f.Approver == nil {
 			field = "unit.director"
 		}
-		add(Error, field, "%s", strings.TrimPrefix(err.Error(), ErrApprover.Error()+": "))
+		add(SeverityError, field, "%s", strings.TrimPrefix(err.Error(), ErrApprover.Error()+": "))
 	}
 	return ps
 }

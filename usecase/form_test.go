@@ -83,7 +83,7 @@ func TestLateRequestIsFlaggedNotRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ps) != 1 || ps[0].Severity != usecase.Warning || ps[0].Field != "send.date" {
+	if len(ps) != 1 || ps[0].Severity != usecase.SeverityWarning || ps[0].Field != "send.date" {
 		t.Fatalf("problems %v, want one warning on send.date", ps)
 	}
 	if want := "request.yaml:17:9: send.date: warning: filed 4 days before the send date; the SOP asks for at least a week"; ps[0].String() != want {

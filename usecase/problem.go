@@ -17,15 +17,15 @@ var ErrInvalidForm = errors.New("usecase: invalid request form")
 type Severity int
 
 const (
-	// Error stops the form: it must be corrected.
-	Error Severity = iota
-	// Warning is flagged and recorded, not refused: a request filed less
-	// than a week before its send date, say.
-	Warning
+	// SeverityError stops the form: it must be corrected.
+	SeverityError Severity = iota
+	// SeverityWarning is flagged and recorded, not refused: a request
+	// filed less than a week before its send date, say.
+	SeverityWarning
 )
 
 func (s Severity) String() string {
-	if s == Warning {
+	if s == SeverityWarning {
 		return "warning"
 	}
 	return "error"
@@ -48,7 +48,7 @@ type Problem struct {
 // String formats the problem as "file:line:col: field: message", with
 // "warning: " before the message of a warning.
 func (p Problem) String() string {
-	return yamlpos.Message(yamlpos.Where(p.File, p.Line, p.Column), p.Field, p.Severity == Warning, p.Message)
+	return yamlpos.Message(yamlpos.Where(p.File, p.Line, p.Column), p.Field, p.Severity == SeverityWarning, p.Message)
 }
 
 // Problems is every problem of a form, in file order. As an error (see
@@ -62,10 +62,10 @@ func (ps Problems) Error() string { return yamlpos.Lines(ps) }
 func (ps Problems) Is(target error) bool { return target == ErrInvalidForm }
 
 // Errors returns the problems that are errors.
-func (ps Problems) Errors() Problems { return ps.filter(Error) }
+func (ps Problems) Errors() Problems { return ps.filter(SeverityError) }
 
 // Warnings returns the problems that are warnings.
-func (ps Problems) Warnings() Problems { return ps.filter(Warning) }
+func (ps Problems) Warnings() Problems { return ps.filter(SeverityWarning) }
 
 func (ps Problems) filter(s Severity) Problems {
 	return yamlpos.Filter(ps, func(p Problem) bool { return p.Severity == s })
@@ -104,9 +104,9 @@ func fromTarget(err error, prefix string) Problems {
 func fromWorkflow(ds workflow.Diagnostics) Problems {
 	out := make(Problems, len(ds))
 	for i, d := range ds {
-		sev := Error
+		sev := SeverityError
 		if d.Severity != workflow.SeverityError {
-			sev = Warning
+			sev = SeverityWarning
 		}
 		out[i] = Problem{File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Column, Field: d.Field, Message: d.Message, Severity: sev}
 	}
