@@ -192,6 +192,16 @@ func ExampleMaskPhone() {
 	// +231*******56
 }
 
+// Show a contact's address in a report or a program's output: the scheme
+// goes and only a few digits stay, whatever the channel.
+func ExampleMaskURN() {
+	fmt.Println(rapidpro.MaskURN("tel:+231770123456"))
+	fmt.Println(rapidpro.MaskURN("whatsapp:231770123456"))
+	// Output:
+	// +231*******56
+	// 231*******56
+}
+
 // trainingExport is a one-message flow in RapidPro's export format.
 const trainingExport = `{
   "version": "13",

@@ -52,6 +52,41 @@ func (e *PhoneError) Is(target error) bool { return target == ErrInvalidPhone }
 // Text with fewer than 7 digits is returned unchanged.
 func MaskPhone(s string) string { return httpx.MaskPhone(s) }
 
+// MaskURN hides a contact address (a URN, or a bare phone number) for what
+// people read: the scheme and any display name or query go, and of a phone
+// number only the +, the first three and the last two digits stay
+// ("tel:+231770123456" and "whatsapp:231770123456" become "+231*******56"
+// and "231*******56"). Any other address keeps only its first and last two
+// characters ("mailto:jane@moh.gov.lr" is "ja***********lr"), and one of at
+// most four characters is all stars, so nothing short leaks whole.
+func MaskURN(urn string) string {
+	_, path, ok := strings.Cut(urn, ":")
+	if !ok {
+		path = urn
+	}
+	if i := strings.IndexAny(path, "#?"); i >= 0 {
+		path = path[:i] // a display name or query after the path is not shown
+	}
+	if countDigits(path) >= 7 {
+		return httpx.MaskPhone(path)
+	}
+	r := []rune(path)
+	if len(r) <= 4 {
+		return strings.Repeat("*", len(r))
+	}
+	return string(r[:2]) + strings.Repeat("*", len(r)-4) + string(r[len(r)-2:])
+}
+
+func countDigits(s string) int {
+	n := 0
+	for _, c := range s {
+		if c >= '0' && c <= '9' {
+			n++
+		}
+	}
+	return n
+}
+
 // PhoneURN builds a tel: URN in E.164 ("tel:+250788123456") from a phone
 // number written locally ("0788 123 456") or internationally
 // ("+250 788 123 456", "00250788123456"), using defaultCountry (ISO 3166

@@ -203,3 +203,27 @@ func FuzzParseErrorBody(f *testing.F) {
 		}
 	})
 }
+
+func TestMaskURN(t *testing.T) {
+	t.Parallel()
+	for urn, want := range map[string]string{
+		"tel:+231770123456":      "+231*******56",
+		"tel:+231 77 012 3456":   "+231*******56",
+		"whatsapp:231770123456":  "231*******56",
+		"tel:0770123456":         "077*****56",
+		"+231770123456":          "+231*******56", // a bare number
+		"tel:+2317701234#Jane":   "+231*****34",   // the display name goes
+		"tel:+231770123456?x=1":  "+231*******56",
+		"telegram:123456":        "12**56", // too few digits for a phone: still masked
+		"mailto:jane@moh.gov.lr": "ja***********lr",
+		"tel:":                   "",
+		"tel:1234":               "****",
+		"garbage":                "ga***ge",
+		":":                      "",
+		"":                       "",
+	} {
+		if got := MaskURN(urn); got != want {
+			t.Errorf("MaskURN(%q) = %q, want %q", urn, got, want)
+		}
+	}
+}

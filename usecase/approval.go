@@ -489,10 +489,10 @@ func (m *Manager) CheckApproval(ctx context.Context, id, by string) (*Record, *A
 		right := codeHash(salt, mm[2]) == hash
 		switch {
 		case right && from != approverURN:
-			refusals = append(refusals, Refusal{Message: msg.UUID, URN: MaskURN(from), ReceivedAt: msg.CreatedOn.UTC(),
+			refusals = append(refusals, Refusal{Message: msg.UUID, URN: rapidpro.MaskURN(from), ReceivedAt: msg.CreatedOn.UTC(),
 				Why: "the code came from a phone that is not the approver's registered phone"})
 		case !right && from == approverURN:
-			refusals = append(refusals, Refusal{Message: msg.UUID, URN: MaskURN(from), ReceivedAt: msg.CreatedOn.UTC(),
+			refusals = append(refusals, Refusal{Message: msg.UUID, URN: rapidpro.MaskURN(from), ReceivedAt: msg.CreatedOn.UTC(),
 				Why: "wrong code: not the code of this request"})
 		case right:
 			decision = &Evidence{Kind: "sms", Message: msg.UUID, URN: from, Text: msg.Text, ReceivedAt: msg.CreatedOn.UTC()}
@@ -590,7 +590,7 @@ func (m *Manager) decide(ctx context.Context, rec *Record, a *Approval, ev *Evid
 	}
 	var how string
 	if ev.Kind == "sms" {
-		how = fmt.Sprintf("SMS from the approver's registered phone %s at %s", MaskURN(ev.URN), ev.ReceivedAt.Format(time.RFC3339))
+		how = fmt.Sprintf("SMS from the approver's registered phone %s at %s", rapidpro.MaskURN(ev.URN), ev.ReceivedAt.Format(time.RFC3339))
 	} else {
 		how = fmt.Sprintf("scan %s (SHA-256 %s) attached by %s", ev.File, ev.SHA256, ev.AttachedBy)
 	}
@@ -601,7 +601,7 @@ func (m *Manager) decide(ctx context.Context, rec *Record, a *Approval, ev *Evid
 	return m.apply(ctx, rec.ID, step{action: action, actor: actor, to: to, version: a.Version, from: []State{StateApprovalRequested},
 		reason: why,
 		data: map[string]any{"approval": a.ID, "version": a.Version, "binding": a.Binding, "evidence": ev.Kind,
-			"message": ev.Message, "urn": MaskURN(ev.URN), "sha256": ev.SHA256},
+			"message": ev.Message, "urn": rapidpro.MaskURN(ev.URN), "sha256": ev.SHA256},
 		write: func(ctx context.Context, tx *store.Tx, r *Record) error {
 			v, err := getVersion(ctx, tx, r.ID, r.Version)
 			if err != nil {

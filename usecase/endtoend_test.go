@@ -261,7 +261,7 @@ func (e *env) onlyTestPhones(t *testing.T) {
 		}
 		n++
 		if msg.URN != dmURN && msg.URN != requestorURN && msg.URN != directorURN {
-			t.Errorf("a message went to %s before activation: %q", usecase.MaskURN(msg.URN), msg.Text)
+			t.Errorf("a message went to %s before activation: %q", rapidpro.MaskURN(msg.URN), msg.Text)
 		}
 	}
 	if n == 0 {

@@ -102,9 +102,9 @@ func (p Person) String() string {
 	}
 	var ids []string
 	if p.URN != "" {
-		ids = append(ids, MaskURN(p.URN))
+		ids = append(ids, rapidpro.MaskURN(p.URN))
 	} else if p.Phone != "" {
-		ids = append(ids, maskDigits(p.Phone))
+		ids = append(ids, rapidpro.MaskURN(p.Phone))
 	}
 	if p.IHRIS != "" {
 		ids = append(ids, "iHRIS "+p.IHRIS)

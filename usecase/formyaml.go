@@ -12,17 +12,10 @@ import (
 	"time"
 
 	"github.com/mhero-go/mhero/internal/yamlpos"
-	"github.com/mhero-go/mhero/rapidpro"
 	"github.com/mhero-go/mhero/target"
 	"github.com/mhero-go/mhero/workflow"
 	"go.yaml.in/yaml/v3"
 )
-
-// MaskURN masks a tel URN or phone number as the module's logs and
-// reports do ("+231*******56").
-func MaskURN(urn string) string { return rapidpro.MaskPhone(strings.TrimPrefix(urn, "tel:")) }
-
-func maskDigits(s string) string { return rapidpro.MaskPhone(s) }
 
 // ParseForm parses a Request Form written in YAML; name is the file name
 // used in the problems. Every problem (unknown or duplicate field, wrong

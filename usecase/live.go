@@ -270,8 +270,8 @@ func (m *Manager) TestOnPhone(ctx context.Context, id, by string, who TestPhone)
 		test.Kind, whom = TestRequestorPhone, "the Requestor's phone"
 	}
 	out, err := m.apply(ctx, rec.ID, step{action: "tested on " + whom, actor: by, to: to, version: v.N,
-		reason: fmt.Sprintf("version %d sent to %s (%s) only", v.N, whom, MaskURN(urn)),
-		data:   map[string]any{"version": v.N, "flowStart": start.UUID, "urn": MaskURN(urn)},
+		reason: fmt.Sprintf("version %d sent to %s (%s) only", v.N, whom, rapidpro.MaskURN(urn)),
+		data:   map[string]any{"version": v.N, "flowStart": start.UUID, "urn": rapidpro.MaskURN(urn)},
 		write: func(ctx context.Context, tx *store.Tx, rec *Record) error {
 			return m.insertTest(ctx, tx, test)
 		}})

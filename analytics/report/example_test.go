@@ -75,9 +75,3 @@ func ExampleMonitoringTool() {
 	// Output:
 	// malaria-stock-monitoring.xlsx 8 CSV files
 }
-
-func ExampleMaskURN() {
-	fmt.Println(report.MaskURN("tel:+231770123456"))
-	// Output:
-	// +231*******56
-}

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/mhero-go/mhero/analytics"
-	"github.com/mhero-go/mhero/internal/httpx"
+	"github.com/mhero-go/mhero/rapidpro"
 )
 
 // percent formats a proportion as the analytics do (analytics.Rate.String):
@@ -87,39 +87,6 @@ func stamp(t time.Time) string {
 	return t.Format("2 Jan 2006 15:04 MST")
 }
 
-// MaskURN hides a contact address the way every report does unless told
-// otherwise: the scheme goes, and of a phone number only the + and the
-// first three and last two digits stay ("tel:+231770123456" is
-// "+231*******56"). Other addresses keep their first and last two
-// characters.
-func MaskURN(urn string) string {
-	_, path, ok := strings.Cut(urn, ":")
-	if !ok {
-		path = urn
-	}
-	if i := strings.IndexAny(path, "#?"); i >= 0 {
-		path = path[:i] // a display name or query after the path is not shown
-	}
-	if digits(path) >= 7 {
-		return httpx.MaskPhone(path)
-	}
-	r := []rune(path)
-	if len(r) <= 4 {
-		return strings.Repeat("*", len(r))
-	}
-	return string(r[:2]) + strings.Repeat("*", len(r)-4) + string(r[len(r)-2:])
-}
-
-func digits(s string) int {
-	n := 0
-	for _, c := range s {
-		if c >= '0' && c <= '9' {
-			n++
-		}
-	}
-	return n
-}
-
 // showURN is the address as a report shows it under o.
 func (o *Options) showURN(urn string) string {
 	if urn == "" {
@@ -131,7 +98,7 @@ func (o *Options) showURN(urn string) string {
 		}
 		return urn
 	}
-	return MaskURN(urn)
+	return rapidpro.MaskURN(urn)
 }
 
 // slug makes a file name part of a title: lower case letters, digits and

@@ -97,23 +97,6 @@ func TestPhonesMasked(t *testing.T) {
 	}
 }
 
-func TestMaskURN(t *testing.T) {
-	t.Parallel()
-	for urn, want := range map[string]string{
-		"tel:+231770123456":      "+231*******56",
-		"whatsapp:231770123456":  "231*******56",
-		"tel:0770123456":         "077*****56",
-		"tel:+2317701234#Jane":   "+231*****34",
-		"telegram:123456":        "12**56",
-		"mailto:jane@moh.gov.lr": "ja***********lr",
-		"":                       "",
-	} {
-		if got := MaskURN(urn); got != want {
-			t.Errorf("MaskURN(%q) = %q, want %q", urn, got, want)
-		}
-	}
-}
-
 // TestFlowResultsPackage writes a package and checks it has the shape of
 // the FLOIP fixture: the descriptor's properties, a resource whose schema
 // declares the fields every row has, and questions typed as the

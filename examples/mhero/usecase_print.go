@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mhero-go/mhero/rapidpro"
 	"github.com/mhero-go/mhero/usecase"
 )
 
@@ -55,7 +56,7 @@ func printRecord(w io.Writer, rec *usecase.Record, v *usecase.Version, tests []u
 	for _, t := range tests {
 		line := fmt.Sprintf("  test         #%d v%d %s, %s by %s", t.ID, t.Version, phoneName(t.Kind), showStamp(t.At, loc), t.Actor)
 		if t.URN != "" {
-			line += " (" + usecase.MaskURN(t.URN) + ")"
+			line += " (" + rapidpro.MaskURN(t.URN) + ")"
 		}
 		if t.Coverage != nil {
 			line += "; coverage " + t.Coverage.String()
@@ -131,7 +132,7 @@ func printApprovalRequest(w io.Writer, r *usecase.ApprovalRequest, loc *time.Loc
 		}
 	}
 	fmt.Fprintf(w, "\nThe approval is bound to %s: any change of a question, a translation, the target or the send window voids it.\n", r.BindingHash)
-	fmt.Fprintf(w, "SMS sent to %s (the code is shown only there):\n  %s\n", usecase.MaskURN(r.Approver.URN), r.SMS)
+	fmt.Fprintf(w, "SMS sent to %s (the code is shown only there):\n  %s\n", rapidpro.MaskURN(r.Approver.URN), r.SMS)
 	fmt.Fprintf(w, "The code expires %s.\n", showTime(r.ExpiresAt, loc))
 }
 

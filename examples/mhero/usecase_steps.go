@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mhero-go/mhero/rapidpro"
 	"github.com/mhero-go/mhero/target"
 	"github.com/mhero-go/mhero/usecase"
 )
@@ -197,7 +198,7 @@ func ucReview(c *ucCmd, pos []string) int {
 	if err != nil {
 		return c.fail(err)
 	}
-	return c.done(rec, nil, fmt.Sprintf("%s reviewed by %s, the Data Manager (test phone %s)", rec.ID, rec.DataManager.Name, usecase.MaskURN(rec.DataManager.URN)))
+	return c.done(rec, nil, fmt.Sprintf("%s reviewed by %s, the Data Manager (test phone %s)", rec.ID, rec.DataManager.Name, rapidpro.MaskURN(rec.DataManager.URN)))
 }
 
 // done prints a step's result: the record (and extra, under "result")
@@ -291,7 +292,7 @@ func ucTest(c *ucCmd, pos []string) int {
 		if *c.asJSON {
 			return c.e.printJSON(c.name(), tr)
 		}
-		fmt.Fprintf(c.e.stdout, "Test %d of version %d on %s (%s), %s:\n", last.ID, last.Version, phoneName(last.Kind), usecase.MaskURN(last.URN), last.At)
+		fmt.Fprintf(c.e.stdout, "Test %d of version %d on %s (%s), %s:\n", last.ID, last.Version, phoneName(last.Kind), rapidpro.MaskURN(last.URN), last.At)
 		fmt.Fprint(c.e.stdout, tr)
 		return exitOK
 	}
@@ -300,7 +301,7 @@ func ucTest(c *ucCmd, pos []string) int {
 		return c.fail(err)
 	}
 	return c.done(rec, test, fmt.Sprintf("Version %d started on %s (%s) only: flow start %s.\nRead the conversation back with mhero usecase test %s --transcript.",
-		test.Version, phoneName(test.Kind), usecase.MaskURN(test.URN), test.FlowStart, rec.ID))
+		test.Version, phoneName(test.Kind), rapidpro.MaskURN(test.URN), test.FlowStart, rec.ID))
 }
 
 func phoneName(k usecase.TestKind) string {
@@ -504,7 +505,7 @@ func ucApprove(c *ucCmd, pos []string) int {
 	if a.Status == usecase.ApprovalApproved {
 		ev := a.Evidence
 		fmt.Fprintf(c.e.stdout, "%s: version %d approved by %s; evidence: SMS %q from their registered phone %s at %s\n",
-			rec.ID, a.Version, a.Approver.Name, ev.Text, usecase.MaskURN(ev.URN), showTime(ev.ReceivedAt, caseZone(rec)))
+			rec.ID, a.Version, a.Approver.Name, ev.Text, rapidpro.MaskURN(ev.URN), showTime(ev.ReceivedAt, caseZone(rec)))
 		next(c, rec)
 		return exitOK
 	}
@@ -525,7 +526,7 @@ func ucApprove(c *ucCmd, pos []string) int {
 			what = "still no valid reply"
 		}
 		fmt.Fprintf(w, "mhero %s: %s from %s on their registered phone %s since %s; the code expires %s\n",
-			c.name(), what, a.Approver.Name, usecase.MaskURN(a.Approver.URN), showTime(a.RequestedAt, caseZone(rec)), showTime(a.ExpiresAt, caseZone(rec)))
+			c.name(), what, a.Approver.Name, rapidpro.MaskURN(a.Approver.URN), showTime(a.RequestedAt, caseZone(rec)), showTime(a.ExpiresAt, caseZone(rec)))
 	}
 	return status
 }
