@@ -764,7 +764,7 @@ func (p *pass) misunderstood() []flagged {
 func (p *pass) analysis() *Analysis {
 	a := &Analysis{Flow: p.flow, Filter: p.f, AsOf: p.asOf, Counts: p.total.Counts,
 		Misunderstood: []Question{}, Low: []GroupFinding{}, Trends: []Change{}}
-	for _, d := range Dimensions {
+	for _, d := range dimensions {
 		a.Breakdowns = append(a.Breakdowns, p.breakdown(d))
 	}
 	flags := map[int]*Finding{}

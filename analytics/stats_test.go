@@ -98,7 +98,7 @@ func TestSentences(t *testing.T) {
 	if got := n.Explanation(); got != "Answered 1 question, then stopped at question 2 (act_weeks_left)." {
 		t.Errorf("Explanation = %q", got)
 	}
-	for _, r := range Reasons {
+	for _, r := range reasons {
 		if r.Label() == string(r) || strings.Contains(r.Label(), "_") {
 			t.Errorf("reason %q has no label", r)
 		}
@@ -154,5 +154,14 @@ func TestLowStatementPlural(t *testing.T) {
 	}
 	if !strings.Contains(low[0].Statement, "than the other facilities:") {
 		t.Errorf("statement %q", low[0].Statement)
+	}
+}
+
+func TestListsAreFreshCopies(t *testing.T) {
+	t.Parallel()
+	Reasons()[0] = "changed"
+	Dimensions()[0] = "changed"
+	if Reasons()[0] != ReasonOutOfCoverage || Dimensions()[0] != BySend {
+		t.Error("changing a returned list changed the package's")
 	}
 }

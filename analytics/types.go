@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -96,8 +97,11 @@ const (
 	ByGender   Dimension = "gender"
 )
 
-// Dimensions lists every dimension, in the order reports show them.
-var Dimensions = []Dimension{BySend, ByWeek, ByRegion, ByDistrict, ByFacility, ByCadre, ByGender}
+// Dimensions returns every dimension, in the order reports show them, in a
+// new slice the caller may change.
+func Dimensions() []Dimension { return slices.Clone(dimensions) }
+
+var dimensions = []Dimension{BySend, ByWeek, ByRegion, ByDistrict, ByFacility, ByCadre, ByGender}
 
 // Group is one value of a dimension with the counts of its runs.
 type Group struct {
@@ -328,8 +332,11 @@ const (
 	ReasonStopped Reason = "stopped"
 )
 
-// Reasons lists the reasons in the order they are given.
-var Reasons = []Reason{ReasonOutOfCoverage, ReasonNoAnswer, ReasonNeedsTraining, ReasonStopped}
+// Reasons returns the reasons in the order they are given, in a new slice
+// the caller may change.
+func Reasons() []Reason { return slices.Clone(reasons) }
+
+var reasons = []Reason{ReasonOutOfCoverage, ReasonNoAnswer, ReasonNeedsTraining, ReasonStopped}
 
 // NonResponder is a health worker a send reached who did not take part as
 // asked, with the likely reason: the list the Leadership Team acts on.

@@ -54,9 +54,12 @@ type Persona struct {
 // not add up to 1: they are weights.
 type Mix map[Kind]float64
 
-// DefaultMix is a plausible field picture: most answer, some late, some
-// silent, a few unreachable or confused, a few who stop midway.
-var DefaultMix = Mix{Responsive: 0.55, Late: 0.12, Confused: 0.08, DropsOut: 0.07, Silent: 0.10, OutOfCoverage: 0.08}
+// DefaultMix returns a plausible field picture: most answer, some late,
+// some silent, a few unreachable or confused, a few who stop midway. Each
+// call returns a new map, which the caller may change.
+func DefaultMix() Mix {
+	return Mix{Responsive: 0.55, Late: 0.12, Confused: 0.08, DropsOut: 0.07, Silent: 0.10, OutOfCoverage: 0.08}
+}
 
 // Assign picks a persona for key (a contact URN or id) from the mix,
 // repeatably: the same key, mix and seed always give the same persona.

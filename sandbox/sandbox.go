@@ -94,7 +94,7 @@ func New(cfg Config) (*Sandbox, error) {
 		cfg.Start = time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
 	}
 	if cfg.Mix == nil {
-		cfg.Mix = DefaultMix
+		cfg.Mix = DefaultMix()
 	}
 	ws := rapidprotest.Workspace{Name: "Ministry of Health (sandbox)", Country: "LR",
 		Languages: []string{"eng", "fra"}, Timezone: "Africa/Monrovia", DateStyle: "day_first"}

@@ -150,17 +150,26 @@ func TestAssignIsRepeatableAndFollowsTheMix(t *testing.T) {
 	counts := map[sandbox.Kind]int{}
 	for i := range 10000 {
 		urn := fmt.Sprintf("tel:+231770%06d", i)
-		p := sandbox.Assign(urn, sandbox.DefaultMix, 3)
-		if q := sandbox.Assign(urn, sandbox.DefaultMix, 3); q.Kind != p.Kind || q.Delay != p.Delay {
+		p := sandbox.Assign(urn, sandbox.DefaultMix(), 3)
+		if q := sandbox.Assign(urn, sandbox.DefaultMix(), 3); q.Kind != p.Kind || q.Delay != p.Delay {
 			t.Fatal("Assign is not repeatable")
 		}
 		counts[p.Kind]++
 	}
-	for k, share := range sandbox.DefaultMix {
+	for k, share := range sandbox.DefaultMix() {
 		got := float64(counts[k]) / 10000
 		if got < share-0.02 || got > share+0.02 {
 			t.Errorf("%s: %.3f of workers, want about %.2f", k, got, share)
 		}
+	}
+}
+
+func TestDefaultMixIsAFreshMap(t *testing.T) {
+	t.Parallel()
+	m := sandbox.DefaultMix()
+	m[sandbox.Silent] = 99
+	if got := sandbox.DefaultMix()[sandbox.Silent]; got == 99 {
+		t.Error("changing DefaultMix's map changed the default")
 	}
 }
 

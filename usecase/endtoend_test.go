@@ -224,7 +224,7 @@ func TestEndToEnd(t *testing.T) {
 			states = append(states, en.To)
 		}
 	}
-	S := usecase.States
+	S := usecase.States()
 	order := append(append(slices.Clone(S[:10]), S[2:10]...), S[10:13]...)
 	if !slices.Equal(states, order) {
 		t.Errorf("the audit log's states:\n%v\nwant\n%v", states, order)

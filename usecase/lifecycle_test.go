@@ -272,3 +272,14 @@ func (e *env) approvalCode(t *testing.T) string {
 	t.Fatal("no approval SMS")
 	return ""
 }
+
+func TestStatesIsAFreshCopy(t *testing.T) {
+	t.Parallel()
+	usecase.States()[0] = usecase.StateCancelled
+	if got := usecase.States()[0]; got != usecase.StateRequested {
+		t.Errorf("States()[0] = %s after changing a copy, want %s", got, usecase.StateRequested)
+	}
+	if usecase.StateRequested.Step() != 1 {
+		t.Errorf("StateRequested.Step() = %d, want 1", usecase.StateRequested.Step())
+	}
+}

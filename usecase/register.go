@@ -195,7 +195,7 @@ func (m *Manager) WriteRegister(ctx context.Context, w io.Writer) error {
 		}
 		step := any(nil)
 		if n := rec.State.Step(); n > 0 {
-			step = fmt.Sprintf("%d of %d", n, len(States)-1)
+			step = fmt.Sprintf("%d of %d", n, len(states)-1)
 		}
 		row := []any{rec.ID, rec.Title, rec.Unit, rec.Form.Requestor.Name, approver, rec.DataManager.Name,
 			day(r.Filed), at(r.SendAt), late, rec.State.Label(), step, rec.Version, day(r.Reviewed), day(r.Approved),

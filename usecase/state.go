@@ -31,8 +31,11 @@ const (
 	StateCancelled         State = "cancelled"
 )
 
-// States lists every state in the SOP's order.
-var States = []State{StateRequested, StateReviewed, StateInDevelopment, StateSimulated, StateTestedDM,
+// States returns every state in the SOP's order, in a new slice the caller
+// may change.
+func States() []State { return slices.Clone(states) }
+
+var states = []State{StateRequested, StateReviewed, StateInDevelopment, StateSimulated, StateTestedDM,
 	StateNotified, StateTestedReq, StateAccepted, StateApprovalRequested, StateApproved, StateActive,
 	StateMonitoring, StateReported, StateCancelled}
 
@@ -70,7 +73,7 @@ func (s State) Step() int {
 	if s == StateCancelled {
 		return 0
 	}
-	return slices.Index(States, s) + 1
+	return slices.Index(states, s) + 1
 }
 
 // revisable are the states an edit sends back to development from.

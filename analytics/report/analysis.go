@@ -92,7 +92,7 @@ func (r *Analysis) document() (*document, error) {
 
 	s = d.section("breakdowns", "Response by group")
 	s.add(para("The rates of every group of health workers, as the target sync recorded them when the workflow reached them."))
-	for _, dim := range analytics.Dimensions {
+	for _, dim := range analytics.Dimensions() {
 		b, ok := a.Breakdown(dim)
 		if !ok || len(b.Groups) == 0 {
 			continue

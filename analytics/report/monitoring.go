@@ -36,7 +36,7 @@ type MonitoringTool struct {
 func (r *MonitoringTool) tables() []*table {
 	a := r.Analysis
 	ts := []*table{summaryTable(a.Counts), funnelTable(a)}
-	for _, d := range analytics.Dimensions {
+	for _, d := range analytics.Dimensions() {
 		if b, ok := a.Breakdown(d); ok && len(b.Groups) > 0 {
 			ts = append(ts, breakdownTable(a, b, nil))
 		}

@@ -158,15 +158,16 @@ func monthSendsTable(o *Monthly, m *analytics.Month) *table {
 
 func monthReasonsTable(m *analytics.Month) *table {
 	t := &table{ID: "month-reasons", Sheet: "Non-response", Title: "Non-responders by workflow and likely reason", Cols: []col{{"Workflow", kText}}}
-	for _, r := range analytics.Reasons {
+	reasons := analytics.Reasons()
+	for _, r := range reasons {
 		t.Cols = append(t.Cols, col{capitalize(r.Label()), kInt})
 	}
 	t.Cols = append(t.Cols, col{"All", kInt}, col{"% of contacted", kPercent})
-	total := make([]int, len(analytics.Reasons)+1)
+	total := make([]int, len(reasons)+1)
 	for _, w := range m.Workflows {
 		row := []cell{txt(w.Flow.Name)}
 		all := 0
-		for i, r := range analytics.Reasons {
+		for i, r := range reasons {
 			n := 0
 			for _, rc := range w.NonResponders {
 				if rc.Reason == r {

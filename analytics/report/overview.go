@@ -184,7 +184,8 @@ func (c *districtCounter) add(n analytics.NonResponder) {
 func (c *districtCounter) table() *table {
 	t := &table{ID: "non-responders-by-district", Sheet: "Non-response by district", Title: "Non-responders by district and likely reason",
 		Cols: []col{{"District", kText}}}
-	for _, r := range analytics.Reasons {
+	reasons := analytics.Reasons()
+	for _, r := range reasons {
 		t.Cols = append(t.Cols, col{capitalize(r.Label()), kInt})
 	}
 	t.Cols = append(t.Cols, col{"All", kInt})
@@ -195,12 +196,12 @@ func (c *districtCounter) table() *table {
 		}
 		return cmp.Or(strings.Compare(c.rows[a].label, c.rows[b].label), strings.Compare(a, b))
 	})
-	total := make([]int, len(analytics.Reasons)+1)
+	total := make([]int, len(reasons)+1)
 	for _, k := range keys {
 		r := c.rows[k]
 		cells := []cell{txt(r.label)}
 		all := 0
-		for i, reason := range analytics.Reasons {
+		for i, reason := range reasons {
 			n := r.counts[reason]
 			cells = append(cells, num(n))
 			all += n

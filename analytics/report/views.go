@@ -216,7 +216,7 @@ func reasonsTable(counts []analytics.ReasonCount, contacted int) *table {
 	t := &table{ID: "reasons", Sheet: "Non-response", Title: "Non-responders by likely reason",
 		Cols: []col{{"Likely reason", kText}, {"Health workers", kInt}, {"% of contacted", kPercent}, {"What to do", kText}}}
 	total := 0
-	for _, r := range analytics.Reasons {
+	for _, r := range analytics.Reasons() {
 		n := 0
 		for _, c := range counts {
 			if c.Reason == r {

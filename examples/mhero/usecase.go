@@ -655,7 +655,7 @@ func readForm(name string, now time.Time) (*usecase.Form, usecase.Problems, erro
 // parseState reads a state as list --state takes it.
 func parseState(s string) (usecase.State, bool) {
 	s = strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), "-", "_")
-	for _, st := range usecase.States {
+	for _, st := range usecase.States() {
 		if string(st) == s || strings.ReplaceAll(st.Label(), " ", "_") == s {
 			return st, true
 		}
@@ -665,7 +665,7 @@ func parseState(s string) (usecase.State, bool) {
 
 func stateNames() string {
 	var names []string
-	for _, st := range usecase.States {
+	for _, st := range usecase.States() {
 		names = append(names, string(st))
 	}
 	return strings.Join(names, ", ")

@@ -17,7 +17,7 @@ func printRecord(w io.Writer, rec *usecase.Record, v *usecase.Version, tests []u
 	f := rec.Form
 	loc := caseZone(rec)
 	fmt.Fprintf(w, "%s  %s\n", rec.ID, rec.Title)
-	step := fmt.Sprintf("step %d of %d", rec.State.Step(), len(usecase.States)-1)
+	step := fmt.Sprintf("step %d of %d", rec.State.Step(), len(usecase.States())-1)
 	if rec.State == usecase.StateCancelled {
 		step = "because " + rec.Reason
 	}
