@@ -6,8 +6,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
+	"runtime/metrics"
+	"runtime/pprof"
 	"strconv"
-	"syscall"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -52,17 +56,92 @@ type childResult struct {
 	// worker's numbers are known (a number two workers share is written
 	// to neither), so the rate limit cannot bound it.
 	ReadingIHRIS time.Duration
-	Error        string
+	// Memory is the child's memory at its peak resident set.
+	Memory memorySample
+	Error  string
 }
 
-// runChildSync syncs in a child process, so that its peak memory is the
-// sync's alone (the servers stay in the parent), and returns the summary
-// and the child's peak resident set.
-func runChildSync(b *testing.B, e *env, rate int) (*target.Summary, int64) {
-	res, rss := runChildSyncTimed(b, e, rate)
-	return res.Summary, rss
+// memorySample splits a process's resident memory between Go's runtime
+// and the rest (SQLite's page cache and allocations, which its C-to-Go
+// translation makes outside Go's heap, and the program's text).
+type memorySample struct {
+	RSS int64 // resident set
+	// Peak is the child's peak resident set since it started (VmHWM:
+	// rusage's maxrss would count the parent's, whose memory the child
+	// shared until it ran, and the parent holds the test servers).
+	Peak int64
+	// PeakGoLive is the largest live heap seen, in stage PeakGoLiveStage.
+	PeakGoLive      int64
+	PeakGoLiveStage string
+	// GoHeap is the memory of Go heap objects, live and not yet
+	// collected; GoLive the live heap after the last collection; GoMapped
+	// everything Go's runtime holds from the system (heap, stacks,
+	// metadata), less what it gave back.
+	GoHeap, GoLive, GoMapped int64
 }
 
+// highWater returns the process's peak resident set (VmHWM).
+func highWater() int64 {
+	b, _ := os.ReadFile("/proc/self/status")
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
+}
+
+func (m memorySample) String() string {
+	mib := func(n int64) float64 { return float64(n) / (1 << 20) }
+	return fmt.Sprintf("largest live Go heap %.1f MiB (%s); at the peak sampled: RSS %.1f MiB, Go heap %.1f MiB of which %.1f live at the last collection, Go runtime %.1f MiB, the rest %.1f MiB",
+		mib(m.PeakGoLive), m.PeakGoLiveStage, mib(m.RSS), mib(m.GoHeap), mib(m.GoLive), mib(m.GoMapped), mib(m.RSS-m.GoMapped))
+}
+
+// childStage is the stage the child's sync is in.
+var childStage atomic.Value
+
+// sampleMemory samples the process's memory every 50 ms until stop is
+// closed, and returns the sample of the highest resident set.
+func sampleMemory(stop <-chan struct{}) <-chan memorySample {
+	out := make(chan memorySample, 1)
+	go func() {
+		samples := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"},
+			{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+		var peak memorySample
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			b, err := os.ReadFile("/proc/self/statm")
+			if f := strings.Fields(string(b)); err == nil && len(f) > 1 {
+				pages, _ := strconv.ParseInt(f[1], 10, 64)
+				metrics.Read(samples)
+				live := int64(samples[1].Value.Uint64())
+				if rss := pages * int64(os.Getpagesize()); rss > peak.RSS {
+					peak = memorySample{RSS: rss, GoHeap: int64(samples[0].Value.Uint64()), GoLive: live,
+						GoMapped: int64(samples[2].Value.Uint64() - samples[3].Value.Uint64()), PeakGoLive: peak.PeakGoLive,
+						PeakGoLiveStage: peak.PeakGoLiveStage}
+				}
+				if live > peak.PeakGoLive {
+					peak.PeakGoLive = live
+					peak.PeakGoLiveStage, _ = childStage.Load().(string)
+				}
+			}
+			select {
+			case <-stop:
+				peak.Peak = highWater()
+				out <- peak
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return out
+}
+
+// runChildSyncTimed syncs in a child process, so that its peak memory is
+// the sync's alone (the servers stay in the parent), and returns what the
+// child reports and its peak resident set.
 func runChildSyncTimed(b *testing.B, e *env, rate int) (childResult, int64) {
 	b.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
@@ -78,17 +157,15 @@ func runChildSyncTimed(b *testing.B, e *env, rate int) (childResult, int64) {
 	if err := json.Unmarshal(out, &res); err != nil || res.Error != "" {
 		b.Fatalf("child sync: %v %s", err, res.Error)
 	}
-	ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	var rss int64
-	if ru != nil {
-		rss = ru.Maxrss * 1024
-	}
-	return res, rss
+	return res, res.Memory.Peak
 }
 
 // childBench is the child side of runChildSync.
 func childBench() int {
 	ctx := context.Background()
+	if os.Getenv("MHERO_BENCH_HEAPPROFILE") != "" {
+		runtime.MemProfileRate = 4096
+	}
 	fail := func(err error) int {
 		_ = json.NewEncoder(os.Stdout).Encode(childResult{Error: err.Error()})
 		return 1
@@ -114,7 +191,20 @@ func childBench() int {
 	defer db.Close()
 	var writingFrom time.Time
 	var readingFrom time.Time
+	var stage target.Stage
 	sopts := []target.Option{target.WithProgress(func(p target.Progress) {
+		if p.Stage != stage {
+			// The heap as each stage ends, for MHERO_BENCH_HEAPPROFILE.
+			heapProfile(string(stage))
+			stage = p.Stage
+			childStage.Store(string(stage))
+		}
+		if p.Stage == target.StageIHRIS && p.Done == 10000 && os.Getenv("MHERO_BENCH_HEAPPROFILE_IHRIS") != "" {
+			heapProfile("ihris-10000")
+		}
+		if p.Stage == target.StageContacts && p.Done == p.Total && p.Total > 0 {
+			heapProfile("contacts written")
+		}
 		if readingFrom.IsZero() && p.Stage == target.StageIHRIS {
 			readingFrom = time.Now()
 		}
@@ -129,12 +219,35 @@ func childBench() int {
 	if err != nil {
 		return fail(err)
 	}
+	stop := make(chan struct{})
+	memory := sampleMemory(stop)
 	sum, err := s.Sync(ctx, everyone, false)
 	if err != nil {
 		return fail(err)
 	}
-	_ = json.NewEncoder(os.Stdout).Encode(childResult{Summary: sum, Writing: time.Since(writingFrom), ReadingIHRIS: writingFrom.Sub(readingFrom)})
+	writing := time.Since(writingFrom)
+	close(stop)
+	heapProfile(string(stage))
+	_ = json.NewEncoder(os.Stdout).Encode(childResult{Summary: sum, Writing: writing, ReadingIHRIS: writingFrom.Sub(readingFrom), Memory: <-memory})
 	return 0
+}
+
+// heapProfile writes the live heap to MHERO_BENCH_HEAPPROFILE, suffixed
+// with the stage it ends, when that variable names a file.
+func heapProfile(stage string) {
+	path := os.Getenv("MHERO_BENCH_HEAPPROFILE")
+	if path == "" || stage == "" {
+		return
+	}
+	f, err := os.Create(fmt.Sprintf("%s.%d.%s", path, os.Getpid(), strings.ReplaceAll(stage, " ", "-")))
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	// A profile is as of the last collection but one.
+	runtime.GC()
+	runtime.GC()
+	_ = pprof.WriteHeapProfile(f)
 }
 
 // newBenchEnv is newEnv for benchmarks, with the RapidPro server throttled
@@ -186,7 +299,8 @@ func BenchmarkSync(b *testing.B) {
 	for b.Loop() {
 		e := newBenchEnv(b, workers, 0)
 		start := time.Now()
-		sum, rss := runChildSync(b, e, 0)
+		res, rss := runChildSyncTimed(b, e, 0)
+		sum := res.Summary
 		wall := time.Since(start)
 		// Setup: workspace, fields list, 8 fields, group lookup and create.
 		setup := 1 + 1 + len(target.SyncedFields()) + 2
@@ -196,16 +310,19 @@ func BenchmarkSync(b *testing.B) {
 		b.ReportMetric(float64(total(sum.Calls))/float64(minimum), "calls/min")
 		b.ReportMetric(float64(rss)/(1<<20), "peak-MiB")
 		b.ReportMetric(float64(rss)/float64(workers), "peak-B/worker")
+		b.ReportMetric(float64(res.Memory.PeakGoLive)/float64(workers), "go-live-B/worker")
 		b.ReportMetric(wall.Seconds(), "first-s")
-		b.Logf("first sync of %d workers: %d reachable, %d created, %d added; calls %v (minimum %d); peak RSS %.1f MiB; %v",
-			workers, sum.Reachable, sum.Created, sum.Added, sum.Calls, minimum, float64(rss)/(1<<20), wall.Round(time.Millisecond))
+		b.Logf("first sync of %d workers: %d reachable, %d created, %d added; calls %v (minimum %d); peak RSS %.1f MiB (%s); %v",
+			workers, sum.Reachable, sum.Created, sum.Added, sum.Calls, minimum, float64(rss)/(1<<20), res.Memory, wall.Round(time.Millisecond))
 
 		start = time.Now()
-		noop, rss2 := runChildSync(b, e, 0)
+		res2, rss2 := runChildSyncTimed(b, e, 0)
+		noop := res2.Summary
 		b.ReportMetric(float64(total(noop.Calls)), "noop-calls")
 		b.ReportMetric(time.Since(start).Seconds(), "noop-s")
-		b.Logf("no-op sync: calls %v, %d writes, peak RSS %.1f MiB, %v", noop.Calls, noop.Created+noop.Updated+noop.Added+noop.Removed,
-			float64(rss2)/(1<<20), time.Since(start).Round(time.Millisecond))
+		b.ReportMetric(float64(rss2)/(1<<20), "noop-peak-MiB")
+		b.Logf("no-op sync: calls %v, %d writes, peak RSS %.1f MiB (%s), %v", noop.Calls, noop.Created+noop.Updated+noop.Added+noop.Removed,
+			float64(rss2)/(1<<20), res2.Memory, time.Since(start).Round(time.Millisecond))
 	}
 }
 
