@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 
@@ -13,37 +14,42 @@ import (
 
 // known is what the mirror keeps of one RapidPro contact: enough to decide
 // whether a worker's contact needs a write and whom a number belongs to,
-// and no more, so memory stays at a fingerprint's worth per contact.
+// and no more, so memory stays at a fingerprint's worth per contact. Lists
+// are space-joined strings, as the store keeps them (a slice costs a
+// header per element), and the values many contacts share — status,
+// language, group list — are interned by the mirror.
 type known struct {
 	uuid     string
 	ihrisID  string
 	status   string
-	urns     []string // tel URNs
-	other    []string // URNs of other schemes, kept on writes
-	groups   []string // group UUIDs
+	urns     list // tel URNs
+	other    list // URNs of other schemes, kept on writes
+	groups   list // group UUIDs
 	language string
 	fp       fingerprint
 	deleted  bool
 }
 
-func (k *known) inGroup(uuid string) bool { return slices.Contains(k.groups, uuid) }
+func (k *known) inGroup(uuid string) bool { return k.groups.has(uuid) }
 
 // knownFrom reads a contact as RapidPro returned it.
 func knownFrom(c *rapidpro.Contact) *known {
 	k := &known{uuid: c.UUID, status: c.Status, language: c.Language}
+	var urns, other, groups []string
 	for _, u := range c.URNs {
 		if strings.HasPrefix(u, "tel:") {
 			if p, err := rapidpro.ParseURN(u); err == nil {
 				u = p.Identity()
 			}
-			k.urns = append(k.urns, u)
+			urns = append(urns, u)
 		} else {
-			k.other = append(k.other, u)
+			other = append(other, u)
 		}
 	}
 	for _, g := range c.Groups {
-		k.groups = append(k.groups, g.UUID)
+		groups = append(groups, g.UUID)
 	}
+	k.urns, k.other, k.groups = listOf(urns), listOf(other), listOf(groups)
 	var fields [8]string
 	for i, f := range SyncedFields() {
 		if v, ok := c.Fields[f.Key]; ok {
@@ -52,11 +58,61 @@ func knownFrom(c *rapidpro.Contact) *known {
 	}
 	k.ihrisID = fields[0]
 	name := c.Name
-	k.fp = fingerprintOf(name, k.urns, fields)
+	k.fp = fingerprintOf(name, urns, fields)
 	if c.Status == "" {
 		k.deleted = true
 	}
 	return k
+}
+
+// list is a set of tokens without spaces (URNs, group UUIDs) joined by
+// single spaces.
+type list string
+
+func listOf(s []string) list { return list(strings.Join(s, " ")) }
+
+func (l list) all() iter.Seq[string] { return strings.FieldsSeq(string(l)) }
+
+func (l list) slice() []string { return strings.Fields(string(l)) }
+
+func (l list) first() string {
+	f, _, _ := strings.Cut(string(l), " ")
+	return f
+}
+
+func (l list) len() int {
+	if l == "" {
+		return 0
+	}
+	return strings.Count(string(l), " ") + 1
+}
+
+func (l list) has(s string) bool {
+	for t := range l.all() {
+		if t == s {
+			return true
+		}
+	}
+	return false
+}
+
+// with returns the list with s added at its end, if missing.
+func (l list) with(s string) list {
+	switch {
+	case l.has(s):
+		return l
+	case l == "":
+		return list(s)
+	}
+	return l + " " + list(s)
+}
+
+// without returns the list without s.
+func (l list) without(s string) list {
+	if !l.has(s) {
+		return l
+	}
+	return listOf(slices.DeleteFunc(l.slice(), func(t string) bool { return t == s }))
 }
 
 // mirror is the workspace's contacts as last seen, indexed.
@@ -64,14 +120,28 @@ type mirror struct {
 	byUUID  map[string]*known
 	byIHRIS map[string]*known
 	byURN   map[string]*known
+	// interned are the values many contacts share (status, language,
+	// group list).
+	interned map[string]string
 	// modified and deleted are the change checkpoints the mirror is
 	// current to.
 	modified, deleted rapidpro.Checkpoint
 }
 
 func newMirror() *mirror {
-	return &mirror{byUUID: map[string]*known{}, byIHRIS: map[string]*known{}, byURN: map[string]*known{}}
+	return &mirror{byUUID: map[string]*known{}, byIHRIS: map[string]*known{}, byURN: map[string]*known{}, interned: map[string]string{}}
 }
+
+func (m *mirror) intern(s string) string {
+	if v, ok := m.interned[s]; ok {
+		return v
+	}
+	m.interned[s] = s
+	return s
+}
+
+// setGroups replaces a contact's group list.
+func (m *mirror) setGroups(k *known, groups list) { k.groups = list(m.intern(string(groups))) }
 
 // put adds or replaces a contact, returning the one it replaced.
 func (m *mirror) put(k *known) *known {
@@ -82,13 +152,15 @@ func (m *mirror) put(k *known) *known {
 	if k.deleted {
 		return old
 	}
+	k.status, k.language = m.intern(k.status), m.intern(k.language)
+	m.setGroups(k, k.groups)
 	m.byUUID[k.uuid] = k
 	if k.ihrisID != "" {
 		if cur, ok := m.byIHRIS[k.ihrisID]; !ok || cur.uuid > k.uuid {
 			m.byIHRIS[k.ihrisID] = k
 		}
 	}
-	for _, u := range k.urns {
+	for u := range k.urns.all() {
 		m.byURN[u] = k
 	}
 	return old
@@ -101,20 +173,11 @@ func (m *mirror) drop(k *known) {
 		// found again when the mirror is next loaded.
 		delete(m.byIHRIS, k.ihrisID)
 	}
-	for _, u := range k.urns {
+	for u := range k.urns.all() {
 		if m.byURN[u] == k {
 			delete(m.byURN, u)
 		}
 	}
-}
-
-func joinList(s []string) string { return strings.Join(s, " ") }
-
-func splitList(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return strings.Fields(s)
 }
 
 // loadMirror reads the workspace's mirror from the store.
@@ -127,11 +190,11 @@ func loadMirror(ctx context.Context, db *store.DB, ws string) (*mirror, error) {
 	defer rows.Close()
 	for rows.Next() {
 		var k known
-		var urns, other, groups, fp string
-		if err := rows.Scan(&k.uuid, &k.ihrisID, &k.status, &urns, &other, &groups, &k.language, &fp); err != nil {
+		var fp string
+		if err := rows.Scan(&k.uuid, &k.ihrisID, &k.status, &k.urns, &k.other, &k.groups, &k.language, &fp); err != nil {
 			return nil, err
 		}
-		k.urns, k.other, k.groups, k.fp = splitList(urns), splitList(other), splitList(groups), parseFingerprint(fp)
+		k.fp = parseFingerprint(fp)
 		m.put(&k)
 	}
 	if err := rows.Err(); err != nil {
@@ -174,7 +237,7 @@ func saveContacts(ctx context.Context, tx *store.Tx, ws string, ks []*known) err
 			}
 			continue
 		}
-		if err := b.Add(ctx, ws, k.uuid, k.ihrisID, k.status, joinList(k.urns), joinList(k.other), joinList(k.groups), k.language, k.fp.String()); err != nil {
+		if err := b.Add(ctx, ws, k.uuid, k.ihrisID, k.status, string(k.urns), string(k.other), string(k.groups), k.language, k.fp.String()); err != nil {
 			return err
 		}
 	}

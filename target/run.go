@@ -33,23 +33,27 @@ func (o op) String() string {
 }
 
 // worker is what a run keeps of one evaluated health worker: little, so
-// that memory stays at a fingerprint's worth per worker.
+// that memory stays at a fingerprint's worth per worker. What the worker's
+// contact should be is compared with the mirror as the worker is read, and
+// spooled to the journal when it may need a write: only the outcome is
+// kept.
 type worker struct {
-	id     string
-	name   string // only for skips
-	urns   []string
-	skip   *Skip
-	member bool // belongs in the target's group
+	id   string
+	name string // only for skips
+	urns list   // tel URNs, best first
+	uuid string // the contact, when it exists
+	skip *Skip
+	// places and cadre index the run's interned strings, for the
+	// preview's breakdown.
+	places, cadre uint32
+	op            op
+	member        bool // belongs in the target's group
 	// reported: not a member, but named by hand, so its skip is shown.
 	reported bool
-	op       op
-	fp       fingerprint
-	afp      fingerprint // of the attributes
-	uuid     string      // the contact, when it exists
-	lang     string      // the contact language from iHRIS, "" when none
-	// place and cadre, interned, for the preview's breakdown.
-	places, cadre string
-	writeBack     bool
+	// differs: the worker's contact in the mirror is not the desired one
+	// (fingerprint, or a language iHRIS gives).
+	differs   bool
+	writeBack bool
 }
 
 // run is one preview, plan or sync of a target.
@@ -77,7 +81,8 @@ type run struct {
 	dirty       map[string]bool
 	members     map[string]string // contact uuid → state, from target_members
 	attrOpen    map[string]fingerprint
-	intern      map[string]string
+	intern      map[string]uint32
+	strs        []string // interned, by index
 	spooled     int
 	mu          sync.Mutex   // guards the mirror while contacts are written
 	pending     []journalRow // journal entries not yet saved
@@ -102,7 +107,7 @@ func (s *Syncer) newRun(ctx context.Context, g Group) (*run, error) {
 		return nil, err
 	}
 	return &run{s: s, ctx: ctx, g: g.Canonical(), calls: &counter{}, workers: map[string]*worker{},
-		dirty: map[string]bool{}, intern: map[string]string{}}, nil
+		dirty: map[string]bool{}, intern: map[string]uint32{"": 0}, strs: []string{""}}, nil
 }
 
 func (r *run) progress(stage Stage, done, total int, remaining map[string]int) {
@@ -113,12 +118,15 @@ func (r *run) progress(stage Stage, done, total int, remaining map[string]int) {
 		ETA: duration(remaining, r.s.cfg.ratePerHour)})
 }
 
-func (r *run) str(s string) string {
-	if v, ok := r.intern[s]; ok {
-		return v
+// str interns s, returning its index in r.strs.
+func (r *run) str(s string) uint32 {
+	if i, ok := r.intern[s]; ok {
+		return i
 	}
-	r.intern[s] = s
-	return s
+	i := uint32(len(r.strs))
+	r.strs = append(r.strs, s)
+	r.intern[s] = i
+	return i
 }
 
 // workspace learns the workspace's UUID, the key of everything stored.
@@ -198,7 +206,7 @@ func (r *run) refresh() error {
 					k.deleted = true
 				}
 				if old := r.m.put(k); old != nil && old.ihrisID != "" &&
-					(old.fp != k.fp || old.status != k.status || !slices.Equal(old.groups, k.groups) || k.deleted) {
+					(old.fp != k.fp || old.status != k.status || old.groups != k.groups || k.deleted) {
 					r.dirty[old.ihrisID] = true
 				}
 				read = append(read, k)
@@ -296,6 +304,17 @@ func (r *run) groupUUID() string {
 	return r.group.UUID
 }
 
+// memberState returns a target_member state as one of the constants, so
+// that the states of many contacts share one string.
+func memberState(st string) string {
+	for _, c := range []string{"adding", "member", "removing"} {
+		if st == c {
+			return c
+		}
+	}
+	return st
+}
+
 // loadMembers reads whom this module put in the group, and the attributes
 // currently recorded.
 func (r *run) loadMembers() error {
@@ -313,7 +332,10 @@ func (r *run) loadMembers() error {
 				rows.Close()
 				return err
 			}
-			r.members[u] = st
+			if k := r.m.byUUID[u]; k != nil {
+				u = k.uuid // one copy of the UUID
+			}
+			r.members[u] = memberState(st)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -329,6 +351,9 @@ func (r *run) loadMembers() error {
 		var id, fp string
 		if err := rows.Scan(&id, &fp); err != nil {
 			return err
+		}
+		if k := r.m.byIHRIS[id]; k != nil {
+			id = k.ihrisID // one copy of the id
 		}
 		r.attrOpen[id] = parseFingerprint(fp)
 	}
@@ -349,25 +374,8 @@ func (r *run) source() iter.Seq2[ihris.HealthWorker, error] {
 				return
 			}
 		}
-		feed := r.s.reg.ChangesSince(since)
-		seen := map[string]bool{}
-		for ch, err := range feed.All(r.ctx) {
-			if err != nil {
-				yield(ihris.HealthWorker{}, err)
-				return
-			}
-			seen[ch.ID] = true
-			if ch.Deleted {
-				r.deleted = append(r.deleted, ch.ID)
-				continue
-			}
-			if !yield(ch.Worker, nil) {
-				return
-			}
-		}
-		r.feedNext = feed.Checkpoint()
 		// Workers named by hand, and those whose contacts changed in
-		// RapidPro, that the feed did not bring.
+		// RapidPro, come after the feed unless it brought them.
 		var extra []string
 		if r.full {
 			extra = slices.Concat(r.g.Add.Workers, r.g.Criteria.Workers)
@@ -377,11 +385,31 @@ func (r *run) source() iter.Seq2[ihris.HealthWorker, error] {
 			}
 			slices.Sort(extra)
 		}
+		pending := map[string]bool{}
 		for _, id := range extra {
-			if seen[id] {
+			pending[id] = true
+		}
+		feed := r.s.reg.ChangesSince(since)
+		for ch, err := range feed.All(r.ctx) {
+			if err != nil {
+				yield(ihris.HealthWorker{}, err)
+				return
+			}
+			delete(pending, ch.ID)
+			if ch.Deleted {
+				r.deleted = append(r.deleted, ch.ID)
 				continue
 			}
-			seen[id] = true
+			if !yield(ch.Worker, nil) {
+				return
+			}
+		}
+		r.feedNext = feed.Checkpoint()
+		for _, id := range extra {
+			if !pending[id] {
+				continue
+			}
+			delete(pending, id)
 			w, err := r.s.reg.Worker(r.ctx, id)
 			if errors.Is(err, fhir.ErrNotFound) || errors.Is(err, fhir.ErrGone) {
 				if r.full && (slices.Contains(r.g.Add.Workers, id) || slices.Contains(r.g.Criteria.Workers, id)) {
@@ -490,7 +518,7 @@ func (r *run) consider(hw ihris.HealthWorker) error {
 		// A worker leaving the target (who left the service, say) keeps
 		// the numbers the contact has, and its fields are brought up to
 		// date: a smart group on them must see the change.
-		urns = k.urns
+		urns = k.urns.slice()
 		if len(urns) == 0 {
 			return nil
 		}
@@ -501,26 +529,22 @@ func (r *run) consider(hw ihris.HealthWorker) error {
 		// Unreachable now: keep the contact's data as it is.
 		return nil
 	}
-	w.urns = urns
+	w.urns = listOf(urns)
 	d := desiredContact(hw, r.g.Criteria, urns)
-	w.fp = d.fingerprint()
-	w.afp = attrFingerprint(d)
+	afp := attrFingerprint(d)
 	w.places, w.cadre = r.str(d.attrs.places), r.str(d.attrs.cadreName)
-	w.lang = r.str(d.language)
+	// The language is compared only when iHRIS gives one.
+	w.differs = k != nil && (k.fp != d.fingerprint() || (d.language != "" && k.language != d.language))
 	if r.s.cfg.writeBack {
 		cur, _ := hw.Identifier(ihris.ContactUUIDSystem)
 		w.writeBack = k == nil || cur != k.uuid
 	}
-	if r.sync && (k == nil || k.fp != w.fp || w.langDiffers(k) || r.attrOpen[w.id] != w.afp) {
+	if r.sync && (k == nil || w.differs || r.attrOpen[w.id] != afp) {
 		// Only what may need a write is spooled: the rest is unchanged.
-		return r.spool(w, d)
+		return r.spool(w, d, afp)
 	}
 	return nil
 }
-
-// langDiffers reports whether the contact's language is not the one iHRIS
-// gives (when it gives one).
-func (w *worker) langDiffers(k *known) bool { return w.lang != "" && k.language != w.lang }
 
 // shared marks the workers whose number another selected worker has too:
 // nobody can tell which of them would answer, so neither is messaged.
@@ -530,7 +554,7 @@ func (r *run) shared() {
 		if w.skip != nil {
 			continue
 		}
-		for _, u := range w.urns {
+		for u := range w.urns.all() {
 			owners[u] = append(owners[u], w)
 		}
 	}
@@ -569,12 +593,12 @@ func (r *run) resolve(w *worker) {
 	if k != nil {
 		w.uuid = k.uuid
 	}
-	if w.skip != nil || len(w.urns) == 0 || (!w.member && k == nil) {
+	if w.skip != nil || w.urns == "" || (!w.member && k == nil) {
 		return
 	}
 	// A number owned by another worker's contact is shared with someone
 	// outside this target (or a contact made by hand).
-	for _, u := range w.urns {
+	for u := range w.urns.all() {
 		o := r.m.byURN[u]
 		if o == nil || o == k {
 			continue
@@ -584,7 +608,7 @@ func (r *run) resolve(w *worker) {
 				Detail: fmt.Sprintf("%s is the number of worker %s's contact in RapidPro", mask(u), o.ihrisID)}
 			return
 		}
-		if k != nil || u != w.urns[0] {
+		if k != nil || u != w.urns.first() {
 			w.skip = &Skip{WorkerID: w.id, Name: w.name, Reason: ReasonTaken,
 				Detail: fmt.Sprintf("%s belongs to contact %s, not from iHRIS", mask(u), o.uuid)}
 			return
@@ -598,7 +622,7 @@ func (r *run) resolve(w *worker) {
 	case k == nil:
 		w.op = opCreate
 	case w.op == opAdopt:
-	case k.fp != w.fp, w.langDiffers(k):
+	case w.differs:
 		w.op = opUpdate
 	}
 	if k != nil && k.status != "active" {
@@ -657,6 +681,7 @@ func (r *run) removals() []string {
 // counts sums up the evaluation.
 func (r *run) counts() (p Preview, creates, updates, adopts, unchanged, adds int) {
 	p = Preview{Target: r.g.Name, ByPlace: map[string]map[string]int{}, ByCadre: map[string]int{}}
+	byPlaces := map[uint32]int{} // reachable workers by place chain
 	for _, w := range r.order {
 		if !w.member {
 			if w.reported {
@@ -674,18 +699,8 @@ func (r *run) counts() (p Preview, creates, updates, adopts, unchanged, adds int
 			continue
 		}
 		p.Reachable++
-		for _, part := range strings.Split(w.places, "|") {
-			level, rest, ok := strings.Cut(part, "=")
-			if !ok {
-				continue
-			}
-			_, name, _ := strings.Cut(rest, ":")
-			if p.ByPlace[level] == nil {
-				p.ByPlace[level] = map[string]int{}
-			}
-			p.ByPlace[level][cmp.Or(name, rest)]++
-		}
-		p.ByCadre[cmp.Or(w.cadre, "(none)")]++
+		byPlaces[w.places]++
+		p.ByCadre[cmp.Or(r.strs[w.cadre], "(none)")]++
 		switch w.op {
 		case opCreate:
 			creates++
@@ -698,6 +713,19 @@ func (r *run) counts() (p Preview, creates, updates, adopts, unchanged, adds int
 		}
 		if r.needsAdd(w) {
 			adds++
+		}
+	}
+	for i, n := range byPlaces {
+		for part := range strings.SplitSeq(r.strs[i], "|") {
+			level, rest, ok := strings.Cut(part, "=")
+			if !ok {
+				continue
+			}
+			_, name, _ := strings.Cut(rest, ":")
+			if p.ByPlace[level] == nil {
+				p.ByPlace[level] = map[string]int{}
+			}
+			p.ByPlace[level][cmp.Or(name, rest)] += n
 		}
 	}
 	for _, x := range r.extra {

@@ -232,7 +232,7 @@ func (r *run) plan() *Plan {
 	reads := r.calls.snapshot()
 	extraURNs := 0
 	for _, w := range r.order {
-		if w.op == opCreate && w.skip == nil && len(w.urns) > 1 {
+		if w.op == opCreate && w.skip == nil && w.urns.len() > 1 {
 			extraURNs++
 		}
 	}
@@ -411,13 +411,15 @@ func isStatus(err error, status int) bool {
 	return errors.As(err, &e) && e.StatusCode == status
 }
 
-// journalEntry is a spooled write: the desired contact and attributes.
+// journalEntry is a spooled write: the desired contact and attributes,
+// and the attributes' fingerprint.
 type journalEntry struct {
 	Name     string    `json:"n"`
 	Language string    `json:"l,omitempty"`
 	URNs     []string  `json:"u"`
 	Fields   [8]string `json:"f"`
 	Attrs    [12]string
+	AttrsFP  string `json:"a"`
 }
 
 func (a attrs) list() [12]string {
@@ -457,8 +459,8 @@ type journalRow struct {
 // spoolBatch is how many journal entries are saved a transaction.
 const spoolBatch = 1000
 
-func (r *run) spool(w *worker, d desired) error {
-	e := journalEntry{Name: d.name, Language: d.language, URNs: d.urns, Fields: d.fields, Attrs: d.attrs.list()}
+func (r *run) spool(w *worker, d desired, afp fingerprint) error {
+	e := journalEntry{Name: d.name, Language: d.language, URNs: d.urns, Fields: d.fields, Attrs: d.attrs.list(), AttrsFP: afp.String()}
 	data, err := json.Marshal(e)
 	if err != nil {
 		return err
@@ -504,7 +506,7 @@ type adder struct {
 	ch    chan []string
 	done  chan struct{}
 	mu    sync.Mutex
-	added []string
+	added int
 	err   error
 }
 
@@ -569,8 +571,19 @@ func (a *adder) add(batch []string) error {
 	}); err != nil {
 		return err
 	}
+	r.mu.Lock() // the contact writers change the mirror too
+	for _, u := range batch {
+		if k := r.m.byUUID[u]; k != nil && !k.inGroup(gu) {
+			// A copy: the contact may be being saved.
+			c := *k
+			c.groups = k.groups.with(gu)
+			r.m.put(&c)
+			r.written(&c)
+		}
+	}
+	r.mu.Unlock()
 	a.mu.Lock()
-	a.added = append(a.added, batch...)
+	a.added += len(batch)
 	a.mu.Unlock()
 	return nil
 }
@@ -605,7 +618,10 @@ func (r *run) execute(sum *Summary) error {
 	if err == nil {
 		// Workers whose contacts are unchanged but outside the group.
 		for _, w := range r.order {
-			if w.op == opNone && r.needsAdd(w) && w.uuid != "" {
+			r.mu.Lock() // the adder changes the mirror
+			add := w.op == opNone && r.needsAdd(w) && w.uuid != ""
+			r.mu.Unlock()
+			if add {
 				pending = append(pending, w.uuid)
 				flush(false)
 			}
@@ -622,10 +638,16 @@ func (r *run) execute(sum *Summary) error {
 					break
 				}
 				x.uuid = c.UUID
+				r.mu.Lock() // the adder changes the mirror too
 				r.m.put(knownFrom(c))
+				r.mu.Unlock()
 				sum.Created++
 			}
-			if k := r.m.byUUID[x.uuid]; k == nil || !k.inGroup(r.groupUUID()) {
+			r.mu.Lock()
+			k := r.m.byUUID[x.uuid]
+			in := k != nil && k.inGroup(r.groupUUID())
+			r.mu.Unlock()
+			if !in {
 				pending = append(pending, x.uuid)
 				flush(false)
 			}
@@ -640,14 +662,7 @@ func (r *run) execute(sum *Summary) error {
 	if err := a.failed(); err != nil {
 		return err
 	}
-	sum.Added = len(a.added)
-	gu := r.groupUUID()
-	for _, u := range a.added {
-		if k := r.m.byUUID[u]; k != nil && !k.inGroup(gu) {
-			k.groups = append(k.groups, gu)
-			r.written(k)
-		}
-	}
+	sum.Added = a.added
 	removed, err := r.remove()
 	if err != nil {
 		return err
@@ -763,6 +778,7 @@ type writeItem struct {
 	w      *worker
 	d      desired
 	e      journalEntry
+	afp    fingerprint // of the attributes
 	places string
 	batch  *writeBatch
 }
@@ -792,7 +808,7 @@ func (r *run) readJournal(ctx context.Context, last int) (*writeBatch, error) {
 		if err := json.Unmarshal([]byte(data), &e); err != nil {
 			return nil, fmt.Errorf("target: journal entry %d: %w", seq, err)
 		}
-		b.items = append(b.items, &writeItem{w: w, e: e, places: places, batch: b,
+		b.items = append(b.items, &writeItem{w: w, e: e, afp: parseFingerprint(e.AttrsFP), places: places, batch: b,
 			d: desired{workerID: w.id, name: e.Name, language: e.Language, urns: e.URNs, fields: e.Fields}})
 	}
 	if err := rows.Err(); err != nil {
@@ -827,9 +843,9 @@ func (r *run) recordWritten(ctx context.Context, batches <-chan *writeBatch, tot
 			if w.skip == nil && w.op != opNone && w.member && w.uuid != "" && r.needsAddAfterWrite(w) {
 				joined(w.uuid)
 			}
-			if w.uuid != "" && r.attrOpen[w.id] != w.afp {
-				attrRows = append(attrRows, attrRow{uuid: w.uuid, id: w.id, urn: first(it.e.URNs), name: it.e.Name, a: it.e.Attrs, places: it.places, fp: w.afp})
-				r.attrOpen[w.id] = w.afp
+			if w.uuid != "" && r.attrOpen[w.id] != it.afp {
+				attrRows = append(attrRows, attrRow{uuid: w.uuid, id: w.id, urn: first(it.e.URNs), name: it.e.Name, a: it.e.Attrs, places: it.places, fp: it.afp})
+				r.attrOpen[w.id] = it.afp
 			}
 		}
 		if err := r.flushWritten(); err != nil {
@@ -886,8 +902,8 @@ func (r *run) writeContact(w *worker, d desired, sum *Summary) error {
 		var other []string
 		withURNs := true
 		if k != nil {
-			other = k.other
-			withURNs = !sameSet(k.urns, d.urns)
+			other = k.other.slice()
+			withURNs = !sameSet(k.urns.slice(), d.urns)
 		}
 		c, err = r.s.rp.Contacts.Update(r.ctx, w.uuid, d.request(other, withURNs))
 		r.calls.add(ScopeContacts, 1)
@@ -1004,7 +1020,7 @@ func (r *run) remove() (int, error) {
 		}
 		for _, u := range batch {
 			if k := r.m.byUUID[u]; k != nil {
-				k.groups = slices.DeleteFunc(k.groups, func(g string) bool { return g == gu })
+				r.m.setGroups(k, k.groups.without(gu))
 				r.written(k)
 			}
 			delete(r.members, u)
