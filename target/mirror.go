@@ -32,6 +32,13 @@ type known struct {
 
 func (k *known) inGroup(uuid string) bool { return k.groups.has(uuid) }
 
+// same reports whether two readings of a contact hold the same: whether
+// saving the second over the first in the store would change nothing.
+func (k *known) same(o *known) bool {
+	return k.uuid == o.uuid && k.ihrisID == o.ihrisID && k.status == o.status && k.urns == o.urns && k.other == o.other &&
+		k.groups == o.groups && k.language == o.language && k.fp == o.fp && k.deleted == o.deleted
+}
+
 // knownFrom reads a contact as RapidPro returned it.
 func knownFrom(c *rapidpro.Contact) *known {
 	k := &known{uuid: c.UUID, status: c.Status, language: c.Language}

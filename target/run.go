@@ -205,11 +205,16 @@ func (r *run) refresh() error {
 				if deleted {
 					k.deleted = true
 				}
-				if old := r.m.put(k); old != nil && old.ihrisID != "" &&
+				old := r.m.put(k)
+				if old != nil && old.ihrisID != "" &&
 					(old.fp != k.fp || old.status != k.status || old.groups != k.groups || k.deleted) {
 					r.dirty[old.ihrisID] = true
 				}
-				read = append(read, k)
+				if old == nil || !old.same(k) {
+					// A contact read as the store holds it (one this
+					// module wrote last, say) is not saved again.
+					read = append(read, k)
+				}
 				cp.Observe(c.ModifiedOn.Time, c.UUID)
 				total++
 			}
