@@ -916,6 +916,13 @@ func (r *run) writeContact(w *worker, d desired, sum *Summary) error {
 		return fmt.Errorf("target: writing the contact of %s: %w", w.id, err)
 	}
 	k := knownFrom(c)
+	// One copy of the strings the worker and its contact share.
+	if k.ihrisID == w.id {
+		k.ihrisID = w.id
+	}
+	if k.urns == w.urns {
+		k.urns = w.urns
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.m.put(k)
