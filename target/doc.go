@@ -84,8 +84,11 @@
 // what was last written, is what makes the sync exact: a contact edited or
 // stopped in RapidPro's UI, deleted, or created by a flow start is seen;
 // and reading only the changes keeps it cheap: a no-op sync of 50,000
-// workers reads a page of RapidPro changes and the iHRIS changes, and
-// writes nothing.
+// workers reads the iHRIS changes and a page of RapidPro changes, and
+// writes nothing. Among RapidPro's changes are the contacts the last sync
+// wrote, a page per 250 writes: they cannot be skipped, as another's edit
+// made between two of the sync's writes is only seen by reading them, but
+// they are recognised as what the mirror holds and cost nothing more.
 //
 // Syncs are incremental: they follow iHRIS's changes since the checkpoint
 // of the last sync of the same definition ([ihris.Registry.ChangesSince]),
