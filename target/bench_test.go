@@ -65,7 +65,8 @@ type childResult struct {
 // and the rest (SQLite's page cache and allocations, which its C-to-Go
 // translation makes outside Go's heap, and the program's text).
 type memorySample struct {
-	RSS int64 // resident set
+	RSS   int64  // resident set
+	Stage string // the sync's stage then
 	// Peak is the child's peak resident set since it started (VmHWM:
 	// rusage's maxrss would count the parent's, whose memory the child
 	// shared until it ran, and the parent holds the test servers).
@@ -94,8 +95,8 @@ func highWater() int64 {
 
 func (m memorySample) String() string {
 	mib := func(n int64) float64 { return float64(n) / (1 << 20) }
-	return fmt.Sprintf("largest live Go heap %.1f MiB (%s); at the peak sampled: RSS %.1f MiB, Go heap %.1f MiB of which %.1f live at the last collection, Go runtime %.1f MiB, the rest %.1f MiB",
-		mib(m.PeakGoLive), m.PeakGoLiveStage, mib(m.RSS), mib(m.GoHeap), mib(m.GoLive), mib(m.GoMapped), mib(m.RSS-m.GoMapped))
+	return fmt.Sprintf("largest live Go heap %.1f MiB (%s); at the peak sampled (%s): RSS %.1f MiB, Go heap %.1f MiB of which %.1f live at the last collection, Go runtime %.1f MiB, the rest %.1f MiB",
+		mib(m.PeakGoLive), m.PeakGoLiveStage, m.Stage, mib(m.RSS), mib(m.GoHeap), mib(m.GoLive), mib(m.GoMapped), mib(m.RSS-m.GoMapped))
 }
 
 // childStage is the stage the child's sync is in.
@@ -118,7 +119,8 @@ func sampleMemory(stop <-chan struct{}) <-chan memorySample {
 				metrics.Read(samples)
 				live := int64(samples[1].Value.Uint64())
 				if rss := pages * int64(os.Getpagesize()); rss > peak.RSS {
-					peak = memorySample{RSS: rss, GoHeap: int64(samples[0].Value.Uint64()), GoLive: live,
+					stage, _ := childStage.Load().(string)
+					peak = memorySample{RSS: rss, Stage: stage, GoHeap: int64(samples[0].Value.Uint64()), GoLive: live,
 						GoMapped: int64(samples[2].Value.Uint64() - samples[3].Value.Uint64()), PeakGoLive: peak.PeakGoLive,
 						PeakGoLiveStage: peak.PeakGoLiveStage}
 				}
@@ -198,9 +200,6 @@ func childBench() int {
 			heapProfile(string(stage))
 			stage = p.Stage
 			childStage.Store(string(stage))
-		}
-		if p.Stage == target.StageIHRIS && p.Done == 10000 && os.Getenv("MHERO_BENCH_HEAPPROFILE_IHRIS") != "" {
-			heapProfile("ihris-10000")
 		}
 		if p.Stage == target.StageContacts && p.Done == p.Total && p.Total > 0 {
 			heapProfile("contacts written")
