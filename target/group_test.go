@@ -127,3 +127,23 @@ func FuzzParseGroup(f *testing.F) {
 		}
 	})
 }
+
+// A target embedded in another YAML document decodes through
+// Group.UnmarshalYAML, with its problems positioned in that document.
+func TestGroupEmbeddedInYAML(t *testing.T) {
+	t.Parallel()
+	var doc struct {
+		Title  string       `yaml:"title"`
+		Target target.Group `yaml:"target"`
+	}
+	ok := "title: t\ntarget:\n  name: Nurses\n  country: LR\n  criteria: {cadres: [nurse]}\n"
+	if err := yaml.Unmarshal([]byte(ok), &doc); err != nil || doc.Target.Name != "Nurses" || doc.Target.Country != "LR" {
+		t.Fatalf("Unmarshal = %v, target %+v", err, doc.Target)
+	}
+	bad := "title: t\ntarget:\n  name: Nurses\n  country: LR\n  criteria: {cadrs: [nurse]}\n"
+	err := yaml.Unmarshal([]byte(bad), &doc)
+	var ps target.Problems
+	if !errors.As(err, &ps) || len(ps) != 1 || ps[0].Line != 5 || ps[0].Column != 14 || ps[0].File != "" {
+		t.Fatalf("Unmarshal = %#v, want one problem at 5:14 with no file", err)
+	}
+}

@@ -51,13 +51,12 @@ func ParseGroup(name string, data []byte) (*Group, error) {
 	if len(doc.Content) == 0 {
 		return nil, Problems{{File: name, Line: 1, Column: 1, Message: "empty target file"}}
 	}
-	return DecodeGroup(name, doc.Content[0])
+	return decodeNode(name, doc.Content[0])
 }
 
-// DecodeGroup decodes a target from a YAML node, such as the target
-// embedded in a use-case request form; file names the file the node was
-// read from, for the errors' positions.
-func DecodeGroup(file string, n *yaml.Node) (*Group, error) {
+// decodeNode decodes a target from a YAML node; file names the file the
+// node was read from, for the errors' positions.
+func decodeNode(file string, n *yaml.Node) (*Group, error) {
 	var ps Problems
 	d := &yamlpos.Decoder{Report: func(at *yaml.Node, field, msg string) {
 		ps = append(ps, Problem{Line: at.Line, Column: at.Column, Field: field, Message: msg})
@@ -77,9 +76,11 @@ func DecodeGroup(file string, n *yaml.Node) (*Group, error) {
 }
 
 // UnmarshalYAML decodes a target with go.yaml.in/yaml/v3, failing with
-// [Problems] (positioned in the document) when anything is wrong.
+// [Problems] (positioned in the document, without a file name) when
+// anything is wrong. It is how another YAML document embeds a target, such
+// as a use-case request form.
 func (g *Group) UnmarshalYAML(n *yaml.Node) error {
-	got, err := DecodeGroup("", n)
+	got, err := decodeNode("", n)
 	if err != nil {
 		return err
 	}

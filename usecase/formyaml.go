@@ -293,8 +293,11 @@ func (d *decoder) form(n *yaml.Node) *Form {
 				f.TargetFile = v.Value
 				continue
 			}
-			g, err := target.DecodeGroup(d.file, v)
-			if err != nil {
+			// UnmarshalYAML is called directly, not through v.Decode,
+			// which would skip it for a null node and leave an empty
+			// target without a problem.
+			var g target.Group
+			if err := g.UnmarshalYAML(v); err != nil {
 				f.badTarget = true
 				// Its country still reads the people's phone numbers.
 				for i := 0; i+1 < len(v.Content); i += 2 {
@@ -302,14 +305,11 @@ func (d *decoder) form(n *yaml.Node) *Form {
 						f.Target.Country = c.Value
 					}
 				}
-				ps := fromTarget(err, "target.")
-				for i := range ps {
-					ps[i].File = ""
-				}
-				d.ps = append(d.ps, ps...)
+				// The problems have no file: they are in the form's.
+				d.ps = append(d.ps, fromTarget(err, "target.")...)
 				continue
 			}
-			f.Target = *g
+			f.Target = g
 		case "workflow":
 			f.WorkflowFile = d.Text(v, path)
 		case "follow_up":
