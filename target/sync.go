@@ -843,9 +843,10 @@ func (r *run) recordWritten(ctx context.Context, batches <-chan *writeBatch, tot
 			if w.skip == nil && w.op != opNone && w.member && w.uuid != "" && r.needsAddAfterWrite(w) {
 				joined(w.uuid)
 			}
+			// (A worker comes once: the attributes recorded need not be
+			// remembered, which would cost an entry per worker.)
 			if w.uuid != "" && r.attrOpen[w.id] != it.afp {
 				attrRows = append(attrRows, attrRow{uuid: w.uuid, id: w.id, urn: first(it.e.URNs), name: it.e.Name, a: it.e.Attrs, places: it.places, fp: it.afp})
-				r.attrOpen[w.id] = it.afp
 			}
 		}
 		if err := r.flushWritten(); err != nil {
