@@ -649,7 +649,20 @@ func readForm(name string, now time.Time) (*usecase.Form, usecase.Problems, erro
 			return usecase.ParseForm(file, data, now, open)
 		}
 	}
-	return usecase.ReadForm(name, now, readFile)
+	form, ps, err := usecase.ReadForm(name, now, readFile)
+	// The form names its workflow relative to itself; the use case keeps it
+	// as found from here, so usecase show prints a path the user can open.
+	if form != nil && form.WorkflowFile != "" && !filepath.IsAbs(form.WorkflowFile) {
+		if p := filepath.Join(filepath.Dir(name), form.WorkflowFile); fileExists(p) {
+			form.WorkflowFile = p
+		}
+	}
+	return form, ps, err
+}
+
+func fileExists(name string) bool {
+	st, err := os.Stat(name)
+	return err == nil && !st.IsDir()
 }
 
 // parseState reads a state as list --state takes it.

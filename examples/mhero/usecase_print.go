@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -50,9 +51,7 @@ func printRecord(w io.Writer, rec *usecase.Record, v *usecase.Version, tests []u
 	if m := rec.Monitoring; m != nil {
 		fmt.Fprintf(w, "  monitoring   as of %s: %s\n", showTime(m.AsOf, loc), m.Summary())
 	}
-	for _, r := range rec.Reports {
-		fmt.Fprintf(w, "  report       %s %s (SHA-256 %s)\n", r.Kind, r.Path, r.SHA256[:12])
-	}
+	printReports(w, rec.Reports)
 	for _, t := range tests {
 		line := fmt.Sprintf("  test         #%d v%d %s, %s by %s", t.ID, t.Version, phoneName(t.Kind), showStamp(t.At, loc), t.Actor)
 		if t.URN != "" {
@@ -76,6 +75,42 @@ func printRecord(w io.Writer, rec *usecase.Record, v *usecase.Version, tests []u
 		}
 		fmt.Fprintln(w, line)
 	}
+}
+
+// printReports summarises a use case's report files in one line: the
+// reports are many files (workbooks, CSVs, PDFs), listed by mhero usecase
+// report when written.
+func printReports(w io.Writer, reports []usecase.Report) {
+	switch len(reports) {
+	case 0:
+		return
+	case 1:
+		r := reports[0]
+		fmt.Fprintf(w, "  reports      %s %s (SHA-256 %s)\n", r.Kind, r.Path, r.SHA256[:12])
+		return
+	}
+	dir := filepath.Dir(reports[0].Path)
+	var kinds []string
+	count := map[string]int{}
+	for _, r := range reports {
+		for !within(r.Path, dir) && dir != filepath.Dir(dir) {
+			dir = filepath.Dir(dir)
+		}
+		if count[r.Kind] == 0 {
+			kinds = append(kinds, r.Kind)
+		}
+		count[r.Kind]++
+	}
+	for i, k := range kinds {
+		kinds[i] = fmt.Sprintf("%s %d", k, count[k])
+	}
+	fmt.Fprintf(w, "  reports      %d files in %s (%s)\n", len(reports), dir, strings.Join(kinds, ", "))
+}
+
+// within reports whether path is in dir or below it.
+func within(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // printApprovalRequest prints what the approver is asked to approve.

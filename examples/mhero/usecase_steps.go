@@ -377,7 +377,7 @@ func ucEdit(c *ucCmd, pos []string) int {
 			fmt.Fprintf(c.e.stderr, "mhero %s: %v\n", c.name(), err)
 			return exitInvalid
 		}
-		in.WorkflowFile, in.Workflow = filepath.Base(*f.workflowFile), data
+		in.WorkflowFile, in.Workflow = filepath.Clean(*f.workflowFile), data
 	}
 	if *f.targetFile != "" {
 		g, err := target.ParseGroupFile(*f.targetFile)

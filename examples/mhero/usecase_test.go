@@ -343,7 +343,7 @@ func TestUsecaseSOPOnTheSandbox(t *testing.T) {
 	c.must(exitInvalid, "usecase", "cancel", id, "--reason", "too late") // closed
 
 	r = c.must(exitOK, "usecase", "show", id)
-	for _, want := range []string{"state        reported (closed)", "approval     #1 v1 void", "1 reply refused", "approval     #2 v2 approved", fmt.Sprintf("health workers reached: %d responded", counts.Responded)} {
+	for _, want := range []string{"files in " + dir, "state        reported (closed)", "approval     #1 v1 void", "1 reply refused", "approval     #2 v2 approved", fmt.Sprintf("health workers reached: %d responded", counts.Responded)} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("show lacks %q:\n%s", want, r.stdout)
 		}
@@ -532,5 +532,25 @@ func TestUsecaseWho(t *testing.T) {
 	r = run(nil, "usecase", "audit")
 	if !strings.Contains(r.stdout, "Aminata Sesay") {
 		t.Errorf("the audit log does not name the system account's user:\n%s", r.stdout)
+	}
+}
+
+// TestUsecaseShowWorkflowPath checks that show prints the workflow where
+// the user can open it, not relative to the form that named it.
+func TestUsecaseShowWorkflowPath(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, d := range []string{"forms", "workflows"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeFile(t, dir, "workflows/malaria-stock.yaml", mustRead(t, "../workflows/malaria-stock.yaml"))
+	form := writeFile(t, dir, "forms/request.yaml", mustRead(t, "../usecases/malaria-stock.yaml"))
+	c := cli{t, map[string]string{"MHERO_DB": filepath.Join(dir, "m.db"), "MHERO_USER": "Aminata Sesay"}}
+	c.must(exitOK, "usecase", "new", form)
+	r := c.must(exitOK, "usecase", "show", "1")
+	if want := "workflow     " + filepath.Join(dir, "workflows", "malaria-stock.yaml") + "\n"; !strings.Contains(r.stdout, want) {
+		t.Errorf("show lacks %q:\n%s", want, r.stdout)
 	}
 }
