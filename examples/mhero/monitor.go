@@ -139,7 +139,14 @@ func runMonitor(e *env, args []string) int {
 			fmt.Fprintf(e.stderr, "mhero monitor: %v\n", err)
 			return exitInvalid
 		}
-		out.Workflows = append(out.Workflows, workflowStatus(fr, a, last[fr.Flow.UUID]))
+		sends, err := s.mon.Sends(ctx, fr.Flow.UUID)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "mhero monitor: %v\n", err)
+			return exitInvalid
+		}
+		st := workflowStatus(fr, a, last[fr.Flow.UUID])
+		st.TestStarts, st.TestContacted = testStarts(a, sends)
+		out.Workflows = append(out.Workflows, st)
 	}
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
@@ -497,6 +504,30 @@ type flowStatus struct {
 	// Flags are the analyses' findings: misunderstood questions, groups
 	// that answer far less, changes between sends; in plain sentences.
 	Flags []string `json:"flags,omitempty"`
+	// TestStarts counts the flow starts that name contacts but no group
+	// (tests on phones), TestContacted the health workers they contacted:
+	// Counts include them, usecase monitor (one send) does not.
+	TestStarts    int `json:"testStarts,omitempty"`
+	TestContacted int `json:"testContacted,omitempty"`
+}
+
+// testStarts counts a workflow's flow starts that name no group, and the
+// contacts their runs reached.
+func testStarts(a *analytics.Analysis, sends []analytics.Send) (starts, contacted int) {
+	direct := map[string]bool{}
+	for _, s := range sends {
+		if len(s.Groups) == 0 {
+			direct[s.UUID] = true
+		}
+	}
+	if b, ok := a.Breakdown(analytics.BySend); ok {
+		for _, g := range b.Groups {
+			if direct[g.Key] {
+				contacted += g.Contacted
+			}
+		}
+	}
+	return len(direct), contacted
 }
 
 // headlineRate is a rate now and at the last refresh.
@@ -580,6 +611,10 @@ func (r *monitorResult) print(w io.Writer, loc *time.Location) {
 			change = ""
 		}
 		fmt.Fprintf(w, "  %-33s %-22s %s\n", "contacted", thousands(f.Counts.Contacted), change)
+		if f.TestStarts > 0 {
+			fmt.Fprintf(w, "  (of whom %s by %s naming contacts, not a group: tests; usecase monitor counts only the send)\n",
+				thousands(f.TestContacted), plural(f.TestStarts, "1 flow start", fmt.Sprintf("%d flow starts", f.TestStarts)))
+		}
 		for _, hr := range f.Rates {
 			rate := analytics.Rate{N: hr.N, Of: hr.Of}.String()
 			change := ""

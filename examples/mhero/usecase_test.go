@@ -326,6 +326,12 @@ func TestUsecaseSOPOnTheSandbox(t *testing.T) {
 	if !strings.Contains(r.stdout, fmt.Sprintf("%d health workers reached", recipients)) || !strings.Contains(r.stdout, "act_in_stock") {
 		t.Errorf("monitor:\n%s", r.stdout)
 	}
+	// mhero monitor counts the test phones' runs too, and says so.
+	r = c.must(exitOK, "monitor")
+	if want := fmt.Sprintf("contacted                         %d", recipients+4); !strings.Contains(r.stdout, want) ||
+		!strings.Contains(r.stdout, "(of whom 4 by 4 flow starts naming contacts, not a group: tests") {
+		t.Errorf("monitor lacks %q or the tests' line:\n%s", want, r.stdout)
+	}
 	dir := filepath.Join(t.TempDir(), "reports")
 	r = c.must(exitOK, "usecase", "report", id, "--dir", dir, "--no-pdf")
 	if !strings.Contains(r.stdout, "overview") || !strings.Contains(r.stdout, "monitoring") {
