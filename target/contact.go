@@ -325,26 +325,3 @@ func phoneReason(err error) string {
 	}
 	return err.Error()
 }
-
-// mask hides a tel URN's digits but the last few.
-func mask(urn string) string {
-	return maskPhone(strings.TrimPrefix(urn, "tel:"))
-}
-
-func maskPhone(s string) string {
-	r := []rune(s)
-	keep := 3
-	out := make([]rune, len(r))
-	digits := 0
-	for i := len(r) - 1; i >= 0; i-- {
-		c := r[i]
-		if c >= '0' && c <= '9' {
-			digits++
-			if digits > keep && i > 3 {
-				c = '*'
-			}
-		}
-		out[i] = c
-	}
-	return string(out)
-}

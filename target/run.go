@@ -490,7 +490,7 @@ func (r *run) evaluate(src iter.Seq2[ihris.HealthWorker, error]) error {
 		if k := r.m.byURN[p]; k != nil {
 			x.uuid = k.uuid
 			if k.status != "active" {
-				x.skip = &Skip{Reason: statusReason(k.status), Detail: mask(p)}
+				x.skip = &Skip{Reason: statusReason(k.status), Detail: rapidpro.MaskURN(p)}
 			}
 		}
 		r.extra = append(r.extra, x)
@@ -576,7 +576,7 @@ func (r *run) shared() {
 			}
 			if w.skip == nil {
 				w.skip = &Skip{WorkerID: w.id, Name: w.name, Reason: ReasonSharedPhone,
-					Detail: fmt.Sprintf("%s is also the number of %s", mask(u), strings.Join(others, ", "))}
+					Detail: fmt.Sprintf("%s is also the number of %s", rapidpro.MaskURN(u), strings.Join(others, ", "))}
 			}
 		}
 	}
@@ -610,12 +610,12 @@ func (r *run) resolve(w *worker) {
 		}
 		if o.ihrisID != "" && o.ihrisID != w.id {
 			w.skip = &Skip{WorkerID: w.id, Name: w.name, Reason: ReasonSharedPhone,
-				Detail: fmt.Sprintf("%s is the number of worker %s's contact in RapidPro", mask(u), o.ihrisID)}
+				Detail: fmt.Sprintf("%s is the number of worker %s's contact in RapidPro", rapidpro.MaskURN(u), o.ihrisID)}
 			return
 		}
 		if k != nil || u != w.urns.first() {
 			w.skip = &Skip{WorkerID: w.id, Name: w.name, Reason: ReasonTaken,
-				Detail: fmt.Sprintf("%s belongs to contact %s, not from iHRIS", mask(u), o.uuid)}
+				Detail: fmt.Sprintf("%s belongs to contact %s, not from iHRIS", rapidpro.MaskURN(u), o.uuid)}
 			return
 		}
 		// A contact RapidPro made for this number, by a flow start for
