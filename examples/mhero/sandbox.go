@@ -247,14 +247,14 @@ func (rs *runningSandbox) describe(w io.Writer, cfg sandboxConfig) {
 	fmt.Fprintf(w, "  control   %s  (simulated clock, flow import, SMS from a phone)\n", rs.url)
 	fmt.Fprintf(w, "  store     %s  (removed when the sandbox stops)\n", rs.dbPath())
 	for _, urn := range cfg.directors {
-		fmt.Fprintf(w, "  simulated Director %s approves requests %s (simulated) after they arrive\n", rapidpro.MaskPhone(strings.TrimPrefix(urn, "tel:")),
+		fmt.Fprintf(w, "  simulated Director %s approves requests %s (simulated) after they arrive\n", rapidpro.MaskURN(urn),
 			shortDuration(cfg.directorDelay))
 	}
 	for _, urn := range cfg.phones {
-		fmt.Fprintf(w, "  test phone %s answers every question at once\n", rapidpro.MaskPhone(strings.TrimPrefix(urn, "tel:")))
+		fmt.Fprintf(w, "  test phone %s answers every question at once\n", rapidpro.MaskURN(urn))
 	}
 	for _, urn := range cfg.byHand {
-		fmt.Fprintf(w, "  test phone %s answers only by hand (mhero sandbox sms --from …)\n", rapidpro.MaskPhone(strings.TrimPrefix(urn, "tel:")))
+		fmt.Fprintf(w, "  test phone %s answers only by hand (mhero sandbox sms --from …)\n", rapidpro.MaskURN(urn))
 	}
 	speed := "time passes only with mhero sandbox advance"
 	if cfg.speed > 0 {
@@ -620,6 +620,6 @@ func runSandboxSMS(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "mhero sandbox sms: %v\n", err)
 		return exitInvalid
 	}
-	fmt.Fprintf(e.stdout, "SMS from %s received: %q\n", rapidpro.MaskPhone(strings.TrimPrefix(urn, "tel:")), text)
+	fmt.Fprintf(e.stdout, "SMS from %s received: %q\n", rapidpro.MaskURN(urn), text)
 	return exitOK
 }

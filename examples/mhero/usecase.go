@@ -646,7 +646,16 @@ func readForm(name string, now time.Time) (*usecase.Form, usecase.Problems, erro
 			open := func(n string) ([]byte, error) {
 				return usecases.Open(path.Join(path.Dir(file), filepath.ToSlash(n)))
 			}
-			return usecase.ParseForm(file, data, now, open)
+			form, ps, err := usecase.ParseForm(file, data, now, open)
+			// Its workflow is a built-in example too: keep it by the name
+			// every command accepts (mhero validate malaria-stock), not by
+			// a path that exists only inside the binary.
+			if form != nil {
+				if dir, base := path.Split(path.Join(path.Dir(file), filepath.ToSlash(form.WorkflowFile))); dir == "workflows/" {
+					form.WorkflowFile = strings.TrimSuffix(base, ".yaml")
+				}
+			}
+			return form, ps, err
 		}
 	}
 	form, ps, err := usecase.ReadForm(name, now, readFile)

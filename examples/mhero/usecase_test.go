@@ -559,4 +559,11 @@ func TestUsecaseShowWorkflowPath(t *testing.T) {
 	if want := "workflow     " + filepath.Join(dir, "workflows", "malaria-stock.yaml") + "\n"; !strings.Contains(r.stdout, want) {
 		t.Errorf("show lacks %q:\n%s", want, r.stdout)
 	}
+	// The built-in example form names the built-in workflow by the name
+	// every command takes, not by a path inside the binary.
+	c.must(exitOK, "usecase", "new", "malaria-stock")
+	r = c.must(exitOK, "usecase", "show", "2")
+	if want := "workflow     malaria-stock\n"; !strings.Contains(r.stdout, want) {
+		t.Errorf("show lacks %q:\n%s", want, r.stdout)
+	}
 }
