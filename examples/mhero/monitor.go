@@ -674,40 +674,19 @@ func thousands(n int) string {
 // refreshBar draws a refresh's progress on a terminal: the stage, the
 // records read and the API calls made. It draws nothing when stderr is
 // not a terminal.
-type refreshBar struct {
-	w     io.Writer
-	on    bool
-	last  time.Time
-	drawn bool
-}
+type refreshBar struct{ statusLine }
 
-func newRefreshBar(w io.Writer) *refreshBar {
-	b := &refreshBar{w: w}
-	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			b.on = true
-		}
-	}
-	return b
-}
+func newRefreshBar(w io.Writer) *refreshBar { return &refreshBar{newStatusLine(w)} }
 
 func (b *refreshBar) update(p analytics.Progress) {
-	if !b.on || time.Since(b.last) < 100*time.Millisecond && p.Stage != analytics.StageDone {
+	if !b.due(p.Stage == analytics.StageDone) {
 		return
 	}
-	b.last = time.Now()
 	calls := 0
 	for _, n := range p.Calls {
 		calls += n
 	}
-	fmt.Fprintf(b.w, "\rRefreshing: %s %s · %d API calls\033[K", p.Stage, thousands(p.Done), calls)
-	b.drawn = true
-}
-
-func (b *refreshBar) done() {
-	if b.drawn {
-		fmt.Fprint(b.w, "\r\033[K")
-	}
+	b.draw(fmt.Sprintf("Refreshing: %s %s · %d API calls", p.Stage, thousands(p.Done), calls))
 }
 
 // The sandbox world: a generated workforce synced to RapidPro, a workflow

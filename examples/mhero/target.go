@@ -129,7 +129,7 @@ func runTarget(e *env, args []string) int {
 		return exitInvalid
 	}
 	defer db.Close()
-	bar := newProgressBar(e.stderr, *rate)
+	bar := newProgressBar(e.stderr)
 	opts := []target.Option{target.WithRate(*rate), target.WithProgress(bar.update)}
 	if *writeBack {
 		opts = append(opts, target.WithWriteBack())
@@ -416,28 +416,14 @@ func tally(m map[string]int, n int) string {
 // the API calls made and an ETA from the calls left at the workspace's
 // rate (the limit, not the network, is what a sync waits for). It draws
 // nothing when stderr is not a terminal.
-type progressBar struct {
-	w     io.Writer
-	on    bool
-	last  time.Time
-	drawn bool
-}
+type progressBar struct{ statusLine }
 
-func newProgressBar(w io.Writer, rate int) *progressBar {
-	b := &progressBar{w: w}
-	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			b.on = true
-		}
-	}
-	return b
-}
+func newProgressBar(w io.Writer) *progressBar { return &progressBar{newStatusLine(w)} }
 
 func (b *progressBar) update(p target.Progress) {
-	if !b.on || (time.Since(b.last) < 100*time.Millisecond && p.Done != p.Total) {
+	if !b.due(p.Done == p.Total) {
 		return
 	}
-	b.last = time.Now()
 	const width = 30
 	bar := strings.Repeat("·", width)
 	pct := ""
@@ -446,7 +432,7 @@ func (b *progressBar) update(p target.Progress) {
 		bar = strings.Repeat("█", n) + strings.Repeat("·", width-n)
 		pct = fmt.Sprintf(" %3d%%", p.Done*100/p.Total)
 	}
-	line := fmt.Sprintf("\r%-26s [%s]%s %d", p.Stage, bar, pct, p.Done)
+	line := fmt.Sprintf("%-26s [%s]%s %d", p.Stage, bar, pct, p.Done)
 	if p.Total > 0 {
 		line += fmt.Sprintf("/%d", p.Total)
 	}
@@ -456,12 +442,5 @@ func (b *progressBar) update(p target.Progress) {
 	if p.ETA > 0 {
 		line += " · ETA " + roundDuration(p.ETA)
 	}
-	fmt.Fprintf(b.w, "%s\033[K", line)
-	b.drawn = true
-}
-
-func (b *progressBar) done() {
-	if b.drawn {
-		fmt.Fprint(b.w, "\r\033[K")
-	}
+	b.draw(line)
 }

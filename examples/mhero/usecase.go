@@ -432,7 +432,7 @@ func (c *ucCmd) open() (status int, ok bool) {
 		opts = append(opts, usecase.WithSleep(c.sb.sleep), usecase.WithImporter(c.sb.importFlows))
 	}
 	opts = append(opts, usecase.WithClock(now))
-	c.bar = newProgressBar(c.e.stderr, srv.rate)
+	c.bar = newProgressBar(c.e.stderr)
 	opts = append(opts, usecase.WithProgress(func(p usecase.Progress) {
 		c.bar.update(target.Progress{Stage: target.Stage(p.Stage), Done: p.Done, Total: p.Total, ETA: p.ETA})
 	}))
