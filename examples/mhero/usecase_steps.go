@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -218,6 +219,32 @@ func (c *ucCmd) done(rec *usecase.Record, extra any, line string) int {
 	return exitOK
 }
 
+// runStep runs a step that takes just the use case ID and calls the Manager
+// once: it opens what the step works with, makes the call and prints the
+// record and its result as JSON, or the result with print and the next
+// step.
+func runStep[T any](c *ucCmd, pos []string, call func(id string) (*usecase.Record, T, error), print func(w io.Writer, rec *usecase.Record, x T)) int {
+	id, ok := c.id(pos, false)
+	if !ok {
+		return exitUsage
+	}
+	if st, ok := c.open(); !ok {
+		return st
+	}
+	defer c.close()
+	rec, x, err := call(id)
+	if err != nil {
+		return c.fail(err)
+	}
+	c.bar.done()
+	if *c.asJSON {
+		return c.done(rec, x, "")
+	}
+	print(c.e.stdout, rec, x)
+	next(c, rec)
+	return exitOK
+}
+
 func ucTest(c *ucCmd, pos []string) int {
 	id, ok := c.id(pos, false)
 	if !ok {
@@ -428,25 +455,11 @@ func ucEdit(c *ucCmd, pos []string) int {
 }
 
 func ucRequestApproval(c *ucCmd, pos []string) int {
-	id, ok := c.id(pos, false)
-	if !ok {
-		return exitUsage
-	}
-	if st, ok := c.open(); !ok {
-		return st
-	}
-	defer c.close()
-	rec, req, err := c.m.RequestApproval(c.ctx, id, c.actor())
-	if err != nil {
-		return c.fail(err)
-	}
-	c.bar.done()
-	if *c.asJSON {
-		return c.done(rec, req, "")
-	}
-	printApprovalRequest(c.e.stdout, req, caseZone(rec))
-	next(c, rec)
-	return exitOK
+	return runStep(c, pos, func(id string) (*usecase.Record, *usecase.ApprovalRequest, error) {
+		return c.m.RequestApproval(c.ctx, id, c.actor())
+	}, func(w io.Writer, rec *usecase.Record, req *usecase.ApprovalRequest) {
+		printApprovalRequest(w, req, caseZone(rec))
+	})
 }
 
 func ucApprove(c *ucCmd, pos []string) int {
@@ -539,54 +552,31 @@ func cmpOr(s, def string) string {
 }
 
 func ucActivate(c *ucCmd, pos []string) int {
-	id, ok := c.id(pos, false)
-	if !ok {
-		return exitUsage
-	}
-	if st, ok := c.open(); !ok {
-		return st
-	}
-	defer c.close()
-	rec, act, err := c.m.Activate(c.ctx, id, usecase.ActivateInput{By: c.actor(), Wait: *c.flags.wait, FullSync: *c.flags.fullSync})
-	if err != nil {
-		return c.fail(err)
-	}
-	c.bar.done()
-	if *c.asJSON {
-		return c.done(rec, act, "")
-	}
+	return runStep(c, pos, func(id string) (*usecase.Record, *usecase.Activation, error) {
+		return c.m.Activate(c.ctx, id, usecase.ActivateInput{By: c.actor(), Wait: *c.flags.wait, FullSync: *c.flags.fullSync})
+	}, printActivation)
+}
+
+func printActivation(w io.Writer, rec *usecase.Record, act *usecase.Activation) {
 	s := act.Sync
-	fmt.Fprintf(c.e.stdout, "%s activated: flow started once for group %q, %d health workers (flow start %s, %s)\n",
+	fmt.Fprintf(w, "%s activated: flow started once for group %q, %d health workers (flow start %s, %s)\n",
 		rec.ID, s.Group, s.Reachable, act.Start.UUID, showTime(act.Start.CreatedOn.Time, caseZone(rec)))
 	if act.Resumed {
-		fmt.Fprintln(c.e.stdout, "  the start made by an interrupted activation was found, not made again")
+		fmt.Fprintln(w, "  the start made by an interrupted activation was found, not made again")
 	}
-	fmt.Fprintf(c.e.stdout, "  approval %d of version %d (binding %s), evidence: %s\n", act.Approval.ID, act.Approval.Version, act.Approval.Binding[:12], act.Approval.Evidence.Kind)
-	fmt.Fprintf(c.e.stdout, "  target sync: %d contacts created, %d updated, %d unchanged; group %d added, %d removed; %d not reachable\n",
+	fmt.Fprintf(w, "  approval %d of version %d (binding %s), evidence: %s\n", act.Approval.ID, act.Approval.Version, act.Approval.Binding[:12], act.Approval.Evidence.Kind)
+	fmt.Fprintf(w, "  target sync: %d contacts created, %d updated, %d unchanged; group %d added, %d removed; %d not reachable\n",
 		s.Created, s.Updated, s.Unchanged, s.Added, s.Removed, len(s.Skipped))
-	next(c, rec)
-	return exitOK
 }
 
 func ucMonitor(c *ucCmd, pos []string) int {
-	id, ok := c.id(pos, false)
-	if !ok {
-		return exitUsage
-	}
-	if st, ok := c.open(); !ok {
-		return st
-	}
-	defer c.close()
-	rec, mon, err := c.m.Monitor(c.ctx, id, c.actor())
-	if err != nil {
-		return c.fail(err)
-	}
-	c.bar.done()
-	if *c.asJSON {
-		return c.done(rec, mon, "")
-	}
+	return runStep(c, pos, func(id string) (*usecase.Record, *usecase.Monitoring, error) {
+		return c.m.Monitor(c.ctx, id, c.actor())
+	}, printMonitoring)
+}
+
+func printMonitoring(w io.Writer, rec *usecase.Record, mon *usecase.Monitoring) {
 	a := mon.Analysis
-	w := c.e.stdout
 	fmt.Fprintf(w, "%s as of %s: %s\n", rec.ID, showTime(a.AsOf, caseZone(rec)), rec.Monitoring.Summary())
 	for _, q := range a.Questions {
 		if !q.Wait {
@@ -611,35 +601,26 @@ func ucMonitor(c *ucCmd, pos []string) int {
 	for _, q := range a.Misunderstood {
 		fmt.Fprintf(w, "  %s may be misunderstood: %s of the replies fit no category\n", q.Key, q.Misfit)
 	}
-	next(c, rec)
-	return exitOK
 }
 
 func ucReport(c *ucCmd, pos []string) int {
-	id, ok := c.id(pos, false)
-	if !ok {
-		return exitUsage
-	}
-	if st, ok := c.open(); !ok {
-		return st
-	}
-	defer c.close()
 	f := c.flags
-	rec, err := c.m.Get(c.ctx, id)
-	if err != nil {
-		return c.fail(err)
-	}
-	dir := cmpOr(*f.dir, rec.ID+"-reports")
-	rec, reps, err := c.m.Report(c.ctx, id, usecase.ReportInput{By: c.actor(), Dir: dir, ShowPhones: *f.showPhones,
-		NoPDF: *f.noPDF, Chromium: *f.chromium})
-	if err != nil {
-		return c.fail(err)
-	}
-	c.bar.done()
-	if *c.asJSON {
-		return c.done(rec, reps, "")
-	}
-	fmt.Fprintf(c.e.stdout, "%s: %d report files written in %s, each one's SHA-256 recorded\n", rec.ID, len(reps.Files), dir)
+	var dir string
+	return runStep(c, pos, func(id string) (*usecase.Record, *usecase.Reports, error) {
+		rec, err := c.m.Get(c.ctx, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		dir = cmpOr(*f.dir, rec.ID+"-reports")
+		return c.m.Report(c.ctx, id, usecase.ReportInput{By: c.actor(), Dir: dir, ShowPhones: *f.showPhones,
+			NoPDF: *f.noPDF, Chromium: *f.chromium})
+	}, func(w io.Writer, rec *usecase.Record, reps *usecase.Reports) {
+		printReportFiles(w, rec, reps, dir)
+	})
+}
+
+func printReportFiles(w io.Writer, rec *usecase.Record, reps *usecase.Reports, dir string) {
+	fmt.Fprintf(w, "%s: %d report files written in %s, each one's SHA-256 recorded\n", rec.ID, len(reps.Files), dir)
 	csvs := 0
 	for _, r := range reps.Files {
 		// The Monitoring Tool's tables are also written one CSV file
@@ -648,32 +629,22 @@ func ucReport(c *ucCmd, pos []string) int {
 			csvs++
 			continue
 		}
-		fmt.Fprintf(c.e.stdout, "  %-10s %s\n", r.Kind, r.Path)
+		fmt.Fprintf(w, "  %-10s %s\n", r.Kind, r.Path)
 	}
 	if csvs > 0 {
-		fmt.Fprintf(c.e.stdout, "  and the Monitoring Tool's tables as %d CSV files\n", csvs)
+		fmt.Fprintf(w, "  and the Monitoring Tool's tables as %d CSV files\n", csvs)
 	}
 	if reps.PDFSkipped != "" {
-		fmt.Fprintf(c.e.stdout, "  no PDF: %s\n", reps.PDFSkipped)
+		fmt.Fprintf(w, "  no PDF: %s\n", reps.PDFSkipped)
 	}
-	next(c, rec)
-	return exitOK
 }
 
 func ucSendReport(c *ucCmd, pos []string) int {
-	id, ok := c.id(pos, false)
-	if !ok {
-		return exitUsage
-	}
-	if st, ok := c.open(); !ok {
-		return st
-	}
-	defer c.close()
-	rec, d, err := c.m.SendReport(c.ctx, id, usecase.SendInput{By: c.actor(), Where: *c.flags.where})
-	if err != nil {
-		return c.fail(err)
-	}
-	return c.done(rec, d, fmt.Sprintf("%s reported and closed: the Requestor %s was told in one SMS:\n  %s", rec.ID, d.To, d.Text))
+	return runStep(c, pos, func(id string) (*usecase.Record, *usecase.Delivery, error) {
+		return c.m.SendReport(c.ctx, id, usecase.SendInput{By: c.actor(), Where: *c.flags.where})
+	}, func(w io.Writer, rec *usecase.Record, d *usecase.Delivery) {
+		fmt.Fprintf(w, "%s reported and closed: the Requestor %s was told in one SMS:\n  %s\n", rec.ID, d.To, d.Text)
+	})
 }
 
 func ucCancel(c *ucCmd, pos []string) int {
