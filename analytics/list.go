@@ -35,10 +35,8 @@ func (m *Monitor) NonResponders(ctx context.Context, flowUUID string, f Filter) 
 			if err != nil {
 				return err
 			}
-			// Only the runs that may be listed: failed, silent, with
-			// misfits, or stopped.
 			q, args := p.runQuery(runColumns+", r.out_msgs, r.out_failed, d.uuid, d.contact_uuid, d.urn, d.name", true)
-			q += " AND ((r.out_msgs > 0 AND r.out_failed = r.out_msgs) OR r.responded = FALSE OR r.misfits <> 0 OR r.stop_q >= 0) ORDER BY r.id"
+			q += " AND " + p.listedWhere(mask) + " ORDER BY r.id"
 			rows, err := tx.Query(ctx, q, args...)
 			if err != nil {
 				return fmt.Errorf("analytics: reading runs: %w", err)
@@ -83,6 +81,38 @@ func (m *Monitor) NonResponders(ctx context.Context, flowUUID string, f Filter) 
 			yield(NonResponder{}, err)
 		}
 	}
+}
+
+// listedWhere is the condition selecting the runs that may be listed:
+// failed, silent, with enough misfits outside mask (the misunderstood
+// questions) to need training, or stopped at a known question. Deciding
+// in the database spares the join with the wide detail table, and the
+// handing of a row to Go, for each run the listing would skip (a quarter
+// of those with misfits or stopped). It may select more than the listing
+// keeps, never less: the loop decides.
+func (p *pass) listedWhere(mask uint64) string {
+	training := "r.misfits <> 0"
+	if th := p.th.TrainingMisfits; th > 0 {
+		// Count the misfits outside mask, question by question (bit
+		// counts are not portable SQL); any bit beyond the questions
+		// counts as enough, as the loop decides then.
+		var terms []string
+		known := uint64(0)
+		for i := range min(len(p.fs.questions), maxMasked) {
+			bit := uint64(1) << i
+			known |= bit
+			if mask&bit == 0 {
+				terms = append(terms, fmt.Sprintf("CASE WHEN (r.misfits & %d) <> 0 THEN 1 ELSE 0 END", bit))
+			}
+		}
+		terms = append(terms, fmt.Sprintf("CASE WHEN r.misfits < 0 OR r.misfits > %d THEN %d ELSE 0 END", known, th))
+		training += fmt.Sprintf(" AND %s >= %d", strings.Join(terms, " + "), th)
+	}
+	stopped := "r.stop_q >= 0"
+	if n := len(p.fs.questions); n < 1<<13-1 { // stopAt is packed in 13 bits
+		stopped += fmt.Sprintf(" AND r.stop_q < %d", n)
+	}
+	return "((r.out_msgs > 0 AND r.out_failed = r.out_msgs) OR r.responded = FALSE OR (" + training + ") OR (" + stopped + "))"
 }
 
 // misunderstoodMask finds the misunderstood questions from the runs'
