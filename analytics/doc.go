@@ -116,6 +116,8 @@
 //     (question idx, time, value), path the nodes visited (node idx, time).
 //   - analytics_message (uuid, flow_id, contact_uuid, run_id, direction,
 //     status, created_on, modified_on): the messages of tracked flows.
+//   - analytics_workspace (workspace, timezone): the IANA time zone
+//     RapidPro reports for the workspace, as last read ([Monitor.Location]).
 //
 // Cursors: analytics/starts/<workspace> and analytics/runs/<workspace>/<flow
 // uuid> (a [rapidpro.Checkpoint] as JSON), analytics/messages/<workspace>

@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,6 +31,9 @@ type Monitor struct {
 
 	wmu    sync.Mutex
 	windex *workerIndex // the stored workers read so far
+
+	zmu      sync.Mutex
+	zoneRead bool // the workspace's zone was read from RapidPro once
 }
 
 type config struct {
@@ -59,7 +63,8 @@ func WithDirectory(d Directory) Option {
 
 // WithLocation sets the time zone of weeks, months and send labels
 // (default UTC). Use the workspace's, so that a week starts on a Monday
-// where the health workers are.
+// where the health workers are: [Monitor.Location] gives the one recorded
+// in the store, offline.
 func WithLocation(loc *time.Location) Option {
 	return func(c *config) error {
 		if loc == nil {
@@ -278,9 +283,14 @@ func (m *Monitor) rejudge(ctx context.Context, flowUUID string) error {
 }
 
 // TrackRapidPro tracks a flow of the workspace by its UUID, reading its
-// definition from RapidPro (the definitions endpoint).
+// definition from RapidPro (the definitions endpoint). The first time a
+// Monitor tracks or refreshes with a client, it also records the
+// workspace's time zone (see [Monitor.Location]).
 func (m *Monitor) TrackRapidPro(ctx context.Context, rp *rapidpro.Client, flowUUID string) error {
 	if err := m.checkClient(rp); err != nil {
+		return err
+	}
+	if _, err := m.recordZone(ctx, rp); err != nil {
 		return err
 	}
 	exp, err := rp.Definitions.Get(ctx, &rapidpro.DefinitionsParams{Flows: []string{flowUUID}, Dependencies: "none"})
@@ -301,6 +311,61 @@ func (m *Monitor) TrackRapidPro(ctx context.Context, rp *rapidpro.Client, flowUU
 		return m.Track(ctx, f)
 	}
 	return fmt.Errorf("analytics: RapidPro has no flow %s", flowUUID)
+}
+
+// recordZone reads the workspace's time zone from RapidPro and records it,
+// once per Monitor: a zone seldom changes, and a refresh with nothing new
+// should cost a request per endpoint it reads. It says whether it made the
+// request. A server without the workspace endpoint (404) records nothing:
+// the reports then default to UTC, as before.
+func (m *Monitor) recordZone(ctx context.Context, rp *rapidpro.Client) (bool, error) {
+	m.zmu.Lock()
+	defer m.zmu.Unlock()
+	if m.zoneRead {
+		return false, nil
+	}
+	ws, err := rp.Workspace.Get(ctx)
+	if errors.Is(err, rapidpro.ErrNotFound) {
+		m.zoneRead = true
+		return true, nil
+	}
+	if err != nil {
+		return true, fmt.Errorf("analytics: reading the workspace's time zone: %w", err)
+	}
+	if ws.UUID != "" && ws.UUID != m.workspace {
+		return true, fmt.Errorf("analytics: the RapidPro client is for workspace %s, the Monitor for %s", ws.UUID, m.workspace)
+	}
+	if ws.Timezone != "" {
+		if _, err := m.db.Exec(ctx, `
+INSERT INTO analytics_workspace (workspace, timezone) VALUES ($1, $2)
+ON CONFLICT (workspace) DO UPDATE SET timezone = excluded.timezone`, m.workspace, ws.Timezone); err != nil {
+			return true, fmt.Errorf("analytics: recording the workspace's time zone: %w", err)
+		}
+	}
+	m.zoneRead = true
+	return true, nil
+}
+
+// Location returns the workspace's time zone, as RapidPro reported it
+// when the Monitor (or another on the same store) last tracked or
+// refreshed with a client, so that a report written offline shows the
+// times of the place the health workers are. It is UTC when no zone was
+// recorded, and an error when the recorded name is not a zone this system
+// knows (a program can import time/tzdata to know them all).
+func (m *Monitor) Location(ctx context.Context) (*time.Location, error) {
+	var name string
+	err := m.db.QueryRow(ctx, `SELECT timezone FROM analytics_workspace WHERE workspace = $1`, m.workspace).Scan(&name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.UTC, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("analytics: reading the workspace's time zone: %w", err)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("analytics: the workspace's time zone %q: %w", name, err)
+	}
+	return loc, nil
 }
 
 // checkClient refuses a client of another workspace, when it knows its own.

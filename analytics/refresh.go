@@ -24,7 +24,9 @@ import (
 // last committed batch ended. A refresh reads each run again only when
 // RapidPro has modified it, and each message again only while its status
 // may still change (see [WithMessageSettle]). Refreshes of one workspace
-// take turns, across processes too (a lock in the store).
+// take turns, across processes too (a lock in the store). The first
+// refresh or [Monitor.TrackRapidPro] of a Monitor also records the
+// workspace's time zone ([Monitor.Location]).
 func (m *Monitor) Refresh(ctx context.Context, rp *rapidpro.Client, flows ...string) (*Refreshed, error) {
 	if err := m.checkClient(rp); err != nil {
 		return nil, err
@@ -44,6 +46,11 @@ func (m *Monitor) Refresh(ctx context.Context, rp *rapidpro.Client, flows ...str
 		flows = all
 	}
 	out := &Refreshed{Calls: map[string]int{}}
+	if read, err := m.recordZone(ctx, rp); err != nil {
+		return nil, err
+	} else if read {
+		out.Calls["v2"]++
+	}
 	r := &refresh{m: m, rp: rp, lease: lease, calls: out.Calls, cache: newWorkerCache(m.cfg.dir), out: out}
 	for _, u := range flows {
 		fr := FlowRefresh{}

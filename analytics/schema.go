@@ -133,4 +133,12 @@ ALTER TABLE analytics_question ADD COLUMN answer_type TEXT NOT NULL DEFAULT '';
 ALTER TABLE analytics_question ADD COLUMN answer_min DOUBLE PRECISION;
 ALTER TABLE analytics_question ADD COLUMN answer_max DOUBLE PRECISION;
 `,
+}, {
+	Name: "the workspace's time zone",
+	SQL: `
+CREATE TABLE analytics_workspace (
+	workspace TEXT PRIMARY KEY,
+	timezone  TEXT NOT NULL
+);
+`,
 }}
