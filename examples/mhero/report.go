@@ -36,11 +36,12 @@ Without --flow, a report is written for each tracked workflow. --month is
 the month of the monthly report (default: this month); it restricts the
 other reports to the runs begun that month. Phone numbers are masked
 unless --show-phones is given: a report is easily forwarded. Dates,
-weeks and months are in --tz: give the workspace's zone, which the store
-does not record (UTC otherwise). The PDF copies are printed by Chromium
-(--chromium, or MHERO_CHROMIUM, or found on the PATH); --no-pdf skips
-them. With --sandbox, the report is on a workflow sent in the sandbox, as
-mhero monitor --sandbox makes it, in the sandbox workspace's zone.`
+weeks and months are in the workspace's time zone, which mhero monitor
+records from RapidPro (UTC when the store has none), or in --tz. The
+PDF copies are printed by Chromium (--chromium, or MHERO_CHROMIUM, or
+found on the PATH); --no-pdf skips them. With --sandbox, the report is
+on a workflow sent in the sandbox, as mhero monitor --sandbox makes it,
+in the sandbox workspace's zone.`
 
 // chromiumFlag declares --chromium, the browser that prints the reports'
 // PDF copies, the same for every command that writes reports.
@@ -60,9 +61,7 @@ func runReport(e *env, args []string) int {
 	noPDF := fs.Bool("no-pdf", false, "do not print the PDF versions, even when Chromium is installed")
 	chromium := chromiumFlag(fs)
 	workspace := fs.String("workspace", "", "the RapidPro workspace UUID, when the store holds several")
-	// The store does not record the workspace's zone (monitor reads it
-	// from RapidPro each time), so offline the default is UTC.
-	tz := fs.String("tz", "", "the time zone of dates, weeks and months: give the workspace's, such as Africa/Monrovia (default: UTC; with --sandbox, the sandbox workspace's)")
+	tz := fs.String("tz", "", "the time zone of dates, weeks and months, such as Africa/Nairobi (default: the workspace's, as mhero monitor recorded it, else UTC)")
 	fs.StringVar(&o.sandboxURL, "sandbox-url", e.env("MHERO_SANDBOX"), "a running mhero sandbox's control URL, whose simulated clock dates the report (env MHERO_SANDBOX; with RAPIDPRO_TOKEN)")
 	pos, status, ok := e.parse(fs, args)
 	if !ok {
@@ -93,15 +92,18 @@ func runReport(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "mhero report: --tz: with --sandbox the sandbox workspace's zone is used; leave out --tz")
 		return exitUsage
 	}
-	loc, err := time.LoadLocation(*tz)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "mhero report: --tz %q: no such time zone (a name such as Africa/Monrovia, or UTC)\n", *tz)
-		return exitUsage
+	var loc *time.Location // nil: the workspace's
+	if *tz != "" {
+		var err error
+		if loc, err = time.LoadLocation(*tz); err != nil {
+			fmt.Fprintf(e.stderr, "mhero report: --tz %q: no such time zone (a name such as Africa/Monrovia, or UTC)\n", *tz)
+			return exitUsage
+		}
 	}
 	var year int
 	var mon time.Month
 	if *month != "" {
-		t, err := time.ParseInLocation("2006-01", *month, loc)
+		t, err := time.Parse("2006-01", *month)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "mhero report: --month %q: want YEAR-MONTH, such as 2026-11\n", *month)
 			return exitUsage
@@ -169,7 +171,8 @@ func runReport(e *env, args []string) int {
 }
 
 // openReport opens the store and the Monitor of the workspace to report
-// on: the sandbox's after a refresh, or the one the store holds.
+// on: the sandbox's after a refresh, or the one the store holds, in loc or,
+// when nil, in the workspace's zone as the store recorded it.
 func openReport(ctx context.Context, e *env, o *monitorOptions, workspace, flowName string, loc *time.Location) (*monitorSession, error) {
 	if o.sandbox {
 		s, err := o.open(ctx, e, "report", flowName)
@@ -220,6 +223,17 @@ func openReport(ctx context.Context, e *env, o *monitorOptions, workspace, flowN
 			s.close()
 			return nil, fmt.Errorf("%s holds the workflows of %d RapidPro workspaces: choose one with --workspace (%s)", o.dbName(), len(all), strings.Join(all, ", "))
 		}
+	}
+	if loc == nil {
+		m, err := analytics.New(ctx, s.db, workspace)
+		if err == nil {
+			loc, err = m.Location(ctx)
+		}
+		if err != nil {
+			s.close()
+			return nil, fmt.Errorf("%w (give the zone with --tz)", err)
+		}
+		s.loc = loc
 	}
 	if s.mon, err = analytics.New(ctx, s.db, workspace, analytics.WithLocation(loc)); err != nil {
 		s.close()
