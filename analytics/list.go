@@ -35,7 +35,9 @@ func (m *Monitor) NonResponders(ctx context.Context, flowUUID string, f Filter) 
 			if err != nil {
 				return err
 			}
-			q, args := p.runQuery(runColumns+", r.out_msgs, r.out_failed, d.uuid, d.contact_uuid, d.urn, d.name", true)
+			// The message counts come packed in one integer, as the
+			// state does (see runColumns): they are counts, far below 2³¹.
+			q, args := p.runQuery(runColumns+", r.out_msgs * 4294967296 + r.out_failed, d.uuid, d.contact_uuid, d.urn, d.name", true)
 			q += " AND " + p.listedWhere(mask) + " ORDER BY r.id"
 			rows, err := tx.Query(ctx, q, args...)
 			if err != nil {
@@ -43,11 +45,13 @@ func (m *Monitor) NonResponders(ctx context.Context, flowUUID string, f Filter) 
 			}
 			defer rows.Close()
 			var r runFacts
+			var out int64
 			for rows.Next() {
 				var n NonResponder
-				if err := r.scan(rows, &r.outMsgs, &r.outFailed, &n.Run, &n.Contact, &n.URN, &n.Name); err != nil {
+				if err := r.scan(rows, &out, &n.Run, &n.Contact, &n.URN, &n.Name); err != nil {
 					return fmt.Errorf("analytics: reading runs: %w", err)
 				}
+				r.outMsgs, r.outFailed = int(out>>32), int(out&(1<<32-1))
 				switch {
 				case r.failed():
 					n.Reason = ReasonOutOfCoverage
