@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -149,13 +148,7 @@ func runMonitor(e *env, args []string) int {
 		out.Workflows = append(out.Workflows, st)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
-			fmt.Fprintf(e.stderr, "mhero monitor: %v\n", err)
-			return exitInvalid
-		}
-		return exitOK
+		return e.printJSON("monitor", out)
 	}
 	out.print(e.stdout, s.loc)
 	return exitOK

@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -158,13 +157,7 @@ func runTarget(e *env, args []string) int {
 		return exitInvalid
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(result); err != nil {
-			fmt.Fprintf(e.stderr, "mhero target: %v\n", err)
-			return exitInvalid
-		}
-		return exitOK
+		return e.printJSON("target", result)
 	}
 	switch r := result.(type) {
 	case *target.Preview:
